@@ -1,0 +1,122 @@
+// Composes Signet: middleware order, route mounts, the OpenAPI document, error choke points.
+// Free of `cloudflare:*` imports so tools can load it outside workerd (the OpenAPI check does).
+import { createRoute, z } from '@hono/zod-openapi'
+import type { MiddlewareHandler } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { authenticate } from './auth/authenticate'
+import { getConfig } from './config'
+import type { AppEnv } from './env'
+import { AppError, notFound, onError } from './errors'
+import { newApp } from './lib/openapi'
+import { docs } from './routes/docs'
+import { keys } from './routes/keys'
+
+export const VERSION = '0.1.0'
+
+const requestContext: MiddlewareHandler<AppEnv> = async (c, next) => {
+  // A fresh id per request: an incoming X-Request-Id is not trusted into logs.
+  const requestId = crypto.randomUUID()
+  c.set('requestId', requestId)
+  await next()
+  c.res.headers.set('X-Request-Id', requestId)
+}
+
+const loadConfig: MiddlewareHandler<AppEnv> = async (c, next) => {
+  c.set('config', getConfig(c.env))
+  await next()
+}
+
+const apiHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
+  await next()
+  // Answers carry signed URLs and key material: no cache may keep them.
+  c.res.headers.set('Cache-Control', 'no-store')
+}
+
+const jsonBodies: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const method = c.req.method
+  if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
+    const type = c.req.header('Content-Type') ?? ''
+    if (!/^application\/json\s*(;|$)/i.test(type)) {
+      throw new AppError(
+        'invalid_request',
+        'Send the body as JSON with Content-Type: application/json (curl --json).',
+      )
+    }
+  }
+  await next()
+}
+
+const app = newApp()
+
+app.use('*', requestContext)
+app.use('/v1/*', apiHeaders, loadConfig, authenticate, jsonBodies)
+app.use(
+  '/v1/*',
+  bodyLimit({
+    maxSize: 4 * 1024 * 1024,
+    onError: () => {
+      throw new AppError('payload_too_large', 'The request body is over 4 MiB.')
+    },
+  }),
+)
+
+app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+  type: 'http',
+  scheme: 'bearer',
+  description: 'The admin token, an API key (sgn_...) or a JWT from the configured issuer.',
+})
+
+app.openapi(
+  createRoute({
+    method: 'get',
+    path: '/healthz',
+    summary: 'Health: the Worker runs and its configuration parses',
+    responses: {
+      200: {
+        description: 'Healthy',
+        content: {
+          'application/json': {
+            schema: z.object({ status: z.literal('ok'), version: z.string() }),
+          },
+        },
+      },
+    },
+  }),
+  (c) => {
+    getConfig(c.env)
+    return c.json({ status: 'ok' as const, version: VERSION }, 200)
+  },
+)
+
+app.route('/v1/keys', keys)
+app.route('/docs', docs)
+
+app.doc31('/openapi.json', (c) => ({
+  openapi: '3.1.0',
+  info: {
+    title: 'Signet',
+    version: VERSION,
+    description:
+      'Presigned URLs and revocable share links for R2 and S3-compatible stores. Errors are ' +
+      '`{"error":{"code","message","requestId"}}` with `Cache-Control: no-store`.',
+  },
+  servers: [{ url: new URL(c.req.url).origin }],
+}))
+app.openAPIRegistry.registerPath({
+  method: 'get',
+  path: '/openapi.json',
+  summary: 'This document (OpenAPI 3.1)',
+  responses: { 200: { description: 'The OpenAPI document' } },
+})
+app.openAPIRegistry.registerPath({
+  method: 'get',
+  path: '/docs',
+  summary: 'Interactive reference built from /openapi.json',
+  responses: { 200: { description: 'An HTML page', content: { 'text/html': { schema: {} } } } },
+})
+
+app.notFound(notFound)
+app.onError(onError)
+
+export { app }
+export type App = typeof app

@@ -1,0 +1,75 @@
+// Authentication: who holds this bearer token. Admin token, API key (by hash) or, later, JWT.
+// Also the caller's own allowIps, checked against CF-Connecting-IP (never X-Forwarded-For).
+import type { Context, MiddlewareHandler } from 'hono'
+import type { AppEnv, Caller } from '../env'
+import { AppError } from '../errors'
+import { findApiKey } from './api-keys'
+import { callerIpAllowed, checkScope, type ScopeRequest } from './scope'
+import { API_KEY_PREFIX, secretsEqual } from './tokens'
+
+const BEARER = /^Bearer +([\x21-\x7e]{1,4096})$/i
+
+export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const header = c.req.header('Authorization')
+  if (!header) throw new AppError('unauthorized', 'Send Authorization: Bearer <token>.')
+  const token = BEARER.exec(header)?.[1]
+  if (!token) throw new AppError('unauthorized', 'Authorization must be "Bearer <token>".')
+
+  const config = c.get('config')
+  if (await secretsEqual(token, config.adminToken)) {
+    c.set('principal', { kind: 'admin' })
+    return next()
+  }
+  if (token.startsWith(API_KEY_PREFIX)) {
+    const record = await findApiKey(c.env.DB, token)
+    if (record) {
+      c.set('principal', { kind: 'key', id: record.id, name: record.name, scope: record.scope })
+      if (!callerIpAllowed(record.scope, c.req.header('CF-Connecting-IP'))) {
+        throw new AppError('ip_not_allowed', 'This key may not be used from this address.')
+      }
+      return next()
+    }
+  }
+  throw new AppError('unauthorized', 'The token is not valid, or has been revoked.')
+}
+
+export function requireAdmin(c: Context<AppEnv>): void {
+  if (c.get('principal').kind !== 'admin') {
+    throw new AppError('forbidden', 'Only the admin token may manage API keys.')
+  }
+}
+
+export function requireCaller(c: Context<AppEnv>): Caller {
+  const principal = c.get('principal')
+  if (principal.kind === 'admin') {
+    throw new AppError('forbidden', 'The admin token manages API keys only; use an API key.')
+  }
+  return principal
+}
+
+/**
+ * The enforcement point every object route calls: the caller's scope must allow the request.
+ * Limits the caller asked to exceed are invalid_request (the message says the limit); access
+ * outside the scope is forbidden.
+ */
+export function authorize(caller: Caller, request: ScopeRequest): void {
+  const check = checkScope(caller.scope, request)
+  if (check.ok) return
+  switch (check.reason) {
+    case 'invalid_key':
+    case 'expires_in':
+    case 'content_length_missing':
+    case 'content_type_missing':
+      throw new AppError('invalid_request', check.message)
+    case 'bucket':
+    case 'operation':
+    case 'prefix':
+    case 'content_length':
+    case 'content_type':
+      throw new AppError('forbidden', check.message)
+    default: {
+      const unreachable: never = check.reason
+      throw new Error(`unhandled scope denial ${String(unreachable)}`)
+    }
+  }
+}

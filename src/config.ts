@@ -1,0 +1,222 @@
+// Configuration: vars and secrets parsed and bound-checked once per env object.
+// Trusts nothing in env. A bad value throws ConfigError naming the variable (never its value);
+// the error handler logs that name and answers internal_error, so nothing is signed with half a config.
+import { z } from '@hono/zod-openapi'
+
+export class ConfigError extends Error {
+  readonly variable: string
+  constructor(variable: string, reason: string) {
+    super(`${variable}: ${reason}`)
+    this.name = 'ConfigError'
+    this.variable = variable
+  }
+}
+
+export const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/
+
+export type RemoteTarget = {
+  kind: 'remote'
+  name: string
+  endpoint: URL
+  region: string
+  bucket: string
+  style: 'path' | 'virtual'
+}
+export type GatewayTarget = { kind: 'gateway'; name: string; binding: string; bucket: R2Bucket }
+export type Target = RemoteTarget | GatewayTarget
+
+export type Credential = {
+  accessKeyId: string
+  secretAccessKey: string
+  sessionToken?: string
+  /** Epoch seconds after which the credential no longer signs. */
+  expiresAt?: number
+}
+
+export type JwtConfig = {
+  issuer: string
+  audience: string
+  jwksUrl: string
+  clockToleranceSeconds: number
+  scope: unknown
+}
+
+export type Config = {
+  buckets: ReadonlyMap<string, Target>
+  credentials: ReadonlyMap<string, Credential>
+  adminToken: string
+  jwt: JwtConfig | undefined
+}
+
+const remoteTargetSchema = z.strictObject({
+  endpoint: z.string().max(2048),
+  region: z
+    .string()
+    .regex(/^[a-z0-9-]{1,64}$/)
+    .optional(),
+  bucket: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{3,255}$/)
+    .optional(),
+  style: z.enum(['path', 'virtual']).optional(),
+})
+const gatewayTargetSchema = z.strictObject({
+  binding: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/),
+})
+const bucketsSchema = z.record(z.string(), z.union([gatewayTargetSchema, remoteTargetSchema]))
+
+const credentialSchema = z.strictObject({
+  accessKeyId: z.string().regex(/^[A-Za-z0-9_.-]{3,128}$/),
+  secretAccessKey: z.string().min(8).max(256),
+  sessionToken: z.string().min(1).max(8192).optional(),
+  expiresAt: z.union([z.string().max(64), z.number().int().positive()]).optional(),
+})
+const credentialsSchema = z.record(z.string(), credentialSchema)
+
+const jwtSchema = z.strictObject({
+  issuer: z.string().min(1).max(512),
+  audience: z.string().min(1).max(512),
+  jwksUrl: z.string().max(2048),
+  clockToleranceSeconds: z.number().int().min(0).max(300).optional(),
+  scope: z.unknown(),
+})
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
+
+function isLoopback(url: URL): boolean {
+  return LOOPBACK_HOSTS.has(url.hostname) || /^127\.\d+\.\d+\.\d+$/.test(url.hostname)
+}
+
+/** Reads a JSON variable that may arrive as a string (vars, secrets) or already parsed (objects in wrangler config). */
+function readJson(variable: string, value: unknown): unknown {
+  if (typeof value !== 'string') return value
+  try {
+    return JSON.parse(value)
+  } catch {
+    throw new ConfigError(variable, 'is not valid JSON')
+  }
+}
+
+/** Describes where a schema failed without the value: "at local.endpoint: Invalid input". */
+function describe(variable: string, error: z.ZodError): ConfigError {
+  const first = error.issues[0]
+  const at = first && first.path.length > 0 ? ` at ${first.path.join('.')}` : ''
+  return new ConfigError(variable, `is invalid${at}: ${first?.code ?? 'invalid'}`)
+}
+
+function parseTarget(
+  name: string,
+  raw: z.infer<typeof gatewayTargetSchema> | z.infer<typeof remoteTargetSchema>,
+  env: Record<string, unknown>,
+): Target {
+  if ('binding' in raw) {
+    const bucket = env[raw.binding] as R2Bucket | undefined
+    if (!bucket || typeof bucket !== 'object' || typeof bucket.get !== 'function') {
+      throw new ConfigError('SIGNET_BUCKETS', `${name}.binding names no R2 binding of this Worker`)
+    }
+    return { kind: 'gateway', name, binding: raw.binding, bucket }
+  }
+  let endpoint: URL
+  try {
+    endpoint = new URL(raw.endpoint)
+  } catch {
+    throw new ConfigError('SIGNET_BUCKETS', `${name}.endpoint is not a URL`)
+  }
+  if (endpoint.protocol !== 'https:' && !(endpoint.protocol === 'http:' && isLoopback(endpoint))) {
+    throw new ConfigError('SIGNET_BUCKETS', `${name}.endpoint must be https (http only for loopback)`)
+  }
+  if (endpoint.username || endpoint.password || endpoint.search || endpoint.hash) {
+    throw new ConfigError('SIGNET_BUCKETS', `${name}.endpoint must be a bare origin`)
+  }
+  if (endpoint.pathname !== '/') {
+    throw new ConfigError('SIGNET_BUCKETS', `${name}.endpoint must have no path`)
+  }
+  const isR2 = endpoint.hostname.endsWith('.r2.cloudflarestorage.com')
+  const region = raw.region ?? (isR2 ? 'auto' : undefined)
+  if (!region) throw new ConfigError('SIGNET_BUCKETS', `${name}.region is required`)
+  const bucket = raw.bucket ?? name
+  // Virtual-hosted style needs a DNS-compatible name and TLS that covers it (no dots).
+  const dnsSafe = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(bucket)
+  const isAws = /(^|\.)amazonaws\.com$/.test(endpoint.hostname)
+  const style = raw.style ?? (isAws && dnsSafe ? 'virtual' : 'path')
+  if (style === 'virtual' && !dnsSafe) {
+    throw new ConfigError('SIGNET_BUCKETS', `${name}.style "virtual" needs a DNS-compatible bucket`)
+  }
+  return { kind: 'remote', name, endpoint, region, bucket, style }
+}
+
+function parseExpiresAt(variable: string, name: string, value: string | number): number {
+  const ms = typeof value === 'number' ? value * 1000 : Date.parse(value)
+  if (!Number.isFinite(ms)) throw new ConfigError(variable, `${name}.expiresAt is not a date`)
+  return Math.floor(ms / 1000)
+}
+
+export function parseConfig(env: Record<string, unknown>): Config {
+  const bucketsRaw = bucketsSchema.safeParse(readJson('SIGNET_BUCKETS', env.SIGNET_BUCKETS ?? '{}'))
+  if (!bucketsRaw.success) throw describe('SIGNET_BUCKETS', bucketsRaw.error)
+  const buckets = new Map<string, Target>()
+  for (const [name, raw] of Object.entries(bucketsRaw.data)) {
+    if (!BUCKET_NAME.test(name)) {
+      throw new ConfigError('SIGNET_BUCKETS', 'has a bucket name that is not 3-63 of [a-z0-9.-]')
+    }
+    buckets.set(name, parseTarget(name, raw, env))
+  }
+
+  const credentialsRaw = credentialsSchema.safeParse(
+    readJson('SIGNET_CREDENTIALS', env.SIGNET_CREDENTIALS ?? '{}'),
+  )
+  if (!credentialsRaw.success) throw describe('SIGNET_CREDENTIALS', credentialsRaw.error)
+  const credentials = new Map<string, Credential>()
+  for (const [name, raw] of Object.entries(credentialsRaw.data)) {
+    if (!buckets.has(name)) {
+      throw new ConfigError('SIGNET_CREDENTIALS', `${name} is not a bucket in SIGNET_BUCKETS`)
+    }
+    const credential: Credential = {
+      accessKeyId: raw.accessKeyId,
+      secretAccessKey: raw.secretAccessKey,
+    }
+    if (raw.sessionToken !== undefined) credential.sessionToken = raw.sessionToken
+    if (raw.expiresAt !== undefined) {
+      credential.expiresAt = parseExpiresAt('SIGNET_CREDENTIALS', name, raw.expiresAt)
+    }
+    credentials.set(name, credential)
+  }
+  for (const name of buckets.keys()) {
+    if (!credentials.has(name)) {
+      throw new ConfigError('SIGNET_CREDENTIALS', `has no credential for bucket ${name}`)
+    }
+  }
+
+  const adminToken = env.SIGNET_ADMIN_TOKEN
+  if (typeof adminToken !== 'string' || adminToken.length < 12 || adminToken.length > 512) {
+    throw new ConfigError('SIGNET_ADMIN_TOKEN', 'must be set, 12 to 512 characters')
+  }
+
+  let jwt: JwtConfig | undefined
+  if (env.SIGNET_JWT !== undefined && env.SIGNET_JWT !== '') {
+    const jwtRaw = jwtSchema.safeParse(readJson('SIGNET_JWT', env.SIGNET_JWT))
+    if (!jwtRaw.success) throw describe('SIGNET_JWT', jwtRaw.error)
+    jwt = {
+      issuer: jwtRaw.data.issuer,
+      audience: jwtRaw.data.audience,
+      jwksUrl: jwtRaw.data.jwksUrl,
+      clockToleranceSeconds: jwtRaw.data.clockToleranceSeconds ?? 30,
+      scope: jwtRaw.data.scope,
+    }
+  }
+
+  return { buckets, credentials, adminToken, jwt }
+}
+
+const cache = new WeakMap<object, Config>()
+
+/** The parsed config for this env, parsed on first use. Throws ConfigError on any bad value. */
+export function getConfig(env: object): Config {
+  let config = cache.get(env)
+  if (!config) {
+    config = parseConfig(env as Record<string, unknown>)
+    cache.set(env, config)
+  }
+  return config
+}
+

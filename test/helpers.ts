@@ -1,0 +1,60 @@
+// Test helpers: reach the Worker through its real entry, and know the error shape once.
+import { exports } from 'cloudflare:workers'
+import { expect } from 'vitest'
+import type { Scope } from '../src/schemas'
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789'
+export const ORIGIN = 'http://signet.test'
+
+export type CallInit = RequestInit & { token?: string; json?: unknown; ip?: string }
+
+/** Calls the Worker's default export, as a client on the internet would. */
+export async function call(path: string, init: CallInit = {}): Promise<Response> {
+  const { token, json, ip, ...rest } = init
+  const headers = new Headers(rest.headers)
+  if (token !== undefined) headers.set('Authorization', `Bearer ${token}`)
+  if (ip !== undefined) headers.set('CF-Connecting-IP', ip)
+  let body = rest.body
+  if (json !== undefined) {
+    headers.set('Content-Type', 'application/json')
+    body = JSON.stringify(json)
+  }
+  return exports.default.fetch(
+    new Request(`${ORIGIN}${path}`, {
+      ...rest,
+      headers,
+      body: body ?? null,
+      method: rest.method ?? (json === undefined ? 'GET' : 'POST'),
+    }),
+  )
+}
+
+/** Asserts the contract's error shape and returns the body for further checks. */
+export async function expectError(
+  response: Response,
+  status: number,
+  code: string,
+): Promise<{ code: string; message: string; requestId: string; issues?: { path: string; message: string }[] }> {
+  expect(response.status).toBe(status)
+  expect(response.headers.get('Content-Type')).toMatch(/^application\/json/)
+  expect(response.headers.get('Cache-Control')).toBe('no-store')
+  const requestId = response.headers.get('X-Request-Id')
+  expect(requestId).toBeTruthy()
+  const body = (await response.json()) as { error: { code: string; message: string; requestId: string } }
+  expect(body.error.code).toBe(code)
+  expect(body.error.requestId).toBe(requestId)
+  expect(typeof body.error.message).toBe('string')
+  return body.error
+}
+
+export const FULL_SCOPE: Scope = {
+  buckets: ['local'],
+  operations: ['get', 'head', 'put', 'delete', 'share', 'multipart', 'post'],
+}
+
+/** Creates an API key through the admin API and returns it with its id. */
+export async function createKey(scope: Scope = FULL_SCOPE, name = 'test'): Promise<{ id: string; key: string }> {
+  const response = await call('/v1/keys', { token: ADMIN_TOKEN, json: { name, scope } })
+  expect(response.status).toBe(201)
+  return (await response.json()) as { id: string; key: string }
+}
