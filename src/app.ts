@@ -10,6 +10,7 @@ import { AppError, notFound, onError } from './errors'
 import { newApp } from './lib/openapi'
 import { docs } from './routes/docs'
 import { keys } from './routes/keys'
+import { presignRoutes } from './routes/presign'
 
 export const VERSION = '0.1.0'
 
@@ -89,6 +90,7 @@ app.openapi(
 )
 
 app.route('/v1/keys', keys)
+app.route('/v1/presign', presignRoutes)
 app.route('/docs', docs)
 
 app.doc31('/openapi.json', (c) => ({

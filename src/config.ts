@@ -123,7 +123,10 @@ function parseTarget(
     throw new ConfigError('SIGNET_BUCKETS', `${name}.endpoint is not a URL`)
   }
   if (endpoint.protocol !== 'https:' && !(endpoint.protocol === 'http:' && isLoopback(endpoint))) {
-    throw new ConfigError('SIGNET_BUCKETS', `${name}.endpoint must be https (http only for loopback)`)
+    throw new ConfigError(
+      'SIGNET_BUCKETS',
+      `${name}.endpoint must be https (http only for loopback)`,
+    )
   }
   if (endpoint.username || endpoint.password || endpoint.search || endpoint.hash) {
     throw new ConfigError('SIGNET_BUCKETS', `${name}.endpoint must be a bare origin`)
@@ -219,4 +222,3 @@ export function getConfig(env: object): Config {
   }
   return config
 }
-

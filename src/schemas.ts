@@ -11,7 +11,8 @@ export type Operation = (typeof OPERATIONS)[number]
 export const MAX_EXPIRES_IN = 604800 // SigV4: X-Amz-Expires is at most 7 days
 export const MAX_OBJECT_SIZE = 5 * 1024 ** 4 // S3: 5 TiB
 
-const MEDIA_RANGE = /^(\*\/\*|[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/(\*|[a-z0-9][a-z0-9!#$&^_.+-]{0,126}))$/i
+const MEDIA_RANGE =
+  /^(\*\/\*|[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/(\*|[a-z0-9][a-z0-9!#$&^_.+-]{0,126}))$/i
 
 export const CidrSchema = z
   .string()
@@ -96,3 +97,111 @@ export function errorResponses(...statuses: (400 | 401 | 403 | 404 | 410 | 413 |
   }
   return responses
 }
+
+const headerSafe = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .regex(/^[\x20-\x7e]*$/, { message: 'must be printable ASCII (it becomes an HTTP header)' })
+
+const wellFormed = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .refine((text) => text.isWellFormed(), { message: 'must be valid Unicode' })
+
+const ExpiryShape = {
+  expiresIn: z
+    .union([z.number().int(), z.string().max(16)])
+    .optional()
+    .openapi({
+      description: 'Seconds, or "90s", "15m", "2h", "7d". Default 3600; at most 604800.',
+      example: '15m',
+    }),
+  expiresAt: z
+    .union([z.string().max(40), z.number()])
+    .optional()
+    .openapi({ description: 'An ISO 8601 instant or epoch seconds, instead of expiresIn.' }),
+}
+
+export const PresignRequestSchema = z
+  .strictObject({
+    bucket: BucketNameSchema,
+    key: wellFormed(1024).openapi({ example: 'reports/2026/q3.pdf' }),
+    method: z.enum(['GET', 'HEAD', 'PUT', 'DELETE']).optional(),
+    ...ExpiryShape,
+    contentType: headerSafe(255).optional(),
+    contentLength: z
+      .number()
+      .int()
+      .min(0)
+      .max(5 * 1024 ** 3)
+      .optional(),
+    checksumSha256: z
+      .string()
+      .regex(/^[A-Za-z0-9+/]{43}=$/, { message: 'must be the base64 of a SHA-256 digest' })
+      .optional(),
+    metadata: z
+      .record(
+        z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, {
+          message: 'metadata names must be letters, digits, "-", "_", "."',
+        }),
+        z
+          .string()
+          .max(2048)
+          .regex(/^[\x20-\x7e]*$/, { message: 'must be printable ASCII' }),
+      )
+      .optional(),
+    ifNoneMatch: z.literal('*').optional(),
+    filename: wellFormed(255).optional(),
+    disposition: z.enum(['attachment', 'inline']).optional(),
+    responseHeaders: z
+      .strictObject({
+        contentType: headerSafe(255).optional(),
+        cacheControl: headerSafe(255).optional(),
+        contentLanguage: headerSafe(255).optional(),
+        contentEncoding: headerSafe(255).optional(),
+        expires: headerSafe(255).optional(),
+      })
+      .optional(),
+    versionId: z
+      .string()
+      .min(1)
+      .max(1024)
+      .regex(/^[\x21-\x7e]+$/, { message: 'must be printable ASCII without spaces' })
+      .optional(),
+    allowIps: z.array(CidrSchema).min(1).max(100).optional(),
+  })
+  .openapi('PresignRequest')
+
+export type PresignRequest = z.infer<typeof PresignRequestSchema>
+
+export const PolicyHintsSchema = z
+  .object({
+    allowIps: z.array(z.string()),
+    enforcedBy: z.enum(['signet', 'none']),
+    s3BucketPolicy: z.record(z.string(), z.unknown()),
+    cloudflareWafExpression: z.string(),
+    notes: z.array(z.string()),
+  })
+  .openapi('PolicyHints')
+
+export const PresignAnswerSchema = z
+  .object({
+    url: z.string(),
+    method: z.enum(['GET', 'HEAD', 'PUT', 'DELETE']),
+    headers: z.record(z.string(), z.string()).openapi({
+      description: 'Every header the client must send with the request, exactly as given.',
+    }),
+    expiresAt: z.string(),
+    expiresIn: z.number().int(),
+    signedAt: z.string(),
+    bucket: z.string(),
+    key: z.string(),
+    policyHints: PolicyHintsSchema.optional(),
+  })
+  .openapi('PresignAnswer')
+
+export type PresignAnswer = z.infer<typeof PresignAnswerSchema>

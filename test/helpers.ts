@@ -34,13 +34,20 @@ export async function expectError(
   response: Response,
   status: number,
   code: string,
-): Promise<{ code: string; message: string; requestId: string; issues?: { path: string; message: string }[] }> {
+): Promise<{
+  code: string
+  message: string
+  requestId: string
+  issues?: { path: string; message: string }[]
+}> {
   expect(response.status).toBe(status)
   expect(response.headers.get('Content-Type')).toMatch(/^application\/json/)
   expect(response.headers.get('Cache-Control')).toBe('no-store')
   const requestId = response.headers.get('X-Request-Id')
   expect(requestId).toBeTruthy()
-  const body = (await response.json()) as { error: { code: string; message: string; requestId: string } }
+  const body = (await response.json()) as {
+    error: { code: string; message: string; requestId: string }
+  }
   expect(body.error.code).toBe(code)
   expect(body.error.requestId).toBe(requestId)
   expect(typeof body.error.message).toBe('string')
@@ -53,7 +60,10 @@ export const FULL_SCOPE: Scope = {
 }
 
 /** Creates an API key through the admin API and returns it with its id. */
-export async function createKey(scope: Scope = FULL_SCOPE, name = 'test'): Promise<{ id: string; key: string }> {
+export async function createKey(
+  scope: Scope = FULL_SCOPE,
+  name = 'test',
+): Promise<{ id: string; key: string }> {
   const response = await call('/v1/keys', { token: ADMIN_TOKEN, json: { name, scope } })
   expect(response.status).toBe(201)
   return (await response.json()) as { id: string; key: string }

@@ -52,8 +52,15 @@ describe('authentication', () => {
   })
 
   it('refuses a key used from outside its allowIps, and allows it from inside', async () => {
-    const { key } = await createKey({ ...FULL_SCOPE, allowIps: ['198.51.100.0/24', '2001:db8::/32'] })
-    await expectError(await call('/v1/presign', { token: key, json: {}, ip: '203.0.113.9' }), 403, 'ip_not_allowed')
+    const { key } = await createKey({
+      ...FULL_SCOPE,
+      allowIps: ['198.51.100.0/24', '2001:db8::/32'],
+    })
+    await expectError(
+      await call('/v1/presign', { token: key, json: {}, ip: '203.0.113.9' }),
+      403,
+      'ip_not_allowed',
+    )
     await expectError(await call('/v1/presign', { token: key, json: {} }), 403, 'ip_not_allowed')
     const spoofed = await call('/v1/presign', {
       token: key,
@@ -108,11 +115,19 @@ describe('/v1/keys', () => {
       cursor = page.cursor
     } while (cursor)
     expect(seen.size).toBeGreaterThanOrEqual(3)
-    await expectError(await call('/v1/keys?cursor=%21%21', { token: ADMIN_TOKEN }), 400, 'invalid_request')
+    await expectError(
+      await call('/v1/keys?cursor=%21%21', { token: ADMIN_TOKEN }),
+      400,
+      'invalid_request',
+    )
   })
 
   it('answers 404 when revoking a key that does not exist', async () => {
-    await expectError(await call('/v1/keys/key_000', { token: ADMIN_TOKEN, method: 'DELETE' }), 404, 'not_found')
+    await expectError(
+      await call('/v1/keys/key_000', { token: ADMIN_TOKEN, method: 'DELETE' }),
+      404,
+      'not_found',
+    )
   })
 
   it('refuses invalid scopes with issue paths and without echoing values', async () => {
@@ -133,7 +148,12 @@ describe('/v1/keys', () => {
     const error = await expectError(response, 400, 'invalid_request')
     const paths = (error.issues ?? []).map((issue) => issue.path)
     expect(paths).toEqual(
-      expect.arrayContaining(['scope.operations.1', 'scope.prefixes.0', 'scope.allowIps.0', 'scope.maxExpiresIn']),
+      expect.arrayContaining([
+        'scope.operations.1',
+        'scope.prefixes.0',
+        'scope.allowIps.0',
+        'scope.maxExpiresIn',
+      ]),
     )
     const text = JSON.stringify(error)
     for (const value of ['fly', '../etc/', '10.0.0.1/8', 'hunter2-value', 'secretField']) {

@@ -104,10 +104,7 @@ export function checkScope(scope: Scope, request: ScopeRequest): ScopeCheck {
         )
       }
       if (!mediaTypeAllowed(scope.contentTypes, request.contentType)) {
-        return deny(
-          'content_type',
-          `This caller may upload only ${scope.contentTypes.join(', ')}.`,
-        )
+        return deny('content_type', `This caller may upload only ${scope.contentTypes.join(', ')}.`)
       }
     }
   }
