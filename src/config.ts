@@ -160,7 +160,7 @@ export function parseConfig(env: Record<string, unknown>): Config {
   const buckets = new Map<string, Target>()
   for (const [name, raw] of Object.entries(bucketsRaw.data)) {
     if (!BUCKET_NAME.test(name)) {
-      throw new ConfigError('SIGNET_BUCKETS', 'has a bucket name that is not 3-63 of [a-z0-9.-]')
+      throw new ConfigError('SIGNET_BUCKETS', `bucket name ${name} is not 3-63 of [a-z0-9.-]`)
     }
     buckets.set(name, parseTarget(name, raw, env))
   }
