@@ -4,6 +4,8 @@
 
 // encodeURIComponent leaves !'()* unencoded; SigV4 encodes them.
 const SUB_DELIMS = /[!'()*]/g
+const UNRESERVED = /^[A-Za-z0-9._~-]*$/
+const UNRESERVED_PATH = /^[A-Za-z0-9._~/-]*$/
 
 function escapeSubDelim(ch: string): string {
   return `%${ch.charCodeAt(0).toString(16).toUpperCase()}`
@@ -11,12 +13,14 @@ function escapeSubDelim(ch: string): string {
 
 /** Encodes a query name or value, or one path segment ("/" becomes %2F). */
 export function uriEncode(text: string): string {
+  if (UNRESERVED.test(text)) return text
   return encodeURIComponent(text).replace(SUB_DELIMS, escapeSubDelim)
 }
 
 /** Encodes an object key for the path: every byte as SigV4 wants it, "/" kept. */
 export function encodeKeyPath(key: string): string {
-  return key.split('/').map(uriEncode).join('/')
+  if (UNRESERVED_PATH.test(key)) return key
+  return encodeURIComponent(key).replace(SUB_DELIMS, escapeSubDelim).replaceAll('%2F', '/')
 }
 
 /** The canonical query string: names and values encoded, sorted by name then value. */

@@ -1,7 +1,7 @@
 // SigV4 query signing (presigned URLs) on Web Crypto. Pure: time, credentials and the request
 // come in; the URL's query string goes out. The derived signing key is cached per credential,
 // date, region and service, so each URL costs one SHA-256 and one HMAC.
-import { canonicalHeaderValue, canonicalQuery } from './encoding'
+import { canonicalHeaderValue, canonicalQuery, uriEncode } from './encoding'
 
 export const ALGORITHM = 'AWS4-HMAC-SHA256'
 export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD'
@@ -85,9 +85,89 @@ export async function deriveSigningKey(
   ])
 }
 
+/**
+ * Everything about one (credential, date, region, service) that does not change per URL: the
+ * derived key and the encoded parameters. The key is kept resolved once ready, so the hot path
+ * awaits only the SHA-256 and the HMAC.
+ */
+export type ScopeContext = {
+  readonly date: string
+  readonly region: string
+  readonly service: string
+  readonly credentialScope: string
+  /** `X-Amz-Algorithm=...&X-Amz-Credential=...&X-Amz-Date=` up to the datetime. */
+  readonly queryHead: string
+  /** `&X-Amz-Security-Token=...` or empty. */
+  readonly tokenParam: string
+  readonly keyPromise: Promise<CryptoKey>
+  key: CryptoKey | undefined
+}
+
 // Keyed by the credential object itself, so no secret is ever a map key and a rotated
 // credential (a new object from a new config) never meets an old key.
-const keyCache = new WeakMap<SigningCredential, Map<string, Promise<CryptoKey>>>()
+const contexts = new WeakMap<SigningCredential, ScopeContext[]>()
+
+function newScopeContext(
+  credential: SigningCredential,
+  date: string,
+  region: string,
+  service: string,
+): ScopeContext {
+  const credentialScope = `${date}/${region}/${service}/aws4_request`
+  const keyPromise = deriveSigningKey(credential.secretAccessKey, date, region, service)
+  const context: ScopeContext = {
+    date,
+    region,
+    service,
+    credentialScope,
+    queryHead: `X-Amz-Algorithm=${ALGORITHM}&X-Amz-Credential=${uriEncode(`${credential.accessKeyId}/${credentialScope}`)}&X-Amz-Date=`,
+    tokenParam: credential.sessionToken
+      ? `&X-Amz-Security-Token=${uriEncode(credential.sessionToken)}`
+      : '',
+    keyPromise,
+    key: undefined,
+  }
+  keyPromise.then(
+    (key) => {
+      context.key = key
+    },
+    // A failed derivation must not poison the cache.
+    () => {
+      const list = contexts.get(credential)
+      if (list)
+        contexts.set(
+          credential,
+          list.filter((c) => c !== context),
+        )
+    },
+  )
+  return context
+}
+
+/** The signing context for (credential, date, region, service); the key is derived once a day. */
+export function scopeContext(
+  credential: SigningCredential,
+  date: string,
+  region: string,
+  service: string,
+): ScopeContext {
+  let list = contexts.get(credential)
+  if (list) {
+    for (const context of list) {
+      if (context.date === date && context.region === region && context.service === service) {
+        return context
+      }
+    }
+    // Contexts of other days are never needed again (signing uses the current date).
+    list = list.filter((context) => context.date === date)
+  } else {
+    list = []
+  }
+  const context = newScopeContext(credential, date, region, service)
+  list.push(context)
+  contexts.set(credential, list)
+  return context
+}
 
 /** The signing key for (credential, date, region, service), derived once a day and reused. */
 export function signingKey(
@@ -96,24 +176,7 @@ export function signingKey(
   region: string,
   service: string,
 ): Promise<CryptoKey> {
-  let perCredential = keyCache.get(credential)
-  if (!perCredential) {
-    perCredential = new Map()
-    keyCache.set(credential, perCredential)
-  }
-  const scope = `${date}/${region}/${service}`
-  let key = perCredential.get(scope)
-  if (!key) {
-    // Keys of other days are never needed again (signing uses the current date).
-    for (const cached of perCredential.keys()) {
-      if (!cached.startsWith(date)) perCredential.delete(cached)
-    }
-    key = deriveSigningKey(credential.secretAccessKey, date, region, service)
-    // A failed derivation must not poison the cache.
-    key.catch(() => perCredential?.delete(scope))
-    perCredential.set(scope, key)
-  }
-  return key
+  return scopeContext(credential, date, region, service).keyPromise
 }
 
 export async function sha256Hex(text: string): Promise<string> {
@@ -125,11 +188,14 @@ export function canonicalHeaders(
   host: string,
   headers: Readonly<Record<string, string>> | undefined,
 ): { block: string; signed: string } {
+  const names = headers ? Object.keys(headers) : []
+  if (names.length === 0) return { block: `host:${canonicalHeaderValue(host)}\n`, signed: 'host' }
   const entries: [string, string][] = [['host', canonicalHeaderValue(host)]]
-  if (headers) {
-    for (const name of Object.keys(headers)) {
-      entries.push([name.toLowerCase(), canonicalHeaderValue(headers[name] as string)])
-    }
+  for (const name of names) {
+    entries.push([
+      name.toLowerCase(),
+      canonicalHeaderValue((headers as Record<string, string>)[name] as string),
+    ])
   }
   entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
   let block = ''
@@ -143,26 +209,35 @@ export function canonicalHeaders(
 
 /** Signs a request in the query string (a presigned URL). */
 export async function presignQuery(input: PresignInput): Promise<PresignParts> {
-  const date = input.datetime.slice(0, 8)
-  const credentialScope = `${date}/${input.region}/${input.service}/aws4_request`
+  const context = scopeContext(
+    input.credential,
+    input.datetime.slice(0, 8),
+    input.region,
+    input.service,
+  )
   const { block, signed } = canonicalHeaders(input.host, input.headers)
-  const params: [string, string][] = [
-    ['X-Amz-Algorithm', ALGORITHM],
-    ['X-Amz-Credential', `${input.credential.accessKeyId}/${credentialScope}`],
-    ['X-Amz-Date', input.datetime],
-    ['X-Amz-Expires', String(input.expiresIn)],
-    ['X-Amz-SignedHeaders', signed],
-  ]
-  // S3 signs the session token as part of the query (it is not added after signing).
-  if (input.credential.sessionToken) {
-    params.push(['X-Amz-Security-Token', input.credential.sessionToken])
+  // The X-Amz-* names sort in this order; the datetime and expiry need no encoding.
+  let query = `${context.queryHead}${input.datetime}&X-Amz-Expires=${input.expiresIn}${context.tokenParam}&X-Amz-SignedHeaders=${signed === 'host' ? signed : uriEncode(signed)}`
+  if (input.query && input.query.length > 0) {
+    // S3 signs the session token as part of the query (it is not added after signing).
+    const params: [string, string][] = [
+      ['X-Amz-Algorithm', ALGORITHM],
+      ['X-Amz-Credential', `${input.credential.accessKeyId}/${context.credentialScope}`],
+      ['X-Amz-Date', input.datetime],
+      ['X-Amz-Expires', String(input.expiresIn)],
+      ['X-Amz-SignedHeaders', signed],
+    ]
+    if (input.credential.sessionToken) {
+      params.push(['X-Amz-Security-Token', input.credential.sessionToken])
+    }
+    for (const [name, value] of input.query) params.push([name, value])
+    query = canonicalQuery(params)
   }
-  if (input.query) for (const [name, value] of input.query) params.push([name, value])
-  const query = canonicalQuery(params)
   const canonicalRequest = `${input.method}\n${input.path}\n${query}\n${block}\n${signed}\n${input.payloadHash ?? UNSIGNED_PAYLOAD}`
-  const key = signingKey(input.credential, date, input.region, input.service)
-  const stringToSign = `${ALGORITHM}\n${input.datetime}\n${credentialScope}\n${await sha256Hex(canonicalRequest)}`
-  const signature = toHex(await crypto.subtle.sign('HMAC', await key, encoder.encode(stringToSign)))
+  const hash = toHex(await crypto.subtle.digest('SHA-256', encoder.encode(canonicalRequest)))
+  const stringToSign = `${ALGORITHM}\n${input.datetime}\n${context.credentialScope}\n${hash}`
+  const key = context.key ?? (await context.keyPromise)
+  const signature = toHex(await crypto.subtle.sign('HMAC', key, encoder.encode(stringToSign)))
   return {
     canonicalRequest,
     stringToSign,

@@ -1,0 +1,45 @@
+// `npm run bench`: runs bench/worker.ts in workerd (wrangler's local runtime) and times
+// batches of URL signing for each variant, interleaved over several rounds in the same run.
+// Prints URLs/s (median of rounds) and the ratios the targets are stated in.
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { unstable_startWorker } from 'wrangler'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const N = Number(process.env.BENCH_N ?? 20000)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7)
+const VARIANTS = ['floor', 'signet', 'aws4fetch']
+
+// wrangler bundles and serves the bench Worker; each timed request signs N URLs, so the
+// proxy's per-request cost is noise next to the batch.
+const worker = await unstable_startWorker({
+  name: 'signet-bench',
+  entrypoint: join(root, 'bench/worker.ts'),
+  compatibilityDate: '2026-11-01',
+  dev: { server: { hostname: '127.0.0.1', port: 0 }, inspector: false, logLevel: 'warn' },
+})
+await worker.ready
+
+async function time(variant, n) {
+  const started = process.hrtime.bigint()
+  const response = await worker.fetch(`http://bench/?variant=${variant}&n=${n}`)
+  if (!response.ok) throw new Error(`${variant}: ${response.status} ${await response.text()}`)
+  await response.json()
+  return Number(process.hrtime.bigint() - started) / 1e9
+}
+
+try {
+  for (const variant of VARIANTS) await time(variant, 2000) // warm up the isolate and the JIT
+  const rates = Object.fromEntries(VARIANTS.map((v) => [v, []]))
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const variant of VARIANTS) rates[variant].push(N / (await time(variant, N)))
+  }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+  const result = Object.fromEntries(VARIANTS.map((v) => [v, median(rates[v])]))
+  console.log(`Presigned URLs per second, median of ${ROUNDS} rounds of ${N} (one workerd run):`)
+  for (const v of VARIANTS) console.log(`  ${v.padEnd(10)} ${Math.round(result[v]).toString().padStart(8)} URLs/s`)
+  console.log(`  signet / aws4fetch = ${(result.signet / result.aws4fetch).toFixed(2)}x   (target >= 5)`)
+  console.log(`  signet / floor     = ${(result.signet / result.floor).toFixed(2)}x   (target >= 0.8)`)
+} finally {
+  await worker.dispose()
+}

@@ -1,0 +1,75 @@
+// Signing throughput inside workerd: Signet's signer, aws4fetch (AwsClient with its key cache,
+// its recommended use) and a bare floor (a cached CryptoKey, one SHA-256 and one HMAC per URL).
+// The driver (bench/run.mjs) times each batch from outside, since time inside a Worker only
+// advances across I/O.
+import { AwsClient } from 'aws4fetch'
+import { encodeKeyPath } from '../src/s3/encoding'
+import { deriveSigningKey, presignQuery, toHex } from '../src/s3/sigv4'
+
+const credential = {
+  accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+}
+const HOST = 'examplebucket.s3.eu-west-1.amazonaws.com'
+const DATETIME = '20261123T120000Z'
+const encoder = new TextEncoder()
+
+const aws = new AwsClient({ ...credential, service: 's3', region: 'eu-west-1' })
+let floorKey: CryptoKey | undefined
+
+function keyFor(i: number): string {
+  return `reports/2026/user ${i}/file+${i}.pdf`
+}
+
+async function signet(n: number): Promise<number> {
+  let total = 0
+  for (let i = 0; i < n; i++) {
+    const signed = await presignQuery({
+      method: 'GET',
+      host: HOST,
+      path: `/${encodeKeyPath(keyFor(i))}`,
+      region: 'eu-west-1',
+      service: 's3',
+      datetime: DATETIME,
+      expiresIn: 3600,
+      credential,
+    })
+    total += signed.query.length
+  }
+  return total
+}
+
+async function aws4fetch(n: number): Promise<number> {
+  let total = 0
+  for (let i = 0; i < n; i++) {
+    const url = `https://${HOST}/${encodeKeyPath(keyFor(i))}?X-Amz-Expires=3600`
+    const signed = await aws.sign(url, { method: 'GET', aws: { signQuery: true, datetime: DATETIME } })
+    total += signed.url.length
+  }
+  return total
+}
+
+async function floor(n: number): Promise<number> {
+  floorKey ??= await deriveSigningKey(credential.secretAccessKey, DATETIME.slice(0, 8), 'eu-west-1', 's3')
+  let total = 0
+  for (let i = 0; i < n; i++) {
+    const canonical = `GET\n/${keyFor(i)}\nX-Amz-Date=${DATETIME}\nhost:${HOST}\n\nhost\nUNSIGNED-PAYLOAD`
+    const hash = toHex(await crypto.subtle.digest('SHA-256', encoder.encode(canonical)))
+    const signature = await crypto.subtle.sign('HMAC', floorKey, encoder.encode(`AWS4-HMAC-SHA256\n${DATETIME}\n${hash}`))
+    total += signature.byteLength
+  }
+  return total
+}
+
+const VARIANTS: Record<string, (n: number) => Promise<number>> = { signet, aws4fetch, floor }
+
+export default {
+  async fetch(request: Request): Promise<Response> {
+    const url = new URL(request.url)
+    const variant = VARIANTS[url.searchParams.get('variant') ?? '']
+    const n = Number(url.searchParams.get('n') ?? '1000')
+    if (!variant || !Number.isSafeInteger(n) || n < 1) return new Response('bad request', { status: 400 })
+    const total = await variant(n)
+    return Response.json({ n, total })
+  },
+}
