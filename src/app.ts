@@ -7,6 +7,7 @@ import { authenticate } from './auth/authenticate'
 import { getConfig } from './config'
 import type { AppEnv } from './env'
 import { AppError, notFound, onError } from './errors'
+import { gateway } from './gateway/handler'
 import { newApp } from './lib/openapi'
 import { docs } from './routes/docs'
 import { keys } from './routes/keys'
@@ -92,6 +93,24 @@ app.openapi(
 app.route('/v1/keys', keys)
 app.route('/v1/presign', presignRoutes)
 app.route('/docs', docs)
+app.on(['GET', 'HEAD', 'PUT', 'DELETE', 'POST', 'OPTIONS'], '/s3/*', gateway)
+for (const method of ['get', 'head', 'put', 'delete', 'options'] as const) {
+  app.openAPIRegistry.registerPath({
+    method,
+    path: '/s3/{bucket}/{key}',
+    summary: 'S3-style gateway over R2 bindings: SigV4 presigned requests, S3 XML errors',
+    request: { params: z.object({ bucket: z.string(), key: z.string() }) },
+    responses: {
+      200: { description: 'The object (GET), its metadata (HEAD), stored (PUT)' },
+      204: { description: 'Deleted (DELETE), or a CORS preflight (OPTIONS)' },
+      206: { description: 'A byte range of the object (GET)' },
+      304: { description: 'Not modified (GET, HEAD)' },
+      403: { description: 'AccessDenied, SignatureDoesNotMatch, InvalidAccessKeyId (S3 XML)' },
+      404: { description: 'NoSuchKey, NoSuchBucket (S3 XML)' },
+      412: { description: 'PreconditionFailed (S3 XML)' },
+    },
+  })
+}
 
 app.doc31('/openapi.json', (c) => ({
   openapi: '3.1.0',

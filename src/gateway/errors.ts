@@ -1,0 +1,68 @@
+// The gateway answers in S3's XML error format with S3's codes, never in Signet's JSON shape.
+// Messages are fixed per code or come from the verifier; none repeats a signature or a secret.
+
+export const S3_ERROR_STATUS = {
+  AccessDenied: 403,
+  AuthorizationQueryParametersError: 400,
+  BadDigest: 400,
+  EntityTooLarge: 400,
+  EntityTooSmall: 400,
+  IncompleteBody: 400,
+  InternalError: 500,
+  InvalidAccessKeyId: 403,
+  InvalidArgument: 400,
+  InvalidDigest: 400,
+  InvalidPart: 400,
+  InvalidPartOrder: 400,
+  InvalidPolicyDocument: 400,
+  InvalidRange: 416,
+  InvalidRequest: 400,
+  InvalidURI: 400,
+  KeyTooLongError: 400,
+  MalformedPOSTRequest: 400,
+  MaxPostPreDataLengthExceeded: 400,
+  MethodNotAllowed: 405,
+  MissingContentLength: 411,
+  NoSuchBucket: 404,
+  NoSuchKey: 404,
+  NoSuchUpload: 404,
+  NotImplemented: 501,
+  PreconditionFailed: 412,
+  SignatureDoesNotMatch: 403,
+  XAmzContentSHA256Mismatch: 400,
+} as const
+
+export type S3ErrorCode = keyof typeof S3_ERROR_STATUS
+
+export class S3Error extends Error {
+  readonly code: S3ErrorCode
+  constructor(code: S3ErrorCode, message: string) {
+    super(message)
+    this.name = 'S3Error'
+    this.code = code
+  }
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/[<>&"']/g, (ch) => `&#${ch.charCodeAt(0)};`)
+}
+
+export function s3ErrorResponse(
+  code: S3ErrorCode,
+  message: string,
+  requestId: string,
+  method: string,
+): Response {
+  const status = S3_ERROR_STATUS[code]
+  const headers = new Headers({
+    'Content-Type': 'application/xml',
+    'Cache-Control': 'no-store',
+    'x-amz-request-id': requestId,
+    'X-Request-Id': requestId,
+    'Access-Control-Allow-Origin': '*',
+  })
+  // HEAD answers carry no body, as S3's do.
+  if (method === 'HEAD') return new Response(null, { status, headers })
+  const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${escapeXml(message)}</Message><RequestId>${escapeXml(requestId)}</RequestId></Error>`
+  return new Response(body, { status, headers })
+}

@@ -1,0 +1,181 @@
+// /s3/<bucket>/<key>: the S3-style gateway over R2 bindings. Trust boundary: nothing about the
+// request is used before its SigV4 query signature verifies; then the signed parameters
+// (expiry, allowed CIDRs, response overrides) are honoured. Errors are S3's XML.
+import type { Context } from 'hono'
+import { ConfigError, type GatewayTarget, getConfig } from '../config'
+import type { AppEnv } from '../env'
+import { ipAllowed, parseCidr } from '../lib/cidr'
+import { checkObjectKey } from '../lib/object-key'
+import { ALLOW_IPS_PARAM } from '../presign'
+import { type VerifyFailure, verifyPresigned } from '../s3/verify'
+import { S3Error, type S3ErrorCode, s3ErrorResponse } from './errors'
+import { deleteObject, getObject, putObject } from './objects'
+
+export const GATEWAY_PREFIX = '/s3/'
+
+function verifyError(reason: VerifyFailure, message: string): S3Error {
+  let code: S3ErrorCode
+  switch (reason) {
+    case 'missing_parameter':
+    case 'duplicate_parameter':
+    case 'malformed_parameter':
+    case 'unsupported_algorithm':
+    case 'credential_scope':
+      code = 'AuthorizationQueryParametersError'
+      break
+    case 'unknown_access_key':
+      code = 'InvalidAccessKeyId'
+      break
+    case 'missing_signed_header':
+    case 'unsigned_header':
+    case 'expired':
+    case 'not_yet_valid':
+      code = 'AccessDenied'
+      break
+    case 'malformed_path':
+      code = 'InvalidURI'
+      break
+    case 'signature_mismatch':
+      code = 'SignatureDoesNotMatch'
+      break
+    default: {
+      const unreachable: never = reason
+      throw new Error(`unhandled verify failure ${String(unreachable)}`)
+    }
+  }
+  return new S3Error(code, message)
+}
+
+/** Splits /s3/<bucket>/<key> into the bucket name and the decoded key. */
+export function parseGatewayPath(pathname: string): { bucket: string; key: string } {
+  const rest = pathname.slice(GATEWAY_PREFIX.length)
+  const slash = rest.indexOf('/')
+  const bucket = slash === -1 ? rest : rest.slice(0, slash)
+  const rawKey = slash === -1 ? '' : rest.slice(slash + 1)
+  if (rawKey === '') {
+    throw new S3Error('NotImplemented', 'The gateway serves object requests only.')
+  }
+  let key: string
+  try {
+    key = decodeURIComponent(rawKey)
+  } catch {
+    throw new S3Error('InvalidURI', 'Could not parse the specified URI.')
+  }
+  const check = checkObjectKey(key)
+  if (!check.ok) {
+    throw new S3Error(
+      check.problem === 'too_long' ? 'KeyTooLongError' : 'InvalidArgument',
+      `The object key ${check.message}.`,
+    )
+  }
+  return { bucket, key }
+}
+
+function preflight(c: Context<AppEnv>): Response {
+  const requested = c.req.header('Access-Control-Request-Headers') ?? ''
+  const headers = new Headers({
+    'Access-Control-Allow-Origin': '*',
+    'Access-Control-Allow-Methods': 'GET, HEAD, PUT, POST, DELETE',
+    'Access-Control-Max-Age': '600',
+  })
+  // Echo only header-name characters; the signature decides what a request may carry.
+  if (/^[A-Za-z0-9, -]{1,2048}$/.test(requested)) {
+    headers.set('Access-Control-Allow-Headers', requested)
+  }
+  return new Response(null, { status: 204, headers })
+}
+
+async function serve(c: Context<AppEnv>): Promise<Response> {
+  if (c.req.method === 'OPTIONS') return preflight(c)
+  const config = getConfig(c.env)
+  const url = new URL(c.req.url)
+  const { bucket, key } = parseGatewayPath(url.pathname)
+  const target = config.buckets.get(bucket)
+  const credential = config.credentials.get(bucket)
+  if (!target || target.kind !== 'gateway' || !credential) {
+    throw new S3Error('NoSuchBucket', 'The specified bucket does not exist.')
+  }
+  const verified = await verifyPresigned({
+    method: c.req.method,
+    rawPath: url.pathname,
+    rawQuery: url.search.slice(1),
+    host: c.req.header('host') ?? url.host,
+    headers: c.req.raw.headers,
+    now: new Date(),
+    lookup: (id) => (id === credential.accessKeyId ? credential : undefined),
+  })
+  if (!verified.ok) throw verifyError(verified.reason, verified.message)
+
+  // Signed, so trusted: a URL bound to CIDRs serves only clients inside them.
+  const allowIps = verified.params.get(ALLOW_IPS_PARAM)
+  if (allowIps !== undefined) {
+    const cidrs = allowIps.split(',').map(parseCidr)
+    const valid = cidrs.filter((cidr) => cidr !== undefined)
+    if (valid.length !== cidrs.length || !ipAllowed(valid, c.req.header('CF-Connecting-IP'))) {
+      throw new S3Error('AccessDenied', 'This URL may not be used from this address.')
+    }
+  }
+  if (verified.params.has('versionId')) {
+    throw new S3Error('NotImplemented', 'R2 bindings keep no object versions.')
+  }
+  return dispatch(c, target, key, verified.params, verified.payloadHash)
+}
+
+async function dispatch(
+  c: Context<AppEnv>,
+  target: GatewayTarget,
+  key: string,
+  params: Map<string, string>,
+  payloadHash: string,
+): Promise<Response> {
+  switch (c.req.method) {
+    case 'GET':
+    case 'HEAD':
+      return getObject(target.bucket, key, c.req.raw, params)
+    case 'PUT':
+      if (params.has('uploadId') || params.has('partNumber')) {
+        throw new S3Error(
+          'NotImplemented',
+          'Multipart uploads through the gateway are not available yet.',
+        )
+      }
+      return putObject(target.bucket, key, c.req.raw, payloadHash)
+    case 'DELETE':
+      return deleteObject(target.bucket, key)
+    default:
+      throw new S3Error(
+        'MethodNotAllowed',
+        'The specified method is not allowed against this resource.',
+      )
+  }
+}
+
+export async function gateway(c: Context<AppEnv>): Promise<Response> {
+  const requestId = c.get('requestId')
+  try {
+    return await serve(c)
+  } catch (error) {
+    if (error instanceof S3Error) {
+      return s3ErrorResponse(error.code, error.message, requestId, c.req.method)
+    }
+    console.error(
+      JSON.stringify({
+        level: 'error',
+        requestId,
+        where: 'gateway',
+        ...(error instanceof ConfigError
+          ? { config: error.variable, message: error.message }
+          : {
+              error: error instanceof Error ? error.name : typeof error,
+              message: error instanceof Error ? error.message : undefined,
+            }),
+      }),
+    )
+    return s3ErrorResponse(
+      'InternalError',
+      'We encountered an internal error. Please try again.',
+      requestId,
+      c.req.method,
+    )
+  }
+}

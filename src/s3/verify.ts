@@ -1,0 +1,233 @@
+// SigV4 query-signature verification (presigned URLs), sharing canonicalisation with the signer.
+// Pure: the request's parts, a credential lookup and `now` come in; a tagged result goes out.
+// The signature is checked before anything it covers (expiry, extra parameters) is trusted.
+import { canonicalHeaderValue, canonicalQuery, encodeKeyPath } from './encoding'
+import { ALGORITHM, type SigningCredential, scopeContext, toHex, UNSIGNED_PAYLOAD } from './sigv4'
+
+export const MAX_CLOCK_SKEW_SECONDS = 15 * 60 // S3 accepts X-Amz-Date up to 15 minutes ahead
+
+export type VerifyFailure =
+  | 'missing_parameter'
+  | 'duplicate_parameter'
+  | 'malformed_parameter'
+  | 'unsupported_algorithm'
+  | 'unknown_access_key'
+  | 'credential_scope'
+  | 'missing_signed_header'
+  | 'unsigned_header'
+  | 'malformed_path'
+  | 'signature_mismatch'
+  | 'not_yet_valid'
+  | 'expired'
+
+export type VerifyInput = {
+  method: string
+  /** The path as received, percent-encoded (URL.pathname). */
+  rawPath: string
+  /** The query string as received, without "?". */
+  rawQuery: string
+  /** The Host the client sent. */
+  host: string
+  headers: Headers
+  now: Date
+  service?: string
+  lookup: (accessKeyId: string) => SigningCredential | undefined
+}
+
+export type Verified = {
+  ok: true
+  accessKeyId: string
+  region: string
+  signedAt: Date
+  expiresAt: Date
+  signedHeaders: string[]
+  /** Every query parameter but X-Amz-*, decoded; all covered by the signature. */
+  params: Map<string, string>
+  /** The payload hash the client committed to (UNSIGNED-PAYLOAD or hex). */
+  payloadHash: string
+}
+
+export type VerifyResult = Verified | { ok: false; reason: VerifyFailure; message: string }
+
+const REQUIRED = [
+  'X-Amz-Algorithm',
+  'X-Amz-Credential',
+  'X-Amz-Date',
+  'X-Amz-Expires',
+  'X-Amz-SignedHeaders',
+  'X-Amz-Signature',
+] as const
+
+const encoder = new TextEncoder()
+
+function fail(reason: VerifyFailure, message: string): VerifyResult {
+  return { ok: false, reason, message }
+}
+
+function decode(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    return undefined
+  }
+}
+
+/** Splits a raw query into decoded pairs, in order; undefined when an escape is malformed. */
+export function parseQuery(rawQuery: string): [string, string][] | undefined {
+  const pairs: [string, string][] = []
+  if (rawQuery === '') return pairs
+  for (const part of rawQuery.split('&')) {
+    if (part === '') continue
+    const eq = part.indexOf('=')
+    const name = decode(eq === -1 ? part : part.slice(0, eq))
+    const value = decode(eq === -1 ? '' : part.slice(eq + 1))
+    if (name === undefined || value === undefined) return undefined
+    pairs.push([name, value])
+  }
+  return pairs
+}
+
+/** The canonical URI for a received path: decoded once, then encoded the SigV4 way. */
+export function canonicalPath(rawPath: string): string | undefined {
+  const decoded = decode(rawPath)
+  if (decoded === undefined || !decoded.isWellFormed()) return undefined
+  return encodeKeyPath(decoded)
+}
+
+function parseAmzDate(text: string): Date | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(text)
+  if (!m) return undefined
+  const ms = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!)
+  const date = new Date(ms)
+  // Reject 20261340T... style dates that Date.UTC would roll over.
+  return date.toISOString().slice(0, 19).replace(/[-:]/g, '') === text.slice(0, 15)
+    ? date
+    : undefined
+}
+
+function equalHex(a: string, b: string): boolean {
+  const x = encoder.encode(a)
+  const y = encoder.encode(b)
+  return x.byteLength === y.byteLength && crypto.subtle.timingSafeEqual(x, y)
+}
+
+export async function verifyPresigned(input: VerifyInput): Promise<VerifyResult> {
+  const pairs = parseQuery(input.rawQuery)
+  if (!pairs) return fail('malformed_parameter', 'The query string has a malformed escape.')
+  const auth = new Map<string, string>()
+  const params = new Map<string, string>()
+  for (const [name, value] of pairs) {
+    if (name.toLowerCase().startsWith('x-amz-')) {
+      if (auth.has(name) || [...auth.keys()].some((n) => n.toLowerCase() === name.toLowerCase())) {
+        return fail('duplicate_parameter', `${name} appears more than once.`)
+      }
+      auth.set(name, value)
+    } else {
+      if (params.has(name)) return fail('duplicate_parameter', `${name} appears more than once.`)
+      params.set(name, value)
+    }
+  }
+  for (const name of REQUIRED) {
+    if (!auth.has(name)) return fail('missing_parameter', `${name} is missing.`)
+  }
+  const algorithm = auth.get('X-Amz-Algorithm') as string
+  const credentialText = auth.get('X-Amz-Credential') as string
+  const dateText = auth.get('X-Amz-Date') as string
+  const expiresText = auth.get('X-Amz-Expires') as string
+  const signedHeadersText = auth.get('X-Amz-SignedHeaders') as string
+  const signature = auth.get('X-Amz-Signature') as string
+
+  if (algorithm !== ALGORITHM)
+    return fail('unsupported_algorithm', `Only ${ALGORITHM} is supported.`)
+  const credentialParts = credentialText.split('/')
+  if (credentialParts.length !== 5 || credentialParts[4] !== 'aws4_request') {
+    return fail(
+      'malformed_parameter',
+      'X-Amz-Credential is not <key>/<date>/<region>/<service>/aws4_request.',
+    )
+  }
+  const [accessKeyId, scopeDate, region, service] = credentialParts as [
+    string,
+    string,
+    string,
+    string,
+  ]
+  const signedAt = parseAmzDate(dateText)
+  if (!signedAt) return fail('malformed_parameter', 'X-Amz-Date is not YYYYMMDDTHHMMSSZ.')
+  if (!/^\d{1,6}$/.test(expiresText))
+    return fail('malformed_parameter', 'X-Amz-Expires is not a number of seconds.')
+  const expires = Number(expiresText)
+  // SigV4: X-Amz-Expires is 1..604800.
+  if (expires < 1 || expires > 604800) {
+    return fail('malformed_parameter', 'X-Amz-Expires must be between 1 and 604800 seconds.')
+  }
+  if (!/^[0-9a-f]{64}$/.test(signature))
+    return fail('malformed_parameter', 'X-Amz-Signature is not 64 hex digits.')
+  if (scopeDate !== dateText.slice(0, 8) || service !== (input.service ?? 's3') || region === '') {
+    return fail('credential_scope', 'The credential scope does not match the date or service.')
+  }
+  const signedHeaders = signedHeadersText.split(';')
+  const sorted = [...signedHeaders].sort()
+  if (
+    signedHeaders.some((h) => !/^[a-z0-9-]+$/.test(h)) ||
+    sorted.join(';') !== signedHeadersText ||
+    new Set(signedHeaders).size !== signedHeaders.length ||
+    !signedHeaders.includes('host')
+  ) {
+    return fail(
+      'malformed_parameter',
+      'X-Amz-SignedHeaders must be sorted, lower case, unique and include host.',
+    )
+  }
+  const credential = input.lookup(accessKeyId)
+  if (!credential) return fail('unknown_access_key', 'The access key id is not known here.')
+
+  // S3 refuses x-amz-* headers that were not signed: they would change the request unseen.
+  for (const [name, value] of input.headers) {
+    if (name.startsWith('x-amz-') && !signedHeaders.includes(name)) {
+      if (name === 'x-amz-content-sha256' && value === UNSIGNED_PAYLOAD) continue
+      return fail('unsigned_header', `The header ${name} was sent but not signed.`)
+    }
+  }
+  let block = ''
+  for (const name of signedHeaders) {
+    const value = name === 'host' ? input.host : input.headers.get(name)
+    if (value === null)
+      return fail('missing_signed_header', `The signed header ${name} is missing.`)
+    block += `${name}:${canonicalHeaderValue(value)}\n`
+  }
+  const path = canonicalPath(input.rawPath)
+  if (path === undefined) return fail('malformed_path', 'The path has a malformed escape.')
+  const payloadHash =
+    input.headers.get('x-amz-content-sha256') ??
+    auth.get('X-Amz-Content-Sha256') ??
+    UNSIGNED_PAYLOAD
+  const query = canonicalQuery(pairs.filter(([name]) => name !== 'X-Amz-Signature'))
+  const canonicalRequest = `${input.method}\n${path}\n${query}\n${block}\n${signedHeadersText}\n${payloadHash}`
+  const hash = toHex(await crypto.subtle.digest('SHA-256', encoder.encode(canonicalRequest)))
+  const context = scopeContext(credential, scopeDate, region, service)
+  const stringToSign = `${ALGORITHM}\n${dateText}\n${context.credentialScope}\n${hash}`
+  const key = context.key ?? (await context.keyPromise)
+  const expected = toHex(await crypto.subtle.sign('HMAC', key, encoder.encode(stringToSign)))
+  if (!equalHex(expected, signature)) {
+    return fail('signature_mismatch', 'The request signature does not match.')
+  }
+
+  // Only now is the signed expiry trustworthy.
+  const nowMs = input.now.getTime()
+  if (signedAt.getTime() - nowMs > MAX_CLOCK_SKEW_SECONDS * 1000) {
+    return fail('not_yet_valid', 'Request is not valid yet.')
+  }
+  const expiresAt = new Date(signedAt.getTime() + expires * 1000)
+  if (nowMs > expiresAt.getTime()) return fail('expired', 'Request has expired.')
+  return {
+    ok: true,
+    accessKeyId,
+    region,
+    signedAt,
+    expiresAt,
+    signedHeaders,
+    params,
+    payloadHash,
+  }
+}
