@@ -15,13 +15,22 @@ export default defineConfig(async () => {
             cloudflareTest({
               wrangler: { configPath: './wrangler.toml' },
               miniflare: {
+                r2Buckets: ['BUCKET_LOCAL', 'BUCKET_ARCHIVE'],
                 bindings: {
                   TEST_MIGRATIONS: migrations,
+                  SIGNET_BUCKETS: JSON.stringify({
+                    local: { binding: 'BUCKET_LOCAL' },
+                    archive: { binding: 'BUCKET_ARCHIVE' },
+                  }),
                   SIGNET_ADMIN_TOKEN: 'test-admin-token-0123456789',
                   SIGNET_CREDENTIALS: JSON.stringify({
                     local: {
                       accessKeyId: 'SIGNETTESTKEY',
                       secretAccessKey: 'signet-test-secret-0123456789',
+                    },
+                    archive: {
+                      accessKeyId: 'SIGNETARCHIVEKEY',
+                      secretAccessKey: 'signet-archive-secret-0123456789',
                     },
                   }),
                 },

@@ -10,6 +10,7 @@ import { AppError, notFound, onError } from './errors'
 import { gateway } from './gateway/handler'
 import { newApp } from './lib/openapi'
 import { docs } from './routes/docs'
+import { inspect } from './routes/inspect'
 import { keys } from './routes/keys'
 import { presignRoutes } from './routes/presign'
 
@@ -92,6 +93,7 @@ app.openapi(
 
 app.route('/v1/keys', keys)
 app.route('/v1/presign', presignRoutes)
+app.route('/v1/inspect', inspect)
 app.route('/docs', docs)
 app.on(['GET', 'HEAD', 'PUT', 'DELETE', 'POST', 'OPTIONS'], '/s3/*', gateway)
 for (const method of ['get', 'head', 'put', 'delete', 'options'] as const) {

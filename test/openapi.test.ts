@@ -26,6 +26,12 @@ describe('/openapi.json and /docs', () => {
         'POST /v1/keys',
         'POST /v1/presign',
         'POST /v1/presign/batch',
+        'POST /v1/inspect',
+        'GET /s3/{bucket}/{key}',
+        'HEAD /s3/{bucket}/{key}',
+        'PUT /s3/{bucket}/{key}',
+        'DELETE /s3/{bucket}/{key}',
+        'OPTIONS /s3/{bucket}/{key}',
       ].sort(),
     )
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' })

@@ -92,7 +92,7 @@ async function serve(c: Context<AppEnv>): Promise<Response> {
   const { bucket, key } = parseGatewayPath(url.pathname)
   const target = config.buckets.get(bucket)
   const credential = config.credentials.get(bucket)
-  if (!target || target.kind !== 'gateway' || !credential) {
+  if (target?.kind !== 'gateway' || !credential) {
     throw new S3Error('NoSuchBucket', 'The specified bucket does not exist.')
   }
   const verified = await verifyPresigned({

@@ -168,7 +168,7 @@ function expectedSha256(headers: Headers, payloadHash: string): Uint8Array | und
   const checksum = headers.get('x-amz-checksum-sha256')
   if (checksum !== null) {
     expected = base64ToBytes(checksum)
-    if (!expected || expected.length !== 32) {
+    if (expected?.length !== 32) {
       throw new S3Error('InvalidDigest', 'The x-amz-checksum-sha256 you specified is not valid.')
     }
   }

@@ -94,11 +94,19 @@ export function canonicalPath(rawPath: string): string | undefined {
   return encodeKeyPath(decoded)
 }
 
-function parseAmzDate(text: string): Date | undefined {
+/** Reads SigV4's YYYYMMDD'T'HHMMSS'Z'; undefined for anything else, rolled-over dates included. */
+export function parseAmzDate(text: string): Date | undefined {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(text)
   if (!m) return undefined
-  const ms = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!)
-  const date = new Date(ms)
+  const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ]
+  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second))
   // Reject 20261340T... style dates that Date.UTC would roll over.
   return date.toISOString().slice(0, 19).replace(/[-:]/g, '') === text.slice(0, 15)
     ? date

@@ -57,7 +57,7 @@ const caseArb = fc.record({
     .map((ms) => new Date(Math.floor(ms / 1000) * 1000)),
 })
 
-type Case = fc.ArbitraryOf<typeof caseArb>
+type Case = typeof caseArb extends fc.Arbitrary<infer T> ? T : never
 
 async function sign(c: Case) {
   const path = `/s3/local/${encodeKeyPath(c.key)}`

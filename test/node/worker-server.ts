@@ -1,0 +1,103 @@
+// Starts Signet under `wrangler dev` on a free loopback port with its own local state and
+// secrets, for tests that need real HTTP clients (awscli, boto3, curl). Stopped by PID.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+const ROOT = join(import.meta.dirname, '..', '..')
+const WRANGLER = join(ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js')
+
+export type WorkerServer = {
+  origin: string
+  adminToken: string
+  credential: { accessKeyId: string; secretAccessKey: string }
+  stop: () => Promise<void>
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      )
+    })
+  })
+}
+
+export async function startWorker(): Promise<WorkerServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'signet-worker-'))
+  const adminToken = 'e2e-admin-token-0123456789'
+  const credential = {
+    accessKeyId: 'SIGNETE2EKEY',
+    secretAccessKey: 'signet-e2e-secret-0123456789',
+  }
+  const envFile = join(dir, 'test.env')
+  writeFileSync(
+    envFile,
+    `SIGNET_ADMIN_TOKEN=${adminToken}\nSIGNET_CREDENTIALS='${JSON.stringify({ local: credential })}'\n`,
+  )
+  const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' }
+  const migrate = spawnSync(
+    process.execPath,
+    [WRANGLER, 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', dir],
+    {
+      cwd: ROOT,
+      env,
+      encoding: 'utf8',
+    },
+  )
+  if (migrate.status !== 0) throw new Error(`migrations failed: ${migrate.stderr}`)
+  const port = await freePort()
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      WRANGLER,
+      'dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--persist-to',
+      dir,
+      '--env-file',
+      envFile,
+      '--show-interactive-dev-session=false',
+      '--inspector-port',
+      '0',
+    ],
+    { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+  )
+  let output = ''
+  child.stdout?.on('data', (chunk) => (output += chunk))
+  child.stderr?.on('data', (chunk) => (output += chunk))
+  const origin = `http://127.0.0.1:${port}`
+  const stop = async () => {
+    if (child.pid !== undefined && child.exitCode === null) {
+      try {
+        process.kill(-child.pid, 'SIGTERM')
+      } catch {
+        // already gone
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300))
+    }
+    rmSync(dir, { recursive: true, force: true })
+  }
+  for (let i = 0; i < 120; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    if (child.exitCode !== null) break
+    try {
+      const health = await fetch(`${origin}/healthz`)
+      if (health.ok) return { origin, adminToken, credential, stop }
+    } catch {
+      // not listening yet
+    }
+  }
+  await stop()
+  throw new Error(`wrangler dev did not become healthy:\n${output.slice(-3000)}`)
+}
