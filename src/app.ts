@@ -12,7 +12,10 @@ import { newApp } from './lib/openapi'
 import { docs } from './routes/docs'
 import { inspect } from './routes/inspect'
 import { keys } from './routes/keys'
+import { useShareLink } from './routes/links'
 import { presignRoutes } from './routes/presign'
+import { shares } from './routes/shares'
+import { errorResponses } from './schemas'
 
 export const VERSION = '0.1.0'
 
@@ -94,6 +97,24 @@ app.openapi(
 app.route('/v1/keys', keys)
 app.route('/v1/presign', presignRoutes)
 app.route('/v1/inspect', inspect)
+app.route('/v1/shares', shares)
+app.on(['GET', 'HEAD'], '/s/:id', useShareLink)
+for (const method of ['get', 'head'] as const) {
+  app.openAPIRegistry.registerPath({
+    method,
+    path: '/s/{id}',
+    summary:
+      'Use a share link: 302 to a presigned GET living at most 60 s (redirect mode) or the bytes (proxy mode)',
+    request: { params: z.object({ id: z.string() }) },
+    responses: {
+      200: { description: 'The object (proxy mode)' },
+      206: { description: 'A byte range of the object (proxy mode)' },
+      302: { description: 'Redirect to a seconds-lived presigned GET (redirect mode)' },
+      304: { description: 'Not modified (proxy mode)' },
+      ...errorResponses(403, 404, 410),
+    },
+  })
+}
 app.route('/docs', docs)
 app.on(['GET', 'HEAD', 'PUT', 'DELETE', 'POST', 'OPTIONS'], '/s3/*', gateway)
 for (const method of ['get', 'head', 'put', 'delete', 'options'] as const) {

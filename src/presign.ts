@@ -1,7 +1,7 @@
 // One presigned URL from a PresignRequest: field rules, expiry, the caller's scope, the target's
 // URL shape, the exact headers to send. Shared by /v1/presign, the batch route and RPC.
 import { authorize } from './auth/authenticate'
-import type { Config, Credential } from './config'
+import type { Config, Credential, Target } from './config'
 import type { Caller } from './env'
 import { AppError } from './errors'
 import { contentDisposition } from './lib/content-disposition'
@@ -35,12 +35,16 @@ function invalid(message: string): AppError {
 export function resolveExpiresIn(
   request: { expiresIn?: number | string | undefined; expiresAt?: number | string | undefined },
   nowMs: number,
-  max = MAX_EXPIRES_IN,
+  limits: { default: number; max: number; maxText: string } = {
+    default: DEFAULT_EXPIRES_IN,
+    max: MAX_EXPIRES_IN,
+    maxText: '7 days, the SigV4 limit',
+  },
 ): number {
   if (request.expiresIn !== undefined && request.expiresAt !== undefined) {
     throw invalid('Give expiresIn or expiresAt, not both.')
   }
-  let seconds = DEFAULT_EXPIRES_IN
+  let seconds = limits.default
   if (request.expiresIn !== undefined) {
     const parsed = parseDuration(request.expiresIn)
     if (parsed === undefined) {
@@ -55,8 +59,8 @@ export function resolveExpiresIn(
     seconds = Math.floor((at - nowMs) / 1000)
     if (seconds < 1) throw invalid('expiresAt must be at least 1 second in the future.')
   }
-  if (seconds < 1 || seconds > max) {
-    throw invalid(`expiresIn must be between 1 and ${max} seconds (7 days, the SigV4 limit).`)
+  if (seconds < 1 || seconds > limits.max) {
+    throw invalid(`expiresIn must be between 1 and ${limits.max} seconds (${limits.maxText}).`)
   }
   return seconds
 }
@@ -152,8 +156,36 @@ function downloadQuery(request: PresignRequest): [string, string][] {
   return query
 }
 
-function isoSeconds(ms: number): string {
+export function isoSeconds(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
+}
+
+/** Signs a URL for one object of a target. No scope checks: callers have done them. */
+export async function signObjectUrl(input: {
+  target: Target
+  credential: Credential
+  key: string
+  method: string
+  expiresIn: number
+  nowMs: number
+  origin: URL
+  query?: [string, string][]
+  headers?: Record<string, string>
+}): Promise<string> {
+  const endpoint = objectEndpoint(input.target, input.key, input.origin)
+  const signed = await presignQuery({
+    method: input.method,
+    host: endpoint.host,
+    path: endpoint.path,
+    query: input.query ?? [],
+    headers: input.headers ?? {},
+    region: endpoint.region,
+    service: 's3',
+    datetime: amzDate(new Date(input.nowMs)),
+    expiresIn: input.expiresIn,
+    credential: input.credential,
+  })
+  return `${endpoint.protocol}//${endpoint.host}${endpoint.path}?${signed.query}`
 }
 
 export async function presign(
@@ -179,26 +211,23 @@ export async function presign(
   if (!target || !credential) throw invalid('bucket is not a bucket Signet serves.')
   checkCredentialLifetime(credential, nowMs, expiresIn)
 
-  const endpoint = objectEndpoint(target, request.key, ctx.origin)
   const headers = method === 'PUT' ? uploadHeaders(request) : {}
   const query = method === 'PUT' ? [] : downloadQuery(request)
   const allowIps = request.allowIps
   if (allowIps && target.kind === 'gateway') query.push([ALLOW_IPS_PARAM, allowIps.join(',')])
-
-  const signed = await presignQuery({
+  const url = await signObjectUrl({
+    target,
+    credential,
+    key: request.key,
     method,
-    host: endpoint.host,
-    path: endpoint.path,
+    expiresIn,
+    nowMs,
+    origin: ctx.origin,
     query,
     headers,
-    region: endpoint.region,
-    service: 's3',
-    datetime: amzDate(new Date(nowMs)),
-    expiresIn,
-    credential,
   })
   const answer: PresignAnswer = {
-    url: `${endpoint.protocol}//${endpoint.host}${endpoint.path}?${signed.query}`,
+    url,
     method,
     headers,
     expiresAt: isoSeconds(nowMs + expiresIn * 1000),

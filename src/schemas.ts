@@ -112,7 +112,7 @@ const wellFormed = (max: number) =>
     .max(max)
     .refine((text) => text.isWellFormed(), { message: 'must be valid Unicode' })
 
-const ExpiryShape = {
+export const ExpiryShape = {
   expiresIn: z
     .union([z.number().int(), z.string().max(16)])
     .optional()
@@ -205,3 +205,44 @@ export const PresignAnswerSchema = z
   .openapi('PresignAnswer')
 
 export type PresignAnswer = z.infer<typeof PresignAnswerSchema>
+
+export const MAX_SHARE_LIFETIME = 365 * 86400
+export const DEFAULT_SHARE_LIFETIME = 7 * 86400
+
+export const ShareRequestSchema = z
+  .strictObject({
+    bucket: BucketNameSchema,
+    key: wellFormed(1024).openapi({ example: 'reports/2026/q3.pdf' }),
+    ...ExpiryShape,
+    maxDownloads: z.number().int().min(1).max(1_000_000).optional(),
+    allowIps: z.array(CidrSchema).min(1).max(100).optional(),
+    filename: wellFormed(255).optional(),
+    disposition: z.enum(['attachment', 'inline']).optional(),
+    mode: z.enum(['redirect', 'proxy']).optional().openapi({
+      description:
+        'redirect (default): a 302 to a presigned GET living at most 60 s; proxy: Signet streams the bytes.',
+    }),
+  })
+  .openapi('ShareRequest')
+
+export type ShareRequest = z.infer<typeof ShareRequestSchema>
+
+export const ShareSchema = z
+  .object({
+    id: z.string(),
+    url: z.string(),
+    bucket: z.string(),
+    key: z.string(),
+    mode: z.enum(['redirect', 'proxy']),
+    expiresAt: z.string(),
+    maxDownloads: z.number().int().nullable(),
+    downloads: z.number().int(),
+    allowIps: z.array(z.string()).nullable(),
+    filename: z.string().nullable(),
+    disposition: z.enum(['attachment', 'inline']).nullable(),
+    createdAt: z.string(),
+    revokedAt: z.string().nullable(),
+    lastUsedAt: z.string().nullable(),
+    policyHints: PolicyHintsSchema.nullable(),
+  })
+  .openapi('Share')

@@ -25,6 +25,7 @@ export async function call(path: string, init: CallInit = {}): Promise<Response>
       headers,
       body: body ?? null,
       method: rest.method ?? (json === undefined ? 'GET' : 'POST'),
+      redirect: rest.redirect ?? 'manual',
     }),
   )
 }

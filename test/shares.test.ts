@@ -1,0 +1,361 @@
+import { env } from 'cloudflare:workers'
+import { describe, expect, it } from 'vitest'
+import { insertShare, newShareId, type Share } from '../src/share/store'
+import { call, createKey, expectError, FULL_SCOPE } from './helpers'
+
+type ShareAnswer = {
+  id: string
+  url: string
+  expiresAt: string
+  maxDownloads: number | null
+  downloads: number
+  allowIps: string[] | null
+  mode: string
+  lastUsedAt: string | null
+  policyHints: {
+    enforcedBy: string
+    notes: string[]
+    s3BucketPolicy: { Statement: { Resource: string }[] }
+    cloudflareWafExpression: string
+  } | null
+}
+
+async function createShare(token: string, body: Record<string, unknown>): Promise<ShareAnswer> {
+  const response = await call('/v1/shares', {
+    token,
+    json: { bucket: 'local', key: 'shared/report.pdf', ...body },
+  })
+  expect(response.status, await response.clone().text()).toBe(201)
+  return (await response.json()) as ShareAnswer
+}
+
+function use(share: { id: string }, init: RequestInit & { ip?: string } = {}) {
+  return call(`/s/${share.id}`, init)
+}
+
+async function seed(key = 'shared/report.pdf', body = 'the report body') {
+  await env.BUCKET_LOCAL.put(key, body, { httpMetadata: { contentType: 'application/pdf' } })
+}
+
+async function insertRaw(overrides: Partial<Share>): Promise<Share> {
+  const share: Share = {
+    id: newShareId(),
+    owner: 'key:key_raw',
+    bucket: 'local',
+    key: 'shared/report.pdf',
+    mode: 'redirect',
+    filename: null,
+    disposition: null,
+    allowIps: null,
+    maxDownloads: null,
+    downloads: 0,
+    createdAt: new Date().toISOString(),
+    expiresAt: Date.now() + 3600_000,
+    revokedAt: null,
+    lastUsedAt: null,
+    ...overrides,
+  }
+  await insertShare(env.DB, share)
+  return share
+}
+
+describe('POST /v1/shares', () => {
+  it('creates a share with an unguessable id and the contract fields', async () => {
+    const { key } = await createKey()
+    const share = await createShare(key, { expiresIn: '2h', maxDownloads: 3 })
+    expect(share.id).toMatch(/^[A-Za-z0-9_-]{22}$/)
+    expect(share.url).toBe(`http://signet.test/s/${share.id}`)
+    expect(share).toMatchObject({
+      maxDownloads: 3,
+      downloads: 0,
+      allowIps: null,
+      mode: 'redirect',
+      policyHints: null,
+    })
+    expect(Date.parse(share.expiresAt) - Date.now()).toBeGreaterThan(7190_000)
+    const ids = new Set<string>()
+    for (let i = 0; i < 20; i++) ids.add((await createShare(key, {})).id)
+    expect(ids.size).toBe(20)
+  })
+
+  it('needs the share operation, a key inside the prefixes and an expiry within the scope', async () => {
+    const { key } = await createKey({ ...FULL_SCOPE, operations: ['get'] })
+    await expectError(
+      await call('/v1/shares', { token: key, json: { bucket: 'local', key: 'a.txt' } }),
+      403,
+      'forbidden',
+    )
+    const { key: limited } = await createKey({
+      ...FULL_SCOPE,
+      prefixes: ['shared/'],
+      maxExpiresIn: 3600,
+    })
+    await expectError(
+      await call('/v1/shares', { token: limited, json: { bucket: 'local', key: 'other/a.txt' } }),
+      403,
+      'forbidden',
+    )
+    await expectError(
+      await call('/v1/shares', {
+        token: limited,
+        json: { bucket: 'local', key: 'shared/a.txt', expiresIn: '2h' },
+      }),
+      400,
+      'invalid_request',
+    )
+    await expectError(
+      await call('/v1/shares', {
+        token: limited,
+        json: { bucket: 'local', key: 'shared/../a.txt', expiresIn: 60 },
+      }),
+      400,
+      'invalid_request',
+    )
+    await expectError(
+      await call('/v1/shares', {
+        token: limited,
+        json: { bucket: 'local', key: 'shared/a.txt', expiresIn: 60, maxDownloads: 0 },
+      }),
+      400,
+      'invalid_request',
+    )
+  })
+
+  it('gives policy hints for CIDR-bound shares, honest about each mode', async () => {
+    const { key } = await createKey()
+    const redirect = await createShare(key, { allowIps: ['203.0.113.0/24'] })
+    expect(redirect.policyHints?.enforcedBy).toBe('signet')
+    expect(redirect.policyHints?.s3BucketPolicy.Statement[0]?.Resource).toBe(
+      'arn:aws:s3:::local/shared/report.pdf',
+    )
+    expect(redirect.policyHints?.notes.join(' ')).toMatch(/60 seconds.*bearer URL/)
+    const proxied = await createShare(key, { allowIps: ['203.0.113.0/24'], mode: 'proxy' })
+    expect(proxied.policyHints?.notes.join(' ')).toMatch(/every byte/)
+  })
+})
+
+describe('GET/HEAD /s/:id', () => {
+  it('answers 404 for unknown and malformed ids alike', async () => {
+    const unknown = await expectError(await call(`/s/${newShareId()}`), 404, 'not_found')
+    const malformed = await expectError(await call('/s/short'), 404, 'not_found')
+    const injected = await expectError(await call("/s/'%20OR%201=1--aaaaaaaaa"), 404, 'not_found')
+    expect(unknown.message).toBe(malformed.message)
+    expect(unknown.message).toBe(injected.message)
+  })
+
+  it('redirects to a presigned GET that lives at most 60 s, with no-store and no-referrer', async () => {
+    await seed()
+    const { key } = await createKey()
+    const share = await createShare(key, { filename: 'Q3 report.pdf' })
+    const response = await use(share)
+    expect(response.status).toBe(302)
+    expect(response.headers.get('Cache-Control')).toBe('no-store')
+    expect(response.headers.get('Referrer-Policy')).toBe('no-referrer')
+    const location = new URL(response.headers.get('Location') as string)
+    expect(location.pathname).toBe('/s3/local/shared/report.pdf')
+    expect(Number(location.searchParams.get('X-Amz-Expires'))).toBe(60)
+    expect(location.searchParams.get('response-content-disposition')).toBe(
+      'attachment; filename="Q3 report.pdf"',
+    )
+    const followed = await call(`${location.pathname}${location.search}`)
+    expect(followed.status).toBe(200)
+    expect(await followed.text()).toBe('the report body')
+    expect(followed.headers.get('Content-Disposition')).toBe('attachment; filename="Q3 report.pdf"')
+  })
+
+  it('never lets the redirect target outlive the share', async () => {
+    await seed()
+    const share = await insertRaw({ expiresAt: Date.now() + 20_000 })
+    const response = await use(share)
+    expect(response.status).toBe(302)
+    const expires = Number(
+      new URL(response.headers.get('Location') as string).searchParams.get('X-Amz-Expires'),
+    )
+    expect(expires).toBeGreaterThanOrEqual(18)
+    expect(expires).toBeLessThanOrEqual(20)
+    const date = new URL(response.headers.get('Location') as string).searchParams.get(
+      'X-Amz-Date',
+    ) as string
+    const signedMs = Date.UTC(
+      +date.slice(0, 4),
+      +date.slice(4, 6) - 1,
+      +date.slice(6, 8),
+      +date.slice(9, 11),
+      +date.slice(11, 13),
+      +date.slice(13, 15),
+    )
+    expect(signedMs + expires * 1000).toBeLessThanOrEqual(share.expiresAt)
+  })
+
+  it('answers 410 for expired, revoked and used-up shares, revocation taking effect at once', async () => {
+    await seed()
+    const { key } = await createKey()
+    const expired = await insertRaw({ expiresAt: Date.now() - 1000 })
+    await expectError(await use(expired), 410, 'share_expired')
+
+    const share = await createShare(key, {})
+    expect((await use(share)).status).toBe(302)
+    expect((await call(`/v1/shares/${share.id}`, { token: key, method: 'DELETE' })).status).toBe(
+      204,
+    )
+    await expectError(await use(share), 410, 'share_revoked')
+
+    const once = await createShare(key, { maxDownloads: 1 })
+    expect((await use(once)).status).toBe(302)
+    await expectError(await use(once), 410, 'share_exhausted')
+  })
+
+  it('holds maxDownloads exactly under 50 concurrent uses', async () => {
+    await seed()
+    const { key } = await createKey()
+    const share = await createShare(key, { maxDownloads: 5 })
+    const responses = await Promise.all(Array.from({ length: 50 }, () => use(share)))
+    const statuses = responses.map((r) => r.status)
+    expect(statuses.filter((s) => s === 302)).toHaveLength(5)
+    expect(statuses.filter((s) => s === 410)).toHaveLength(45)
+    for (const response of responses.filter((r) => r.status === 410)) {
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe(
+        'share_exhausted',
+      )
+    }
+    const read = (await (
+      await call(`/v1/shares/${share.id}`, { token: key })
+    ).json()) as ShareAnswer
+    expect(read.downloads).toBe(5)
+    expect(read.lastUsedAt).not.toBeNull()
+  })
+
+  it('binds to CIDRs by CF-Connecting-IP only: IPv4, IPv6, IPv4-mapped, spoofed headers ignored', async () => {
+    await seed()
+    const { key } = await createKey()
+    const share = await createShare(key, { allowIps: ['198.51.100.0/24', '2001:db8::/32'] })
+    for (const ip of ['198.51.100.1', '198.51.100.255', '2001:db8::1', '::ffff:198.51.100.9']) {
+      expect((await use(share, { headers: { 'CF-Connecting-IP': ip } })).status, ip).toBe(302)
+    }
+    for (const ip of ['198.51.101.0', '2001:db9::1', '::ffff:198.51.101.9']) {
+      await expectError(
+        await use(share, { headers: { 'CF-Connecting-IP': ip } }),
+        403,
+        'ip_not_allowed',
+      )
+    }
+    await expectError(
+      await use(share, {
+        headers: { 'X-Forwarded-For': '198.51.100.1', 'X-Real-IP': '198.51.100.1' },
+      }),
+      403,
+      'ip_not_allowed',
+    )
+    await expectError(
+      await use(share, {
+        headers: { 'CF-Connecting-IP': '203.0.113.1', 'X-Forwarded-For': '198.51.100.1' },
+      }),
+      403,
+      'ip_not_allowed',
+    )
+    const everyone = await createShare(key, { allowIps: ['0.0.0.0/0', '::/0'] })
+    expect((await use(everyone, { headers: { 'CF-Connecting-IP': '1.2.3.4' } })).status).toBe(302)
+    const single = await createShare(key, { allowIps: ['198.51.100.7/32', '2001:db8::7/128'] })
+    expect((await use(single, { headers: { 'CF-Connecting-IP': '198.51.100.7' } })).status).toBe(
+      302,
+    )
+    expect((await use(single, { headers: { 'CF-Connecting-IP': '2001:db8::7' } })).status).toBe(302)
+    await expectError(
+      await use(single, { headers: { 'CF-Connecting-IP': '198.51.100.8' } }),
+      403,
+      'ip_not_allowed',
+    )
+    await expectError(
+      await use(single, { headers: { 'CF-Connecting-IP': '2001:db8::8' } }),
+      403,
+      'ip_not_allowed',
+    )
+  })
+
+  it('streams the object in proxy mode with Range, HEAD, ETag and If-None-Match; only whole downloads count', async () => {
+    await seed('shared/proxy.txt', '0123456789')
+    const { key } = await createKey()
+    const share = await createShare(key, {
+      key: 'shared/proxy.txt',
+      mode: 'proxy',
+      maxDownloads: 2,
+      filename: 'digits.txt',
+    })
+    const head = await use(share, { method: 'HEAD' })
+    expect(head.status).toBe(200)
+    const etag = head.headers.get('ETag') as string
+    expect(etag).toMatch(/^"/)
+    const part = await use(share, { headers: { Range: 'bytes=3-5' } })
+    expect(part.status).toBe(206)
+    expect(await part.text()).toBe('345')
+    const notModified = await use(share, { headers: { 'If-None-Match': etag } })
+    expect(notModified.status).toBe(304)
+    let read = (await (await call(`/v1/shares/${share.id}`, { token: key })).json()) as ShareAnswer
+    expect(read.downloads).toBe(0)
+
+    const whole = await use(share)
+    expect(whole.status).toBe(200)
+    expect(whole.headers.get('Content-Disposition')).toBe('attachment; filename="digits.txt"')
+    expect(whole.headers.get('Cache-Control')).toBe('private, no-store')
+    expect(await whole.text()).toBe('0123456789')
+    const fromStart = await use(share, { headers: { Range: 'bytes=0-' } })
+    expect(fromStart.status).toBe(206)
+    expect(await fromStart.text()).toBe('0123456789')
+    read = (await (await call(`/v1/shares/${share.id}`, { token: key })).json()) as ShareAnswer
+    expect(read.downloads).toBe(2)
+    await expectError(await use(share), 410, 'share_exhausted')
+    await expectError(await use(share, { headers: { Range: 'bytes=3-5' } }), 410, 'share_exhausted')
+  })
+
+  it('serves a small HTML page to browsers in the error cases, without details', async () => {
+    const { key } = await createKey()
+    const share = await createShare(key, { key: 'secret/plans/q4-layoffs.pdf' })
+    await call(`/v1/shares/${share.id}`, { token: key, method: 'DELETE' })
+    const page = await use(share, { headers: { Accept: 'text/html,application/xhtml+xml' } })
+    expect(page.status).toBe(410)
+    expect(page.headers.get('Content-Type')).toBe('text/html; charset=utf-8')
+    expect(page.headers.get('Content-Security-Policy')).toContain("default-src 'none'")
+    const html = await page.text()
+    expect(html).toContain('<h1>Link revoked</h1>')
+    for (const secret of ['q4-layoffs', 'secret/plans', 'local', share.id, 'key_'])
+      expect(html).not.toContain(secret)
+    const missing = await call(`/s/${newShareId()}`, { headers: { Accept: 'text/html' } })
+    expect(missing.status).toBe(404)
+    expect(await missing.text()).toContain('Link not found')
+  })
+
+  it('lists only the caller own shares, reads one, and keeps an audit row per use', async () => {
+    await seed()
+    const { key: alice } = await createKey()
+    const { key: bob } = await createKey()
+    const mine = await createShare(alice, { allowIps: ['198.51.100.0/24'] })
+    const theirs = await createShare(bob, {})
+    const listed = (await (await call('/v1/shares?limit=1000', { token: alice })).json()) as {
+      shares: ShareAnswer[]
+    }
+    expect(listed.shares.map((s) => s.id)).toContain(mine.id)
+    expect(listed.shares.map((s) => s.id)).not.toContain(theirs.id)
+    await expectError(await call(`/v1/shares/${theirs.id}`, { token: alice }), 404, 'not_found')
+    await expectError(
+      await call(`/v1/shares/${theirs.id}`, { token: alice, method: 'DELETE' }),
+      404,
+      'not_found',
+    )
+    expect((await use(theirs)).status).toBe(302)
+
+    expect((await use(mine, { headers: { 'CF-Connecting-IP': '198.51.100.4' } })).status).toBe(302)
+    await expectError(
+      await use(mine, { headers: { 'CF-Connecting-IP': '203.0.113.4' } }),
+      403,
+      'ip_not_allowed',
+    )
+    const uses = (await (await call(`/v1/shares/${mine.id}/uses`, { token: alice })).json()) as {
+      uses: { clientIp: string; outcome: string }[]
+    }
+    expect(uses.uses.map((u) => [u.clientIp, u.outcome])).toEqual([
+      ['198.51.100.4', 'downloaded'],
+      ['203.0.113.4', 'ip_not_allowed'],
+    ])
+    await expectError(await call(`/v1/shares/${mine.id}/uses`, { token: bob }), 404, 'not_found')
+  })
+})
