@@ -32,6 +32,13 @@ describe('/openapi.json and /docs', () => {
         'PUT /s3/{bucket}/{key}',
         'DELETE /s3/{bucket}/{key}',
         'OPTIONS /s3/{bucket}/{key}',
+        'POST /v1/shares',
+        'GET /v1/shares',
+        'GET /v1/shares/{id}',
+        'GET /v1/shares/{id}/uses',
+        'DELETE /v1/shares/{id}',
+        'GET /s/{id}',
+        'HEAD /s/{id}',
       ].sort(),
     )
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' })
