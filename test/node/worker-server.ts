@@ -30,7 +30,13 @@ function freePort(): Promise<number> {
   })
 }
 
-export async function startWorker(): Promise<WorkerServer> {
+export type WorkerOptions = {
+  /** Extra buckets and their credentials, next to the gateway bucket `local`. */
+  buckets?: Record<string, unknown>
+  credentials?: Record<string, { accessKeyId: string; secretAccessKey: string }>
+}
+
+export async function startWorker(options: WorkerOptions = {}): Promise<WorkerServer> {
   const dir = mkdtempSync(join(tmpdir(), 'signet-worker-'))
   const adminToken = 'e2e-admin-token-0123456789'
   const credential = {
@@ -40,7 +46,12 @@ export async function startWorker(): Promise<WorkerServer> {
   const envFile = join(dir, 'test.env')
   writeFileSync(
     envFile,
-    `SIGNET_ADMIN_TOKEN=${adminToken}\nSIGNET_CREDENTIALS='${JSON.stringify({ local: credential })}'\n`,
+    [
+      `SIGNET_ADMIN_TOKEN=${adminToken}`,
+      `SIGNET_CREDENTIALS='${JSON.stringify({ local: credential, ...options.credentials })}'`,
+      `SIGNET_BUCKETS='${JSON.stringify({ local: { binding: 'BUCKET_LOCAL' }, ...options.buckets })}'`,
+      '',
+    ].join('\n'),
   )
   const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' }
   const migrate = spawnSync(

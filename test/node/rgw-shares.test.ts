@@ -1,0 +1,159 @@
+// Share links on a remote bucket, against a real S3 implementation (Ceph RGW): the redirect
+// target is accepted and dies with its seconds, and the s3BucketPolicy Signet hands out is
+// enforced by the store itself.
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { aws, createBucket, haveS3, S3 } from './helpers'
+import { startWorker, type WorkerServer } from './worker-server'
+
+const BUCKET = 'signet-shares'
+
+describe.skipIf(!haveS3('rgw-shares'))('share links on a remote bucket (Ceph RGW)', () => {
+  let server: WorkerServer
+  let key: string
+
+  beforeAll(async () => {
+    createBucket(BUCKET)
+    const file = join(mkdtempSync(join(tmpdir(), 'signet-rgw-')), 'report.txt')
+    writeFileSync(file, 'report bytes')
+    const put = aws([
+      's3api',
+      'put-object',
+      '--bucket',
+      BUCKET,
+      '--key',
+      'docs/report.txt',
+      '--body',
+      file,
+      '--content-type',
+      'text/plain',
+    ])
+    expect(put.status, put.stderr).toBe(0)
+    server = await startWorker({
+      buckets: { rgw: { endpoint: S3.endpoint, region: 'us-east-1', bucket: BUCKET } },
+      credentials: { rgw: { accessKeyId: S3.accessKeyId, secretAccessKey: S3.secretAccessKey } },
+    })
+    const created = await fetch(`${server.origin}/v1/keys`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${server.adminToken}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        name: 'rgw',
+        scope: { buckets: ['rgw'], operations: ['get', 'share'] },
+      }),
+    })
+    key = ((await created.json()) as { key: string }).key
+  }, 120_000)
+  afterAll(async () => {
+    aws(['s3api', 'delete-bucket-policy', '--bucket', BUCKET])
+    await server?.stop()
+  })
+
+  async function api(path: string, body: unknown) {
+    const response = await fetch(`${server.origin}${path}`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    })
+    expect(response.status, await response.clone().text()).toBeLessThan(300)
+    return response.json() as Promise<Record<string, unknown>>
+  }
+
+  it('redirects to a URL RGW accepts, which stops working after its seconds', async () => {
+    const share = (await api('/v1/shares', {
+      bucket: 'rgw',
+      key: 'docs/report.txt',
+      expiresIn: 4,
+    })) as { url: string }
+    const redirect = await fetch(share.url, { redirect: 'manual' })
+    expect(redirect.status).toBe(302)
+    const location = redirect.headers.get('Location') as string
+    expect(location.startsWith(`${S3.endpoint}/${BUCKET}/docs/report.txt?`)).toBe(true)
+    const expires = Number(new URL(location).searchParams.get('X-Amz-Expires'))
+    expect(expires).toBeGreaterThanOrEqual(1)
+    expect(expires).toBeLessThanOrEqual(4)
+    const got = await fetch(location)
+    expect(got.status).toBe(200)
+    expect(await got.text()).toBe('report bytes')
+    await new Promise((resolve) => setTimeout(resolve, (expires + 1.5) * 1000))
+    const late = await fetch(location)
+    expect(late.status).toBe(403)
+    expect(await late.text()).toContain('AccessDenied')
+    const after = await fetch(share.url, { redirect: 'manual' })
+    expect(after.status).toBe(410)
+  }, 30_000)
+
+  it('streams a remote object in proxy mode, with Range and HEAD', async () => {
+    const share = (await api('/v1/shares', {
+      bucket: 'rgw',
+      key: 'docs/report.txt',
+      mode: 'proxy',
+      filename: 'r.txt',
+    })) as { url: string }
+    const whole = await fetch(share.url)
+    expect(whole.status).toBe(200)
+    expect(whole.headers.get('content-disposition')).toBe('attachment; filename="r.txt"')
+    expect(await whole.text()).toBe('report bytes')
+    const part = await fetch(share.url, { headers: { Range: 'bytes=7-11' } })
+    expect(part.status).toBe(206)
+    expect(await part.text()).toBe('bytes')
+    const head = await fetch(share.url, { method: 'HEAD' })
+    expect(head.status).toBe(200)
+    expect(head.headers.get('etag')).toMatch(/^"/)
+    expect(
+      (await fetch(share.url, { headers: { 'If-None-Match': head.headers.get('etag') as string } }))
+        .status,
+    ).toBe(304)
+  })
+
+  it('hands out a bucket policy that RGW enforces: loopback denied outside allowIps, allowed inside', async () => {
+    const outside = (await api('/v1/shares', {
+      bucket: 'rgw',
+      key: 'docs/report.txt',
+      allowIps: ['10.0.0.0/8'],
+    })) as {
+      policyHints: { s3BucketPolicy: unknown; enforcedBy: string }
+    }
+    expect(outside.policyHints.enforcedBy).toBe('signet')
+    const presigned = (await api('/v1/presign', {
+      bucket: 'rgw',
+      key: 'docs/report.txt',
+      expiresIn: 300,
+    })) as { url: string }
+    expect((await fetch(presigned.url)).status).toBe(200)
+
+    const applied = aws([
+      's3api',
+      'put-bucket-policy',
+      '--bucket',
+      BUCKET,
+      '--policy',
+      JSON.stringify(outside.policyHints.s3BucketPolicy),
+    ])
+    expect(applied.status, applied.stderr).toBe(0)
+    const denied = await fetch(presigned.url)
+    expect(denied.status).toBe(403)
+    expect(await denied.text()).toContain('AccessDenied')
+
+    const inside = (await api('/v1/shares', {
+      bucket: 'rgw',
+      key: 'docs/report.txt',
+      allowIps: ['127.0.0.0/8', '10.0.0.0/8'],
+    })) as {
+      policyHints: { s3BucketPolicy: unknown }
+    }
+    const reapplied = aws([
+      's3api',
+      'put-bucket-policy',
+      '--bucket',
+      BUCKET,
+      '--policy',
+      JSON.stringify(inside.policyHints.s3BucketPolicy),
+    ])
+    expect(reapplied.status, reapplied.stderr).toBe(0)
+    const allowed = await fetch(presigned.url)
+    expect(allowed.status).toBe(200)
+    expect(await allowed.text()).toBe('report bytes')
+  }, 30_000)
+})
