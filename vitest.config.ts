@@ -21,6 +21,7 @@ export default defineConfig(async () => {
                   SIGNET_BUCKETS: JSON.stringify({
                     local: { binding: 'BUCKET_LOCAL' },
                     archive: { binding: 'BUCKET_ARCHIVE' },
+                    'r2-remote': { endpoint: 'https://0123456789abcdef.r2.cloudflarestorage.com' },
                   }),
                   SIGNET_ADMIN_TOKEN: 'test-admin-token-0123456789',
                   SIGNET_CREDENTIALS: JSON.stringify({
@@ -31,6 +32,10 @@ export default defineConfig(async () => {
                     archive: {
                       accessKeyId: 'SIGNETARCHIVEKEY',
                       secretAccessKey: 'signet-archive-secret-0123456789',
+                    },
+                    'r2-remote': {
+                      accessKeyId: 'f0e1d2c3b4a5968778695a4b3c2d1e0f',
+                      secretAccessKey: 'r2-remote-test-secret-0123456789',
                     },
                   }),
                 },

@@ -15,6 +15,7 @@ import { keys } from './routes/keys'
 import { useShareLink } from './routes/links'
 import { presignRoutes } from './routes/presign'
 import { shares } from './routes/shares'
+import { uploads } from './routes/uploads'
 import { errorResponses } from './schemas'
 
 export const VERSION = '0.1.0'
@@ -98,6 +99,7 @@ app.route('/v1/keys', keys)
 app.route('/v1/presign', presignRoutes)
 app.route('/v1/inspect', inspect)
 app.route('/v1/shares', shares)
+app.route('/v1', uploads)
 app.on(['GET', 'HEAD'], '/s/:id', useShareLink)
 for (const method of ['get', 'head'] as const) {
   app.openAPIRegistry.registerPath({
@@ -117,6 +119,22 @@ for (const method of ['get', 'head'] as const) {
 }
 app.route('/docs', docs)
 app.on(['GET', 'HEAD', 'PUT', 'DELETE', 'POST', 'OPTIONS'], '/s3/*', gateway)
+app.openAPIRegistry.registerPath({
+  method: 'post',
+  path: '/s3/{bucket}',
+  summary: 'Browser form upload (multipart/form-data) checked against a SigV4 POST policy',
+  request: { params: z.object({ bucket: z.string() }) },
+  responses: {
+    200: { description: 'Stored (success_action_status 200)' },
+    201: { description: 'Stored, with an S3 PostResponse XML (success_action_status 201)' },
+    204: { description: 'Stored (default)' },
+    400: {
+      description:
+        'EntityTooLarge, EntityTooSmall, MalformedPOSTRequest, InvalidPolicyDocument (S3 XML)',
+    },
+    403: { description: 'AccessDenied (policy), SignatureDoesNotMatch (S3 XML)' },
+  },
+})
 for (const method of ['get', 'head', 'put', 'delete', 'options'] as const) {
   app.openAPIRegistry.registerPath({
     method,

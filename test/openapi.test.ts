@@ -39,6 +39,11 @@ describe('/openapi.json and /docs', () => {
         'DELETE /v1/shares/{id}',
         'GET /s/{id}',
         'HEAD /s/{id}',
+        'POST /v1/multipart',
+        'POST /v1/multipart/complete',
+        'POST /v1/multipart/abort',
+        'POST /v1/post-policy',
+        'POST /s3/{bucket}',
       ].sort(),
     )
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' })

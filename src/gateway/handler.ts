@@ -10,6 +10,7 @@ import { ALLOW_IPS_PARAM } from '../presign'
 import { type VerifyFailure, verifyPresigned } from '../s3/verify'
 import { S3Error, type S3ErrorCode, s3ErrorResponse } from './errors'
 import { deleteObject, getObject, putObject } from './objects'
+import { postObject, uploadPart } from './uploads'
 
 export const GATEWAY_PREFIX = '/s3/'
 
@@ -89,6 +90,16 @@ async function serve(c: Context<AppEnv>): Promise<Response> {
   if (c.req.method === 'OPTIONS') return preflight(c)
   const config = getConfig(c.env)
   const url = new URL(c.req.url)
+  if (c.req.method === 'POST') {
+    // POST /s3/<bucket>: a form upload, authorised by its signed policy, not the query.
+    const bucketName = url.pathname.slice(GATEWAY_PREFIX.length).replace(/\/$/, '')
+    const target = config.buckets.get(bucketName)
+    const credential = config.credentials.get(bucketName)
+    if (target?.kind !== 'gateway' || !credential || bucketName.includes('/')) {
+      throw new S3Error('NoSuchBucket', 'The specified bucket does not exist.')
+    }
+    return postObject(c.req.raw, target, credential, url.origin)
+  }
   const { bucket, key } = parseGatewayPath(url.pathname)
   const target = config.buckets.get(bucket)
   const credential = config.credentials.get(bucket)
@@ -134,10 +145,7 @@ async function dispatch(
       return getObject(target.bucket, key, c.req.raw, params)
     case 'PUT':
       if (params.has('uploadId') || params.has('partNumber')) {
-        throw new S3Error(
-          'NotImplemented',
-          'Multipart uploads through the gateway are not available yet.',
-        )
+        return uploadPart(target.bucket, key, c.req.raw, params)
       }
       return putObject(target.bucket, key, c.req.raw, payloadHash)
     case 'DELETE':
