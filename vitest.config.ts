@@ -1,5 +1,6 @@
 import path from 'node:path'
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
+import { build } from 'esbuild'
 import { defineConfig } from 'vitest/config'
 
 // Two projects: `workers` runs inside workerd with local D1/R2 (everything that touches the
@@ -7,6 +8,51 @@ import { defineConfig } from 'vitest/config'
 // botocore, the real S3 server through Debian's tools).
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, 'migrations'))
+  // Signet bundled as a Worker of its own, so a second Worker can call its RPC entrypoint through
+  // a real service binding (the Worker under test cannot be a binding target of auxiliaries).
+  const signetBundle = await build({
+    entryPoints: [path.join(import.meta.dirname, 'src/index.ts')],
+    bundle: true,
+    format: 'esm',
+    target: 'es2024',
+    platform: 'browser',
+    conditions: ['workerd', 'worker', 'browser'],
+    external: ['cloudflare:*'],
+    write: false,
+    logLevel: 'warning',
+  })
+  const testBindings = {
+    SIGNET_ADMIN_TOKEN: 'test-admin-token-0123456789',
+    SIGNET_PUBLIC_ORIGIN: 'http://signet.test',
+    SIGNET_BUCKETS: JSON.stringify({
+      local: { binding: 'BUCKET_LOCAL' },
+      archive: { binding: 'BUCKET_ARCHIVE' },
+      'r2-remote': { endpoint: 'https://0123456789abcdef.r2.cloudflarestorage.com' },
+    }),
+    SIGNET_CREDENTIALS: JSON.stringify({
+      local: { accessKeyId: 'SIGNETTESTKEY', secretAccessKey: 'signet-test-secret-0123456789' },
+      archive: {
+        accessKeyId: 'SIGNETARCHIVEKEY',
+        secretAccessKey: 'signet-archive-secret-0123456789',
+      },
+      'r2-remote': {
+        accessKeyId: 'f0e1d2c3b4a5968778695a4b3c2d1e0f',
+        secretAccessKey: 'r2-remote-test-secret-0123456789',
+      },
+    }),
+    SIGNET_JWT: JSON.stringify({
+      issuer: 'https://issuer.test',
+      audience: 'signet',
+      jwksUrl: 'https://issuer.test/.well-known/jwks.json',
+      jwksCooldownSeconds: 0,
+      scope: {
+        buckets: ['local'],
+        prefixes: ['users/{sub}/'],
+        operations: ['get', 'put', 'share'],
+        maxExpiresIn: 3600,
+      },
+    }),
+  }
   return {
     test: {
       projects: [
@@ -16,29 +62,56 @@ export default defineConfig(async () => {
               wrangler: { configPath: './wrangler.toml' },
               miniflare: {
                 r2Buckets: ['BUCKET_LOCAL', 'BUCKET_ARCHIVE'],
-                bindings: {
-                  TEST_MIGRATIONS: migrations,
-                  SIGNET_BUCKETS: JSON.stringify({
-                    local: { binding: 'BUCKET_LOCAL' },
-                    archive: { binding: 'BUCKET_ARCHIVE' },
-                    'r2-remote': { endpoint: 'https://0123456789abcdef.r2.cloudflarestorage.com' },
-                  }),
-                  SIGNET_ADMIN_TOKEN: 'test-admin-token-0123456789',
-                  SIGNET_CREDENTIALS: JSON.stringify({
-                    local: {
-                      accessKeyId: 'SIGNETTESTKEY',
-                      secretAccessKey: 'signet-test-secret-0123456789',
+                // A second Worker calling Signet over RPC, and a JWT issuer serving its JWKS.
+                serviceBindings: { CALLER: 'caller' },
+                outboundService: 'issuer',
+                workers: [
+                  {
+                    name: 'caller',
+                    modules: true,
+                    scriptPath: './test/fixtures/workers/caller.js',
+                    compatibilityDate: '2026-11-01',
+                    serviceBindings: {
+                      SIGNET: {
+                        name: 'signet-rpc',
+                        entrypoint: 'SignetRpc',
+                        props: {
+                          name: 'caller',
+                          scope: {
+                            buckets: ['local'],
+                            operations: ['get', 'head', 'put', 'share'],
+                          },
+                        },
+                      },
+                      SIGNET_NARROW: {
+                        name: 'signet-rpc',
+                        entrypoint: 'SignetRpc',
+                        props: {
+                          name: 'narrow',
+                          scope: { buckets: ['local'], prefixes: ['rpc/'], operations: ['get'] },
+                        },
+                      },
+                      SIGNET_NO_PROPS: { name: 'signet-rpc', entrypoint: 'SignetRpc' },
                     },
-                    archive: {
-                      accessKeyId: 'SIGNETARCHIVEKEY',
-                      secretAccessKey: 'signet-archive-secret-0123456789',
-                    },
-                    'r2-remote': {
-                      accessKeyId: 'f0e1d2c3b4a5968778695a4b3c2d1e0f',
-                      secretAccessKey: 'r2-remote-test-secret-0123456789',
-                    },
-                  }),
-                },
+                  },
+                  {
+                    name: 'signet-rpc',
+                    modules: true,
+                    script: signetBundle.outputFiles[0]?.text ?? '',
+                    compatibilityDate: '2026-11-01',
+                    bindings: testBindings,
+                    d1Databases: { DB: '00000000-0000-0000-0000-000000000000' },
+                    r2Buckets: { BUCKET_LOCAL: 'local', BUCKET_ARCHIVE: 'BUCKET_ARCHIVE' },
+                    outboundService: 'issuer',
+                  },
+                  {
+                    name: 'issuer',
+                    modules: true,
+                    scriptPath: './test/fixtures/workers/issuer.js',
+                    compatibilityDate: '2026-11-01',
+                  },
+                ],
+                bindings: { TEST_MIGRATIONS: migrations, ...testBindings },
               },
             }),
           ],

@@ -36,9 +36,12 @@ export type Credential = {
 export type JwtConfig = {
   issuer: string
   audience: string
-  jwksUrl: string
+  jwksUrl: URL
   clockToleranceSeconds: number
-  scope: unknown
+  /** The least time between two JWKS fetches for an unknown kid. */
+  jwksCooldownSeconds: number
+  /** A scope with `{claim}` placeholders, filled per token and validated then. */
+  scope: Record<string, unknown>
 }
 
 export type Config = {
@@ -46,6 +49,8 @@ export type Config = {
   credentials: ReadonlyMap<string, Credential>
   adminToken: string
   jwt: JwtConfig | undefined
+  /** This Worker's public origin, for URLs made outside an HTTP request (RPC). */
+  publicOrigin: URL | undefined
 }
 
 const remoteTargetSchema = z.strictObject({
@@ -78,7 +83,8 @@ const jwtSchema = z.strictObject({
   audience: z.string().min(1).max(512),
   jwksUrl: z.string().max(2048),
   clockToleranceSeconds: z.number().int().min(0).max(300).optional(),
-  scope: z.unknown(),
+  jwksCooldownSeconds: z.number().int().min(0).max(3600).optional(),
+  scope: z.record(z.string(), z.unknown()),
 })
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
@@ -199,16 +205,42 @@ export function parseConfig(env: Record<string, unknown>): Config {
   if (env.SIGNET_JWT !== undefined && env.SIGNET_JWT !== '') {
     const jwtRaw = jwtSchema.safeParse(readJson('SIGNET_JWT', env.SIGNET_JWT))
     if (!jwtRaw.success) throw describe('SIGNET_JWT', jwtRaw.error)
+    let jwksUrl: URL
+    try {
+      jwksUrl = new URL(jwtRaw.data.jwksUrl)
+    } catch {
+      throw new ConfigError('SIGNET_JWT', 'jwksUrl is not a URL')
+    }
+    if (jwksUrl.protocol !== 'https:' && !(jwksUrl.protocol === 'http:' && isLoopback(jwksUrl))) {
+      throw new ConfigError('SIGNET_JWT', 'jwksUrl must be https (http only for loopback)')
+    }
     jwt = {
       issuer: jwtRaw.data.issuer,
       audience: jwtRaw.data.audience,
-      jwksUrl: jwtRaw.data.jwksUrl,
+      jwksUrl,
       clockToleranceSeconds: jwtRaw.data.clockToleranceSeconds ?? 30,
+      jwksCooldownSeconds: jwtRaw.data.jwksCooldownSeconds ?? 30,
       scope: jwtRaw.data.scope,
     }
   }
 
-  return { buckets, credentials, adminToken, jwt }
+  let publicOrigin: URL | undefined
+  const originText = env.SIGNET_PUBLIC_ORIGIN
+  if (originText !== undefined && originText !== '') {
+    try {
+      publicOrigin = new URL(String(originText))
+    } catch {
+      throw new ConfigError('SIGNET_PUBLIC_ORIGIN', 'is not a URL')
+    }
+    if (publicOrigin.pathname !== '/' || publicOrigin.search || publicOrigin.hash) {
+      throw new ConfigError(
+        'SIGNET_PUBLIC_ORIGIN',
+        'must be a bare origin like https://signet.example.com',
+      )
+    }
+  }
+
+  return { buckets, credentials, adminToken, jwt, publicOrigin }
 }
 
 const cache = new WeakMap<object, Config>()

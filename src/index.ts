@@ -1,4 +1,6 @@
-// The Worker entry: Signet's Hono app as the default export.
+// The Worker entry: Signet's Hono app as the default export, and the RPC entrypoint for
+// service bindings.
 import { app } from './app'
 
+export { SignetRpc } from './rpc'
 export default app

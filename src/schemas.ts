@@ -1,5 +1,6 @@
 // Request and response schemas: the same objects validate requests and generate /openapi.json.
 import { z } from '@hono/zod-openapi'
+import { RATE_LIMIT_TIERS, type RateLimitTier } from './auth/rate-limit'
 import { BUCKET_NAME } from './config'
 import { ERROR_STATUS, type ErrorCode } from './errors'
 import { parseCidr } from './lib/cidr'
@@ -55,7 +56,20 @@ export const ScopeSchema = z
       .max(100)
       .optional()
       .openapi({ description: 'CIDRs the caller may call from (CF-Connecting-IP).' }),
-    rateLimitPerMinute: z.number().int().min(1).max(100000).optional(),
+    rateLimitPerMinute: z
+      .union(
+        RATE_LIMIT_TIERS.map((tier) => z.literal(tier)) as unknown as [
+          z.ZodLiteral<RateLimitTier>,
+          ...z.ZodLiteral<RateLimitTier>[],
+        ],
+        {
+          message: `must be one of ${RATE_LIMIT_TIERS.join(', ')} (the rate-limit tiers)`,
+        },
+      )
+      .optional()
+      .openapi({
+        description: `Requests a minute; one of the tiers ${RATE_LIMIT_TIERS.join(', ')}.`,
+      }),
   })
   .openapi('Scope')
 

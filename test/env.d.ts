@@ -4,6 +4,8 @@ declare global {
   namespace Cloudflare {
     interface Env {
       TEST_MIGRATIONS: D1Migration[]
+      CALLER: Fetcher
+      BUCKET_ARCHIVE: R2Bucket
     }
   }
 }

@@ -4,6 +4,8 @@ import type { Context, MiddlewareHandler } from 'hono'
 import type { AppEnv, Caller } from '../env'
 import { AppError } from '../errors'
 import { findApiKey } from './api-keys'
+import { looksLikeJwt, verifyJwt } from './jwt'
+import { enforceRateLimit } from './rate-limit'
 import { callerIpAllowed, checkScope, type ScopeRequest } from './scope'
 import { API_KEY_PREFIX, secretsEqual } from './tokens'
 
@@ -20,17 +22,31 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
     c.set('principal', { kind: 'admin' })
     return next()
   }
+  let caller: Caller | undefined
   if (token.startsWith(API_KEY_PREFIX)) {
     const record = await findApiKey(c.env.DB, token)
-    if (record) {
-      c.set('principal', { kind: 'key', id: record.id, name: record.name, scope: record.scope })
-      if (!callerIpAllowed(record.scope, c.req.header('CF-Connecting-IP'))) {
-        throw new AppError('ip_not_allowed', 'This key may not be used from this address.')
+    if (record) caller = { kind: 'key', id: record.id, name: record.name, scope: record.scope }
+  } else if (config.jwt && looksLikeJwt(token)) {
+    const verified = await verifyJwt(token, config.jwt, new Date())
+    if (verified.ok) {
+      caller = { kind: 'jwt', subject: verified.subject, scope: verified.scope }
+    } else {
+      // The reason goes to the log only; the caller learns just that the token was refused.
+      console.warn(
+        JSON.stringify({ level: 'warn', requestId: c.get('requestId'), jwt: verified.detail }),
+      )
+      if (verified.reason === 'scope_unfillable') {
+        throw new AppError('forbidden', "The token's claims cannot fill the configured scope.")
       }
-      return next()
     }
   }
-  throw new AppError('unauthorized', 'The token is not valid, or has been revoked.')
+  if (!caller) throw new AppError('unauthorized', 'The token is not valid, or has been revoked.')
+  c.set('principal', caller)
+  if (!callerIpAllowed(caller.scope, c.req.header('CF-Connecting-IP'))) {
+    throw new AppError('ip_not_allowed', 'This caller may not call from this address.')
+  }
+  await enforceRateLimit(c.env as unknown as Record<string, unknown>, caller)
+  return next()
 }
 
 export function requireAdmin(c: Context<AppEnv>): void {

@@ -2,6 +2,8 @@
 // caller's scope, so a key cannot probe buckets it has no access to.
 import { createRoute, z } from '@hono/zod-openapi'
 import { requireCaller } from '../auth/authenticate'
+import type { Config } from '../config'
+import type { Caller } from '../env'
 import { AppError } from '../errors'
 import { newApp } from '../lib/openapi'
 import { inspectUrl } from '../s3/inspect'
@@ -63,33 +65,49 @@ export const inspect = newApp().openapi(
       ...errorResponses(400, 401, 403, 429),
     },
   }),
-  async (c) => {
-    const caller = requireCaller(c)
-    const body = c.req.valid('json')
-    let url: URL
-    try {
-      url = new URL(body.url)
-    } catch {
-      throw new AppError('invalid_request', 'url is not an absolute URL.', {
-        issues: [{ path: 'url', message: 'is not an absolute URL' }],
-      })
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-      throw new AppError('invalid_request', 'url must be http or https.')
-    }
-    const config = c.get('config')
-    const held = new Map<string, SigningCredential>()
-    for (const bucket of caller.scope.buckets) {
-      const credential = config.credentials.get(bucket)
-      if (credential) held.set(credential.accessKeyId, credential)
-    }
-    const inspection = await inspectUrl(body.url, {
-      now: new Date(),
-      lookup: (id) => held.get(id),
-      method: body.method,
-      headers: body.headers,
-      gatewayHost: new URL(c.req.url).host,
-    })
-    return c.json(inspection, 200)
-  },
+  async (c) =>
+    c.json(
+      await inspectFor(
+        requireCaller(c),
+        c.get('config'),
+        c.req.valid('json'),
+        new URL(c.req.url).host,
+      ),
+      200,
+    ),
 )
+
+export type InspectRequest = z.infer<typeof InspectRequestSchema>
+export { InspectRequestSchema }
+
+/** Inspects a URL for a caller: signatures are checked only with credentials of its buckets. */
+export async function inspectFor(
+  caller: Caller,
+  config: Config,
+  body: InspectRequest,
+  gatewayHost: string | undefined,
+) {
+  let url: URL
+  try {
+    url = new URL(body.url)
+  } catch {
+    throw new AppError('invalid_request', 'url is not an absolute URL.', {
+      issues: [{ path: 'url', message: 'is not an absolute URL' }],
+    })
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new AppError('invalid_request', 'url must be http or https.')
+  }
+  const held = new Map<string, SigningCredential>()
+  for (const bucket of caller.scope.buckets) {
+    const credential = config.credentials.get(bucket)
+    if (credential) held.set(credential.accessKeyId, credential)
+  }
+  return inspectUrl(body.url, {
+    now: new Date(),
+    lookup: (id) => held.get(id),
+    method: body.method,
+    headers: body.headers,
+    gatewayHost,
+  })
+}

@@ -11,6 +11,7 @@ import {
   DEFAULT_SHARE_LIFETIME,
   errorResponses,
   MAX_SHARE_LIFETIME,
+  type ShareRequest,
   ShareRequestSchema,
   ShareSchema,
 } from '../schemas'
@@ -69,6 +70,52 @@ export function shareAnswer(share: Share, origin: string, bucketName: string) {
 
 const IdParam = z.object({ id: z.string().max(64) })
 
+/** Creates a share for a caller within its scope; shared by HTTP and RPC. */
+export async function createShare(
+  caller: Caller,
+  config: Config,
+  db: D1Database,
+  request: ShareRequest,
+  origin: string,
+) {
+  const now = new Date()
+  const nowMs = Math.floor(now.getTime() / 1000) * 1000
+  const expiresIn = resolveExpiresIn(request, nowMs, {
+    default: DEFAULT_SHARE_LIFETIME,
+    max: MAX_SHARE_LIFETIME,
+    maxText: '365 days',
+  })
+  authorize(caller, { bucket: request.bucket, key: request.key, operation: 'share', expiresIn })
+  if (!config.buckets.has(request.bucket)) {
+    throw new AppError('invalid_request', 'bucket is not a bucket Signet serves.')
+  }
+  const share: Share = {
+    id: newShareId(),
+    owner: ownerOf(caller),
+    bucket: request.bucket,
+    key: request.key,
+    mode: request.mode ?? 'redirect',
+    filename: request.filename ?? null,
+    disposition: request.disposition ?? (request.filename ? 'attachment' : null),
+    allowIps: request.allowIps ?? null,
+    maxDownloads: request.maxDownloads ?? null,
+    downloads: 0,
+    createdAt: now.toISOString(),
+    expiresAt: nowMs + expiresIn * 1000,
+    revokedAt: null,
+    lastUsedAt: null,
+  }
+  await insertShare(db, share)
+  return shareAnswer(share, origin, bucketName(config, share))
+}
+
+/** Revokes a caller's own share; not_found for anything else. */
+export async function revokeOwnShare(caller: Caller, db: D1Database, id: string): Promise<void> {
+  if (!isShareId(id) || !(await revokeShare(db, id, ownerOf(caller), new Date()))) {
+    throw new AppError('not_found', 'No such share.')
+  }
+}
+
 export const shares = newApp()
   .openapi(
     createRoute({
@@ -87,41 +134,17 @@ export const shares = newApp()
         ...errorResponses(400, 401, 403, 429),
       },
     }),
-    async (c) => {
-      const caller = requireCaller(c)
-      const request = c.req.valid('json')
-      const now = new Date()
-      const nowMs = Math.floor(now.getTime() / 1000) * 1000
-      const expiresIn = resolveExpiresIn(request, nowMs, {
-        default: DEFAULT_SHARE_LIFETIME,
-        max: MAX_SHARE_LIFETIME,
-        maxText: '365 days',
-      })
-      authorize(caller, { bucket: request.bucket, key: request.key, operation: 'share', expiresIn })
-      const target = c.get('config').buckets.get(request.bucket)
-      if (!target) throw new AppError('invalid_request', 'bucket is not a bucket Signet serves.')
-      const share: Share = {
-        id: newShareId(),
-        owner: ownerOf(caller),
-        bucket: request.bucket,
-        key: request.key,
-        mode: request.mode ?? 'redirect',
-        filename: request.filename ?? null,
-        disposition: request.disposition ?? (request.filename ? 'attachment' : null),
-        allowIps: request.allowIps ?? null,
-        maxDownloads: request.maxDownloads ?? null,
-        downloads: 0,
-        createdAt: now.toISOString(),
-        expiresAt: nowMs + expiresIn * 1000,
-        revokedAt: null,
-        lastUsedAt: null,
-      }
-      await insertShare(c.env.DB, share)
-      return c.json(
-        shareAnswer(share, new URL(c.req.url).origin, bucketName(c.get('config'), share)),
+    async (c) =>
+      c.json(
+        await createShare(
+          requireCaller(c),
+          c.get('config'),
+          c.env.DB,
+          c.req.valid('json'),
+          new URL(c.req.url).origin,
+        ),
         201,
-      )
-    },
+      ),
   )
   .openapi(
     createRoute({
@@ -240,11 +263,7 @@ export const shares = newApp()
       responses: { 204: { description: 'Revoked' }, ...errorResponses(401, 403, 404) },
     }),
     async (c) => {
-      const caller = requireCaller(c)
-      const id = c.req.valid('param').id
-      if (!isShareId(id) || !(await revokeShare(c.env.DB, id, ownerOf(caller), new Date()))) {
-        throw new AppError('not_found', 'No such share.')
-      }
+      await revokeOwnShare(requireCaller(c), c.env.DB, c.req.valid('param').id)
       return c.body(null, 204)
     },
   )

@@ -1,0 +1,143 @@
+// The service-binding RPC entrypoint. Trust boundary: the calling Worker is identified by the
+// binding's props ({name, scope}), set in the caller's wrangler configuration; every method
+// validates its input with the HTTP schemas and goes through the same scope checks.
+import { WorkerEntrypoint } from 'cloudflare:workers'
+import { z } from '@hono/zod-openapi'
+import { enforceRateLimit } from './auth/rate-limit'
+import { getConfig } from './config'
+import type { Caller } from './env'
+import { AppError, type ErrorCode, INTERNAL_ERROR_MESSAGE, type Issue } from './errors'
+import { toIssues } from './lib/openapi'
+import { presign } from './presign'
+import { InspectRequestSchema, inspectFor } from './routes/inspect'
+import { MAX_BATCH } from './routes/presign'
+import { createShare, revokeOwnShare } from './routes/shares'
+import { PresignRequestSchema, ScopeSchema, ShareRequestSchema } from './schemas'
+
+export type RpcError = { code: ErrorCode; message: string; issues?: Issue[] }
+export type RpcResult<T> = { ok: true; value: T } | { ok: false; error: RpcError }
+
+const PropsSchema = z.object({
+  name: z.string().min(1).max(100),
+  scope: ScopeSchema,
+})
+
+export type SignetRpcProps = z.input<typeof PropsSchema>
+
+function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const parsed = schema.safeParse(input)
+  if (!parsed.success) {
+    throw new AppError('invalid_request', 'The request is not valid.', {
+      issues: toIssues(parsed.error.issues),
+    })
+  }
+  return parsed.data
+}
+
+export class SignetRpc extends WorkerEntrypoint<Env, SignetRpcProps> {
+  private async caller(): Promise<Caller> {
+    const props = PropsSchema.safeParse(this.ctx.props)
+    if (!props.success) {
+      throw new AppError('forbidden', 'This binding has no valid {name, scope} in its props.')
+    }
+    const caller: Caller = { kind: 'binding', name: props.data.name, scope: props.data.scope }
+    await enforceRateLimit(this.env as unknown as Record<string, unknown>, caller)
+    return caller
+  }
+
+  private origin(): URL {
+    const origin = getConfig(this.env).publicOrigin
+    if (!origin) {
+      throw new AppError(
+        'invalid_request',
+        'SIGNET_PUBLIC_ORIGIN is not set, so Signet cannot make URLs that point at itself over RPC.',
+      )
+    }
+    return origin
+  }
+
+  private async run<T>(work: () => Promise<T>): Promise<RpcResult<T>> {
+    try {
+      return { ok: true, value: await work() }
+    } catch (error) {
+      if (error instanceof AppError) {
+        const failed: RpcError = { code: error.code, message: error.message }
+        if (error.issues) failed.issues = error.issues
+        return { ok: false, error: failed }
+      }
+      console.error(
+        JSON.stringify({
+          level: 'error',
+          where: 'rpc',
+          error: error instanceof Error ? error.name : typeof error,
+          message: error instanceof Error ? error.message : undefined,
+        }),
+      )
+      return { ok: false, error: { code: 'internal_error', message: INTERNAL_ERROR_MESSAGE } }
+    }
+  }
+
+  presign(request: unknown) {
+    return this.run(async () => {
+      const caller = await this.caller()
+      const config = getConfig(this.env)
+      const parsed = parse(PresignRequestSchema, request)
+      const origin =
+        config.buckets.get(parsed.bucket)?.kind === 'gateway'
+          ? this.origin()
+          : new URL('https://rpc.invalid')
+      return presign(parsed, { caller, config, origin, now: new Date() })
+    })
+  }
+
+  presignBatch(items: unknown) {
+    return this.run(async () => {
+      const caller = await this.caller()
+      const config = getConfig(this.env)
+      const list = parse(z.array(z.unknown()).min(1).max(MAX_BATCH), items)
+      const results: RpcResult<Awaited<ReturnType<typeof presign>>>[] = []
+      for (const item of list)
+        results.push(
+          await this.run(async () => {
+            const parsed = parse(PresignRequestSchema, item)
+            const origin =
+              config.buckets.get(parsed.bucket)?.kind === 'gateway'
+                ? this.origin()
+                : new URL('https://rpc.invalid')
+            return presign(parsed, { caller, config, origin, now: new Date() })
+          }),
+        )
+      return results
+    })
+  }
+
+  createShare(request: unknown) {
+    return this.run(async () =>
+      createShare(
+        await this.caller(),
+        getConfig(this.env),
+        this.env.DB,
+        parse(ShareRequestSchema, request),
+        this.origin().origin,
+      ),
+    )
+  }
+
+  revokeShare(id: unknown) {
+    return this.run(async () => {
+      await revokeOwnShare(await this.caller(), this.env.DB, parse(z.string().max(64), id))
+      return { revoked: true as const }
+    })
+  }
+
+  inspect(request: unknown) {
+    return this.run(async () => {
+      const body = parse(
+        InspectRequestSchema,
+        typeof request === 'string' ? { url: request } : request,
+      )
+      const config = getConfig(this.env)
+      return inspectFor(await this.caller(), config, body, config.publicOrigin?.host)
+    })
+  }
+}

@@ -1,0 +1,124 @@
+import { env } from 'cloudflare:workers'
+import { describe, expect, it } from 'vitest'
+
+type Result<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string } }
+
+/** Calls Signet's RPC entrypoint from the second Worker ("caller") through its binding. */
+async function rpc<T = Record<string, unknown>>(
+  binding: string,
+  method: string,
+  ...args: unknown[]
+): Promise<Result<T>> {
+  const response = await env.CALLER.fetch(`http://caller/${binding}/${method}`, {
+    method: 'POST',
+    body: JSON.stringify(args),
+  })
+  expect(response.status).toBe(200)
+  return (await response.json()) as Result<T>
+}
+
+describe('the RPC entrypoint, called from a second Worker', () => {
+  it('presigns within the binding scope, with the same URL shape as HTTP', async () => {
+    const result = await rpc<{ url: string; method: string }>('SIGNET', 'presign', {
+      bucket: 'local',
+      key: 'rpc/a b.txt',
+      expiresIn: '5m',
+    })
+    expect(result.ok).toBe(true)
+    if (!result.ok) return
+    expect(result.value.url).toMatch(
+      /^http:\/\/signet\.test\/s3\/local\/rpc\/a%20b\.txt\?X-Amz-Algorithm=AWS4-HMAC-SHA256&/,
+    )
+    const uploaded = await env.BUCKET_LOCAL.put('rpc/a b.txt', 'via rpc')
+    expect(uploaded).not.toBeNull()
+  })
+
+  it('refuses what the binding scope does not allow, and invalid input, with contract codes', async () => {
+    expect(
+      await rpc('SIGNET_NARROW', 'presign', { bucket: 'local', key: 'other/x.txt' }),
+    ).toMatchObject({ ok: false, error: { code: 'forbidden' } })
+    expect(
+      await rpc('SIGNET_NARROW', 'presign', { bucket: 'local', key: 'rpc/x.txt', method: 'PUT' }),
+    ).toMatchObject({ ok: false, error: { code: 'forbidden' } })
+    expect(
+      await rpc('SIGNET_NARROW', 'createShare', { bucket: 'local', key: 'rpc/x.txt' }),
+    ).toMatchObject({ ok: false, error: { code: 'forbidden' } })
+    expect(await rpc('SIGNET', 'presign', { bucket: 'local', key: '../x' })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_request' },
+    })
+    expect(
+      await rpc('SIGNET', 'presign', { bucket: 'local', key: 'x', expiresIn: 604801 }),
+    ).toMatchObject({ ok: false, error: { code: 'invalid_request' } })
+    expect(await rpc('SIGNET', 'presign', { nonsense: true })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_request' },
+    })
+    expect(await rpc('SIGNET_NO_PROPS', 'presign', { bucket: 'local', key: 'x' })).toMatchObject({
+      ok: false,
+      error: { code: 'forbidden' },
+    })
+    expect((await rpc('SIGNET_NARROW', 'presign', { bucket: 'local', key: 'rpc/x.txt' })).ok).toBe(
+      true,
+    )
+  })
+
+  it('presigns a batch in order with per-item failures', async () => {
+    const result = await rpc<Result<{ key: string }>[]>('SIGNET_NARROW', 'presignBatch', [
+      { bucket: 'local', key: 'rpc/1' },
+      { bucket: 'local', key: 'nope/2' },
+      { bucket: 'local', key: 'rpc/3' },
+    ])
+    expect(result.ok).toBe(true)
+    if (!result.ok) return
+    expect(result.value.map((r) => (r.ok ? r.value.key : r.error.code))).toEqual([
+      'rpc/1',
+      'forbidden',
+      'rpc/3',
+    ])
+  })
+
+  it('creates, uses and revokes a share; revocation is for the owning binding only', async () => {
+    await env.BUCKET_LOCAL.put('rpc/shared.txt', 'shared over rpc')
+    const created = await rpc<{ id: string; url: string }>('SIGNET', 'createShare', {
+      bucket: 'local',
+      key: 'rpc/shared.txt',
+      maxDownloads: 2,
+    })
+    expect(created.ok).toBe(true)
+    if (!created.ok) return
+    expect(created.value.url).toBe(`http://signet.test/s/${created.value.id}`)
+    const { exports } = await import('cloudflare:workers')
+    const use = await exports.default.fetch(new Request(created.value.url, { redirect: 'manual' }))
+    expect(use.status).toBe(302)
+    expect(await rpc('SIGNET_NARROW', 'revokeShare', created.value.id)).toMatchObject({
+      ok: false,
+      error: { code: 'not_found' },
+    })
+    expect(await rpc('SIGNET', 'revokeShare', created.value.id)).toEqual({
+      ok: true,
+      value: { revoked: true },
+    })
+    const after = await exports.default.fetch(
+      new Request(created.value.url, { redirect: 'manual' }),
+    )
+    expect(after.status).toBe(410)
+  })
+
+  it('inspects URLs, checking signatures of the binding own buckets', async () => {
+    const presigned = await rpc<{ url: string }>('SIGNET', 'presign', {
+      bucket: 'local',
+      key: 'rpc/i.txt',
+    })
+    if (!presigned.ok) throw new Error('presign failed')
+    const result = await rpc<{ signatureValid?: boolean; method?: string; problems: string[] }>(
+      'SIGNET',
+      'inspect',
+      presigned.value.url,
+    )
+    expect(result).toMatchObject({
+      ok: true,
+      value: { signatureValid: true, method: 'GET', problems: [] },
+    })
+  })
+})
