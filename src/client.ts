@@ -1,0 +1,182 @@
+// A typed client for TypeScript callers of a deployed Signet: the same request and answer types
+// the service validates with, no runtime dependencies beyond fetch. Errors carry the contract's
+// code, status and request id.
+import type { ErrorCode, Issue } from './errors'
+import type { PresignAnswer, PresignRequest, Scope, ShareRequest } from './schemas'
+import type { PolicyHints } from './share/policy-hints'
+
+export type { ErrorCode, Issue, PolicyHints, PresignAnswer, PresignRequest, Scope, ShareRequest }
+
+export type Share = {
+  id: string
+  url: string
+  bucket: string
+  key: string
+  mode: 'redirect' | 'proxy'
+  expiresAt: string
+  maxDownloads: number | null
+  downloads: number
+  allowIps: string[] | null
+  filename: string | null
+  disposition: 'attachment' | 'inline' | null
+  createdAt: string
+  revokedAt: string | null
+  lastUsedAt: string | null
+  policyHints: PolicyHints | null
+}
+
+export type Inspection = {
+  algorithm: string | null
+  host: string
+  bucket?: string
+  key?: string
+  method?: string
+  credential: { accessKeyId: string; date: string; region: string; service: string } | null
+  signedHeaders: string[]
+  signedAt: string | null
+  expiresAt: string | null
+  expiresIn: number | null
+  expired: boolean | null
+  secondsLeft: number | null
+  signatureValid?: boolean
+  problems: string[]
+}
+
+export type ApiKey = {
+  id: string
+  name: string
+  scope: Scope
+  createdAt: string
+  revokedAt: string | null
+}
+export type BatchResult =
+  | ({ ok: true } & PresignAnswer)
+  | { ok: false; error: { code: ErrorCode; message: string; issues?: Issue[] } }
+
+export class SignetError extends Error {
+  readonly code: ErrorCode | 'network_error'
+  readonly status: number
+  readonly requestId: string | undefined
+  readonly issues: Issue[] | undefined
+  constructor(
+    status: number,
+    code: ErrorCode | 'network_error',
+    message: string,
+    requestId?: string,
+    issues?: Issue[],
+  ) {
+    super(message)
+    this.name = 'SignetError'
+    this.status = status
+    this.code = code
+    this.requestId = requestId
+    this.issues = issues
+  }
+}
+
+export type SignetClientOptions = {
+  /** Signet's origin, e.g. https://signet.example.com */
+  url: string
+  /** An API key, a JWT, or (for `keys`) the admin token. */
+  token: string
+  fetch?: typeof fetch
+}
+
+export class SignetClient {
+  private readonly origin: string
+  private readonly token: string
+  private readonly fetcher: typeof fetch
+
+  constructor(options: SignetClientOptions) {
+    this.origin = new URL(options.url).origin
+    this.token = options.token
+    this.fetcher = options.fetch ?? fetch.bind(globalThis)
+  }
+
+  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    let response: Response
+    try {
+      response = await this.fetcher(`${this.origin}${path}`, {
+        method,
+        headers: {
+          Authorization: `Bearer ${this.token}`,
+          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      })
+    } catch (error) {
+      throw new SignetError(
+        0,
+        'network_error',
+        error instanceof Error ? error.message : 'fetch failed',
+      )
+    }
+    if (response.status === 204) return undefined as T
+    const parsed = (await response.json().catch(() => undefined)) as
+      | { error?: { code: ErrorCode; message: string; requestId?: string; issues?: Issue[] } }
+      | undefined
+    if (!response.ok) {
+      const error = parsed?.error
+      throw new SignetError(
+        response.status,
+        error?.code ?? 'internal_error',
+        error?.message ?? `HTTP ${response.status}`,
+        error?.requestId,
+        error?.issues,
+      )
+    }
+    return parsed as T
+  }
+
+  presign(request: PresignRequest): Promise<PresignAnswer> {
+    return this.request('POST', '/v1/presign', request)
+  }
+
+  async presignBatch(items: PresignRequest[]): Promise<BatchResult[]> {
+    return (await this.request<{ results: BatchResult[] }>('POST', '/v1/presign/batch', { items }))
+      .results
+  }
+
+  createShare(request: ShareRequest): Promise<Share> {
+    return this.request('POST', '/v1/shares', request)
+  }
+
+  getShare(id: string): Promise<Share> {
+    return this.request('GET', `/v1/shares/${encodeURIComponent(id)}`)
+  }
+
+  listShares(
+    options: { limit?: number; cursor?: string } = {},
+  ): Promise<{ shares: Share[]; cursor: string | null }> {
+    const query = new URLSearchParams()
+    if (options.limit !== undefined) query.set('limit', String(options.limit))
+    if (options.cursor !== undefined) query.set('cursor', options.cursor)
+    return this.request('GET', `/v1/shares?${query}`)
+  }
+
+  revokeShare(id: string): Promise<void> {
+    return this.request('DELETE', `/v1/shares/${encodeURIComponent(id)}`)
+  }
+
+  inspect(
+    url: string,
+    options: { method?: string; headers?: Record<string, string> } = {},
+  ): Promise<Inspection> {
+    return this.request('POST', '/v1/inspect', { url, ...options })
+  }
+
+  readonly keys = {
+    create: (name: string, scope: Scope): Promise<ApiKey & { key: string }> =>
+      this.request('POST', '/v1/keys', { name, scope }),
+    list: (
+      options: { limit?: number; cursor?: string } = {},
+    ): Promise<{ keys: ApiKey[]; cursor: string | null }> => {
+      const query = new URLSearchParams()
+      if (options.limit !== undefined) query.set('limit', String(options.limit))
+      if (options.cursor !== undefined) query.set('cursor', options.cursor)
+      return this.request('GET', `/v1/keys?${query}`)
+    },
+    revoke: (id: string): Promise<void> =>
+      this.request('DELETE', `/v1/keys/${encodeURIComponent(id)}`),
+  }
+}

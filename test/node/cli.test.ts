@@ -1,0 +1,126 @@
+// The `signet` CLI end to end against the local default (wrangler dev, local D1 and R2), with
+// curl doing what a user's script does with its output.
+import { spawnSync } from 'node:child_process'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startWorker, type WorkerServer } from './worker-server'
+
+const CLI = join(import.meta.dirname, '..', '..', 'bin', 'signet.mjs')
+
+describe('the signet CLI', () => {
+  let server: WorkerServer
+  let key: string
+
+  beforeAll(async () => {
+    server = await startWorker()
+  }, 120_000)
+  afterAll(async () => {
+    await server?.stop()
+  })
+
+  function signet(args: string[], token = key) {
+    const run = spawnSync(process.execPath, [CLI, ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, SIGNET_URL: server.origin, SIGNET_TOKEN: token },
+    })
+    return { status: run.status, stdout: run.stdout, stderr: run.stderr }
+  }
+
+  function curl(args: string[]) {
+    const run = spawnSync('curl', ['-s', '-w', '\n%{http_code}', ...args], { encoding: 'utf8' })
+    const lines = run.stdout.split('\n')
+    return { status: Number(lines.pop()), body: lines.join('\n') }
+  }
+
+  it('presign → curl upload → share → download → revoke → 410', () => {
+    const created = signet(
+      ['keys', 'create', '--name', 'cli', '--bucket', 'local', '--op', 'get,head,put,share'],
+      server.adminToken,
+    )
+    expect(created.status, created.stderr).toBe(0)
+    key = created.stdout.trim()
+    expect(key).toMatch(/^sgn_[A-Za-z0-9_-]{43}$/)
+
+    const presigned = signet([
+      'presign',
+      's3://local/cli/hello world.txt',
+      '--method',
+      'put',
+      '--content-type',
+      'text/plain',
+      '--expires-in',
+      '5m',
+    ])
+    expect(presigned.status, presigned.stderr).toBe(0)
+    const url = presigned.stdout.trim()
+    expect(url).toMatch(
+      /^http:\/\/127\.0\.0\.1:\d+\/s3\/local\/cli\/hello%20world\.txt\?X-Amz-Algorithm=/,
+    )
+    expect(presigned.stdout.split('\n').filter(Boolean)).toHaveLength(1)
+    expect(presigned.stderr).toContain("-H 'Content-Type: text/plain'")
+    expect(new URL(url).searchParams.get('X-Amz-Expires')).toBe('300')
+
+    const uploaded = curl([
+      '-X',
+      'PUT',
+      '-H',
+      'Content-Type: text/plain',
+      '--data-binary',
+      'hello from the cli',
+      url,
+    ])
+    expect(uploaded.status).toBe(200)
+
+    const shared = signet([
+      'share',
+      's3://local/cli/hello world.txt',
+      '--expire',
+      '1d',
+      '--max-downloads',
+      '3',
+    ])
+    expect(shared.status, shared.stderr).toBe(0)
+    const link = shared.stdout.trim()
+    expect(link).toMatch(/\/s\/[A-Za-z0-9_-]{22}$/)
+
+    const downloaded = curl(['-L', link])
+    expect(downloaded.status).toBe(200)
+    expect(downloaded.body).toBe('hello from the cli')
+
+    const listed = signet(['shares'])
+    expect(listed.status).toBe(0)
+    expect(listed.stdout).toMatch(new RegExp(`${link.split('/').pop()}\\s+active\\s+1/3`))
+    const json = signet(['shares', '--json'])
+    expect(JSON.parse(json.stdout)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ url: link, downloads: 1 })]),
+    )
+
+    const revoked = signet(['revoke', link])
+    expect(revoked.status, revoked.stderr).toBe(0)
+    const gone = curl([link])
+    expect(gone.status).toBe(410)
+    expect(JSON.parse(gone.body).error.code).toBe('share_revoked')
+
+    const inspected = signet(['inspect', url, '--method', 'put'])
+    expect(inspected.status).toBe(0)
+    expect(inspected.stdout).toContain('object      local / cli/hello world.txt')
+    expect(inspected.stdout).toContain('content-type')
+  })
+
+  it('gives scripts exit codes they can rely on, and clear errors', () => {
+    expect(signet(['presign', 's3://local']).status).toBe(2)
+    expect(signet(['frobnicate']).status).toBe(2)
+    expect(signet(['share', 's3://local/x', '--expire', 'soon']).status).toBe(2)
+    const unauthorized = signet(['presign', 's3://local/x'], 'sgn_wrong')
+    expect(unauthorized.status).toBe(3)
+    expect(unauthorized.stderr).toMatch(/^signet: unauthorized: .+\(request [0-9a-f-]{36}\)/)
+    expect(signet(['keys', 'list']).status).toBe(3)
+    expect(signet(['revoke', 'AAAAAAAAAAAAAAAAAAAAAA']).status).toBe(4)
+    const invalid = signet(['presign', 's3://local/a/../b'])
+    expect(invalid.status).toBe(1)
+    expect(invalid.stderr).toContain('invalid_request')
+    const listed = signet(['keys', 'list'], server.adminToken)
+    expect(listed.status).toBe(0)
+    expect(listed.stdout).toMatch(/key_[0-9a-f]{24}\s+active\s+cli/)
+  })
+})
