@@ -1,46 +1,24 @@
 // A typed client for TypeScript callers of a deployed Signet: the same request and answer types
 // the service validates with, no runtime dependencies beyond fetch. Errors carry the contract's
 // code, status and request id.
+import type { z } from '@hono/zod-openapi'
 import type { ErrorCode, Issue } from './errors'
-import type { PresignAnswer, PresignRequest, Scope, ShareRequest } from './schemas'
+import type { Inspection } from './s3/inspect'
+import type { PresignAnswer, PresignRequest, Scope, ShareRequest, ShareSchema } from './schemas'
 import type { PolicyHints } from './share/policy-hints'
 
-export type { ErrorCode, Issue, PolicyHints, PresignAnswer, PresignRequest, Scope, ShareRequest }
-
-export type Share = {
-  id: string
-  url: string
-  bucket: string
-  key: string
-  mode: 'redirect' | 'proxy'
-  expiresAt: string
-  maxDownloads: number | null
-  downloads: number
-  allowIps: string[] | null
-  filename: string | null
-  disposition: 'attachment' | 'inline' | null
-  createdAt: string
-  revokedAt: string | null
-  lastUsedAt: string | null
-  policyHints: PolicyHints | null
+export type {
+  ErrorCode,
+  Inspection,
+  Issue,
+  PolicyHints,
+  PresignAnswer,
+  PresignRequest,
+  Scope,
+  ShareRequest,
 }
 
-export type Inspection = {
-  algorithm: string | null
-  host: string
-  bucket?: string
-  key?: string
-  method?: string
-  credential: { accessKeyId: string; date: string; region: string; service: string } | null
-  signedHeaders: string[]
-  signedAt: string | null
-  expiresAt: string | null
-  expiresIn: number | null
-  expired: boolean | null
-  secondsLeft: number | null
-  signatureValid?: boolean
-  problems: string[]
-}
+export type Share = z.infer<typeof ShareSchema>
 
 export type ApiKey = {
   id: string

@@ -3,7 +3,7 @@ import { createRoute, z } from '@hono/zod-openapi'
 import { createApiKey, listApiKeys, revokeApiKey } from '../auth/api-keys'
 import { requireAdmin } from '../auth/authenticate'
 import { AppError } from '../errors'
-import { decodeCursor, encodeCursor } from '../lib/cursor'
+import { nextCursor, PageQuerySchema, readCursor } from '../lib/cursor'
 import { newApp } from '../lib/openapi'
 import { errorResponses, ScopeSchema } from '../schemas'
 
@@ -88,10 +88,7 @@ export const keys = newApp()
       summary: 'List API keys (admin); never shows a key or its hash',
       security,
       request: {
-        query: z.object({
-          limit: z.coerce.number().int().min(1).max(1000).default(100),
-          cursor: z.string().max(512).optional(),
-        }),
+        query: PageQuerySchema,
       },
       responses: {
         200: {
@@ -108,12 +105,8 @@ export const keys = newApp()
     async (c) => {
       requireAdmin(c)
       const { limit, cursor: cursorText } = c.req.valid('query')
-      const cursor = cursorText === undefined ? undefined : decodeCursor(cursorText)
-      if (cursorText !== undefined && !cursor) {
-        throw new AppError('invalid_request', 'The cursor is not one Signet gave out.')
-      }
+      const cursor = readCursor(cursorText)
       const records = await listApiKeys(c.env.DB, limit, cursor)
-      const last = records.length === limit ? records.at(-1) : undefined
       return c.json(
         {
           keys: records.map(({ id, name, scope, createdAt, revokedAt }) => ({
@@ -123,7 +116,7 @@ export const keys = newApp()
             createdAt,
             revokedAt,
           })),
-          cursor: last ? encodeCursor(last) : null,
+          cursor: nextCursor(records, limit),
         },
         200,
       )

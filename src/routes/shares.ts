@@ -4,7 +4,7 @@ import { authorize, requireCaller } from '../auth/authenticate'
 import type { Config } from '../config'
 import type { Caller } from '../env'
 import { AppError } from '../errors'
-import { decodeCursor, encodeCursor } from '../lib/cursor'
+import { nextCursor, PageQuerySchema, readCursor } from '../lib/cursor'
 import { newApp } from '../lib/openapi'
 import { isoSeconds, resolveExpiresIn } from '../presign'
 import {
@@ -153,10 +153,7 @@ export const shares = newApp()
       summary: "List the caller's own share links",
       security,
       request: {
-        query: z.object({
-          limit: z.coerce.number().int().min(1).max(1000).default(100),
-          cursor: z.string().max(512).optional(),
-        }),
+        query: PageQuerySchema,
       },
       responses: {
         200: {
@@ -173,18 +170,14 @@ export const shares = newApp()
     async (c) => {
       const caller = requireCaller(c)
       const { limit, cursor: cursorText } = c.req.valid('query')
-      const cursor = cursorText === undefined ? undefined : decodeCursor(cursorText)
-      if (cursorText !== undefined && !cursor) {
-        throw new AppError('invalid_request', 'The cursor is not one Signet gave out.')
-      }
+      const cursor = readCursor(cursorText)
       const records = await listShares(c.env.DB, ownerOf(caller), limit, cursor)
       const origin = new URL(c.req.url).origin
       const config = c.get('config')
-      const last = records.length === limit ? records.at(-1) : undefined
       return c.json(
         {
           shares: records.map((share) => shareAnswer(share, origin, bucketName(config, share))),
-          cursor: last ? encodeCursor(last) : null,
+          cursor: nextCursor(records, limit),
         },
         200,
       )

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { aws, createBucket, haveS3, S3 } from './helpers'
-import { startWorker, type WorkerServer } from './worker-server'
+import { createApiKey, startWorker, type WorkerServer } from './worker-server'
 
 const BUCKET = 'signet-shares'
 
@@ -35,15 +35,7 @@ describe.skipIf(!haveS3('rgw-shares'))('share links on a remote bucket (Ceph RGW
       buckets: { rgw: { endpoint: S3.endpoint, region: 'us-east-1', bucket: BUCKET } },
       credentials: { rgw: { accessKeyId: S3.accessKeyId, secretAccessKey: S3.secretAccessKey } },
     })
-    const created = await fetch(`${server.origin}/v1/keys`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${server.adminToken}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({
-        name: 'rgw',
-        scope: { buckets: ['rgw'], operations: ['get', 'share'] },
-      }),
-    })
-    key = ((await created.json()) as { key: string }).key
+    key = await createApiKey(server, 'rgw', { buckets: ['rgw'], operations: ['get', 'share'] })
   }, 120_000)
   afterAll(async () => {
     aws(['s3api', 'delete-bucket-policy', '--bucket', BUCKET])

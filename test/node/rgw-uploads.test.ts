@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { aws, createBucket, haveS3, S3 } from './helpers'
-import { startWorker, type WorkerServer } from './worker-server'
+import { createApiKey, startWorker, type WorkerServer } from './worker-server'
 
 const BUCKET = 'signet-uploads'
 const MiB = 1024 * 1024
@@ -26,15 +26,11 @@ describe.skipIf(!haveS3('rgw-uploads'))('uploads to Ceph RGW', () => {
       buckets: { rgw: { endpoint: S3.endpoint, region: 'us-east-1', bucket: BUCKET } },
       credentials: { rgw: { accessKeyId: S3.accessKeyId, secretAccessKey: S3.secretAccessKey } },
     })
-    const created = await fetch(`${server.origin}/v1/keys`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${server.adminToken}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({
-        name: 'uploads',
-        scope: { buckets: ['rgw'], operations: ['get', 'multipart', 'post'], prefixes: ['up/'] },
-      }),
+    key = await createApiKey(server, 'uploads', {
+      buckets: ['rgw'],
+      operations: ['get', 'multipart', 'post'],
+      prefixes: ['up/'],
     })
-    key = ((await created.json()) as { key: string }).key
   }, 120_000)
   afterAll(async () => {
     await server?.stop()

@@ -112,3 +112,37 @@ export async function startWorker(options: WorkerOptions = {}): Promise<WorkerSe
   await stop()
   throw new Error(`wrangler dev did not become healthy:\n${output.slice(-3000)}`)
 }
+
+/** Calls the running Worker's JSON API with a token; answers the parsed body (or null). */
+export async function callApi<T = Record<string, unknown>>(
+  server: WorkerServer,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${server.origin}${path}`, {
+    method,
+    headers: {
+      Authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  })
+  const text = await response.text()
+  return { status: response.status, body: (text ? JSON.parse(text) : null) as T }
+}
+
+/** Creates an API key with `scope` through the admin API and returns the key. */
+export async function createApiKey(
+  server: WorkerServer,
+  name: string,
+  scope: Record<string, unknown>,
+): Promise<string> {
+  const created = await callApi<{ key: string }>(server, server.adminToken, 'POST', '/v1/keys', {
+    name,
+    scope,
+  })
+  if (created.status !== 201) throw new Error(`key creation failed: ${created.status}`)
+  return created.body.key
+}
