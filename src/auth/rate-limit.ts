@@ -2,21 +2,10 @@
 // wrangler.toml, so Signet declares one binding per tier and a scope names its tier.
 import type { Caller } from '../env'
 import { AppError } from '../errors'
+import { callerId } from './caller'
 
 export const RATE_LIMIT_TIERS = [10, 60, 300, 1000, 3000, 10000] as const
 export type RateLimitTier = (typeof RATE_LIMIT_TIERS)[number]
-
-/** The counter key: one per API key, JWT subject or binding. */
-function counterKey(caller: Caller): string {
-  switch (caller.kind) {
-    case 'key':
-      return `key:${caller.id}`
-    case 'jwt':
-      return `jwt:${caller.subject}`
-    case 'binding':
-      return `binding:${caller.name}`
-  }
-}
 
 /** Counts one request against the caller's tier; rate_limited (Retry-After: 60) when over. */
 export async function enforceRateLimit(
@@ -29,7 +18,7 @@ export async function enforceRateLimit(
   if (!limiter || typeof limiter.limit !== 'function') {
     throw new Error(`no rate-limit binding RATE_LIMIT_${tier}`)
   }
-  const { success } = await limiter.limit({ key: counterKey(caller) })
+  const { success } = await limiter.limit({ key: callerId(caller) })
   if (!success) {
     throw new AppError('rate_limited', `This caller may make ${tier} requests a minute.`, {
       retryAfter: 60,

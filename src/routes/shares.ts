@@ -1,6 +1,7 @@
 // /v1/shares: callers create, list, read and revoke their own share links, and read their uses.
 import { createRoute, z } from '@hono/zod-openapi'
 import { authorize, requireCaller } from '../auth/authenticate'
+import { callerId } from '../auth/caller'
 import type { Config } from '../config'
 import type { Caller } from '../env'
 import { AppError } from '../errors'
@@ -28,18 +29,6 @@ import {
 } from '../share/store'
 
 const security = [{ bearer: [] }]
-
-/** Who owns what a caller creates: the API key, the JWT subject or the binding. */
-export function ownerOf(caller: Caller): string {
-  switch (caller.kind) {
-    case 'key':
-      return `key:${caller.id}`
-    case 'jwt':
-      return `jwt:${caller.subject}`
-    case 'binding':
-      return `binding:${caller.name}`
-  }
-}
 
 export function shareAnswer(share: Share, origin: string, bucketName: string) {
   return {
@@ -91,7 +80,7 @@ export async function createShare(
   }
   const share: Share = {
     id: newShareId(),
-    owner: ownerOf(caller),
+    owner: callerId(caller),
     bucket: request.bucket,
     key: request.key,
     mode: request.mode ?? 'redirect',
@@ -111,7 +100,7 @@ export async function createShare(
 
 /** Revokes a caller's own share; not_found for anything else. */
 export async function revokeOwnShare(caller: Caller, db: D1Database, id: string): Promise<void> {
-  if (!isShareId(id) || !(await revokeShare(db, id, ownerOf(caller), new Date()))) {
+  if (!isShareId(id) || !(await revokeShare(db, id, callerId(caller), new Date()))) {
     throw new AppError('not_found', 'No such share.')
   }
 }
@@ -171,7 +160,7 @@ export const shares = newApp()
       const caller = requireCaller(c)
       const { limit, cursor: cursorText } = c.req.valid('query')
       const cursor = readCursor(cursorText)
-      const records = await listShares(c.env.DB, ownerOf(caller), limit, cursor)
+      const records = await listShares(c.env.DB, callerId(caller), limit, cursor)
       const origin = new URL(c.req.url).origin
       const config = c.get('config')
       return c.json(
@@ -270,6 +259,6 @@ function bucketName(config: Config, share: Share): string {
 /** The caller's own share; someone else's is as absent as a missing one. */
 async function ownShare(db: D1Database, id: string, caller: Caller): Promise<Share> {
   const share = isShareId(id) ? await getShare(db, id) : undefined
-  if (!share || share.owner !== ownerOf(caller)) throw new AppError('not_found', 'No such share.')
+  if (!share || share.owner !== callerId(caller)) throw new AppError('not_found', 'No such share.')
   return share
 }
