@@ -1,18 +1,18 @@
-// The `signet` CLI end to end against the local default (wrangler dev, local D1 and R2), with
-// curl doing what a user's script does with its output.
+// The `signet` CLI end to end against the local default that `npm start` serves (scripts/dev.mjs:
+// .dev.vars, local D1 and R2, wrangler dev), with curl doing what a user's script does with its output.
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startWorker, type WorkerServer } from './worker-server'
+import { startLocalDefault } from './worker-server'
 
 const CLI = join(import.meta.dirname, '..', '..', 'bin', 'signet.mjs')
 
 describe('the signet CLI', () => {
-  let server: WorkerServer
+  let server: Awaited<ReturnType<typeof startLocalDefault>>
   let key: string
 
   beforeAll(async () => {
-    server = await startWorker()
+    server = await startLocalDefault()
   }, 120_000)
   afterAll(async () => {
     await server?.stop()

@@ -1,7 +1,7 @@
 // Starts Signet under `wrangler dev` on a free loopback port with its own local state and
 // secrets, for tests that need real HTTP clients (awscli, boto3, curl). Stopped by PID.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -145,4 +145,52 @@ export async function createApiKey(
   })
   if (created.status !== 201) throw new Error(`key creation failed: ${created.status}`)
   return created.body.key
+}
+
+/**
+ * Starts the local default exactly as `npm start` does (scripts/dev.mjs: .dev.vars, local D1
+ * migrations, wrangler dev), on a free port. Its admin token is read from .dev.vars.
+ */
+export async function startLocalDefault(): Promise<Omit<WorkerServer, 'credential'>> {
+  const port = await freePort()
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, 'scripts', 'dev.mjs'), '--port', String(port), '--ip', '127.0.0.1'],
+    {
+      cwd: ROOT,
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    },
+  )
+  let output = ''
+  child.stdout?.on('data', (chunk) => (output += chunk))
+  child.stderr?.on('data', (chunk) => (output += chunk))
+  const origin = `http://127.0.0.1:${port}`
+  const stop = async () => {
+    if (child.pid !== undefined && child.exitCode === null) {
+      try {
+        process.kill(-child.pid, 'SIGTERM')
+      } catch {
+        // already gone
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300))
+    }
+  }
+  for (let i = 0; i < 120; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    if (child.exitCode !== null) break
+    try {
+      if ((await fetch(`${origin}/healthz`)).ok) {
+        const vars = readFileSync(join(ROOT, '.dev.vars'), 'utf8')
+        const adminToken = /^SIGNET_ADMIN_TOKEN=(.+)$/m.exec(vars)?.[1]?.trim()
+        if (!adminToken) throw new Error('.dev.vars has no SIGNET_ADMIN_TOKEN')
+        return { origin, adminToken, stop }
+      }
+    } catch (error) {
+      if (error instanceof Error && error.message.includes('.dev.vars')) throw error
+    }
+  }
+  await stop()
+  throw new Error(`npm start did not become healthy:\n${output.slice(-3000)}`)
 }
