@@ -8,45 +8,69 @@ import { callApi, createApiKey, startWorker, type WorkerServer } from './worker-
 
 const RESULTS = join(import.meta.dirname, '..', '..', 'test-results')
 
-describe.skipIf(!haveChromium('share-page-browser'))('the share error page in Chromium', () => {
-  let server: WorkerServer
-  let link: string
+describe.skipIf(!haveChromium('share-page-browser'))(
+  'pages in Chromium: the share error page and /docs',
+  () => {
+    let server: WorkerServer
+    let link: string
 
-  beforeAll(async () => {
-    server = await startWorker()
-    const key = await createApiKey(server, 'browser', { buckets: ['local'], operations: ['share'] })
-    const share = await callApi<{ id: string; url: string }>(server, key, 'POST', '/v1/shares', {
-      bucket: 'local',
-      key: 'private/salaries-2026.xlsx',
+    beforeAll(async () => {
+      server = await startWorker()
+      const key = await createApiKey(server, 'browser', {
+        buckets: ['local'],
+        operations: ['share'],
+      })
+      const share = await callApi<{ id: string; url: string }>(server, key, 'POST', '/v1/shares', {
+        bucket: 'local',
+        key: 'private/salaries-2026.xlsx',
+      })
+      const { id, url } = share.body
+      expect((await callApi(server, key, 'DELETE', `/v1/shares/${id}`)).status).toBe(204)
+      link = url
+    }, 120_000)
+    afterAll(async () => {
+      await server?.stop()
     })
-    const { id, url } = share.body
-    expect((await callApi(server, key, 'DELETE', `/v1/shares/${id}`)).status).toBe(204)
-    link = url
-  }, 120_000)
-  afterAll(async () => {
-    await server?.stop()
-  })
 
-  it('renders the revoked page and takes a screenshot', async () => {
-    const dom = await chromium(['--dump-dom', link])
-    expect(dom.status, dom.stderr.slice(-2000)).toBe(0)
-    expect(dom.stdout).toContain('<h1>Link revoked</h1>')
-    expect(dom.stdout).not.toContain('salaries')
+    it('renders the revoked page and takes a screenshot', async () => {
+      const dom = await chromium(['--dump-dom', link])
+      expect(dom.status, dom.stderr.slice(-2000)).toBe(0)
+      expect(dom.stdout).toContain('<h1>Link revoked</h1>')
+      expect(dom.stdout).not.toContain('salaries')
 
-    mkdirSync(RESULTS, { recursive: true })
-    const file = join(RESULTS, 'share-revoked.png')
-    rmSync(file, { force: true })
-    const shot = await chromium([
-      '--window-size=800,500',
-      '--hide-scrollbars',
-      `--screenshot=${file}`,
-      link,
-    ])
-    expect(shot.status, shot.stderr.slice(-2000)).toBe(0)
-    const png = readFileSync(file)
-    expect(png.subarray(0, 8)).toEqual(
-      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    )
-    expect(png.length).toBeGreaterThan(2000)
-  }, 120_000)
-})
+      mkdirSync(RESULTS, { recursive: true })
+      const file = join(RESULTS, 'share-revoked.png')
+      rmSync(file, { force: true })
+      const shot = await chromium([
+        '--window-size=800,500',
+        '--hide-scrollbars',
+        `--screenshot=${file}`,
+        link,
+      ])
+      expect(shot.status, shot.stderr.slice(-2000)).toBe(0)
+      const png = readFileSync(file)
+      expect(png.subarray(0, 8)).toEqual(
+        Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      )
+      expect(png.length).toBeGreaterThan(2000)
+    }, 120_000)
+
+    it('renders the /docs reference from /openapi.json', async () => {
+      const dom = await chromium([
+        '--virtual-time-budget=5000',
+        '--dump-dom',
+        `${server.origin}/docs`,
+      ])
+      expect(dom.status, dom.stderr.slice(-2000)).toBe(0)
+      for (const route of [
+        'POST /v1/presign',
+        'POST /v1/shares',
+        'GET /s/{id}',
+        'POST /v1/post-policy',
+      ]) {
+        expect(dom.stdout).toContain(route)
+      }
+      expect(dom.stdout).toContain('Signet 0.1.0')
+    }, 120_000)
+  },
+)
