@@ -21,7 +21,6 @@ export const ERROR_STATUS = {
 } as const
 
 export type ErrorCode = keyof typeof ERROR_STATUS
-export type ErrorStatus = (typeof ERROR_STATUS)[ErrorCode]
 
 /** A pointer into the submitted document and what is wrong there. Never the submitted value. */
 export type Issue = { path: string; message: string }

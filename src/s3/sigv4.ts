@@ -169,16 +169,6 @@ export function scopeContext(
   return context
 }
 
-/** The signing key for (credential, date, region, service), derived once a day and reused. */
-export function signingKey(
-  credential: SigningCredential,
-  date: string,
-  region: string,
-  service: string,
-): Promise<CryptoKey> {
-  return scopeContext(credential, date, region, service).keyPromise
-}
-
 export async function sha256Hex(text: string): Promise<string> {
   return toHex(await crypto.subtle.digest('SHA-256', encoder.encode(text)))
 }
