@@ -84,10 +84,26 @@ export async function startWorker(options: WorkerOptions = {}): Promise<WorkerSe
     ],
     { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   )
+  const origin = `http://127.0.0.1:${port}`
+  const stop = await superviseUntilHealthy(child, origin, 'wrangler dev', () =>
+    rmSync(dir, { recursive: true, force: true }),
+  )
+  return { origin, adminToken, credential, stop }
+}
+
+/**
+ * Waits until a spawned server answers /healthz (60 s at most) and gives back its stopper, which
+ * kills the whole process group by PID and then runs `cleanup`.
+ */
+async function superviseUntilHealthy(
+  child: ChildProcess,
+  origin: string,
+  what: string,
+  cleanup: () => void = () => {},
+): Promise<() => Promise<void>> {
   let output = ''
   child.stdout?.on('data', (chunk) => (output += chunk))
   child.stderr?.on('data', (chunk) => (output += chunk))
-  const origin = `http://127.0.0.1:${port}`
   const stop = async () => {
     if (child.pid !== undefined && child.exitCode === null) {
       try {
@@ -97,20 +113,19 @@ export async function startWorker(options: WorkerOptions = {}): Promise<WorkerSe
       }
       await new Promise((resolve) => setTimeout(resolve, 300))
     }
-    rmSync(dir, { recursive: true, force: true })
+    cleanup()
   }
   for (let i = 0; i < 120; i++) {
     await new Promise((resolve) => setTimeout(resolve, 500))
     if (child.exitCode !== null) break
     try {
-      const health = await fetch(`${origin}/healthz`)
-      if (health.ok) return { origin, adminToken, credential, stop }
+      if ((await fetch(`${origin}/healthz`)).ok) return stop
     } catch {
       // not listening yet
     }
   }
   await stop()
-  throw new Error(`wrangler dev did not become healthy:\n${output.slice(-3000)}`)
+  throw new Error(`${what} did not become healthy:\n${output.slice(-3000)}`)
 }
 
 /** Calls the running Worker's JSON API with a token; answers the parsed body (or null). */
@@ -163,34 +178,13 @@ export async function startLocalDefault(): Promise<Omit<WorkerServer, 'credentia
       detached: true,
     },
   )
-  let output = ''
-  child.stdout?.on('data', (chunk) => (output += chunk))
-  child.stderr?.on('data', (chunk) => (output += chunk))
   const origin = `http://127.0.0.1:${port}`
-  const stop = async () => {
-    if (child.pid !== undefined && child.exitCode === null) {
-      try {
-        process.kill(-child.pid, 'SIGTERM')
-      } catch {
-        // already gone
-      }
-      await new Promise((resolve) => setTimeout(resolve, 300))
-    }
+  const stop = await superviseUntilHealthy(child, origin, 'npm start')
+  const vars = readFileSync(join(ROOT, '.dev.vars'), 'utf8')
+  const adminToken = /^SIGNET_ADMIN_TOKEN=(.+)$/m.exec(vars)?.[1]?.trim()
+  if (!adminToken) {
+    await stop()
+    throw new Error('.dev.vars has no SIGNET_ADMIN_TOKEN')
   }
-  for (let i = 0; i < 120; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 500))
-    if (child.exitCode !== null) break
-    try {
-      if ((await fetch(`${origin}/healthz`)).ok) {
-        const vars = readFileSync(join(ROOT, '.dev.vars'), 'utf8')
-        const adminToken = /^SIGNET_ADMIN_TOKEN=(.+)$/m.exec(vars)?.[1]?.trim()
-        if (!adminToken) throw new Error('.dev.vars has no SIGNET_ADMIN_TOKEN')
-        return { origin, adminToken, stop }
-      }
-    } catch (error) {
-      if (error instanceof Error && error.message.includes('.dev.vars')) throw error
-    }
-  }
-  await stop()
-  throw new Error(`npm start did not become healthy:\n${output.slice(-3000)}`)
+  return { origin, adminToken, stop }
 }
