@@ -208,7 +208,7 @@ export async function verifyPresigned(input: VerifyInput): Promise<VerifyResult>
   if (path === undefined) return fail('malformed_path', 'The path has a malformed escape.')
   const payloadHash =
     input.headers.get('x-amz-content-sha256') ??
-    auth.get('X-Amz-Content-Sha256') ??
+    [...auth].find(([name]) => name.toLowerCase() === 'x-amz-content-sha256')?.[1] ??
     UNSIGNED_PAYLOAD
   const query = canonicalQuery(pairs.filter(([name]) => name !== 'X-Amz-Signature'))
   const canonicalRequest = `${input.method}\n${path}\n${query}\n${block}\n${signedHeadersText}\n${payloadHash}`
