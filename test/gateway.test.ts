@@ -54,6 +54,9 @@ describe('the S3 gateway', () => {
     expect(got.headers.get('x-amz-meta-owner')).toBe('alice')
     expect(got.headers.get('ETag')).toBe(uploaded.headers.get('ETag'))
     expect(got.headers.get('Access-Control-Expose-Headers')).toContain('ETag')
+    // Served from Signet's own origin: an uploaded page never runs script there.
+    expect(got.headers.get('Content-Security-Policy')).toBe('sandbox')
+    expect(got.headers.get('X-Content-Type-Options')).toBe('nosniff')
 
     const stored = await env.BUCKET_LOCAL.get(objectKey)
     expect(await stored?.text()).toBe('hello, gateway')

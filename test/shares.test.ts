@@ -297,6 +297,7 @@ describe('GET/HEAD /s/:id', () => {
     expect(whole.status).toBe(200)
     expect(whole.headers.get('Content-Disposition')).toBe('attachment; filename="digits.txt"')
     expect(whole.headers.get('Cache-Control')).toBe('private, no-store')
+    expect(whole.headers.get('Content-Security-Policy')).toBe('sandbox')
     expect(await whole.text()).toBe('0123456789')
     const fromStart = await use(share, { headers: { Range: 'bytes=0-' } })
     expect(fromStart.status).toBe(206)

@@ -24,8 +24,18 @@ function baseHeaders(): Headers {
   })
 }
 
+/**
+ * Objects are served from Signet's own origin: an uploaded HTML file must not run script there.
+ * The sandbox keeps a document in an opaque origin; images and downloads are unaffected.
+ */
+export const OBJECT_SAFETY_HEADERS: [string, string][] = [
+  ['Content-Security-Policy', 'sandbox'],
+  ['X-Content-Type-Options', 'nosniff'],
+]
+
 function objectHeaders(object: R2Object, params: Map<string, string>): Headers {
   const headers = baseHeaders()
+  for (const [name, value] of OBJECT_SAFETY_HEADERS) headers.set(name, value)
   object.writeHttpMetadata(headers)
   headers.set('ETag', object.httpEtag)
   headers.set('Last-Modified', object.uploaded.toUTCString())

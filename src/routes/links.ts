@@ -6,7 +6,7 @@ import { type Credential, getConfig, type Target } from '../config'
 import type { AppEnv } from '../env'
 import { type ErrorCode, errorResponse } from '../errors'
 import { S3Error } from '../gateway/errors'
-import { getObject } from '../gateway/objects'
+import { getObject, OBJECT_SAFETY_HEADERS } from '../gateway/objects'
 import { ipAllowed, parseCidr } from '../lib/cidr'
 import { contentDisposition } from '../lib/content-disposition'
 import { signObjectUrl } from '../presign'
@@ -251,6 +251,7 @@ export async function useShareLink(c: Context<AppEnv>): Promise<Response> {
   const headers = new Headers(response.headers)
   headers.set('Cache-Control', 'private, no-store')
   headers.set('Referrer-Policy', 'no-referrer')
+  for (const [name, value] of OBJECT_SAFETY_HEADERS) headers.set(name, value)
   headers.delete('Access-Control-Allow-Origin')
   headers.delete('Access-Control-Expose-Headers')
   return new Response(response.body, { status: response.status, headers })
