@@ -122,13 +122,15 @@ describe('POST /v1/shares', () => {
   })
 
   it('gives policy hints for CIDR-bound shares, honest about each mode', async () => {
-    const { key } = await createKey()
-    const redirect = await createShare(key, { allowIps: ['203.0.113.0/24'] })
-    expect(redirect.policyHints?.enforcedBy).toBe('signet')
-    expect(redirect.policyHints?.s3BucketPolicy.Statement[0]?.Resource).toBe(
+    const { key } = await createKey({ ...FULL_SCOPE, buckets: ['local', 'r2-remote'] })
+    const gateway = await createShare(key, { allowIps: ['203.0.113.0/24'] })
+    expect(gateway.policyHints?.enforcedBy).toBe('signet')
+    expect(gateway.policyHints?.s3BucketPolicy.Statement[0]?.Resource).toBe(
       'arn:aws:s3:::local/shared/report.pdf',
     )
-    expect(redirect.policyHints?.notes.join(' ')).toMatch(/60 seconds.*bearer URL/)
+    expect(gateway.policyHints?.notes.join(' ')).toMatch(/carries the same CIDRs/)
+    const remote = await createShare(key, { bucket: 'r2-remote', allowIps: ['203.0.113.0/24'] })
+    expect(remote.policyHints?.notes.join(' ')).toMatch(/60 seconds.*bearer URL/)
     const proxied = await createShare(key, { allowIps: ['203.0.113.0/24'], mode: 'proxy' })
     expect(proxied.policyHints?.notes.join(' ')).toMatch(/every byte/)
   })
@@ -232,6 +234,13 @@ describe('GET/HEAD /s/:id', () => {
     for (const ip of ['198.51.100.1', '198.51.100.255', '2001:db8::1', '::ffff:198.51.100.9']) {
       expect((await use(share, { headers: { 'CF-Connecting-IP': ip } })).status, ip).toBe(302)
     }
+    // The gateway redirect target carries the CIDRs too: it is no bearer URL for its seconds.
+    const redirect = await use(share, { headers: { 'CF-Connecting-IP': '198.51.100.1' } })
+    const target = new URL(redirect.headers.get('Location') as string)
+    expect(target.searchParams.get('x-signet-allow-ips')).toBe('198.51.100.0/24,2001:db8::/32')
+    const path = `${target.pathname}${target.search}`
+    expect((await call(path, { headers: { 'CF-Connecting-IP': '198.51.100.1' } })).status).toBe(200)
+    expect((await call(path, { headers: { 'CF-Connecting-IP': '203.0.113.1' } })).status).toBe(403)
     for (const ip of ['198.51.101.0', '2001:db9::1', '::ffff:198.51.101.9']) {
       await expectError(
         await use(share, { headers: { 'CF-Connecting-IP': ip } }),

@@ -9,7 +9,7 @@ import { S3Error } from '../gateway/errors'
 import { getObject, OBJECT_SAFETY_HEADERS } from '../gateway/objects'
 import { ipAllowed, parseCidr } from '../lib/cidr'
 import { contentDisposition } from '../lib/content-disposition'
-import { signObjectUrl } from '../presign'
+import { ALLOW_IPS_PARAM, signObjectUrl } from '../presign'
 import { ERROR_PAGE_CSP, errorPage } from '../share/html'
 import {
   getShare,
@@ -223,7 +223,13 @@ export async function useShareLink(c: Context<AppEnv>): Promise<Response> {
       expiresIn: Math.min(REDIRECT_TTL_SECONDS, left),
       nowMs: Math.floor(now.getTime() / 1000) * 1000,
       origin: new URL(c.req.url),
-      query: dispositionParam(share),
+      query: [
+        ...dispositionParam(share),
+        // A gateway URL carries the share's CIDRs, so its seconds are bound to them too.
+        ...(share.allowIps && target.kind === 'gateway'
+          ? [[ALLOW_IPS_PARAM, share.allowIps.join(',')] as [string, string]]
+          : []),
+      ],
     })
     return new Response(null, {
       status: 302,

@@ -2,7 +2,7 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { authorize, requireCaller } from '../auth/authenticate'
 import { callerId } from '../auth/caller'
-import type { Config } from '../config'
+import type { Config, Target } from '../config'
 import type { Caller } from '../env'
 import { AppError } from '../errors'
 import { nextCursor, PageQuerySchema, readCursor } from '../lib/cursor'
@@ -30,7 +30,7 @@ import {
 
 const security = [{ bearer: [] }]
 
-export function shareAnswer(share: Share, origin: string, bucketName: string) {
+export function shareAnswer(share: Share, origin: string, target: Target | undefined) {
   return {
     id: share.id,
     url: `${origin}/s/${share.id}`,
@@ -48,10 +48,16 @@ export function shareAnswer(share: Share, origin: string, bucketName: string) {
     lastUsedAt: share.lastUsedAt,
     policyHints: share.allowIps
       ? policyHints({
-          bucket: bucketName,
+          // The store's own name for the bucket, as its policy must say it.
+          bucket: target?.kind === 'remote' ? target.bucket : share.bucket,
           key: share.key,
           allowIps: share.allowIps,
-          mode: share.mode === 'proxy' ? 'share-proxy' : 'share-redirect',
+          mode:
+            share.mode === 'proxy'
+              ? 'share-proxy'
+              : target?.kind === 'gateway'
+                ? 'share-redirect-gateway'
+                : 'share-redirect',
         })
       : null,
   }
@@ -95,7 +101,7 @@ export async function createShare(
     lastUsedAt: null,
   }
   await insertShare(db, share)
-  return shareAnswer(share, origin, bucketName(config, share))
+  return shareAnswer(share, origin, config.buckets.get(share.bucket))
 }
 
 /** Revokes a caller's own share; not_found for anything else. */
@@ -165,7 +171,9 @@ export const shares = newApp()
       const config = c.get('config')
       return c.json(
         {
-          shares: records.map((share) => shareAnswer(share, origin, bucketName(config, share))),
+          shares: records.map((share) =>
+            shareAnswer(share, origin, config.buckets.get(share.bucket)),
+          ),
           cursor: nextCursor(records, limit),
         },
         200,
@@ -190,7 +198,7 @@ export const shares = newApp()
     async (c) => {
       const share = await ownShare(c.env.DB, c.req.valid('param').id, requireCaller(c))
       return c.json(
-        shareAnswer(share, new URL(c.req.url).origin, bucketName(c.get('config'), share)),
+        shareAnswer(share, new URL(c.req.url).origin, c.get('config').buckets.get(share.bucket)),
         200,
       )
     },
@@ -249,12 +257,6 @@ export const shares = newApp()
       return c.body(null, 204)
     },
   )
-
-/** The store's own name for a share's bucket, for policy hints. */
-function bucketName(config: Config, share: Share): string {
-  const target = config.buckets.get(share.bucket)
-  return target?.kind === 'remote' ? target.bucket : share.bucket
-}
 
 /** The caller's own share; someone else's is as absent as a missing one. */
 async function ownShare(db: D1Database, id: string, caller: Caller): Promise<Share> {

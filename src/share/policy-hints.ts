@@ -30,7 +30,12 @@ function rulesString(text: string): string {
   return `"${text.replace(/[\\"]/g, (ch) => `\\${ch}`)}"`
 }
 
-export type HintMode = 'presign' | 'gateway' | 'share-redirect' | 'share-proxy'
+export type HintMode =
+  | 'presign'
+  | 'gateway'
+  | 'share-redirect'
+  | 'share-redirect-gateway'
+  | 'share-proxy'
 
 export function policyHints(input: {
   bucket: string
@@ -60,6 +65,12 @@ export function policyHints(input: {
         'Signet checks the client address on every use of the link before redirecting.',
         'The redirect target is a presigned URL that lives at most 60 seconds: for those seconds it is a bearer URL that works from any address.',
         'To close that window, apply s3BucketPolicy to the bucket or cloudflareWafExpression to the R2 custom domain, or use proxy mode.',
+      )
+      break
+    case 'share-redirect-gateway':
+      notes.push(
+        'Signet checks the client address on every use of the link before redirecting.',
+        'The redirect target is a presigned gateway URL that lives at most 60 seconds and carries the same CIDRs, signed, so the gateway refuses other addresses too.',
       )
       break
     case 'share-proxy':
