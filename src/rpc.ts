@@ -4,7 +4,7 @@
 import { WorkerEntrypoint } from 'cloudflare:workers'
 import { z } from '@hono/zod-openapi'
 import { enforceRateLimit } from './auth/rate-limit'
-import { getConfig } from './config'
+import { type Config, getConfig } from './config'
 import type { Caller } from './env'
 import { AppError, type ErrorCode, INTERNAL_ERROR_MESSAGE, type Issue } from './errors'
 import { toIssues } from './lib/openapi'
@@ -77,17 +77,18 @@ export class SignetRpc extends WorkerEntrypoint<Env, SignetRpcProps> {
     }
   }
 
+  /** One presign for a caller: URLs to gateway buckets point at SIGNET_PUBLIC_ORIGIN. */
+  private presignOne(caller: Caller, config: Config, request: unknown) {
+    const parsed = parse(PresignRequestSchema, request)
+    const origin =
+      config.buckets.get(parsed.bucket)?.kind === 'gateway'
+        ? this.origin()
+        : new URL('https://rpc.invalid')
+    return presign(parsed, { caller, config, origin, now: new Date() })
+  }
+
   presign(request: unknown) {
-    return this.run(async () => {
-      const caller = await this.caller()
-      const config = getConfig(this.env)
-      const parsed = parse(PresignRequestSchema, request)
-      const origin =
-        config.buckets.get(parsed.bucket)?.kind === 'gateway'
-          ? this.origin()
-          : new URL('https://rpc.invalid')
-      return presign(parsed, { caller, config, origin, now: new Date() })
-    })
+    return this.run(async () => this.presignOne(await this.caller(), getConfig(this.env), request))
   }
 
   presignBatch(items: unknown) {
@@ -97,16 +98,7 @@ export class SignetRpc extends WorkerEntrypoint<Env, SignetRpcProps> {
       const list = parse(z.array(z.unknown()).min(1).max(MAX_BATCH), items)
       const results: RpcResult<Awaited<ReturnType<typeof presign>>>[] = []
       for (const item of list)
-        results.push(
-          await this.run(async () => {
-            const parsed = parse(PresignRequestSchema, item)
-            const origin =
-              config.buckets.get(parsed.bucket)?.kind === 'gateway'
-                ? this.origin()
-                : new URL('https://rpc.invalid')
-            return presign(parsed, { caller, config, origin, now: new Date() })
-          }),
-        )
+        results.push(await this.run(() => this.presignOne(caller, config, item)))
       return results
     })
   }

@@ -1,5 +1,6 @@
 // The gateway answers in S3's XML error format with S3's codes, never in Signet's JSON shape.
 // Messages are fixed per code or come from the verifier; none repeats a signature or a secret.
+import { escapeXml } from '../lib/xml'
 
 export const S3_ERROR_STATUS = {
   AccessDenied: 403,
@@ -41,10 +42,6 @@ export class S3Error extends Error {
     this.name = 'S3Error'
     this.code = code
   }
-}
-
-function escapeXml(text: string): string {
-  return text.replace(/[<>&"']/g, (ch) => `&#${ch.charCodeAt(0)};`)
 }
 
 export function s3ErrorResponse(

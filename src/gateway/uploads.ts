@@ -1,8 +1,10 @@
 // Uploads beyond one PUT on an R2 binding: multipart parts (PUT ?partNumber&uploadId) and
 // browser POST uploads checked against their SigV4 policy. Bodies stream into R2; a refused
 // upload writes nothing.
+
 import type { Credential, GatewayTarget } from '../config'
 import { checkObjectKey } from '../lib/object-key'
+import { escapeXml } from '../lib/xml'
 import { checkPostPolicy, type PolicyFailure } from '../s3/post-policy'
 import { S3Error, type S3ErrorCode } from './errors'
 import { boundaryOf, readForm } from './form'
@@ -188,10 +190,6 @@ function policyError(reason: PolicyFailure, message: string): S3Error {
     }
   }
   return new S3Error(code, message)
-}
-
-function escapeXml(text: string): string {
-  return text.replace(/[<>&"']/g, (ch) => `&#${ch.charCodeAt(0)};`)
 }
 
 /** POST /s3/<bucket>: a browser form upload, answered as S3 answers it. */

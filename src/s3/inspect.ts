@@ -3,7 +3,7 @@
 // the signature or a secret; the access key id comes back masked.
 
 import type { SigningCredential } from './sigv4'
-import { canonicalPath, parseAmzDate, parseQuery, verifyPresigned } from './verify'
+import { canonicalPath, parseAmzDate, parseQuery, REQUIRED_PARAMS, verifyPresigned } from './verify'
 
 export type InspectOptions = {
   now: Date
@@ -96,14 +96,7 @@ export async function inspectUrl(text: string, options: InspectOptions): Promise
   const expiresIn =
     expiresText !== undefined && /^\d{1,9}$/.test(expiresText) ? Number(expiresText) : null
 
-  for (const name of [
-    'X-Amz-Algorithm',
-    'X-Amz-Credential',
-    'X-Amz-Date',
-    'X-Amz-Expires',
-    'X-Amz-SignedHeaders',
-    'X-Amz-Signature',
-  ]) {
+  for (const name of REQUIRED_PARAMS) {
     if (!params.has(name))
       problems.push(`${name} is missing: this is not a complete SigV4 presigned URL.`)
   }

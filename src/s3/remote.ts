@@ -1,7 +1,9 @@
 // Requests the Worker itself makes to a remote S3-compatible store (multipart upload control),
 // header-signed with aws4fetch. Store errors are reduced to their S3 code; bodies are not echoed.
+
 import { AwsClient } from 'aws4fetch'
 import type { Credential, RemoteTarget } from '../config'
+import { escapeXml } from '../lib/xml'
 import { objectEndpoint } from './targets'
 
 export class StoreError extends Error {
@@ -39,10 +41,6 @@ function xmlValue(xml: string, tag: string): string | undefined {
     .replaceAll('&gt;', '>')
     .replaceAll('&apos;', "'")
     .replaceAll('&amp;', '&')
-}
-
-function escapeXml(text: string): string {
-  return text.replace(/[<>&"']/g, (ch) => `&#${ch.charCodeAt(0)};`)
 }
 
 async function send(

@@ -49,7 +49,8 @@ export type Verified = {
 
 export type VerifyResult = Verified | { ok: false; reason: VerifyFailure; message: string }
 
-const REQUIRED = [
+/** The parameters every SigV4 presigned URL has. */
+export const REQUIRED_PARAMS = [
   'X-Amz-Algorithm',
   'X-Amz-Credential',
   'X-Amz-Date',
@@ -135,7 +136,7 @@ export async function verifyPresigned(input: VerifyInput): Promise<VerifyResult>
       params.set(name, value)
     }
   }
-  for (const name of REQUIRED) {
+  for (const name of REQUIRED_PARAMS) {
     if (!auth.has(name)) return fail('missing_parameter', `${name} is missing.`)
   }
   const algorithm = auth.get('X-Amz-Algorithm') as string
