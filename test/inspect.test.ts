@@ -1,20 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import type { Inspection } from '../src/s3/inspect'
 import { call, createKey, expectError, FULL_SCOPE } from './helpers'
-
-type Inspection = {
-  algorithm: string | null
-  host: string
-  bucket?: string
-  key?: string
-  method?: string
-  credential: { accessKeyId: string; date: string; region: string; service: string } | null
-  signedHeaders: string[]
-  expiresIn: number | null
-  expired: boolean | null
-  secondsLeft: number | null
-  signatureValid?: boolean
-  problems: string[]
-}
 
 const AWS = 'https://examplebucket.s3.amazonaws.com/test.txt'
 const BASE =
