@@ -103,6 +103,32 @@ const RETURNED = [
   'accept-ranges',
 ]
 
+/**
+ * The seconds-lived URL a share hands over or fetches with: at most 60 s and never past the
+ * share's expiry (at least 1 s; callers refuse shares with less than a second left).
+ */
+function signShareUrl(
+  c: Context<AppEnv>,
+  target: Target,
+  credential: Credential,
+  share: Share,
+  nowMs: number,
+  method: 'GET' | 'HEAD',
+  extraQuery: [string, string][],
+): Promise<string> {
+  const left = Math.floor((share.expiresAt - nowMs) / 1000)
+  return signObjectUrl({
+    target,
+    credential,
+    key: share.key,
+    method,
+    expiresIn: Math.max(1, Math.min(REDIRECT_TTL_SECONDS, left)),
+    nowMs: Math.floor(nowMs / 1000) * 1000,
+    origin: new URL(c.req.url),
+    query: [...dispositionParam(share), ...extraQuery],
+  })
+}
+
 /** Fetches the object from a remote store with a seconds-lived URL; answers like the gateway. */
 async function fetchRemote(
   c: Context<AppEnv>,
@@ -112,19 +138,7 @@ async function fetchRemote(
   nowMs: number,
 ): Promise<Response> {
   const method = c.req.method === 'HEAD' ? 'HEAD' : 'GET'
-  const url = await signObjectUrl({
-    target,
-    credential,
-    key: share.key,
-    method,
-    expiresIn: Math.max(
-      1,
-      Math.min(REDIRECT_TTL_SECONDS, Math.floor((share.expiresAt - nowMs) / 1000)),
-    ),
-    nowMs: Math.floor(nowMs / 1000) * 1000,
-    origin: new URL(c.req.url),
-    query: dispositionParam(share),
-  })
+  const url = await signShareUrl(c, target, credential, share, nowMs, method, [])
   const headers = new Headers()
   for (const name of FORWARDED) {
     const value = c.req.header(name)
@@ -215,22 +229,18 @@ export async function useShareLink(c: Context<AppEnv>): Promise<Response> {
     }
     const failed = await take(c.req.method === 'HEAD' ? 'head' : 'downloaded')
     if (failed) return linkError(c, failed)
-    const location = await signObjectUrl({
+    // A gateway URL carries the share's CIDRs, so its seconds are bound to them too.
+    const location = await signShareUrl(
+      c,
       target,
       credential,
-      key: share.key,
-      method: 'GET',
-      expiresIn: Math.min(REDIRECT_TTL_SECONDS, left),
-      nowMs: Math.floor(now.getTime() / 1000) * 1000,
-      origin: new URL(c.req.url),
-      query: [
-        ...dispositionParam(share),
-        // A gateway URL carries the share's CIDRs, so its seconds are bound to them too.
-        ...(share.allowIps && target.kind === 'gateway'
-          ? [[ALLOW_IPS_PARAM, share.allowIps.join(',')] as [string, string]]
-          : []),
-      ],
-    })
+      share,
+      now.getTime(),
+      'GET',
+      share.allowIps && target.kind === 'gateway'
+        ? [[ALLOW_IPS_PARAM, share.allowIps.join(',')]]
+        : [],
+    )
     return new Response(null, {
       status: 302,
       headers: {
