@@ -28,6 +28,11 @@ export default defineConfig(async () => {
       local: { binding: 'BUCKET_LOCAL' },
       archive: { binding: 'BUCKET_ARCHIVE' },
       'r2-remote': { endpoint: 'https://0123456789abcdef.r2.cloudflarestorage.com' },
+      's3-remote': {
+        endpoint: 'https://s3.eu-west-1.amazonaws.com',
+        region: 'eu-west-1',
+        bucket: 'signet-test-bucket',
+      },
     }),
     SIGNET_CREDENTIALS: JSON.stringify({
       local: { accessKeyId: 'SIGNETTESTKEY', secretAccessKey: 'signet-test-secret-0123456789' },
@@ -38,6 +43,10 @@ export default defineConfig(async () => {
       'r2-remote': {
         accessKeyId: 'f0e1d2c3b4a5968778695a4b3c2d1e0f',
         secretAccessKey: 'r2-remote-test-secret-0123456789',
+      },
+      's3-remote': {
+        accessKeyId: 'AKIASIGNETTESTREMOTE',
+        secretAccessKey: 's3-remote-test-secret-0123456789',
       },
     }),
     SIGNET_JWT: JSON.stringify({

@@ -25,7 +25,12 @@ const requestContext: MiddlewareHandler<AppEnv> = async (c, next) => {
   const requestId = crypto.randomUUID()
   c.set('requestId', requestId)
   await next()
-  c.res.headers.set('X-Request-Id', requestId)
+  const headers = c.res.headers
+  headers.set('X-Request-Id', requestId)
+  // No answer is to be sniffed into another type, and no URL of Signet's (share ids, signed
+  // queries) is to leave in a Referer.
+  headers.set('X-Content-Type-Options', 'nosniff')
+  if (!headers.has('Referrer-Policy')) headers.set('Referrer-Policy', 'no-referrer')
 }
 
 const loadConfig: MiddlewareHandler<AppEnv> = async (c, next) => {

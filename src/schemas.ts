@@ -4,6 +4,7 @@ import { RATE_LIMIT_TIERS, type RateLimitTier } from './auth/rate-limit'
 import { BUCKET_NAME } from './config'
 import { ERROR_STATUS, type ErrorCode } from './errors'
 import { parseCidr } from './lib/cidr'
+import { MAX_MEDIA_TYPE_LENGTH, parseMediaType } from './lib/media-type'
 import { checkKeyPrefix } from './lib/object-key'
 
 export const OPERATIONS = ['get', 'head', 'put', 'delete', 'share', 'multipart', 'post'] as const
@@ -23,13 +24,31 @@ export const CidrSchema = z
   })
   .openapi({ example: '203.0.113.0/24' })
 
+/** Exactly one media type (RFC 9110), never a list: it is signed or stored as Content-Type. */
+export const MediaTypeSchema = z
+  .string()
+  .min(1)
+  .max(MAX_MEDIA_TYPE_LENGTH)
+  .refine((text) => parseMediaType(text) !== undefined, {
+    message: 'must be one media type like "image/png" or "text/plain; charset=utf-8", not a list',
+  })
+
+/** A scope is read on every request that uses it: every array and string in it is bounded. */
+export const MAX_SCOPE_BYTES = 16 * 1024
+
+const unique = <T>(items: readonly T[]) => new Set(items).size === items.length
+
 export const BucketNameSchema = z
   .string()
   .regex(BUCKET_NAME, { message: 'must be a bucket name: 3-63 of a-z, 0-9, ".", "-"' })
 
 export const ScopeSchema = z
   .strictObject({
-    buckets: z.array(BucketNameSchema).min(1).max(100),
+    buckets: z
+      .array(BucketNameSchema)
+      .min(1)
+      .max(100)
+      .refine(unique, { message: 'must not repeat a bucket' }),
     prefixes: z
       .array(
         z
@@ -43,7 +62,11 @@ export const ScopeSchema = z
       .max(100)
       .optional()
       .openapi({ description: 'Keys must start with one of these (checked on the exact key).' }),
-    operations: z.array(z.enum(OPERATIONS)).min(1),
+    operations: z
+      .array(z.enum(OPERATIONS))
+      .min(1)
+      .max(OPERATIONS.length)
+      .refine(unique, { message: 'must not repeat an operation' }),
     maxExpiresIn: z.number().int().min(1).max(MAX_EXPIRES_IN).optional(),
     maxContentLength: z.number().int().min(0).max(MAX_OBJECT_SIZE).optional(),
     contentTypes: z
@@ -70,6 +93,9 @@ export const ScopeSchema = z
       .openapi({
         description: `Requests a minute; one of the tiers ${RATE_LIMIT_TIERS.join(', ')}.`,
       }),
+  })
+  .refine((scope) => JSON.stringify(scope).length <= MAX_SCOPE_BYTES, {
+    message: `must be at most ${MAX_SCOPE_BYTES} bytes as JSON`,
   })
   .openapi('Scope')
 
@@ -146,7 +172,7 @@ export const PresignRequestSchema = z
     key: wellFormed(1024).openapi({ example: 'reports/2026/q3.pdf' }),
     method: z.enum(['GET', 'HEAD', 'PUT', 'DELETE']).optional(),
     ...ExpiryShape,
-    contentType: headerSafe(255).optional(),
+    contentType: MediaTypeSchema.optional(),
     contentLength: z
       .number()
       .int()
@@ -173,7 +199,7 @@ export const PresignRequestSchema = z
     disposition: z.enum(['attachment', 'inline']).optional(),
     responseHeaders: z
       .strictObject({
-        contentType: headerSafe(255).optional(),
+        contentType: MediaTypeSchema.optional(),
         cacheControl: headerSafe(255).optional(),
         contentLanguage: headerSafe(255).optional(),
         contentEncoding: headerSafe(255).optional(),

@@ -281,7 +281,7 @@ describe('GET/HEAD /s/:id', () => {
     )
   })
 
-  it('streams the object in proxy mode with Range, HEAD, ETag and If-None-Match; only whole downloads count', async () => {
+  it('streams the object in proxy mode with Range, HEAD, ETag and If-None-Match; counts downloads, not ranges', async () => {
     await seed('shared/proxy.txt', '0123456789')
     const { key } = await createKey()
     const share = await createShare(key, {
@@ -290,31 +290,41 @@ describe('GET/HEAD /s/:id', () => {
       maxDownloads: 2,
       filename: 'digits.txt',
     })
-    const head = await use(share, { method: 'HEAD' })
+    const client = { ip: '192.0.2.10' }
+    const downloads = async () =>
+      ((await (await call(`/v1/shares/${share.id}`, { token: key })).json()) as ShareAnswer)
+        .downloads
+    const head = await use(share, { ...client, method: 'HEAD' })
     expect(head.status).toBe(200)
     const etag = head.headers.get('ETag') as string
     expect(etag).toMatch(/^"/)
-    const part = await use(share, { headers: { Range: 'bytes=3-5' } })
-    expect(part.status).toBe(206)
-    expect(await part.text()).toBe('345')
-    const notModified = await use(share, { headers: { 'If-None-Match': etag } })
+    const notModified = await use(share, { ...client, headers: { 'If-None-Match': etag } })
     expect(notModified.status).toBe(304)
-    let read = (await (await call(`/v1/shares/${share.id}`, { token: key })).json()) as ShareAnswer
-    expect(read.downloads).toBe(0)
+    expect(await downloads()).toBe(0)
 
-    const whole = await use(share)
+    const whole = await use(share, client)
     expect(whole.status).toBe(200)
     expect(whole.headers.get('Content-Disposition')).toBe('attachment; filename="digits.txt"')
     expect(whole.headers.get('Cache-Control')).toBe('private, no-store')
     expect(whole.headers.get('Content-Security-Policy')).toBe('sandbox')
     expect(await whole.text()).toBe('0123456789')
-    const fromStart = await use(share, { headers: { Range: 'bytes=0-' } })
+    // A range further in continues this client's download: it does not count again.
+    const part = await use(share, { ...client, headers: { Range: 'bytes=3-5' } })
+    expect(part.status).toBe(206)
+    expect(await part.text()).toBe('345')
+    expect(await downloads()).toBe(1)
+    const fromStart = await use(share, { ...client, headers: { Range: 'bytes=0-' } })
     expect(fromStart.status).toBe(206)
     expect(await fromStart.text()).toBe('0123456789')
-    read = (await (await call(`/v1/shares/${share.id}`, { token: key })).json()) as ShareAnswer
-    expect(read.downloads).toBe(2)
-    await expectError(await use(share), 410, 'share_exhausted')
-    await expectError(await use(share, { headers: { Range: 'bytes=3-5' } }), 410, 'share_exhausted')
+    expect(await downloads()).toBe(2)
+    await expectError(await use(share, client), 410, 'share_exhausted')
+    const resumed = await use(share, { ...client, headers: { Range: 'bytes=3-5' } })
+    expect(await resumed.text()).toBe('345')
+    await expectError(
+      await use(share, { ip: '192.0.2.11', headers: { Range: 'bytes=3-5' } }),
+      410,
+      'share_exhausted',
+    )
   })
 
   it('serves a small HTML page to browsers in the error cases, without details', async () => {

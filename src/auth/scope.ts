@@ -1,6 +1,7 @@
 // The one scope enforcement point. Every route that touches an object asks checkScope first.
 // Pure: takes the caller's scope and what it wants, answers allowed or the first reason it is not.
 import { type Cidr, ipAllowed, parseCidr } from '../lib/cidr'
+import { mediaRangeAllowed, mediaTypeAllowed } from '../lib/media-type'
 import { checkObjectKey } from '../lib/object-key'
 import type { Operation, Scope } from '../schemas'
 
@@ -12,10 +13,18 @@ export type ScopeRequest = {
   expiresIn?: number
   /** Upload size the grant allows; required by scopes with maxContentLength for uploads. */
   contentLength?: number
-  /** Media type the grant allows; required by scopes with contentTypes for uploads. */
+  /**
+   * Media type the grant allows; required by scopes with contentTypes for uploads. A range
+   * (`image/*`, post policies only) must lie wholly inside the scope's patterns.
+   */
   contentType?: string
   /** True when the grant lets the holder choose the key (a post-policy prefix): key is a prefix. */
   keyIsPrefix?: boolean
+  /**
+   * True when the request only finishes an upload already granted (multipart complete or abort):
+   * it sends no bytes, so the size and type limits that governed the start do not apply again.
+   */
+  finishesUpload?: boolean
 }
 
 export type ScopeDenial =
@@ -35,23 +44,6 @@ const UPLOADS: ReadonlySet<Operation> = new Set(['put', 'multipart', 'post'])
 
 function deny(reason: ScopeDenial, message: string): ScopeCheck {
   return { ok: false, reason, message }
-}
-
-/** The media type without parameters, lower-cased: `Text/HTML; charset=utf-8` → `text/html`. */
-export function mediaTypeEssence(contentType: string): string {
-  return (contentType.split(';')[0] ?? '').trim().toLowerCase()
-}
-
-export function mediaTypeAllowed(patterns: readonly string[], contentType: string): boolean {
-  const essence = mediaTypeEssence(contentType)
-  const slash = essence.indexOf('/')
-  if (slash <= 0) return false
-  return patterns.some((raw) => {
-    const pattern = raw.toLowerCase()
-    if (pattern === '*/*') return true
-    if (pattern.endsWith('/*')) return essence.startsWith(pattern.slice(0, -1))
-    return essence === pattern
-  })
 }
 
 export function checkScope(scope: Scope, request: ScopeRequest): ScopeCheck {
@@ -81,7 +73,7 @@ export function checkScope(scope: Scope, request: ScopeRequest): ScopeCheck {
       `expiresIn must be at most ${scope.maxExpiresIn} seconds for this caller.`,
     )
   }
-  if (UPLOADS.has(request.operation)) {
+  if (UPLOADS.has(request.operation) && !request.finishesUpload) {
     if (scope.maxContentLength !== undefined) {
       if (request.contentLength === undefined) {
         return deny(
@@ -103,7 +95,10 @@ export function checkScope(scope: Scope, request: ScopeRequest): ScopeCheck {
           `contentType is required: this caller may upload only ${scope.contentTypes.join(', ')}.`,
         )
       }
-      if (!mediaTypeAllowed(scope.contentTypes, request.contentType)) {
+      const allowed = request.contentType.endsWith('/*')
+        ? mediaRangeAllowed(scope.contentTypes, request.contentType)
+        : mediaTypeAllowed(scope.contentTypes, request.contentType)
+      if (!allowed) {
         return deny('content_type', `This caller may upload only ${scope.contentTypes.join(', ')}.`)
       }
     }

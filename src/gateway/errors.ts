@@ -29,6 +29,7 @@ export const S3_ERROR_STATUS = {
   NoSuchUpload: 404,
   NotImplemented: 501,
   PreconditionFailed: 412,
+  RequestHeaderSectionTooLarge: 400,
   SignatureDoesNotMatch: 403,
   XAmzContentSHA256Mismatch: 400,
 } as const

@@ -2,7 +2,7 @@
 // request is used before its SigV4 query signature verifies; then the signed parameters
 // (expiry, allowed CIDRs, response overrides) are honoured. Errors are S3's XML.
 import type { Context } from 'hono'
-import { ConfigError, type GatewayTarget, getConfig } from '../config'
+import { ConfigError, type Credential, type GatewayTarget, getConfig } from '../config'
 import type { AppEnv } from '../env'
 import { ipAllowed, parseCidr } from '../lib/cidr'
 import { checkObjectKey } from '../lib/object-key'
@@ -10,9 +10,43 @@ import { ALLOW_IPS_PARAM } from '../presign'
 import { type VerifyFailure, verifyPresigned } from '../s3/verify'
 import { S3Error, type S3ErrorCode, s3ErrorResponse } from './errors'
 import { deleteObject, getObject, putObject } from './objects'
+import { openUploadId } from './upload-id'
 import { postObject, uploadPart } from './uploads'
 
 export const GATEWAY_PREFIX = '/s3/'
+
+/**
+ * What the gateway reads of a request before it knows who sent it, bounded so that unsigned
+ * requests cost linear work in a small input. A presigned URL has 6-8 X-Amz-* parameters and a
+ * few response overrides; a session token makes it long, not numerous.
+ */
+export const MAX_QUERY_PARAMS = 64
+export const MAX_QUERY_BYTES = 16 * 1024
+export const MAX_HEADERS = 100
+export const MAX_HEADER_BYTES = 32 * 1024
+
+/** Refuses requests beyond the bounds above, reading each header once. */
+function checkRequestSize(url: URL, headers: Headers): void {
+  const query = url.search
+  if (query.length > MAX_QUERY_BYTES || query.split('&').length > MAX_QUERY_PARAMS) {
+    throw new S3Error(
+      'InvalidArgument',
+      `The gateway reads at most ${MAX_QUERY_PARAMS} query parameters in ${MAX_QUERY_BYTES} bytes.`,
+    )
+  }
+  let count = 0
+  let bytes = 0
+  for (const [name, value] of headers) {
+    count++
+    bytes += name.length + value.length + 4
+    if (count > MAX_HEADERS || bytes > MAX_HEADER_BYTES) {
+      throw new S3Error(
+        'RequestHeaderSectionTooLarge',
+        `The gateway reads at most ${MAX_HEADERS} headers in ${MAX_HEADER_BYTES} bytes.`,
+      )
+    }
+  }
+}
 
 function verifyError(reason: VerifyFailure, message: string): S3Error {
   let code: S3ErrorCode
@@ -88,8 +122,9 @@ function preflight(c: Context<AppEnv>): Response {
 
 async function serve(c: Context<AppEnv>): Promise<Response> {
   if (c.req.method === 'OPTIONS') return preflight(c)
-  const config = getConfig(c.env)
   const url = new URL(c.req.url)
+  checkRequestSize(url, c.req.raw.headers)
+  const config = getConfig(c.env)
   if (c.req.method === 'POST') {
     // POST /s3/<bucket>: a form upload, authorised by its signed policy, not the query.
     const bucketName = url.pathname.slice(GATEWAY_PREFIX.length).replace(/\/$/, '')
@@ -129,12 +164,13 @@ async function serve(c: Context<AppEnv>): Promise<Response> {
   if (verified.params.has('versionId')) {
     throw new S3Error('NotImplemented', 'R2 bindings keep no object versions.')
   }
-  return dispatch(c, target, key, verified.params, verified.payloadHash)
+  return dispatch(c, target, credential, key, verified.params, verified.payloadHash)
 }
 
 async function dispatch(
   c: Context<AppEnv>,
   target: GatewayTarget,
+  credential: Credential,
   key: string,
   params: Map<string, string>,
   payloadHash: string,
@@ -145,7 +181,21 @@ async function dispatch(
       return getObject(target.bucket, key, c.req.raw, params)
     case 'PUT':
       if (params.has('uploadId') || params.has('partNumber')) {
-        return uploadPart(target.bucket, key, c.req.raw, params)
+        const uploadId = await openUploadId(
+          credential,
+          target.name,
+          key,
+          params.get('uploadId') ?? '',
+        )
+        if (uploadId === undefined) {
+          throw new S3Error('NoSuchUpload', 'The specified multipart upload does not exist.')
+        }
+        return uploadPart(
+          target.bucket,
+          key,
+          c.req.raw,
+          new Map([...params, ['uploadId', uploadId]]),
+        )
       }
       return putObject(target.bucket, key, c.req.raw, payloadHash)
     case 'DELETE':

@@ -50,6 +50,71 @@ function objectHeaders(object: R2Object, params: Map<string, string>): Headers {
   return headers
 }
 
+/**
+ * Reads an If-Match / If-None-Match value: `*` or a list of entity tags (RFC 9110 §8.8.3). Like
+ * S3, a bare tag without quotes is taken as that tag quoted. Undefined when malformed.
+ */
+export function parseEtagList(value: string): string[] | undefined {
+  const text = value.trim()
+  if (text === '*') return ['*']
+  const tags: string[] = []
+  let i = 0
+  const skip = (chars: string) => {
+    while (i < text.length && chars.includes(text[i] as string)) i++
+  }
+  while (i < text.length) {
+    const weak = text.startsWith('W/', i)
+    if (weak) i += 2
+    if (text[i] === '"') {
+      const end = text.indexOf('"', i + 1)
+      if (end === -1) return undefined
+      const tag = text.slice(i + 1, end)
+      if (!/^[\x21\x23-\x7e]*$/.test(tag)) return undefined
+      tags.push(`${weak ? 'W/' : ''}"${tag}"`)
+      i = end + 1
+    } else {
+      if (weak) return undefined
+      const start = i
+      while (i < text.length && /[\x21\x23-\x2b\x2d-\x7e]/.test(text[i] as string)) i++
+      if (i === start) return undefined
+      tags.push(`"${text.slice(start, i)}"`)
+    }
+    skip(' \t')
+    if (i < text.length) {
+      if (text[i] !== ',') return undefined
+      i++
+      skip(' \t')
+      if (i === text.length) return undefined
+    }
+  }
+  return tags.length > 0 && tags.length <= 100 ? tags : undefined
+}
+
+const MALFORMED_ETAG = 'If-Match and If-None-Match must be * or entity tags like "abc".'
+
+/**
+ * The request's preconditions in the form R2's onlyIf reads without throwing: entity-tag lists
+ * normalised (a malformed one is the client's error), dates that do not parse ignored as RFC
+ * 9110 §13.1.3 says.
+ */
+export function conditionalHeaders(request: Headers): Headers {
+  const out = new Headers()
+  for (const name of ['if-match', 'if-none-match']) {
+    const value = request.get(name)
+    if (value === null) continue
+    const tags = parseEtagList(value)
+    if (!tags) throw new S3Error('InvalidArgument', MALFORMED_ETAG)
+    out.set(name, tags.join(', '))
+  }
+  for (const name of ['if-modified-since', 'if-unmodified-since']) {
+    const value = request.get(name)
+    if (value !== null && Number.isFinite(Date.parse(value))) {
+      out.set(name, new Date(Date.parse(value)).toUTCString())
+    }
+  }
+  return out
+}
+
 function etagMatches(list: string, etag: string): boolean {
   if (list.trim() === '*') return true
   const bare = etag.replace(/^W\//, '').replace(/"/g, '')
@@ -114,22 +179,28 @@ export async function getObject(
   params: Map<string, string>,
 ): Promise<Response> {
   const requested = parseRange(request.headers.get('range'))
+  const conditions = conditionalHeaders(request.headers)
   let object: R2Object | R2ObjectBody | null
   try {
     object = await bucket.get(key, {
-      onlyIf: request.headers,
+      onlyIf: conditions,
       ...(requested ? { range: toR2Range(requested) } : {}),
     })
   } catch (error) {
-    if (requested && error instanceof Error && /range/i.test(error.message)) {
-      throw new S3Error('InvalidRange', 'The requested range is not satisfiable.')
+    // R2 throws for a range it cannot serve (on an empty object, without saying "range"):
+    // only when the object's size says so is it the client's range that is wrong.
+    if (requested) {
+      const head = await bucket.head(key).catch(() => null)
+      if (head && !resolveRange(requested, head.size)) {
+        throw new S3Error('InvalidRange', 'The requested range is not satisfiable.')
+      }
     }
     throw error
   }
   if (!object) throw new S3Error('NoSuchKey', 'The specified key does not exist.')
   const headers = objectHeaders(object, params)
   if (!('body' in object)) {
-    const status = preconditionStatus(request.headers, object)
+    const status = preconditionStatus(conditions, object)
     if (status === 412)
       throw new S3Error(
         'PreconditionFailed',
@@ -239,9 +310,8 @@ export async function putObject(
   }
   const options: R2PutOptions = { httpMetadata, customMetadata }
   if (sha256) options.sha256 = sha256.buffer as ArrayBuffer
-  const ifNoneMatch = h.get('if-none-match')
-  const ifMatch = h.get('if-match')
-  if (ifNoneMatch !== null || ifMatch !== null) options.onlyIf = h
+  const conditions = conditionalHeaders(h)
+  if (conditions.has('if-none-match') || conditions.has('if-match')) options.onlyIf = conditions
 
   const { readable, writable } = new FixedLengthStream(length)
   const body = request.body ?? new ReadableStream({ start: (controller) => controller.close() })

@@ -3,6 +3,7 @@
 // upload writes nothing.
 
 import type { Credential, GatewayTarget } from '../config'
+import { parseMediaType } from '../lib/media-type'
 import { checkObjectKey } from '../lib/object-key'
 import { escapeXml } from '../lib/xml'
 import { checkPostPolicy, type PolicyFailure } from '../s3/post-policy'
@@ -228,6 +229,11 @@ export async function postObject(
   }
   const httpMetadata: R2HTTPMetadata = {}
   const contentType = fields.get('content-type')
+  // One media type only: a list passes a starts-with condition, and browsers act on its last.
+  if (contentType !== undefined && !parseMediaType(contentType)) {
+    await file.stream.cancel()
+    throw new S3Error('InvalidArgument', 'Content-Type must be one media type, not a list.')
+  }
   if (contentType !== undefined) httpMetadata.contentType = contentType
   const disposition = fields.get('content-disposition')
   if (disposition !== undefined) httpMetadata.contentDisposition = disposition

@@ -16,9 +16,25 @@ const InspectRequestSchema = z
     method: z.enum(['GET', 'HEAD', 'PUT', 'DELETE', 'POST']).optional().openapi({
       description: 'The method the URL is for; without it each method is tried.',
     }),
-    headers: z.record(z.string().max(256), z.string().max(8192)).optional().openapi({
-      description: 'Values of signed headers other than Host, to check the signature.',
-    }),
+    headers: z
+      .record(
+        z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$/, {
+          message: 'header names must be HTTP tokens',
+        }),
+        z
+          .string()
+          .max(8192)
+          .regex(/^[\t\x20-\x7e\x80-\uffff]*$/, {
+            message: 'header values must not contain control characters or line breaks',
+          }),
+      )
+      .refine((headers) => Object.keys(headers).length <= 100, {
+        message: 'at most 100 headers',
+      })
+      .optional()
+      .openapi({
+        description: 'Values of signed headers other than Host, to check the signature.',
+      }),
   })
   .openapi('InspectRequest')
 

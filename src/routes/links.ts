@@ -4,15 +4,16 @@
 import type { Context } from 'hono'
 import { type Credential, getConfig, type Target } from '../config'
 import type { AppEnv } from '../env'
-import { type ErrorCode, errorResponse } from '../errors'
+import { AppError, type ErrorCode, errorResponse } from '../errors'
 import { S3Error } from '../gateway/errors'
-import { getObject, OBJECT_SAFETY_HEADERS } from '../gateway/objects'
+import { conditionalHeaders, getObject, OBJECT_SAFETY_HEADERS } from '../gateway/objects'
 import { ipAllowed, parseCidr } from '../lib/cidr'
 import { contentDisposition } from '../lib/content-disposition'
 import { ALLOW_IPS_PARAM, signObjectUrl } from '../presign'
 import { ERROR_PAGE_CSP, errorPage } from '../share/html'
 import {
   getShare,
+  inDownloadSession,
   isShareId,
   recordUse,
   type Share,
@@ -77,20 +78,22 @@ function dispositionParam(share: Share): [string, string][] {
   ]
 }
 
-/** Which use a store answer is: a download counts when the object is served from byte 0. */
+/**
+ * Which use a store answer is. Bytes from 0 are a download; a range from further in continues
+ * the client's download session when it has one (resumes, seeks) and is a download otherwise.
+ */
 function outcomeOf(
   method: string,
   response: Response,
+  continuing: boolean,
 ): 'downloaded' | 'partial' | 'head' | 'not_modified' {
   if (method === 'HEAD') return 'head'
   if (response.status === 304) return 'not_modified'
-  if (response.status === 206) {
-    return /^bytes 0-/.test(response.headers.get('Content-Range') ?? '') ? 'downloaded' : 'partial'
+  if (response.status === 206 && !/^bytes 0-/.test(response.headers.get('Content-Range') ?? '')) {
+    return continuing ? 'partial' : 'downloaded'
   }
   return 'downloaded'
 }
-
-const FORWARDED = ['range', 'if-none-match', 'if-match', 'if-modified-since', 'if-unmodified-since']
 const RETURNED = [
   'content-type',
   'content-length',
@@ -139,11 +142,9 @@ async function fetchRemote(
 ): Promise<Response> {
   const method = c.req.method === 'HEAD' ? 'HEAD' : 'GET'
   const url = await signShareUrl(c, target, credential, share, nowMs, method, [])
-  const headers = new Headers()
-  for (const name of FORWARDED) {
-    const value = c.req.header(name)
-    if (value !== undefined) headers.set(name, value)
-  }
+  const headers = conditionalHeaders(c.req.raw.headers)
+  const range = c.req.header('range')
+  if (range !== undefined) headers.set('range', range)
   const upstream = await fetch(url, { method, headers, redirect: 'manual' })
   if (upstream.status === 404) {
     await upstream.body?.cancel()
@@ -185,6 +186,9 @@ async function proxy(
         return new Response(null, { status: 412 })
       case 'InvalidRange':
         return new Response(null, { status: 416 })
+      case 'InvalidArgument':
+        // A malformed conditional header: the message is fixed text, never the value.
+        throw new AppError('invalid_request', error.message)
       default:
         throw error
     }
@@ -201,8 +205,16 @@ export async function useShareLink(c: Context<AppEnv>): Promise<Response> {
   const audit = (outcome: UseOutcome) => {
     c.executionCtx.waitUntil(recordUse(c.env.DB, share.id, now, clientIp ?? null, outcome))
   }
+  // A proxy range request may continue this client's download session (see outcomeOf), which
+  // a share used up by that very download still allows.
+  const ranged =
+    share.mode === 'proxy' && c.req.method === 'GET' && c.req.header('range') !== undefined
+  const session = () =>
+    ranged ? inDownloadSession(c.env.DB, share.id, clientIp ?? null, now) : Promise.resolve(false)
+  let continuing: boolean | undefined
   const refused = refusal(share, now.getTime(), clientIp)
-  if (refused) {
+  if (refused === 'share_exhausted') continuing = await session()
+  if (refused && !continuing) {
     audit(OUTCOME_OF[refused] ?? 'expired')
     return linkError(c, refused)
   }
@@ -227,7 +239,14 @@ export async function useShareLink(c: Context<AppEnv>): Promise<Response> {
       audit('expired')
       return linkError(c, 'share_expired')
     }
-    const failed = await take(c.req.method === 'HEAD' ? 'head' : 'downloaded')
+    // An object that is not there is not a download (a remote store is not asked: see README).
+    if (target.kind === 'gateway' && !(await target.bucket.head(share.key))) {
+      audit('not_found_in_store')
+      return linkError(c, 'not_found')
+    }
+    // HEAD gets a URL signed for HEAD, which the store refuses for GET, and counts nothing.
+    const method = c.req.method === 'HEAD' ? 'HEAD' : 'GET'
+    const failed = await take(method === 'HEAD' ? 'head' : 'downloaded')
     if (failed) return linkError(c, failed)
     // A gateway URL carries the share's CIDRs, so its seconds are bound to them too.
     const location = await signShareUrl(
@@ -236,7 +255,7 @@ export async function useShareLink(c: Context<AppEnv>): Promise<Response> {
       credential,
       share,
       now.getTime(),
-      'GET',
+      method,
       share.allowIps && target.kind === 'gateway'
         ? [[ALLOW_IPS_PARAM, share.allowIps.join(',')]]
         : [],
@@ -259,7 +278,8 @@ export async function useShareLink(c: Context<AppEnv>): Promise<Response> {
     }
     return response
   }
-  const failed = await take(outcomeOf(c.req.method, response))
+  const outcome = outcomeOf(c.req.method, response, continuing ?? (await session()))
+  const failed = await take(outcome)
   if (failed) {
     await response.body?.cancel()
     return linkError(c, failed)

@@ -3,9 +3,10 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { authorize, requireCaller } from '../auth/authenticate'
-import type { Credential, Target } from '../config'
+import type { Credential, GatewayTarget, Target } from '../config'
 import type { AppEnv, Caller } from '../env'
 import { AppError } from '../errors'
+import { openUploadId, sealUploadId } from '../gateway/upload-id'
 import { newApp } from '../lib/openapi'
 import { isoSeconds, resolveExpiresIn, signObjectUrl } from '../presign'
 import { buildPostPolicy } from '../s3/post-policy'
@@ -16,18 +17,13 @@ import {
   StoreError,
 } from '../s3/remote'
 import { GATEWAY_REGION } from '../s3/targets'
-import { BucketNameSchema, ExpiryShape, errorResponses } from '../schemas'
+import { BucketNameSchema, ExpiryShape, errorResponses, MediaTypeSchema } from '../schemas'
 
 const MIN_PART_SIZE = 5 * 1024 * 1024 // S3: every part but the last is at least 5 MiB
 const MAX_PART_SIZE = 5 * 1024 ** 3
 const MAX_PARTS = 10000
 const security = [{ bearer: [] }]
 
-const headerSafe = z
-  .string()
-  .min(1)
-  .max(255)
-  .regex(/^[\x20-\x7e]*$/, { message: 'must be printable ASCII (it becomes an HTTP header)' })
 const keySchema = z
   .string()
   .min(1)
@@ -43,7 +39,7 @@ const MultipartRequestSchema = z
   .strictObject({
     bucket: BucketNameSchema,
     key: keySchema,
-    contentType: headerSafe.optional(),
+    contentType: MediaTypeSchema.optional(),
     parts: z.number().int().min(1).max(MAX_PARTS),
     contentLength: z
       .number()
@@ -67,6 +63,9 @@ const PartsSchema = z
   )
   .min(1)
   .max(MAX_PARTS)
+  .refine((parts) => new Set(parts.map((part) => part.partNumber)).size === parts.length, {
+    message: 'must not repeat a partNumber',
+  })
 
 const CompleteSchema = z
   .strictObject({
@@ -93,11 +92,12 @@ const PostPolicyRequestSchema = z
     maxContentLength: z.number().int().min(0).max(MAX_PART_SIZE),
     minContentLength: z.number().int().min(0).max(MAX_PART_SIZE).optional(),
     contentType: z
-      .string()
-      .max(255)
-      .regex(/^[a-z0-9][a-z0-9!#$&^_.+-]*\/(\*|[a-z0-9][a-z0-9!#$&^_.+-]*(\s*;[\x20-\x7e]*)?)$/i, {
-        message: 'must be a media type or "type/*"',
-      })
+      .union([
+        MediaTypeSchema,
+        z.string().regex(/^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/\*$/i, {
+          message: 'must be one media type or "type/*"',
+        }),
+      ])
       .optional(),
     successActionStatus: z.enum(['200', '201', '204']).optional(),
     ...ExpiryShape,
@@ -116,17 +116,51 @@ function resolveTarget(
   return { target, credential }
 }
 
+const NO_SUCH_UPLOAD = 'No such multipart upload for this bucket and key.'
+
+/** R2's upload id for one the gateway gave out; not_found when it was not given for this key. */
+async function gatewayUploadId(
+  target: GatewayTarget,
+  credential: Credential,
+  request: { key: string; uploadId: string },
+): Promise<string> {
+  const id = await openUploadId(credential, target.name, request.key, request.uploadId)
+  if (id === undefined) throw new AppError('not_found', NO_SUCH_UPLOAD)
+  return id
+}
+
+/** Store refusals the caller can act on; anything else is Signet's failure (500). */
 function storeFailure(error: unknown): never {
   if (error instanceof StoreError) {
-    if (error.code === 'NoSuchUpload') throw new AppError('not_found', 'No such multipart upload.')
+    if (error.code === 'NoSuchUpload') throw new AppError('not_found', NO_SUCH_UPLOAD)
     if (error.status >= 400 && error.status < 500) {
       throw new AppError('invalid_request', `The store refused the request (${error.code}).`)
     }
   }
-  if (error instanceof Error && /multipart upload|upload.*(not|does)/i.test(error.message)) {
-    throw new AppError('not_found', 'No such multipart upload.')
+  // R2 binding errors end in their code: NoSuchUpload (10024), InvalidPart (10025),
+  // EntityTooSmall (10011), InvalidPartOrder (10048).
+  const code = error instanceof Error ? /\((\d{5})\)\s*$/.exec(error.message)?.[1] : undefined
+  if (code === '10024') throw new AppError('not_found', NO_SUCH_UPLOAD)
+  if (code === '10025' || code === '10048') {
+    throw new AppError(
+      'invalid_request',
+      'A part could not be found: send each partNumber with the ETag its upload answered.',
+    )
+  }
+  if (code === '10011') {
+    throw new AppError('invalid_request', 'Every part but the last must be at least 5 MiB.')
   }
   throw error
+}
+
+/** Complete and abort carry no bytes: whoever may start an upload on the key may finish it. */
+function authorizeFinish(caller: Caller, request: { bucket: string; key: string }) {
+  authorize(caller, {
+    bucket: request.bucket,
+    key: request.key,
+    operation: 'multipart',
+    finishesUpload: true,
+  })
 }
 
 function authorizeMultipart(
@@ -137,14 +171,14 @@ function authorizeMultipart(
     contentType?: string | undefined
     contentLength?: number | undefined
   },
-  expiresIn?: number,
+  expiresIn: number,
 ) {
   const scopeRequest: Parameters<typeof authorize>[1] = {
     bucket: request.bucket,
     key: request.key,
     operation: 'multipart',
+    expiresIn,
   }
-  if (expiresIn !== undefined) scopeRequest.expiresIn = expiresIn
   if (request.contentType !== undefined) scopeRequest.contentType = request.contentType
   if (request.contentLength !== undefined) scopeRequest.contentLength = request.contentLength
   authorize(caller, scopeRequest)
@@ -227,12 +261,19 @@ export const uploads = newApp()
       try {
         uploadId =
           target.kind === 'gateway'
-            ? (
-                await target.bucket.createMultipartUpload(
-                  request.key,
-                  request.contentType ? { httpMetadata: { contentType: request.contentType } } : {},
-                )
-              ).uploadId
+            ? await sealUploadId(
+                credential,
+                target.name,
+                request.key,
+                (
+                  await target.bucket.createMultipartUpload(
+                    request.key,
+                    request.contentType
+                      ? { httpMetadata: { contentType: request.contentType } }
+                      : {},
+                  )
+                ).uploadId,
+              )
             : await createMultipartUpload(target, credential, request.key, request.contentType)
       } catch (error) {
         storeFailure(error)
@@ -293,14 +334,14 @@ export const uploads = newApp()
     async (c) => {
       const caller = requireCaller(c)
       const request = c.req.valid('json')
-      authorizeMultipart(caller, request)
+      authorizeFinish(caller, request)
       const { target, credential } = resolveTarget(c, request.bucket)
       const parts = [...request.parts].sort((a, b) => a.partNumber - b.partNumber)
       let etag: string | undefined
       try {
         if (target.kind === 'gateway') {
           const stored = await target.bucket
-            .resumeMultipartUpload(request.key, request.uploadId)
+            .resumeMultipartUpload(request.key, await gatewayUploadId(target, credential, request))
             .complete(
               parts.map((part) => ({
                 partNumber: part.partNumber,
@@ -337,11 +378,13 @@ export const uploads = newApp()
     async (c) => {
       const caller = requireCaller(c)
       const request = c.req.valid('json')
-      authorizeMultipart(caller, request)
+      authorizeFinish(caller, request)
       const { target, credential } = resolveTarget(c, request.bucket)
       try {
         if (target.kind === 'gateway') {
-          await target.bucket.resumeMultipartUpload(request.key, request.uploadId).abort()
+          await target.bucket
+            .resumeMultipartUpload(request.key, await gatewayUploadId(target, credential, request))
+            .abort()
         } else {
           await abortMultipartUpload(target, credential, request.key, request.uploadId)
         }
@@ -401,21 +444,7 @@ export const uploads = newApp()
         contentLength: request.maxContentLength,
       }
       if (request.keyPrefix !== undefined) scopeRequest.keyIsPrefix = true
-      if (request.contentType !== undefined && !wildcardType)
-        scopeRequest.contentType = request.contentType
-      if (wildcardType) {
-        // A type range is allowed only when the scope allows the whole range.
-        const patterns = caller.scope.contentTypes
-        const range = request.contentType as string
-        if (
-          patterns &&
-          !patterns.some((p) => p === '*/*' || p.toLowerCase() === range.toLowerCase())
-        ) {
-          throw new AppError('forbidden', `This caller may upload only ${patterns.join(', ')}.`)
-        }
-        // Stands for "some type in the range" in the scope check below.
-        scopeRequest.contentType = `${range.slice(0, -1)}x-any`
-      }
+      if (request.contentType !== undefined) scopeRequest.contentType = request.contentType
       authorize(caller, scopeRequest)
       const { target, credential } = resolveTarget(c, request.bucket)
       if (
@@ -425,6 +454,14 @@ export const uploads = newApp()
         throw new AppError(
           'unsupported_by_target',
           "R2's S3 API has no POST uploads. Use a presigned PUT (POST /v1/presign with contentLength), or serve the bucket through a gateway binding, which accepts POST policies with a size cap.",
+        )
+      }
+      if (wildcardType && target.kind === 'remote') {
+        // S3 checks a type range with starts-with, which "image/png, text/html" also passes; only
+        // the gateway can insist on one media type.
+        throw new AppError(
+          'unsupported_by_target',
+          'This store would accept a list of media types under a "type/*" policy; give contentType as one exact media type for this bucket.',
         )
       }
       const origin = new URL(c.req.url).origin

@@ -124,12 +124,15 @@ export async function verifyPresigned(input: VerifyInput): Promise<VerifyResult>
   const pairs = parseQuery(input.rawQuery)
   if (!pairs) return fail('malformed_parameter', 'The query string has a malformed escape.')
   const auth = new Map<string, string>()
+  const authNames = new Set<string>() // lower-cased: X-Amz-Date and x-amz-date are one name
   const params = new Map<string, string>()
   for (const [name, value] of pairs) {
-    if (name.toLowerCase().startsWith('x-amz-')) {
-      if (auth.has(name) || [...auth.keys()].some((n) => n.toLowerCase() === name.toLowerCase())) {
+    const lower = name.toLowerCase()
+    if (lower.startsWith('x-amz-')) {
+      if (authNames.has(lower)) {
         return fail('duplicate_parameter', `${name} appears more than once.`)
       }
+      authNames.add(lower)
       auth.set(name, value)
     } else {
       if (params.has(name)) return fail('duplicate_parameter', `${name} appears more than once.`)
@@ -192,8 +195,9 @@ export async function verifyPresigned(input: VerifyInput): Promise<VerifyResult>
   if (!credential) return fail('unknown_access_key', 'The access key id is not known here.')
 
   // S3 refuses x-amz-* headers that were not signed: they would change the request unseen.
+  const signed = new Set(signedHeaders)
   for (const [name, value] of input.headers) {
-    if (name.startsWith('x-amz-') && !signedHeaders.includes(name)) {
+    if (name.startsWith('x-amz-') && !signed.has(name)) {
       if (name === 'x-amz-content-sha256' && value === UNSIGNED_PAYLOAD) continue
       return fail('unsigned_header', `The header ${name} was sent but not signed.`)
     }

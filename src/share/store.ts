@@ -50,6 +50,14 @@ type Row = {
   last_used_at: string | null
 }
 
+/**
+ * How long after a counted download the same client (CF-Connecting-IP) may go on reading the
+ * object with ranges that do not start at byte 0 without counting another: a resumed download
+ * or a video seek is the same download. The window runs from the counted download, so ranges
+ * cannot keep it open; a client without an address never has one.
+ */
+export const DOWNLOAD_SESSION_SECONDS = 600
+
 /** 128 random bits, base64url: 22 characters. */
 const SHARE_ID = /^[A-Za-z0-9_-]{22}$/
 
@@ -141,10 +149,30 @@ export async function revokeShare(
   return result.meta.changes > 0
 }
 
+/** Whether this client has a counted download of the share inside the session window. */
+export async function inDownloadSession(
+  db: D1Database,
+  id: string,
+  clientIp: string | null,
+  now: Date,
+): Promise<boolean> {
+  if (clientIp === null) return false
+  const since = new Date(now.getTime() - DOWNLOAD_SESSION_SECONDS * 1000).toISOString()
+  const row = await db
+    .prepare(
+      `SELECT 1 AS hit FROM share_uses
+       WHERE share_id = ?1 AND client_ip = ?2 AND outcome = 'downloaded' AND at > ?3 LIMIT 1`,
+    )
+    .bind(id, clientIp, since)
+    .first()
+  return row !== null
+}
+
 /**
  * Takes one use of a share if it is still live: not revoked, not expired, not used up. One
- * atomic conditional UPDATE decides, and the audit row is written in the same batch. Returns
- * the share as it is after the use, or undefined when the use was refused.
+ * atomic conditional UPDATE decides, and the audit row is written in the same batch. Only a
+ * `downloaded` use counts; a `partial` one continues a download session and is not refused by
+ * the cap. Returns the share as it is after the use, or undefined when the use was refused.
  */
 export async function takeUse(
   db: D1Database,
@@ -155,15 +183,16 @@ export async function takeUse(
 ): Promise<Share | undefined> {
   const at = now.toISOString()
   const count = outcome === 'downloaded'
+  const continues = outcome === 'partial'
   const [updated] = await db.batch<Row>([
     db
       .prepare(
         `UPDATE shares SET downloads = downloads + ?4, last_used_at = ?2
          WHERE id = ?1 AND revoked_at IS NULL AND expires_at > ?3
-           AND (max_downloads IS NULL OR downloads < max_downloads)
+           AND (?5 = 1 OR max_downloads IS NULL OR downloads < max_downloads)
          RETURNING *`,
       )
-      .bind(id, at, now.getTime(), count ? 1 : 0),
+      .bind(id, at, now.getTime(), count ? 1 : 0, continues ? 1 : 0),
     db
       .prepare(
         `INSERT INTO share_uses (share_id, at, client_ip, outcome)

@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import {
-  callerIpAllowed,
-  checkScope,
-  mediaTypeAllowed,
-  type ScopeRequest,
-} from '../../src/auth/scope'
+import { callerIpAllowed, checkScope, type ScopeRequest } from '../../src/auth/scope'
+import { mediaTypeAllowed } from '../../src/lib/media-type'
 import type { Scope } from '../../src/schemas'
 
 const base: Scope = { buckets: ['media'], operations: ['get', 'put'] }
@@ -70,6 +66,22 @@ describe('scopes', () => {
     expect(reason(scope, get)).toBe('ok')
     expect(mediaTypeAllowed(['*/*'], 'anything/at-all')).toBe(true)
     expect(mediaTypeAllowed(['*/*'], 'no-slash')).toBe(false)
+    expect(reason(scope, { ...put, contentType: 'image/png, text/html' })).toBe('content_type')
+    expect(reason(scope, { ...put, contentType: 'image/' })).toBe('content_type')
+  })
+
+  it('a multipart complete or abort needs the operation, not the size and type of the start', () => {
+    const scope: Scope = {
+      ...base,
+      operations: ['multipart'],
+      maxContentLength: 100,
+      contentTypes: ['video/*'],
+    }
+    const finish: ScopeRequest = { ...put, operation: 'multipart', finishesUpload: true }
+    expect(reason(scope, finish)).toBe('ok')
+    expect(reason(scope, { ...finish, finishesUpload: false })).toBe('content_length_missing')
+    expect(reason({ ...scope, operations: ['put'] }, finish)).toBe('operation')
+    expect(reason(scope, { ...finish, key: '../x' })).toBe('invalid_key')
   })
 
   it('allowIps: the caller address must be inside; no list means anywhere; none given is refused', () => {
