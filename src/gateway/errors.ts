@@ -27,7 +27,6 @@ export const S3_ERROR_STATUS = {
   NoSuchBucket: 404,
   NoSuchKey: 404,
   NoSuchUpload: 404,
-  NotImplemented: 501,
   PreconditionFailed: 412,
   RequestHeaderSectionTooLarge: 400,
   SignatureDoesNotMatch: 403,

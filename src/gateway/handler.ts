@@ -88,7 +88,11 @@ export function parseGatewayPath(pathname: string): { bucket: string; key: strin
   const bucket = slash === -1 ? rest : rest.slice(0, slash)
   const rawKey = slash === -1 ? '' : rest.slice(slash + 1)
   if (rawKey === '') {
-    throw new S3Error('NotImplemented', 'The gateway serves object requests only.')
+    // S3 would answer 501 NotImplemented; a request Signet does not serve is the client's error.
+    throw new S3Error(
+      'MethodNotAllowed',
+      'The gateway serves object requests only: /s3/<bucket>/<key>.',
+    )
   }
   let key: string
   try {
@@ -162,7 +166,7 @@ async function serve(c: Context<AppEnv>): Promise<Response> {
     }
   }
   if (verified.params.has('versionId')) {
-    throw new S3Error('NotImplemented', 'R2 bindings keep no object versions.')
+    throw new S3Error('InvalidArgument', 'R2 bindings keep no object versions: drop versionId.')
   }
   return dispatch(c, target, credential, key, verified.params, verified.payloadHash)
 }

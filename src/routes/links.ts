@@ -276,7 +276,11 @@ export async function useShareLink(c: Context<AppEnv>): Promise<Response> {
       audit('not_found_in_store')
       return linkError(c, 'not_found')
     }
-    return response
+    // 412 and 416 are answered as an object store answers them (no body), and count nothing.
+    return new Response(null, {
+      status: response.status,
+      headers: { 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' },
+    })
   }
   const outcome = outcomeOf(c.req.method, response, continuing ?? (await session()))
   const failed = await take(outcome)
