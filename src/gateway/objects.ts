@@ -272,6 +272,60 @@ function expectedSha256(headers: Headers, payloadHash: string): Uint8Array | und
   return expected
 }
 
+export function incompleteBody(): S3Error {
+  return new S3Error('IncompleteBody', 'The body did not have the length given in Content-Length.')
+}
+
+/**
+ * A request body of a declared length as a stream R2 accepts (R2 refuses a stream that ends
+ * early or runs long, so a refused upload writes nothing), and whose fault a failure was:
+ * `clientFault` settles true when the client's stream broke or held another number of bytes,
+ * false when it delivered exactly `length` (then a failed write is the store's, a 500).
+ */
+export function fixedLengthBody(
+  request: Request,
+  length: number,
+): { stream: ReadableStream<Uint8Array>; clientFault: Promise<boolean> } {
+  const { readable, writable } = new FixedLengthStream(length)
+  const source = request.body
+  const clientFault = (async () => {
+    const writer = writable.getWriter()
+    if (!source) {
+      await writer.close().catch(() => undefined)
+      return length !== 0
+    }
+    const reader = source.getReader()
+    let bytes = 0
+    for (;;) {
+      let next: ReadableStreamReadResult<Uint8Array>
+      try {
+        next = await reader.read()
+      } catch {
+        await writer.abort(incompleteBody()).catch(() => undefined)
+        return true
+      }
+      if (next.done) break
+      bytes += next.value.byteLength
+      if (bytes > length) break
+      try {
+        await writer.write(next.value)
+      } catch {
+        // The store stopped reading: its failure, not the client's.
+        await reader.cancel().catch(() => undefined)
+        return false
+      }
+    }
+    if (bytes !== length) {
+      await reader.cancel().catch(() => undefined)
+      await writer.abort(incompleteBody()).catch(() => undefined)
+      return true
+    }
+    await writer.close().catch(() => undefined)
+    return false
+  })()
+  return { stream: readable, clientFault }
+}
+
 /**
  * Streams a request body into R2 with a fixed length: R2 refuses a stream that ends early or
  * runs long, and a SHA-256 it is given, so a refused upload writes nothing.
@@ -313,17 +367,11 @@ export async function putObject(
   const conditions = conditionalHeaders(h)
   if (conditions.has('if-none-match') || conditions.has('if-match')) options.onlyIf = conditions
 
-  const { readable, writable } = new FixedLengthStream(length)
-  const body = request.body ?? new ReadableStream({ start: (controller) => controller.close() })
-  const piping = body.pipeTo(writable).then(
-    () => undefined,
-    (error: unknown) => error,
-  )
+  const body = fixedLengthBody(request, length)
   let stored: R2Object | null
   try {
-    stored = await bucket.put(key, readable, options)
+    stored = await bucket.put(key, body.stream, options)
   } catch (error) {
-    const pipeError = await piping
     const message = error instanceof Error ? error.message : ''
     if (/sha-?256|checksum|digest/i.test(message)) {
       throw new S3Error(
@@ -331,17 +379,10 @@ export async function putObject(
         'The SHA-256 you specified did not match the calculated checksum.',
       )
     }
-    if (pipeError || /length|stream/i.test(message)) {
-      throw new S3Error(
-        'IncompleteBody',
-        'The body did not have the length given in Content-Length.',
-      )
-    }
+    if (await body.clientFault) throw incompleteBody()
     throw error
   }
-  const pipeError = await piping
-  if (pipeError)
-    throw new S3Error('IncompleteBody', 'The body did not have the length given in Content-Length.')
+  if (await body.clientFault) throw incompleteBody()
   if (!stored) {
     throw new S3Error(
       'PreconditionFailed',

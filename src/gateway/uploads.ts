@@ -9,7 +9,7 @@ import { escapeXml } from '../lib/xml'
 import { checkPostPolicy, type PolicyFailure } from '../s3/post-policy'
 import { S3Error, type S3ErrorCode } from './errors'
 import { boundaryOf, readForm } from './form'
-import { EXPOSED_HEADERS, MAX_PUT_SIZE } from './objects'
+import { EXPOSED_HEADERS, fixedLengthBody, incompleteBody, MAX_PUT_SIZE } from './objects'
 
 /** R2 wants equal part sizes but the last; 8 MiB keeps memory bounded and passes R2's 5 MiB minimum. */
 export const POST_PART_SIZE = 8 * 1024 * 1024
@@ -58,29 +58,20 @@ export async function uploadPart(
       'EntityTooLarge',
       'Your proposed upload exceeds the maximum allowed part size.',
     )
-  const { readable, writable } = new FixedLengthStream(length)
-  const body = request.body ?? new ReadableStream({ start: (controller) => controller.close() })
-  const piping = body.pipeTo(writable).then(
-    () => undefined,
-    (error: unknown) => error,
-  )
+  const body = fixedLengthBody(request, length)
   let part: R2UploadedPart
   try {
-    part = await bucket.resumeMultipartUpload(key, uploadId).uploadPart(Number(partText), readable)
+    part = await bucket
+      .resumeMultipartUpload(key, uploadId)
+      .uploadPart(Number(partText), body.stream)
   } catch (error) {
-    const pipeError = await piping
-    if (pipeError)
-      throw new S3Error(
-        'IncompleteBody',
-        'The body did not have the length given in Content-Length.',
-      )
-    if (error instanceof Error && /upload/i.test(error.message)) {
+    if (await body.clientFault) throw incompleteBody()
+    if (error instanceof Error && /\(10024\)|upload does not exist/i.test(error.message)) {
       throw new S3Error('NoSuchUpload', 'The specified multipart upload does not exist.')
     }
     throw error
   }
-  if (await piping)
-    throw new S3Error('IncompleteBody', 'The body did not have the length given in Content-Length.')
+  if (await body.clientFault) throw incompleteBody()
   const headers = corsHeaders()
   headers.set('ETag', quoted(part.etag))
   return new Response(null, { status: 200, headers })
