@@ -8,6 +8,7 @@ import { connect } from 'node:net'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type SignetServer, startSignet } from './miniflare-server'
+import { callApi } from './worker-server'
 
 const CANARY = 'zqxcanary'
 const MIN_REQUESTS = 5000
@@ -33,17 +34,9 @@ type Fuzzed = {
 }
 
 async function api(method: string, path: string, token: string, body?: unknown) {
-  const response = await fetch(`${server.origin}${path}`, {
-    method,
-    headers: {
-      Authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  })
-  const text = await response.text()
-  if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${text}`)
-  return (text ? JSON.parse(text) : null) as Record<string, unknown>
+  const answer = await callApi(server, token, method, path, body)
+  if (answer.status >= 300) throw new Error(`${method} ${path}: ${answer.status}`)
+  return answer.body
 }
 
 beforeAll(async () => {

@@ -7,17 +7,12 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { convertV4MiniflareOptions, Miniflare } from 'miniflare'
 import { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } from 'wrangler'
+import type { WorkerServer } from './worker-server'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 const WRANGLER = join(ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js')
 
-export type SignetServer = {
-  origin: string
-  adminToken: string
-  credential: { accessKeyId: string; secretAccessKey: string }
-  mf: Miniflare
-  stop: () => Promise<void>
-}
+export type SignetServer = WorkerServer & { mf: Miniflare }
 
 /** Bundles the Worker once per directory with wrangler, as `wrangler deploy` would. */
 export function bundleWorker(outdir: string): string {
