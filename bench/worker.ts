@@ -5,8 +5,9 @@
 // The driver (bench/run.mjs) times each batch from outside, since time inside a Worker only
 // advances across I/O.
 import { AwsClient } from 'aws4fetch'
+import { hex } from '../src/lib/bytes'
 import { encodeKeyPath } from '../src/s3/encoding'
-import { deriveSigningKey, presignQuery, toHex } from '../src/s3/sigv4'
+import { deriveSigningKey, presignQuery } from '../src/s3/sigv4'
 
 const credential = {
   accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
@@ -67,11 +68,9 @@ async function floor(n: number): Promise<number> {
   let total = 0
   for (let i = 0; i < n; i++) {
     const canonical = `GET\n/${keyFor(i)}\n${FIXED_QUERY}\nhost:${HOST}\n\nhost\nUNSIGNED-PAYLOAD`
-    const hash = toHex(await crypto.subtle.digest('SHA-256', encoder.encode(canonical)))
+    const hash = hex(await crypto.subtle.digest('SHA-256', encoder.encode(canonical)))
     const stringToSign = `AWS4-HMAC-SHA256\n${DATETIME}\n${SCOPE}\n${hash}`
-    const signature = toHex(
-      await crypto.subtle.sign('HMAC', floorKey, encoder.encode(stringToSign)),
-    )
+    const signature = hex(await crypto.subtle.sign('HMAC', floorKey, encoder.encode(stringToSign)))
     total += signature.length
   }
   return total

@@ -6,9 +6,11 @@ import { bodyLimit } from 'hono/body-limit'
 import { authenticate } from './auth/authenticate'
 import { getConfig } from './config'
 import type { AppEnv } from './env'
-import { AppError, notFound, onError } from './errors'
+import { AppError } from './errors'
 import { gateway } from './gateway/handler'
-import { newApp } from './lib/openapi'
+import { notFound, onError } from './http/errors'
+import { newApp } from './http/openapi'
+import { MAX_JSON_BODY } from './lib/limits'
 import { docs } from './routes/docs'
 import { inspect } from './routes/inspect'
 import { keys } from './routes/keys'
@@ -65,7 +67,7 @@ app.use('/v1/*', apiHeaders, loadConfig, authenticate, jsonBodies)
 app.use(
   '/v1/*',
   bodyLimit({
-    maxSize: 4 * 1024 * 1024,
+    maxSize: MAX_JSON_BODY,
     onError: () => {
       throw new AppError('payload_too_large', 'The request body is over 4 MiB.')
     },

@@ -1,13 +1,22 @@
 // A typed client for TypeScript callers of a deployed Signet: the same request and answer types
 // the service validates with, no runtime dependencies beyond fetch. Errors carry the contract's
 // code, status and request id.
-import type { z } from '@hono/zod-openapi'
 import type { ErrorCode, Issue } from './errors'
 import type { Inspection } from './s3/inspect'
-import type { PresignAnswer, PresignRequest, Scope, ShareRequest, ShareSchema } from './schemas'
+import type {
+  ApiKey,
+  BatchResult,
+  PresignAnswer,
+  PresignRequest,
+  Scope,
+  Share,
+  ShareRequest,
+} from './schemas'
 import type { PolicyHints } from './share/policy-hints'
 
 export type {
+  ApiKey,
+  BatchResult,
   ErrorCode,
   Inspection,
   Issue,
@@ -15,21 +24,9 @@ export type {
   PresignAnswer,
   PresignRequest,
   Scope,
+  Share,
   ShareRequest,
 }
-
-export type Share = z.infer<typeof ShareSchema>
-
-export type ApiKey = {
-  id: string
-  name: string
-  scope: Scope
-  createdAt: string
-  revokedAt: string | null
-}
-export type BatchResult =
-  | ({ ok: true } & PresignAnswer)
-  | { ok: false; error: { code: ErrorCode; message: string; issues?: Issue[] } }
 
 export class SignetError extends Error {
   readonly code: ErrorCode | 'network_error'

@@ -1,37 +1,16 @@
-// Configuration: vars and secrets parsed and bound-checked once per env object.
-// Trusts nothing in env. A bad value throws ConfigError naming the variable (never its value);
-// the error handler logs that name and answers internal_error, so nothing is signed with half a config.
+// Configuration: vars and secrets parsed and bound-checked once per env object, and one store
+// built per configured bucket. Trusts nothing in env. A bad value throws ConfigError naming the
+// variable (never its value); the error handler logs that name and answers internal_error, so
+// nothing is signed with half a config.
 import { z } from '@hono/zod-openapi'
+import { AppError, ConfigError } from './errors'
+import { BUCKET_NAME } from './schemas'
+import { type GatewayTarget, R2BindingStore } from './stores/r2-binding'
+import { type RemoteTarget, S3RemoteStore } from './stores/s3-remote'
+import type { Credential, Store } from './stores/store'
 
-export class ConfigError extends Error {
-  readonly variable: string
-  constructor(variable: string, reason: string) {
-    super(`${variable}: ${reason}`)
-    this.name = 'ConfigError'
-    this.variable = variable
-  }
-}
-
-export const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/
-
-export type RemoteTarget = {
-  kind: 'remote'
-  name: string
-  endpoint: URL
-  region: string
-  bucket: string
-  style: 'path' | 'virtual'
-}
-export type GatewayTarget = { kind: 'gateway'; name: string; binding: string; bucket: R2Bucket }
+export type { Credential, GatewayTarget, RemoteTarget, Store }
 export type Target = RemoteTarget | GatewayTarget
-
-export type Credential = {
-  accessKeyId: string
-  secretAccessKey: string
-  sessionToken?: string
-  /** Epoch seconds after which the credential no longer signs. */
-  expiresAt?: number
-}
 
 export type JwtConfig = {
   issuer: string
@@ -45,6 +24,9 @@ export type JwtConfig = {
 }
 
 export type Config = {
+  /** One store per bucket: what every feature uses. */
+  stores: ReadonlyMap<string, Store>
+  /** The parsed targets and credentials the stores were built from. */
   buckets: ReadonlyMap<string, Target>
   credentials: ReadonlyMap<string, Credential>
   adminToken: string
@@ -154,6 +136,13 @@ function parseTarget(
   return { kind: 'remote', name, endpoint, region, bucket, style }
 }
 
+/** The one place a target's kind picks its store. */
+function buildStore(target: Target, credential: Credential): Store {
+  return 'binding' in target
+    ? new R2BindingStore(target, credential)
+    : new S3RemoteStore(target, credential)
+}
+
 function parseExpiresAt(variable: string, name: string, value: string | number): number {
   const ms = typeof value === 'number' ? value * 1000 : Date.parse(value)
   if (!Number.isFinite(ms)) throw new ConfigError(variable, `${name}.expiresAt is not a date`)
@@ -240,7 +229,11 @@ export function parseConfig(env: Record<string, unknown>): Config {
     }
   }
 
-  return { buckets, credentials, adminToken, jwt, publicOrigin }
+  const stores = new Map<string, Store>()
+  for (const [name, target] of buckets) {
+    stores.set(name, buildStore(target, credentials.get(name) as Credential))
+  }
+  return { stores, buckets, credentials, adminToken, jwt, publicOrigin }
 }
 
 const cache = new WeakMap<object, Config>()
@@ -253,4 +246,11 @@ export function getConfig(env: object): Config {
     cache.set(env, config)
   }
   return config
+}
+
+/** The store of a bucket Signet serves; invalid_request for any other name. */
+export function storeFor(config: Config, bucket: string): Store {
+  const store = config.stores.get(bucket)
+  if (!store) throw new AppError('invalid_request', 'bucket is not a bucket Signet serves.')
+  return store
 }

@@ -1,9 +1,6 @@
-// The public error model: one closed union of codes, one wire shape, one choke point.
-// Internal reasons are logged with the request id and collapsed to these codes; 500s say nothing.
-import type { Context, ErrorHandler, NotFoundHandler } from 'hono'
-import { HTTPException } from 'hono/http-exception'
-import { ConfigError } from './config'
-import type { AppEnv } from './env'
+// The public error model: one closed union of codes, one wire shape, one builder. Internal
+// reasons are logged with the request id and collapsed to these codes; 500s say nothing.
+// The lowest floor: imports nothing of Signet's, so every layer may throw these.
 
 export const ERROR_STATUS = {
   invalid_request: 400,
@@ -32,6 +29,17 @@ export type ErrorBody = {
 export const INTERNAL_ERROR_MESSAGE =
   'Signet could not complete the request. Quote the request id when reporting it.'
 
+type ZodIssueLike = { code: string; path: readonly PropertyKey[]; message: string }
+
+/** A validator's issues as the wire says them: paths and messages, never the submitted values. */
+export function toIssues(issues: readonly ZodIssueLike[]): Issue[] {
+  return issues.slice(0, 20).map((issue) => ({
+    path: issue.path.map(String).join('.'),
+    // Zod names unknown fields in its message; the wire never repeats what was sent.
+    message: issue.code === 'unrecognized_keys' ? 'has fields that are not allowed' : issue.message,
+  }))
+}
+
 type AppErrorOptions = { issues?: Issue[]; retryAfter?: number; cause?: unknown }
 
 /** An expected failure with a public code. The message is shown to the caller: no secrets in it. */
@@ -49,65 +57,49 @@ export class AppError extends Error {
   }
 }
 
+/** A configuration value that cannot be used. The message names the variable, never its value. */
+export class ConfigError extends Error {
+  readonly variable: string
+  constructor(variable: string, reason: string) {
+    super(`${variable}: ${reason}`)
+    this.name = 'ConfigError'
+    this.variable = variable
+  }
+}
+
 /** Builds the one error shape. Every error response in the JSON API goes through here. */
 export function errorResponse(
-  c: Context<AppEnv>,
+  requestId: string | undefined,
   code: ErrorCode,
   message: string,
   extra: { issues?: Issue[] | undefined; retryAfter?: number | undefined } = {},
 ): Response {
-  const requestId = c.get('requestId') ?? 'unknown'
-  const body: ErrorBody = { error: { code, message, requestId } }
+  const id = requestId ?? 'unknown'
+  const body: ErrorBody = { error: { code, message, requestId: id } }
   if (extra.issues && extra.issues.length > 0) body.error.issues = extra.issues
   const headers = new Headers({
     'Content-Type': 'application/json; charset=utf-8',
     'Cache-Control': 'no-store',
-    'X-Request-Id': requestId,
+    'X-Request-Id': id,
   })
   if (code === 'unauthorized') headers.set('WWW-Authenticate', 'Bearer realm="signet"')
   if (code === 'rate_limited') headers.set('Retry-After', String(extra.retryAfter ?? 60))
   return new Response(JSON.stringify(body), { status: ERROR_STATUS[code], headers })
 }
 
-export const onError: ErrorHandler<AppEnv> = (err, c) => {
-  if (err instanceof AppError) {
-    return errorResponse(c, err.code, err.message, {
-      issues: err.issues,
-      retryAfter: err.retryAfter,
-    })
-  }
-  // Hono's own expected failures (malformed JSON, unreadable body) are the caller's doing.
-  if (err instanceof HTTPException && err.status < 500) {
-    const code = err.status === 413 ? 'payload_too_large' : 'invalid_request'
-    return errorResponse(c, code, publicHttpMessage(err.status))
-  }
-  if (err instanceof ConfigError) {
-    // The variable and what is wrong with it; ConfigError messages never carry values.
-    console.error(
-      JSON.stringify({
-        level: 'error',
-        requestId: c.get('requestId'),
-        config: err.variable,
-        message: err.message,
-      }),
-    )
-    return errorResponse(c, 'internal_error', INTERNAL_ERROR_MESSAGE)
-  }
+/** One log line for an unexpected failure: its kind and message, under the request id. */
+export function logFailure(requestId: string | undefined, where: string, error: unknown): void {
   console.error(
     JSON.stringify({
       level: 'error',
-      requestId: c.get('requestId'),
-      error: err instanceof Error ? err.name : typeof err,
-      message: err instanceof Error ? err.message : undefined,
+      requestId,
+      where,
+      ...(error instanceof ConfigError
+        ? { config: error.variable, message: error.message }
+        : {
+            error: error instanceof Error ? error.name : typeof error,
+            message: error instanceof Error ? error.message : undefined,
+          }),
     }),
   )
-  return errorResponse(c, 'internal_error', INTERNAL_ERROR_MESSAGE)
 }
-
-function publicHttpMessage(status: number): string {
-  if (status === 413) return 'The request body is too large.'
-  return 'The request body could not be read as JSON.'
-}
-
-export const notFound: NotFoundHandler<AppEnv> = (c) =>
-  errorResponse(c, 'not_found', 'No such route. GET /openapi.json lists every route.')

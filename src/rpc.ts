@@ -6,13 +6,24 @@ import { z } from '@hono/zod-openapi'
 import { enforceRateLimit } from './auth/rate-limit'
 import { type Config, getConfig } from './config'
 import type { Caller } from './env'
-import { AppError, type ErrorCode, INTERNAL_ERROR_MESSAGE, type Issue } from './errors'
-import { toIssues } from './lib/openapi'
-import { presign } from './presign'
-import { InspectRequestSchema, inspectFor } from './routes/inspect'
-import { MAX_BATCH } from './routes/presign'
-import { createShare, revokeOwnShare } from './routes/shares'
-import { PresignRequestSchema, ScopeSchema, ShareRequestSchema } from './schemas'
+import {
+  AppError,
+  type ErrorCode,
+  INTERNAL_ERROR_MESSAGE,
+  type Issue,
+  logFailure,
+  toIssues,
+} from './errors'
+import { MAX_BATCH } from './lib/limits'
+import {
+  InspectRequestSchema,
+  PresignRequestSchema,
+  ScopeSchema,
+  ShareRequestSchema,
+} from './schemas'
+import { inspectFor } from './services/inspect'
+import { presign } from './services/presign'
+import { createShare, revokeOwnShare } from './services/shares'
 
 export type RpcError = { code: ErrorCode; message: string; issues?: Issue[] }
 export type RpcResult<T> = { ok: true; value: T } | { ok: false; error: RpcError }
@@ -65,14 +76,7 @@ export class SignetRpc extends WorkerEntrypoint<Env, SignetRpcProps> {
         if (error.issues) failed.issues = error.issues
         return { ok: false, error: failed }
       }
-      console.error(
-        JSON.stringify({
-          level: 'error',
-          where: 'rpc',
-          error: error instanceof Error ? error.name : typeof error,
-          message: error instanceof Error ? error.message : undefined,
-        }),
-      )
+      logFailure(undefined, 'rpc', error)
       return { ok: false, error: { code: 'internal_error', message: INTERNAL_ERROR_MESSAGE } }
     }
   }
@@ -80,10 +84,9 @@ export class SignetRpc extends WorkerEntrypoint<Env, SignetRpcProps> {
   /** One presign for a caller: URLs to gateway buckets point at SIGNET_PUBLIC_ORIGIN. */
   private presignOne(caller: Caller, config: Config, request: unknown) {
     const parsed = parse(PresignRequestSchema, request)
-    const origin =
-      config.buckets.get(parsed.bucket)?.kind === 'gateway'
-        ? this.origin()
-        : new URL('https://rpc.invalid')
+    const origin = config.stores.get(parsed.bucket)?.servedBySignet
+      ? this.origin()
+      : new URL('https://rpc.invalid')
     return presign(parsed, { caller, config, origin, now: new Date() })
   }
 

@@ -1,17 +1,27 @@
 // Request and response schemas: the same objects validate requests and generate /openapi.json.
 import { z } from '@hono/zod-openapi'
-import { RATE_LIMIT_TIERS, type RateLimitTier } from './auth/rate-limit'
-import { BUCKET_NAME } from './config'
 import { ERROR_STATUS, type ErrorCode } from './errors'
 import { parseCidr } from './lib/cidr'
+import {
+  DEFAULT_EXPIRES_IN,
+  MAX_BATCH,
+  MAX_EXPIRES_IN,
+  MAX_OBJECT_SIZE,
+  MAX_PART_SIZE,
+  MAX_PARTS,
+  MAX_SCOPE_BYTES,
+  RATE_LIMIT_TIERS,
+  type RateLimitTier,
+} from './lib/limits'
 import { MAX_MEDIA_TYPE_LENGTH, parseMediaType } from './lib/media-type'
 import { checkKeyPrefix } from './lib/object-key'
+import { InspectionSchema as InspectionShape } from './s3/inspect'
 
 export const OPERATIONS = ['get', 'head', 'put', 'delete', 'share', 'multipart', 'post'] as const
 export type Operation = (typeof OPERATIONS)[number]
 
-export const MAX_EXPIRES_IN = 604800 // SigV4: X-Amz-Expires is at most 7 days
-export const MAX_OBJECT_SIZE = 5 * 1024 ** 4 // S3: 5 TiB
+/** Signet's bucket names: 3-63 of a-z, 0-9, ".", "-" (S3's rules). */
+export const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/
 
 const MEDIA_RANGE =
   /^(\*\/\*|[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/(\*|[a-z0-9][a-z0-9!#$&^_.+-]{0,126}))$/i
@@ -32,9 +42,6 @@ export const MediaTypeSchema = z
   .refine((text) => parseMediaType(text) !== undefined, {
     message: 'must be one media type like "image/png" or "text/plain; charset=utf-8", not a list',
   })
-
-/** A scope is read on every request that uses it: every array and string in it is bounded. */
-export const MAX_SCOPE_BYTES = 16 * 1024
 
 const unique = <T>(items: readonly T[]) => new Set(items).size === items.length
 
@@ -157,7 +164,7 @@ export const ExpiryShape = {
     .union([z.number().int(), z.string().max(16)])
     .optional()
     .openapi({
-      description: 'Seconds, or "90s", "15m", "2h", "7d". Default 3600; at most 604800.',
+      description: `Seconds, or "90s", "15m", "2h", "7d". Default ${DEFAULT_EXPIRES_IN}; at most ${MAX_EXPIRES_IN}.`,
       example: '15m',
     }),
   expiresAt: z
@@ -246,9 +253,6 @@ export const PresignAnswerSchema = z
 
 export type PresignAnswer = z.infer<typeof PresignAnswerSchema>
 
-export const MAX_SHARE_LIFETIME = 365 * 86400
-export const DEFAULT_SHARE_LIFETIME = 7 * 86400
-
 export const ShareRequestSchema = z
   .strictObject({
     bucket: BucketNameSchema,
@@ -286,3 +290,222 @@ export const ShareSchema = z
     policyHints: PolicyHintsSchema.nullable(),
   })
   .openapi('Share')
+
+export type Share = z.infer<typeof ShareSchema>
+
+export const ShareUseSchema = z.object({
+  seq: z.number().int(),
+  at: z.string(),
+  clientIp: z.string().nullable(),
+  outcome: z.string(),
+})
+
+// ---- API keys ------------------------------------------------------------------------------
+
+export const ApiKeySchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    scope: ScopeSchema,
+    createdAt: z.string(),
+    revokedAt: z.string().nullable(),
+  })
+  .openapi('ApiKey')
+
+export type ApiKey = z.infer<typeof ApiKeySchema>
+
+export const CreateKeySchema = z
+  .strictObject({
+    name: z.string().trim().min(1).max(100),
+    scope: ScopeSchema,
+  })
+  .openapi('CreateApiKey')
+
+export type CreateKey = z.infer<typeof CreateKeySchema>
+
+export const CreatedKeySchema = z
+  .object({
+    id: z.string(),
+    key: z.string().openapi({ description: 'The API key. Shown only in this answer.' }),
+    name: z.string(),
+    scope: ScopeSchema,
+    createdAt: z.string(),
+  })
+  .openapi('CreatedApiKey')
+
+export type CreatedKey = z.infer<typeof CreatedKeySchema>
+
+// ---- presign batches -----------------------------------------------------------------------
+
+export const BatchRequestSchema = z.strictObject({
+  items: z
+    .array(
+      z.unknown().openapi({
+        description: 'A PresignRequest. Each item is validated and answered on its own.',
+        allOf: [{ $ref: '#/components/schemas/PresignRequest' }],
+      }),
+    )
+    .min(1)
+    .max(MAX_BATCH),
+})
+
+export const BatchResultSchema = z
+  .union([
+    PresignAnswerSchema.extend({ ok: z.literal(true) }),
+    z.object({ ok: z.literal(false), error: ErrorSchema.shape.error.omit({ requestId: true }) }),
+  ])
+  .openapi('PresignBatchResult')
+
+export type BatchResult = z.infer<typeof BatchResultSchema>
+
+// ---- multipart and POST-policy uploads ------------------------------------------------------
+
+const ObjectKeySchema = z
+  .string()
+  .min(1)
+  .max(1024)
+  .refine((text) => text.isWellFormed(), { message: 'must be valid Unicode' })
+const UploadIdSchema = z
+  .string()
+  .min(1)
+  .max(1024)
+  .regex(/^[\x21-\x7e]+$/, { message: 'must be printable ASCII' })
+
+export const MultipartRequestSchema = z
+  .strictObject({
+    bucket: BucketNameSchema,
+    key: ObjectKeySchema,
+    contentType: MediaTypeSchema.optional(),
+    parts: z.number().int().min(1).max(MAX_PARTS),
+    contentLength: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_PARTS * MAX_PART_SIZE)
+      .optional()
+      .openapi({
+        description: 'Total size. When given, every part URL signs its exact Content-Length.',
+      }),
+    ...ExpiryShape,
+  })
+  .openapi('MultipartRequest')
+
+export type MultipartRequest = z.infer<typeof MultipartRequestSchema>
+
+export const MultipartAnswerSchema = z.object({
+  uploadId: z.string(),
+  bucket: z.string(),
+  key: z.string(),
+  expiresAt: z.string(),
+  parts: z.array(
+    z.object({
+      partNumber: z.number().int(),
+      url: z.string(),
+      expiresAt: z.string(),
+      headers: z.record(z.string(), z.string()),
+    }),
+  ),
+})
+
+const PartsSchema = z
+  .array(
+    z.strictObject({
+      partNumber: z.number().int().min(1).max(MAX_PARTS),
+      etag: z.string().min(1).max(256),
+    }),
+  )
+  .min(1)
+  .max(MAX_PARTS)
+  .refine((parts) => new Set(parts.map((part) => part.partNumber)).size === parts.length, {
+    message: 'must not repeat a partNumber',
+  })
+
+export const CompleteSchema = z
+  .strictObject({
+    bucket: BucketNameSchema,
+    key: ObjectKeySchema,
+    uploadId: UploadIdSchema,
+    parts: PartsSchema,
+  })
+  .openapi('MultipartComplete')
+
+export type CompleteRequest = z.infer<typeof CompleteSchema>
+
+export const CompleteAnswerSchema = z.object({
+  bucket: z.string(),
+  key: z.string(),
+  etag: z.string().nullable(),
+})
+
+export const AbortSchema = z
+  .strictObject({
+    bucket: BucketNameSchema,
+    key: ObjectKeySchema,
+    uploadId: UploadIdSchema,
+    parts: PartsSchema.optional(),
+  })
+  .openapi('MultipartAbort')
+
+export type AbortRequest = z.infer<typeof AbortSchema>
+
+export const PostPolicyRequestSchema = z
+  .strictObject({
+    bucket: BucketNameSchema,
+    key: ObjectKeySchema.optional(),
+    keyPrefix: z.string().max(1024).optional(),
+    maxContentLength: z.number().int().min(0).max(MAX_PART_SIZE),
+    minContentLength: z.number().int().min(0).max(MAX_PART_SIZE).optional(),
+    contentType: z
+      .union([
+        MediaTypeSchema,
+        z.string().regex(/^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/\*$/i, {
+          message: 'must be one media type or "type/*"',
+        }),
+      ])
+      .optional(),
+    successActionStatus: z.enum(['200', '201', '204']).optional(),
+    ...ExpiryShape,
+  })
+  .openapi('PostPolicyRequest')
+
+export type PostPolicyRequest = z.infer<typeof PostPolicyRequestSchema>
+
+export const PostPolicyAnswerSchema = z.object({
+  url: z.string(),
+  fields: z.record(z.string(), z.string()),
+  expiresAt: z.string(),
+})
+
+// ---- the URL doctor ------------------------------------------------------------------------
+
+export const InspectRequestSchema = z
+  .strictObject({
+    url: z.string().min(1).max(16384),
+    method: z.enum(['GET', 'HEAD', 'PUT', 'DELETE', 'POST']).optional().openapi({
+      description: 'The method the URL is for; without it each method is tried.',
+    }),
+    headers: z
+      .record(
+        z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$/, {
+          message: 'header names must be HTTP tokens',
+        }),
+        z
+          .string()
+          .max(8192)
+          .regex(/^[\t\x20-\x7e\x80-\uffff]*$/, {
+            message: 'header values must not contain control characters or line breaks',
+          }),
+      )
+      .refine((headers) => Object.keys(headers).length <= 100, {
+        message: 'at most 100 headers',
+      })
+      .optional()
+      .openapi({
+        description: 'Values of signed headers other than Host, to check the signature.',
+      }),
+  })
+  .openapi('InspectRequest')
+
+export type InspectRequest = z.infer<typeof InspectRequestSchema>
+
+export const InspectionSchema = InspectionShape.openapi('Inspection')

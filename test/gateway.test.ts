@@ -271,7 +271,7 @@ describe('the S3 gateway', () => {
 
 /** Presigns a GET as if at `at` (ms), by signing through the same signer with a fixed clock. */
 async function useAt(token: string, at: number): Promise<Response> {
-  const { presign: presignAt } = await import('../src/presign')
+  const { presign: presignAt } = await import('../src/services/presign')
   const { getConfig } = await import('../src/config')
   const answer = await presignAt(
     { bucket: 'local', key: 'gw/t.txt', expiresIn: 60 },

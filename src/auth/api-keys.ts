@@ -1,14 +1,9 @@
 // API keys in D1. Stores names, scopes and hashes; the key itself exists only in the create answer.
-import { type Scope, ScopeSchema } from '../schemas'
+import type { Cursor } from '../lib/cursor'
+import { type ApiKey, type Scope, ScopeSchema } from '../schemas'
 import { hashToken, newApiKey, newId, secretsEqual } from './tokens'
 
-export type ApiKeyRecord = {
-  id: string
-  name: string
-  scope: Scope
-  createdAt: string
-  revokedAt: string | null
-}
+export type ApiKeyRecord = ApiKey
 
 type Row = {
   id: string
@@ -63,7 +58,7 @@ export async function findApiKey(db: D1Database, token: string): Promise<ApiKeyR
 export async function listApiKeys(
   db: D1Database,
   limit: number,
-  cursor: { createdAt: string; id: string } | undefined,
+  cursor: Cursor | undefined,
 ): Promise<ApiKeyRecord[]> {
   const statement = cursor
     ? db

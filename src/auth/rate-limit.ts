@@ -4,9 +4,6 @@ import type { Caller } from '../env'
 import { AppError } from '../errors'
 import { callerId } from './caller'
 
-export const RATE_LIMIT_TIERS = [10, 60, 300, 1000, 3000, 10000] as const
-export type RateLimitTier = (typeof RATE_LIMIT_TIERS)[number]
-
 /** Counts one request against the caller's tier; rate_limited (Retry-After: 60) when over. */
 export async function enforceRateLimit(
   env: Record<string, unknown>,

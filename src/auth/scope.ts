@@ -1,6 +1,6 @@
 // The one scope enforcement point. Every route that touches an object asks checkScope first.
 // Pure: takes the caller's scope and what it wants, answers allowed or the first reason it is not.
-import { type Cidr, ipAllowed, parseCidr } from '../lib/cidr'
+import { ipInCidrList } from '../lib/cidr'
 import { mediaRangeAllowed, mediaTypeAllowed } from '../lib/media-type'
 import { checkObjectKey } from '../lib/object-key'
 import type { Operation, Scope } from '../schemas'
@@ -108,7 +108,5 @@ export function checkScope(scope: Scope, request: ScopeRequest): ScopeCheck {
 
 /** Whether a caller with this scope may call from `ip` (CF-Connecting-IP). No list: anywhere. */
 export function callerIpAllowed(scope: Scope, ip: string | undefined): boolean {
-  if (!scope.allowIps) return true
-  const cidrs = scope.allowIps.map(parseCidr).filter((cidr): cidr is Cidr => cidr !== undefined)
-  return ipAllowed(cidrs, ip)
+  return !scope.allowIps || ipInCidrList(scope.allowIps, ip)
 }

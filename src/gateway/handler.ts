@@ -2,28 +2,22 @@
 // request is used before its SigV4 query signature verifies; then the signed parameters
 // (expiry, allowed CIDRs, response overrides) are honoured. Errors are S3's XML.
 import type { Context } from 'hono'
-import { ConfigError, type Credential, type GatewayTarget, getConfig } from '../config'
+import { getConfig } from '../config'
 import type { AppEnv } from '../env'
-import { ipAllowed, parseCidr } from '../lib/cidr'
+import { logFailure } from '../errors'
+import { ipInCidrList } from '../lib/cidr'
+import { RESPONSE_OVERRIDES } from '../lib/http-conditions'
+import { MAX_HEADER_BYTES, MAX_HEADERS, MAX_QUERY_BYTES, MAX_QUERY_PARAMS } from '../lib/limits'
 import { checkObjectKey } from '../lib/object-key'
-import { ALLOW_IPS_PARAM } from '../presign'
 import { type VerifyFailure, verifyPresigned } from '../s3/verify'
+import { ALLOW_IPS_PARAM } from '../stores/r2-binding'
+import type { Store } from '../stores/store'
+import { openUploadId } from '../stores/upload-id'
 import { S3Error, type S3ErrorCode, s3ErrorResponse } from './errors'
-import { deleteObject, getObject, putObject } from './objects'
-import { openUploadId } from './upload-id'
+import { deleteObject, type GatewayBucket, getObject, putObject } from './objects'
 import { postObject, uploadPart } from './uploads'
 
 export const GATEWAY_PREFIX = '/s3/'
-
-/**
- * What the gateway reads of a request before it knows who sent it, bounded so that unsigned
- * requests cost linear work in a small input. A presigned URL has 6-8 X-Amz-* parameters and a
- * few response overrides; a session token makes it long, not numerous.
- */
-export const MAX_QUERY_PARAMS = 64
-export const MAX_QUERY_BYTES = 16 * 1024
-export const MAX_HEADERS = 100
-export const MAX_HEADER_BYTES = 32 * 1024
 
 /** Refuses requests beyond the bounds above, reading each header once. */
 function checkRequestSize(url: URL, headers: Headers): void {
@@ -132,19 +126,12 @@ async function serve(c: Context<AppEnv>): Promise<Response> {
   if (c.req.method === 'POST') {
     // POST /s3/<bucket>: a form upload, authorised by its signed policy, not the query.
     const bucketName = url.pathname.slice(GATEWAY_PREFIX.length).replace(/\/$/, '')
-    const target = config.buckets.get(bucketName)
-    const credential = config.credentials.get(bucketName)
-    if (target?.kind !== 'gateway' || !credential || bucketName.includes('/')) {
-      throw new S3Error('NoSuchBucket', 'The specified bucket does not exist.')
-    }
-    return postObject(c.req.raw, target, credential, url.origin)
+    if (bucketName.includes('/')) throw noSuchBucket()
+    return postObject(c.req.raw, gatewayBucket(config.stores.get(bucketName)), url.origin)
   }
-  const { bucket, key } = parseGatewayPath(url.pathname)
-  const target = config.buckets.get(bucket)
-  const credential = config.credentials.get(bucket)
-  if (target?.kind !== 'gateway' || !credential) {
-    throw new S3Error('NoSuchBucket', 'The specified bucket does not exist.')
-  }
+  const { bucket: bucketName, key } = parseGatewayPath(url.pathname)
+  const bucket = gatewayBucket(config.stores.get(bucketName))
+  const { credential } = bucket
   const verified = await verifyPresigned({
     method: c.req.method,
     rawPath: url.pathname,
@@ -158,36 +145,49 @@ async function serve(c: Context<AppEnv>): Promise<Response> {
 
   // Signed, so trusted: a URL bound to CIDRs serves only clients inside them.
   const allowIps = verified.params.get(ALLOW_IPS_PARAM)
-  if (allowIps !== undefined) {
-    const cidrs = allowIps.split(',').map(parseCidr)
-    const valid = cidrs.filter((cidr) => cidr !== undefined)
-    if (valid.length !== cidrs.length || !ipAllowed(valid, c.req.header('CF-Connecting-IP'))) {
-      throw new S3Error('AccessDenied', 'This URL may not be used from this address.')
-    }
+  if (
+    allowIps !== undefined &&
+    !ipInCidrList(allowIps.split(','), c.req.header('CF-Connecting-IP'))
+  ) {
+    throw new S3Error('AccessDenied', 'This URL may not be used from this address.')
   }
   if (verified.params.has('versionId')) {
     throw new S3Error('InvalidArgument', 'R2 bindings keep no object versions: drop versionId.')
   }
-  return dispatch(c, target, credential, key, verified.params, verified.payloadHash)
+  return dispatch(c, bucket, key, verified.params, verified.payloadHash)
+}
+
+function noSuchBucket(): S3Error {
+  return new S3Error('NoSuchBucket', 'The specified bucket does not exist.')
+}
+
+/** The gateway serves only the buckets whose store is an R2 binding of this Worker. */
+function gatewayBucket(store: Store | undefined): GatewayBucket {
+  if (!store?.binding) throw noSuchBucket()
+  return { store, binding: store.binding, credential: store.credential, name: store.name }
 }
 
 async function dispatch(
   c: Context<AppEnv>,
-  target: GatewayTarget,
-  credential: Credential,
+  bucket: GatewayBucket,
   key: string,
   params: Map<string, string>,
   payloadHash: string,
 ): Promise<Response> {
   switch (c.req.method) {
     case 'GET':
-    case 'HEAD':
-      return getObject(target.bucket, key, c.req.raw, params)
+    case 'HEAD': {
+      const overrides = RESPONSE_OVERRIDES.flatMap(([param]) => {
+        const value = params.get(param)
+        return value === undefined ? [] : [[param, value] as const]
+      })
+      return getObject(bucket, key, c.req.raw, overrides)
+    }
     case 'PUT':
       if (params.has('uploadId') || params.has('partNumber')) {
         const uploadId = await openUploadId(
-          credential,
-          target.name,
+          bucket.credential,
+          bucket.name,
           key,
           params.get('uploadId') ?? '',
         )
@@ -195,15 +195,15 @@ async function dispatch(
           throw new S3Error('NoSuchUpload', 'The specified multipart upload does not exist.')
         }
         return uploadPart(
-          target.bucket,
+          bucket.binding,
           key,
           c.req.raw,
           new Map([...params, ['uploadId', uploadId]]),
         )
       }
-      return putObject(target.bucket, key, c.req.raw, payloadHash)
+      return putObject(bucket.binding, key, c.req.raw, payloadHash)
     case 'DELETE':
-      return deleteObject(target.bucket, key)
+      return deleteObject(bucket.binding, key)
     default:
       throw new S3Error(
         'MethodNotAllowed',
@@ -220,19 +220,7 @@ export async function gateway(c: Context<AppEnv>): Promise<Response> {
     if (error instanceof S3Error) {
       return s3ErrorResponse(error.code, error.message, requestId, c.req.method)
     }
-    console.error(
-      JSON.stringify({
-        level: 'error',
-        requestId,
-        where: 'gateway',
-        ...(error instanceof ConfigError
-          ? { config: error.variable, message: error.message }
-          : {
-              error: error instanceof Error ? error.name : typeof error,
-              message: error instanceof Error ? error.message : undefined,
-            }),
-      }),
-    )
+    logFailure(requestId, 'gateway', error)
     return s3ErrorResponse(
       'InternalError',
       'We encountered an internal error. Please try again.',

@@ -2,18 +2,15 @@
 // browser POST uploads checked against their SigV4 policy. Bodies stream into R2; a refused
 // upload writes nothing.
 
-import type { Credential, GatewayTarget } from '../config'
+import { MAX_PARTS, MAX_PUT_SIZE, POST_PART_SIZE } from '../lib/limits'
 import { parseMediaType } from '../lib/media-type'
 import { checkObjectKey } from '../lib/object-key'
 import { escapeXml } from '../lib/xml'
 import { checkPostPolicy, type PolicyFailure } from '../s3/post-policy'
 import { S3Error, type S3ErrorCode } from './errors'
 import { boundaryOf, readForm } from './form'
-import { EXPOSED_HEADERS, fixedLengthBody, incompleteBody, MAX_PUT_SIZE } from './objects'
+import { EXPOSED_HEADERS, fixedLengthBody, type GatewayBucket, incompleteBody } from './objects'
 
-/** R2 wants equal part sizes but the last; 8 MiB keeps memory bounded and passes R2's 5 MiB minimum. */
-export const POST_PART_SIZE = 8 * 1024 * 1024
-export const MAX_PART_NUMBER = 10000
 /** S3 replaces this in a POST form's key with the uploaded file's name. */
 const FILENAME_VARIABLE = '$' + '{filename}'
 
@@ -40,7 +37,7 @@ export async function uploadPart(
   if (
     !/^\d{1,5}$/.test(partText) ||
     Number(partText) < 1 ||
-    Number(partText) > MAX_PART_NUMBER ||
+    Number(partText) > MAX_PARTS ||
     !uploadId
   ) {
     throw new S3Error(
@@ -187,8 +184,7 @@ function policyError(reason: PolicyFailure, message: string): S3Error {
 /** POST /s3/<bucket>: a browser form upload, answered as S3 answers it. */
 export async function postObject(
   request: Request,
-  target: GatewayTarget,
-  credential: Credential,
+  bucket: GatewayBucket,
   origin: string,
 ): Promise<Response> {
   const boundary = boundaryOf(request.headers.get('content-type'))
@@ -200,10 +196,10 @@ export async function postObject(
   if (keyTemplate !== undefined)
     fields.set('key', keyTemplate.replaceAll(FILENAME_VARIABLE, file.filename))
   const checked = await checkPostPolicy({
-    bucket: target.name,
+    bucket: bucket.name,
     fields,
     now: new Date(),
-    lookup: (id) => (id === credential.accessKeyId ? credential : undefined),
+    lookup: (id) => (id === bucket.credential.accessKeyId ? bucket.credential : undefined),
   })
   if (!checked.ok) {
     await file.stream.cancel()
@@ -236,7 +232,7 @@ export async function postObject(
   }
   const range = checked.lengthRange ?? [0, MAX_PUT_SIZE]
   const stored = await storeStream(
-    target.bucket,
+    bucket.binding,
     key,
     file.stream,
     [Math.max(0, range[0]), Math.min(range[1], MAX_PUT_SIZE)],
@@ -248,12 +244,12 @@ export async function postObject(
   const headers = corsHeaders()
   const etag = stored.httpEtag
   headers.set('ETag', etag)
-  const location = `${origin}/s3/${target.name}/${key.split('/').map(encodeURIComponent).join('/')}`
+  const location = `${origin}/s3/${bucket.name}/${key.split('/').map(encodeURIComponent).join('/')}`
   headers.set('Location', location)
   const status = fields.get('success_action_status')
   if (status === '201') {
     headers.set('Content-Type', 'application/xml')
-    const body = `<?xml version="1.0" encoding="UTF-8"?>\n<PostResponse><Location>${escapeXml(location)}</Location><Bucket>${escapeXml(target.name)}</Bucket><Key>${escapeXml(key)}</Key><ETag>${escapeXml(etag)}</ETag></PostResponse>`
+    const body = `<?xml version="1.0" encoding="UTF-8"?>\n<PostResponse><Location>${escapeXml(location)}</Location><Bucket>${escapeXml(bucket.name)}</Bucket><Key>${escapeXml(key)}</Key><ETag>${escapeXml(etag)}</ETag></PostResponse>`
     return new Response(body, { status: 201, headers })
   }
   return new Response(null, { status: status === '200' ? 200 : 204, headers })

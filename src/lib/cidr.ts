@@ -88,3 +88,23 @@ export function ipAllowed(cidrs: readonly Cidr[], ip: string | undefined): boole
   if (address === undefined) return false
   return cidrs.some((cidr) => cidrContains(cidr, address))
 }
+
+/**
+ * The one rule for a stored or signed list of CIDRs: every entry must parse, or the list allows
+ * nobody (lists are validated when they are made; a bad entry means tampering or a hand edit).
+ */
+export function parseCidrList(texts: readonly string[]): Cidr[] | undefined {
+  const cidrs: Cidr[] = []
+  for (const text of texts) {
+    const cidr = parseCidr(text)
+    if (!cidr) return undefined
+    cidrs.push(cidr)
+  }
+  return cidrs
+}
+
+/** True when `ip` lies inside the list (parsed by parseCidrList's rule). */
+export function ipInCidrList(texts: readonly string[], ip: string | undefined): boolean {
+  const cidrs = parseCidrList(texts)
+  return cidrs !== undefined && ipAllowed(cidrs, ip)
+}

@@ -1,7 +1,7 @@
 // Opaque pagination cursors: base64url JSON of the last row's sort key. Malformed → undefined.
 import { z } from '@hono/zod-openapi'
-import { base64url } from '../auth/tokens'
 import { AppError } from '../errors'
+import { base64url, fromBase64 } from './bytes'
 
 export type Cursor = { createdAt: string; id: string }
 
@@ -11,8 +11,8 @@ export function encodeCursor(cursor: Cursor): string {
 
 export function decodeCursor(text: string): Cursor | undefined {
   try {
-    const binary = atob(text.replaceAll('-', '+').replaceAll('_', '/'))
-    const bytes = Uint8Array.from(binary, (ch) => ch.charCodeAt(0))
+    const bytes = fromBase64(text)
+    if (!bytes) return undefined
     const value: unknown = JSON.parse(new TextDecoder().decode(bytes))
     if (
       Array.isArray(value) &&

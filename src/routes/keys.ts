@@ -1,38 +1,10 @@
 // /v1/keys: the admin creates, lists and revokes API keys. The key is in the create answer only.
 import { createRoute, z } from '@hono/zod-openapi'
-import { createApiKey, listApiKeys, revokeApiKey } from '../auth/api-keys'
 import { requireAdmin } from '../auth/authenticate'
-import { AppError } from '../errors'
-import { nextCursor, PageQuerySchema, readCursor } from '../lib/cursor'
-import { newApp } from '../lib/openapi'
-import { errorResponses, ScopeSchema } from '../schemas'
-
-const KeySchema = z
-  .object({
-    id: z.string(),
-    name: z.string(),
-    scope: ScopeSchema,
-    createdAt: z.string(),
-    revokedAt: z.string().nullable(),
-  })
-  .openapi('ApiKey')
-
-const CreateKeySchema = z
-  .strictObject({
-    name: z.string().trim().min(1).max(100),
-    scope: ScopeSchema,
-  })
-  .openapi('CreateApiKey')
-
-const CreatedKeySchema = z
-  .object({
-    id: z.string(),
-    key: z.string().openapi({ description: 'The API key. Shown only in this answer.' }),
-    name: z.string(),
-    scope: ScopeSchema,
-    createdAt: z.string(),
-  })
-  .openapi('CreatedApiKey')
+import { newApp } from '../http/openapi'
+import { PageQuerySchema } from '../lib/cursor'
+import { ApiKeySchema, CreatedKeySchema, CreateKeySchema, errorResponses } from '../schemas'
+import { createKey, listKeys, revokeKey } from '../services/keys'
 
 const security = [{ bearer: [] }]
 
@@ -56,27 +28,8 @@ export const keys = newApp()
     }),
     async (c) => {
       requireAdmin(c)
-      const { name, scope } = c.req.valid('json')
-      const buckets = c.get('config').buckets
-      const unknown = scope.buckets.flatMap((bucket, index) =>
-        buckets.has(bucket)
-          ? []
-          : [{ path: `scope.buckets.${index}`, message: 'is not a configured bucket' }],
-      )
-      if (unknown.length > 0) {
-        throw new AppError('invalid_request', 'The scope names buckets Signet does not serve.', {
-          issues: unknown,
-        })
-      }
-      const created = await createApiKey(c.env.DB, name, scope, new Date())
       return c.json(
-        {
-          id: created.id,
-          key: created.key,
-          name: created.name,
-          scope: created.scope,
-          createdAt: created.createdAt,
-        },
+        await createKey(c.get('config'), c.env.DB, c.req.valid('json'), new Date()),
         201,
       )
     },
@@ -95,7 +48,7 @@ export const keys = newApp()
           description: 'Keys in creation order',
           content: {
             'application/json': {
-              schema: z.object({ keys: z.array(KeySchema), cursor: z.string().nullable() }),
+              schema: z.object({ keys: z.array(ApiKeySchema), cursor: z.string().nullable() }),
             },
           },
         },
@@ -104,22 +57,7 @@ export const keys = newApp()
     }),
     async (c) => {
       requireAdmin(c)
-      const { limit, cursor: cursorText } = c.req.valid('query')
-      const cursor = readCursor(cursorText)
-      const records = await listApiKeys(c.env.DB, limit, cursor)
-      return c.json(
-        {
-          keys: records.map(({ id, name, scope, createdAt, revokedAt }) => ({
-            id,
-            name,
-            scope,
-            createdAt,
-            revokedAt,
-          })),
-          cursor: nextCursor(records, limit),
-        },
-        200,
-      )
+      return c.json(await listKeys(c.env.DB, c.req.valid('query')), 200)
     },
   )
   .openapi(
@@ -136,8 +74,7 @@ export const keys = newApp()
     }),
     async (c) => {
       requireAdmin(c)
-      const found = await revokeApiKey(c.env.DB, c.req.valid('param').id, new Date())
-      if (!found) throw new AppError('not_found', 'No such API key.')
+      await revokeKey(c.env.DB, c.req.valid('param').id, new Date())
       return c.body(null, 204)
     },
   )

@@ -1,14 +1,17 @@
-// /v1/presign and /v1/presign/batch: presigned URLs for callers within their scope.
+// /v1/presign and /v1/presign/batch: validate, then the presign service.
 import { createRoute, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { requireCaller } from '../auth/authenticate'
 import type { AppEnv } from '../env'
-import { AppError } from '../errors'
-import { newApp, toIssues } from '../lib/openapi'
-import { type PresignContext, presign } from '../presign'
-import { ErrorSchema, errorResponses, PresignAnswerSchema, PresignRequestSchema } from '../schemas'
-
-export const MAX_BATCH = 1000
+import { newApp } from '../http/openapi'
+import {
+  BatchRequestSchema,
+  BatchResultSchema,
+  errorResponses,
+  PresignAnswerSchema,
+  PresignRequestSchema,
+} from '../schemas'
+import { type PresignContext, presign, presignBatch } from '../services/presign'
 
 const security = [{ bearer: [] }]
 
@@ -20,18 +23,6 @@ function presignContext(c: Context<AppEnv>): PresignContext {
     now: new Date(),
   }
 }
-
-const BatchItemSchema = z.unknown().openapi({
-  description: 'A PresignRequest. Each item is validated and answered on its own.',
-  allOf: [{ $ref: '#/components/schemas/PresignRequest' }],
-})
-
-const BatchResultSchema = z
-  .union([
-    PresignAnswerSchema.extend({ ok: z.literal(true) }),
-    z.object({ ok: z.literal(false), error: ErrorSchema.shape.error.omit({ requestId: true }) }),
-  ])
-  .openapi('PresignBatchResult')
 
 export const presignRoutes = newApp()
   .openapi(
@@ -60,14 +51,7 @@ export const presignRoutes = newApp()
       summary: 'Presign up to 1000 URLs; results in order, a bad item fails alone',
       security,
       request: {
-        body: {
-          required: true,
-          content: {
-            'application/json': {
-              schema: z.strictObject({ items: z.array(BatchItemSchema).min(1).max(MAX_BATCH) }),
-            },
-          },
-        },
+        body: { required: true, content: { 'application/json': { schema: BatchRequestSchema } } },
       },
       responses: {
         200: {
@@ -80,32 +64,7 @@ export const presignRoutes = newApp()
       },
     }),
     async (c) => {
-      const ctx = presignContext(c)
-      const results = await Promise.all(
-        c.req.valid('json').items.map(async (item) => {
-          const parsed = PresignRequestSchema.safeParse(item)
-          if (!parsed.success) {
-            return {
-              ok: false as const,
-              error: {
-                code: 'invalid_request' as const,
-                message: 'The item is not valid.',
-                issues: toIssues(parsed.error.issues),
-              },
-            }
-          }
-          try {
-            return { ok: true as const, ...(await presign(parsed.data, ctx)) }
-          } catch (error) {
-            if (!(error instanceof AppError)) throw error
-            const failed = { code: error.code, message: error.message }
-            return {
-              ok: false as const,
-              error: error.issues ? { ...failed, issues: error.issues } : failed,
-            }
-          }
-        }),
-      )
+      const results = await presignBatch(c.req.valid('json').items, presignContext(c))
       return c.json({ results }, 200)
     },
   )

@@ -1,115 +1,19 @@
 // /v1/shares: callers create, list, read and revoke their own share links, and read their uses.
 import { createRoute, z } from '@hono/zod-openapi'
-import { authorize, requireCaller } from '../auth/authenticate'
-import { callerId } from '../auth/caller'
-import type { Config, Target } from '../config'
-import type { Caller } from '../env'
-import { AppError } from '../errors'
-import { nextCursor, PageQuerySchema, readCursor } from '../lib/cursor'
-import { newApp } from '../lib/openapi'
-import { isoSeconds, resolveExpiresIn } from '../presign'
+import { requireCaller } from '../auth/authenticate'
+import { newApp } from '../http/openapi'
+import { PageQuerySchema } from '../lib/cursor'
+import { errorResponses, ShareRequestSchema, ShareSchema, ShareUseSchema } from '../schemas'
 import {
-  DEFAULT_SHARE_LIFETIME,
-  errorResponses,
-  MAX_SHARE_LIFETIME,
-  type ShareRequest,
-  ShareRequestSchema,
-  ShareSchema,
-} from '../schemas'
-import { policyHints } from '../share/policy-hints'
-import {
-  getShare,
-  insertShare,
-  isShareId,
-  listShares,
-  listUses,
-  newShareId,
-  revokeShare,
-  type Share,
-} from '../share/store'
+  createShare,
+  listOwnShares,
+  listOwnShareUses,
+  readOwnShare,
+  revokeOwnShare,
+} from '../services/shares'
 
 const security = [{ bearer: [] }]
-
-export function shareAnswer(share: Share, origin: string, target: Target | undefined) {
-  return {
-    id: share.id,
-    url: `${origin}/s/${share.id}`,
-    bucket: share.bucket,
-    key: share.key,
-    mode: share.mode,
-    expiresAt: isoSeconds(share.expiresAt),
-    maxDownloads: share.maxDownloads,
-    downloads: share.downloads,
-    allowIps: share.allowIps,
-    filename: share.filename,
-    disposition: share.disposition,
-    createdAt: share.createdAt,
-    revokedAt: share.revokedAt,
-    lastUsedAt: share.lastUsedAt,
-    policyHints: share.allowIps
-      ? policyHints({
-          // The store's own name for the bucket, as its policy must say it.
-          bucket: target?.kind === 'remote' ? target.bucket : share.bucket,
-          key: share.key,
-          allowIps: share.allowIps,
-          mode:
-            share.mode === 'proxy'
-              ? 'share-proxy'
-              : target?.kind === 'gateway'
-                ? 'share-redirect-gateway'
-                : 'share-redirect',
-        })
-      : null,
-  }
-}
-
 const IdParam = z.object({ id: z.string().max(64) })
-
-/** Creates a share for a caller within its scope; shared by HTTP and RPC. */
-export async function createShare(
-  caller: Caller,
-  config: Config,
-  db: D1Database,
-  request: ShareRequest,
-  origin: string,
-) {
-  const now = new Date()
-  const nowMs = Math.floor(now.getTime() / 1000) * 1000
-  const expiresIn = resolveExpiresIn(request, nowMs, {
-    default: DEFAULT_SHARE_LIFETIME,
-    max: MAX_SHARE_LIFETIME,
-    maxText: '365 days',
-  })
-  authorize(caller, { bucket: request.bucket, key: request.key, operation: 'share', expiresIn })
-  if (!config.buckets.has(request.bucket)) {
-    throw new AppError('invalid_request', 'bucket is not a bucket Signet serves.')
-  }
-  const share: Share = {
-    id: newShareId(),
-    owner: callerId(caller),
-    bucket: request.bucket,
-    key: request.key,
-    mode: request.mode ?? 'redirect',
-    filename: request.filename ?? null,
-    disposition: request.disposition ?? (request.filename ? 'attachment' : null),
-    allowIps: request.allowIps ?? null,
-    maxDownloads: request.maxDownloads ?? null,
-    downloads: 0,
-    createdAt: now.toISOString(),
-    expiresAt: nowMs + expiresIn * 1000,
-    revokedAt: null,
-    lastUsedAt: null,
-  }
-  await insertShare(db, share)
-  return shareAnswer(share, origin, config.buckets.get(share.bucket))
-}
-
-/** Revokes a caller's own share; not_found for anything else. */
-export async function revokeOwnShare(caller: Caller, db: D1Database, id: string): Promise<void> {
-  if (!isShareId(id) || !(await revokeShare(db, id, callerId(caller), new Date()))) {
-    throw new AppError('not_found', 'No such share.')
-  }
-}
 
 export const shares = newApp()
   .openapi(
@@ -162,23 +66,17 @@ export const shares = newApp()
         ...errorResponses(400, 401, 403),
       },
     }),
-    async (c) => {
-      const caller = requireCaller(c)
-      const { limit, cursor: cursorText } = c.req.valid('query')
-      const cursor = readCursor(cursorText)
-      const records = await listShares(c.env.DB, callerId(caller), limit, cursor)
-      const origin = new URL(c.req.url).origin
-      const config = c.get('config')
-      return c.json(
-        {
-          shares: records.map((share) =>
-            shareAnswer(share, origin, config.buckets.get(share.bucket)),
-          ),
-          cursor: nextCursor(records, limit),
-        },
+    async (c) =>
+      c.json(
+        await listOwnShares(
+          requireCaller(c),
+          c.get('config'),
+          c.env.DB,
+          c.req.valid('query'),
+          new URL(c.req.url).origin,
+        ),
         200,
-      )
-    },
+      ),
   )
   .openapi(
     createRoute({
@@ -195,13 +93,17 @@ export const shares = newApp()
         ...errorResponses(401, 403, 404),
       },
     }),
-    async (c) => {
-      const share = await ownShare(c.env.DB, c.req.valid('param').id, requireCaller(c))
-      return c.json(
-        shareAnswer(share, new URL(c.req.url).origin, c.get('config').buckets.get(share.bucket)),
+    async (c) =>
+      c.json(
+        await readOwnShare(
+          requireCaller(c),
+          c.get('config'),
+          c.env.DB,
+          c.req.valid('param').id,
+          new URL(c.req.url).origin,
+        ),
         200,
-      )
-    },
+      ),
   )
   .openapi(
     createRoute({
@@ -220,28 +122,22 @@ export const shares = newApp()
         200: {
           description: 'Uses, oldest first; pass the last seq as `after` for the next page',
           content: {
-            'application/json': {
-              schema: z.object({
-                uses: z.array(
-                  z.object({
-                    seq: z.number().int(),
-                    at: z.string(),
-                    clientIp: z.string().nullable(),
-                    outcome: z.string(),
-                  }),
-                ),
-              }),
-            },
+            'application/json': { schema: z.object({ uses: z.array(ShareUseSchema) }) },
           },
         },
         ...errorResponses(401, 403, 404),
       },
     }),
-    async (c) => {
-      const share = await ownShare(c.env.DB, c.req.valid('param').id, requireCaller(c))
-      const { limit, after } = c.req.valid('query')
-      return c.json({ uses: await listUses(c.env.DB, share.id, limit, after) }, 200)
-    },
+    async (c) =>
+      c.json(
+        await listOwnShareUses(
+          requireCaller(c),
+          c.env.DB,
+          c.req.valid('param').id,
+          c.req.valid('query'),
+        ),
+        200,
+      ),
   )
   .openapi(
     createRoute({
@@ -257,10 +153,3 @@ export const shares = newApp()
       return c.body(null, 204)
     },
   )
-
-/** The caller's own share; someone else's is as absent as a missing one. */
-async function ownShare(db: D1Database, id: string, caller: Caller): Promise<Share> {
-  const share = isShareId(id) ? await getShare(db, id) : undefined
-  if (!share || share.owner !== callerId(caller)) throw new AppError('not_found', 'No such share.')
-  return share
-}

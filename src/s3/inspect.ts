@@ -2,6 +2,8 @@
 // such a URL fail with 403. Pure: `now` and a credential lookup are passed in. It never returns
 // the signature or a secret; the access key id comes back masked.
 
+import { z } from 'zod'
+import { MAX_CLOCK_SKEW_SECONDS, MAX_EXPIRES_IN } from '../lib/limits'
 import type { SigningCredential } from './sigv4'
 import { canonicalPath, parseAmzDate, parseQuery, REQUIRED_PARAMS, verifyPresigned } from './verify'
 
@@ -17,22 +19,32 @@ export type InspectOptions = {
   gatewayHost?: string | undefined
 }
 
-export type Inspection = {
-  algorithm: string | null
-  host: string
-  bucket?: string
-  key?: string
-  method?: string
-  credential: { accessKeyId: string; date: string; region: string; service: string } | null
-  signedHeaders: string[]
-  signedAt: string | null
-  expiresAt: string | null
-  expiresIn: number | null
-  expired: boolean | null
-  secondsLeft: number | null
-  signatureValid?: boolean
-  problems: string[]
-}
+/** What the doctor says about a URL: the one shape, also the API's `Inspection` schema. */
+export const InspectionSchema = z.object({
+  algorithm: z.string().nullable(),
+  host: z.string(),
+  bucket: z.string().optional(),
+  key: z.string().optional(),
+  method: z.string().optional(),
+  credential: z
+    .object({
+      accessKeyId: z.string(),
+      date: z.string(),
+      region: z.string(),
+      service: z.string(),
+    })
+    .nullable(),
+  signedHeaders: z.array(z.string()),
+  signedAt: z.string().nullable(),
+  expiresAt: z.string().nullable(),
+  expiresIn: z.number().nullable(),
+  expired: z.boolean().nullable(),
+  secondsLeft: z.number().nullable(),
+  signatureValid: z.boolean().optional(),
+  problems: z.array(z.string()),
+})
+
+export type Inspection = z.infer<typeof InspectionSchema>
 
 const SDK_PARAMS =
   /^(x-amz-checksum-[a-z0-9]+|x-amz-sdk-checksum-algorithm|x-amz-checksum-mode|x-id)$/i
@@ -123,8 +135,10 @@ export async function inspectUrl(text: string, options: InspectOptions): Promise
       'The path contains %25 followed by hex digits: the key looks encoded twice. Encode the key once; if it really contains "%", ignore this.',
     )
   }
-  if (expiresIn !== null && expiresIn > 604800) {
-    problems.push(`X-Amz-Expires is ${expiresIn}: SigV4 allows at most 604800 seconds (7 days).`)
+  if (expiresIn !== null && expiresIn > MAX_EXPIRES_IN) {
+    problems.push(
+      `X-Amz-Expires is ${expiresIn}: SigV4 allows at most ${MAX_EXPIRES_IN} seconds (7 days).`,
+    )
   }
   if (expiresText !== undefined && expiresIn === null)
     problems.push('X-Amz-Expires is not a number of seconds.')
@@ -140,7 +154,7 @@ export async function inspectUrl(text: string, options: InspectOptions): Promise
     secondsLeft = Math.max(0, Math.floor((endMs - nowMs) / 1000))
     if (expired) problems.push(`The URL expired at ${expiresAt}.`)
   }
-  if (signedMs !== null && signedMs - nowMs > 15 * 60 * 1000) {
+  if (signedMs !== null && signedMs - nowMs > MAX_CLOCK_SKEW_SECONDS * 1000) {
     problems.push(
       "X-Amz-Date is more than 15 minutes in the future: the signer's clock is ahead, and stores refuse the URL until then.",
     )

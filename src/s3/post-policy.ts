@@ -1,8 +1,10 @@
 // SigV4 POST policies (browser form uploads): building the policy and form fields, and checking
 // a submitted form against its policy. Pure: time and credentials are passed in. The policy's
 // signature is verified before any of its conditions or its expiration is trusted.
+
+import { base64, fromBase64, hex, textEqual, utf8 } from '../lib/bytes'
 import { uriEncode } from './encoding'
-import { ALGORITHM, amzDate, type SigningCredential, scopeContext, toHex } from './sigv4'
+import { ALGORITHM, amzDate, type SigningCredential, scopeContext } from './sigv4'
 
 export type PolicyCondition =
   | Record<string, string>
@@ -29,15 +31,10 @@ export type PostPolicy = { fields: Record<string, string>; expiresAt: Date; poli
 
 const encoder = new TextEncoder()
 
-function base64(text: string): string {
-  let binary = ''
-  for (const byte of encoder.encode(text)) binary += String.fromCharCode(byte)
-  return btoa(binary)
-}
-
-function fromBase64(text: string): string | undefined {
+function utf8FromBase64(text: string): string | undefined {
+  const bytes = fromBase64(text)
+  if (!bytes) return undefined
   try {
-    const bytes = Uint8Array.from(atob(text), (ch) => ch.charCodeAt(0))
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes)
   } catch {
     return undefined
@@ -52,7 +49,7 @@ async function sign(
 ): Promise<string> {
   const context = scopeContext(credential, date, region, 's3')
   const key = context.key ?? (await context.keyPromise)
-  return toHex(await crypto.subtle.sign('HMAC', key, encoder.encode(text)))
+  return hex(await crypto.subtle.sign('HMAC', key, encoder.encode(text)))
 }
 
 export async function buildPostPolicy(input: PostPolicyInput): Promise<PostPolicy> {
@@ -94,7 +91,7 @@ export async function buildPostPolicy(input: PostPolicyInput): Promise<PostPolic
     expiration: expiresAt.toISOString(),
     conditions,
   })
-  const policy = base64(document)
+  const policy = base64(utf8(document))
   fields.policy = policy
   fields['x-amz-signature'] = await sign(input.credential, date, input.region, policy)
   return { fields, expiresAt, policy }
@@ -172,14 +169,12 @@ export async function checkPostPolicy(input: {
   const credential = input.lookup(parts[0] as string)
   if (!credential) return failure('unknown_access_key', 'The access key id is not known here.')
   const expected = await sign(credential, parts[1] as string, parts[2] as string, policy)
-  const a = encoder.encode(expected)
-  const b = encoder.encode(signature)
-  if (a.byteLength !== b.byteLength || !crypto.subtle.timingSafeEqual(a, b)) {
+  if (!textEqual(expected, signature)) {
     return failure('signature_mismatch', 'The policy signature does not match.')
   }
 
   // Only now is the document trustworthy.
-  const text = fromBase64(policy)
+  const text = utf8FromBase64(policy)
   let document: { expiration?: unknown; conditions?: unknown }
   try {
     document = JSON.parse(text ?? '') as typeof document

@@ -1,6 +1,7 @@
 // SigV4 query signing (presigned URLs) on Web Crypto. Pure: time, credentials and the request
 // come in; the URL's query string goes out. The derived signing key is cached per credential,
 // date, region and service, so each URL costs one SHA-256 and one HMAC.
+import { hex } from '../lib/bytes'
 import { canonicalHeaderValue, canonicalQuery, uriEncode } from './encoding'
 
 export const ALGORITHM = 'AWS4-HMAC-SHA256'
@@ -26,7 +27,7 @@ export type PresignInput = {
   service: string
   /** Signing time as YYYYMMDD'T'HHMMSS'Z'. */
   datetime: string
-  /** Seconds, 1..604800 (checked by the caller). */
+  /** Seconds, 1..MAX_EXPIRES_IN (checked by the caller). */
   expiresIn: number
   credential: SigningCredential
   /** The payload hash line; S3 presigned URLs use UNSIGNED-PAYLOAD (the default). */
@@ -43,15 +44,6 @@ export type PresignParts = {
 }
 
 const encoder = new TextEncoder()
-
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
-
-export function toHex(buffer: ArrayBuffer): string {
-  const bytes = new Uint8Array(buffer)
-  let out = ''
-  for (let i = 0; i < bytes.length; i++) out += HEX[bytes[i] as number]
-  return out
-}
 
 /** Formats a Date as SigV4's basic ISO 8601 timestamp. */
 export function amzDate(date: Date): string {
@@ -169,10 +161,6 @@ export function scopeContext(
   return context
 }
 
-export async function sha256Hex(text: string): Promise<string> {
-  return toHex(await crypto.subtle.digest('SHA-256', encoder.encode(text)))
-}
-
 /** Builds the canonical headers block and the SignedHeaders list (host always included). */
 export function canonicalHeaders(
   host: string,
@@ -224,10 +212,10 @@ export async function presignQuery(input: PresignInput): Promise<PresignParts> {
     query = canonicalQuery(params)
   }
   const canonicalRequest = `${input.method}\n${input.path}\n${query}\n${block}\n${signed}\n${input.payloadHash ?? UNSIGNED_PAYLOAD}`
-  const hash = toHex(await crypto.subtle.digest('SHA-256', encoder.encode(canonicalRequest)))
+  const hash = hex(await crypto.subtle.digest('SHA-256', encoder.encode(canonicalRequest)))
   const stringToSign = `${ALGORITHM}\n${input.datetime}\n${context.credentialScope}\n${hash}`
   const key = context.key ?? (await context.keyPromise)
-  const signature = toHex(await crypto.subtle.sign('HMAC', key, encoder.encode(stringToSign)))
+  const signature = hex(await crypto.subtle.sign('HMAC', key, encoder.encode(stringToSign)))
   return {
     canonicalRequest,
     stringToSign,

@@ -1,10 +1,11 @@
 // SigV4 query-signature verification (presigned URLs), sharing canonicalisation with the signer.
 // Pure: the request's parts, a credential lookup and `now` come in; a tagged result goes out.
 // The signature is checked before anything it covers (expiry, extra parameters) is trusted.
-import { canonicalHeaderValue, canonicalQuery, encodeKeyPath } from './encoding'
-import { ALGORITHM, type SigningCredential, scopeContext, toHex, UNSIGNED_PAYLOAD } from './sigv4'
 
-export const MAX_CLOCK_SKEW_SECONDS = 15 * 60 // S3 accepts X-Amz-Date up to 15 minutes ahead
+import { hex, textEqual } from '../lib/bytes'
+import { MAX_CLOCK_SKEW_SECONDS, MAX_EXPIRES_IN } from '../lib/limits'
+import { canonicalHeaderValue, canonicalQuery, encodeKeyPath } from './encoding'
+import { ALGORITHM, type SigningCredential, scopeContext, UNSIGNED_PAYLOAD } from './sigv4'
 
 export type VerifyFailure =
   | 'missing_parameter'
@@ -114,12 +115,6 @@ export function parseAmzDate(text: string): Date | undefined {
     : undefined
 }
 
-function equalHex(a: string, b: string): boolean {
-  const x = encoder.encode(a)
-  const y = encoder.encode(b)
-  return x.byteLength === y.byteLength && crypto.subtle.timingSafeEqual(x, y)
-}
-
 export async function verifyPresigned(input: VerifyInput): Promise<VerifyResult> {
   const pairs = parseQuery(input.rawQuery)
   if (!pairs) return fail('malformed_parameter', 'The query string has a malformed escape.')
@@ -169,9 +164,11 @@ export async function verifyPresigned(input: VerifyInput): Promise<VerifyResult>
   if (!/^\d{1,6}$/.test(expiresText))
     return fail('malformed_parameter', 'X-Amz-Expires is not a number of seconds.')
   const expires = Number(expiresText)
-  // SigV4: X-Amz-Expires is 1..604800.
-  if (expires < 1 || expires > 604800) {
-    return fail('malformed_parameter', 'X-Amz-Expires must be between 1 and 604800 seconds.')
+  if (expires < 1 || expires > MAX_EXPIRES_IN) {
+    return fail(
+      'malformed_parameter',
+      `X-Amz-Expires must be between 1 and ${MAX_EXPIRES_IN} seconds.`,
+    )
   }
   if (!/^[0-9a-f]{64}$/.test(signature))
     return fail('malformed_parameter', 'X-Amz-Signature is not 64 hex digits.')
@@ -217,12 +214,12 @@ export async function verifyPresigned(input: VerifyInput): Promise<VerifyResult>
     UNSIGNED_PAYLOAD
   const query = canonicalQuery(pairs.filter(([name]) => name !== 'X-Amz-Signature'))
   const canonicalRequest = `${input.method}\n${path}\n${query}\n${block}\n${signedHeadersText}\n${payloadHash}`
-  const hash = toHex(await crypto.subtle.digest('SHA-256', encoder.encode(canonicalRequest)))
+  const hash = hex(await crypto.subtle.digest('SHA-256', encoder.encode(canonicalRequest)))
   const context = scopeContext(credential, scopeDate, region, service)
   const stringToSign = `${ALGORITHM}\n${dateText}\n${context.credentialScope}\n${hash}`
   const key = context.key ?? (await context.keyPromise)
-  const expected = toHex(await crypto.subtle.sign('HMAC', key, encoder.encode(stringToSign)))
-  if (!equalHex(expected, signature)) {
+  const expected = hex(await crypto.subtle.sign('HMAC', key, encoder.encode(stringToSign)))
+  if (!textEqual(expected, signature)) {
     return fail('signature_mismatch', 'The request signature does not match.')
   }
 

@@ -1,24 +1,10 @@
 // policyHints: what would enforce an IP restriction outside Signet (an S3 bucket policy, a
 // Cloudflare WAF rule) and an honest account of what enforces it now. Pure.
+import type { z } from '@hono/zod-openapi'
 import { encodeKeyPath } from '../s3/encoding'
+import type { PolicyHintsSchema } from '../schemas'
 
-export type PolicyHints = {
-  allowIps: string[]
-  enforcedBy: 'signet' | 'none'
-  s3BucketPolicy: {
-    Version: '2012-10-17'
-    Statement: {
-      Sid: string
-      Effect: 'Deny'
-      Principal: '*'
-      Action: string
-      Resource: string
-      Condition: { NotIpAddress: { 'aws:SourceIp': string[] } }
-    }[]
-  }
-  cloudflareWafExpression: string
-  notes: string[]
-}
+export type PolicyHints = z.infer<typeof PolicyHintsSchema>
 
 /** IAM policy elements treat `*`, `?` and `$` specially; `${*}` etc. stand for the characters. */
 export function policyLiteral(text: string): string {

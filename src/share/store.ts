@@ -1,6 +1,8 @@
 // Share records in D1. Each use is decided by one conditional UPDATE, so maxDownloads holds
 // exactly under any concurrency; every use leaves an audit row.
-import { base64url, randomBytes } from '../auth/tokens'
+import { base64url, randomBytes } from '../lib/bytes'
+import type { Cursor } from '../lib/cursor'
+import { DOWNLOAD_SESSION_SECONDS } from '../lib/limits'
 
 export type ShareMode = 'redirect' | 'proxy'
 
@@ -49,14 +51,6 @@ type Row = {
   revoked_at: string | null
   last_used_at: string | null
 }
-
-/**
- * How long after a counted download the same client (CF-Connecting-IP) may go on reading the
- * object with ranges that do not start at byte 0 without counting another: a resumed download
- * or a video seek is the same download. The window runs from the counted download, so ranges
- * cannot keep it open; a client without an address never has one.
- */
-export const DOWNLOAD_SESSION_SECONDS = 600
 
 /** 128 random bits, base64url: 22 characters. */
 const SHARE_ID = /^[A-Za-z0-9_-]{22}$/
@@ -120,7 +114,7 @@ export async function listShares(
   db: D1Database,
   owner: string,
   limit: number,
-  cursor: { createdAt: string; id: string } | undefined,
+  cursor: Cursor | undefined,
 ): Promise<Share[]> {
   const statement = cursor
     ? db

@@ -13,9 +13,9 @@ import { describe, expect, it } from 'vitest'
 import { parseConfig, type RemoteTarget } from '../../src/config'
 import { contentDisposition } from '../../src/lib/content-disposition'
 import { checkObjectKey } from '../../src/lib/object-key'
-import { presign } from '../../src/presign'
 import { amzDate } from '../../src/s3/sigv4'
 import type { PresignRequest, Scope } from '../../src/schemas'
+import { presign } from '../../src/services/presign'
 
 const DEBIAN_PYTHON = '/usr/bin/python3'
 const ORACLE = join(import.meta.dirname, 'oracles', 'botocore_presign.py')

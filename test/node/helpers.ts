@@ -2,8 +2,8 @@
 import { spawnSync } from 'node:child_process'
 import { parseConfig } from '../../src/config'
 import type { Caller } from '../../src/env'
-import { presign } from '../../src/presign'
 import type { PresignAnswer, PresignRequest } from '../../src/schemas'
+import { presign } from '../../src/services/presign'
 
 export const S3 = {
   endpoint: process.env.SIGNET_S3_ENDPOINT,

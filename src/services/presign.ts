@@ -1,20 +1,20 @@
-// One presigned URL from a PresignRequest: field rules, expiry, the caller's scope, the target's
-// URL shape, the exact headers to send. Shared by /v1/presign, the batch route and RPC.
-import { authorize } from './auth/authenticate'
-import type { Config, Credential, Target } from './config'
-import type { Caller } from './env'
-import { AppError } from './errors'
-import { contentDisposition } from './lib/content-disposition'
-import { parseDuration, parseInstant } from './lib/duration'
-import { amzDate, presignQuery } from './s3/sigv4'
-import { objectEndpoint } from './s3/targets'
-import { MAX_EXPIRES_IN, type PresignAnswer, type PresignRequest } from './schemas'
-import { policyHints } from './share/policy-hints'
-
-export const DEFAULT_EXPIRES_IN = 3600
-
-/** The query parameter that carries a gateway URL's allowed CIDRs (signed with the rest). */
-export const ALLOW_IPS_PARAM = 'x-signet-allow-ips'
+// The presign service: one presigned URL from a PresignRequest (field rules, expiry, the caller's
+// scope, the exact headers to send), signed by the bucket's store; and batches of them. Used by
+// /v1/presign, /v1/presign/batch and RPC alike.
+import { authorize } from '../auth/authenticate'
+import { type Config, storeFor } from '../config'
+import type { Caller } from '../env'
+import { AppError, toIssues } from '../errors'
+import { contentDisposition } from '../lib/content-disposition'
+import {
+  type BatchResult,
+  type PresignAnswer,
+  type PresignRequest,
+  PresignRequestSchema,
+} from '../schemas'
+import { policyHints } from '../share/policy-hints'
+import type { Credential } from '../stores/store'
+import { isoSeconds, resolveExpiresIn, wholeSeconds } from './expiry'
 
 export type PresignContext = {
   caller: Caller
@@ -26,43 +26,6 @@ export type PresignContext = {
 
 function invalid(message: string): AppError {
   return new AppError('invalid_request', message)
-}
-
-/**
- * Seconds from `now` for expiresIn (number or "15m" style) or expiresAt, default 3600, within
- * 1..604800. Out of bounds is refused with the limit in the message, never clamped.
- */
-export function resolveExpiresIn(
-  request: { expiresIn?: number | string | undefined; expiresAt?: number | string | undefined },
-  nowMs: number,
-  limits: { default: number; max: number; maxText: string } = {
-    default: DEFAULT_EXPIRES_IN,
-    max: MAX_EXPIRES_IN,
-    maxText: '7 days, the SigV4 limit',
-  },
-): number {
-  if (request.expiresIn !== undefined && request.expiresAt !== undefined) {
-    throw invalid('Give expiresIn or expiresAt, not both.')
-  }
-  let seconds = limits.default
-  if (request.expiresIn !== undefined) {
-    const parsed = parseDuration(request.expiresIn)
-    if (parsed === undefined) {
-      throw invalid('expiresIn must be whole seconds or a duration like "90s", "15m", "2h", "7d".')
-    }
-    seconds = parsed
-  } else if (request.expiresAt !== undefined) {
-    const at = parseInstant(request.expiresAt)
-    if (at === undefined) {
-      throw invalid('expiresAt must be an ISO 8601 instant with a zone, or epoch seconds.')
-    }
-    seconds = Math.floor((at - nowMs) / 1000)
-    if (seconds < 1) throw invalid('expiresAt must be at least 1 second in the future.')
-  }
-  if (seconds < 1 || seconds > limits.max) {
-    throw invalid(`expiresIn must be between 1 and ${limits.max} seconds (${limits.maxText}).`)
-  }
-  return seconds
 }
 
 function checkCredentialLifetime(credential: Credential, nowMs: number, expiresIn: number): void {
@@ -156,45 +119,13 @@ function downloadQuery(request: PresignRequest): [string, string][] {
   return query
 }
 
-export function isoSeconds(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
-}
-
-/** Signs a URL for one object of a target. No scope checks: callers have done them. */
-export async function signObjectUrl(input: {
-  target: Target
-  credential: Credential
-  key: string
-  method: string
-  expiresIn: number
-  nowMs: number
-  origin: URL
-  query?: [string, string][]
-  headers?: Record<string, string>
-}): Promise<string> {
-  const endpoint = objectEndpoint(input.target, input.key, input.origin)
-  const signed = await presignQuery({
-    method: input.method,
-    host: endpoint.host,
-    path: endpoint.path,
-    query: input.query ?? [],
-    headers: input.headers ?? {},
-    region: endpoint.region,
-    service: 's3',
-    datetime: amzDate(new Date(input.nowMs)),
-    expiresIn: input.expiresIn,
-    credential: input.credential,
-  })
-  return `${endpoint.protocol}//${endpoint.host}${endpoint.path}?${signed.query}`
-}
-
 export async function presign(
   request: PresignRequest,
   ctx: PresignContext,
 ): Promise<PresignAnswer> {
   const method = request.method ?? 'GET'
   checkFieldsForMethod(request, method)
-  const nowMs = Math.floor(ctx.now.getTime() / 1000) * 1000
+  const nowMs = wholeSeconds(ctx.now)
   const expiresIn = resolveExpiresIn(request, nowMs)
   const scopeRequest: Parameters<typeof authorize>[1] = {
     bucket: request.bucket,
@@ -206,25 +137,20 @@ export async function presign(
   if (request.contentType !== undefined) scopeRequest.contentType = request.contentType
   authorize(ctx.caller, scopeRequest)
 
-  const target = ctx.config.buckets.get(request.bucket)
-  const credential = ctx.config.credentials.get(request.bucket)
-  if (!target || !credential) throw invalid('bucket is not a bucket Signet serves.')
-  checkCredentialLifetime(credential, nowMs, expiresIn)
+  const store = storeFor(ctx.config, request.bucket)
+  checkCredentialLifetime(store.credential, nowMs, expiresIn)
 
   const headers = method === 'PUT' ? uploadHeaders(request) : {}
-  const query = method === 'PUT' ? [] : downloadQuery(request)
   const allowIps = request.allowIps
-  if (allowIps && target.kind === 'gateway') query.push([ALLOW_IPS_PARAM, allowIps.join(',')])
-  const url = await signObjectUrl({
-    target,
-    credential,
+  const url = await store.objectUrl({
     key: request.key,
     method,
     expiresIn,
     nowMs,
     origin: ctx.origin,
-    query,
+    query: method === 'PUT' ? [] : downloadQuery(request),
     headers,
+    allowIps,
   })
   const answer: PresignAnswer = {
     url,
@@ -238,11 +164,40 @@ export async function presign(
   }
   if (allowIps) {
     answer.policyHints = policyHints({
-      bucket: target.kind === 'remote' ? target.bucket : target.name,
+      bucket: store.bucketName,
       key: request.key,
       allowIps,
-      mode: target.kind === 'gateway' ? 'gateway' : 'presign',
+      mode: store.enforcesUrlIps ? 'gateway' : 'presign',
     })
   }
   return answer
+}
+
+/** A batch for HTTP: each item validated and answered on its own, in order. */
+export function presignBatch(
+  items: readonly unknown[],
+  ctx: PresignContext,
+): Promise<BatchResult[]> {
+  return Promise.all(
+    items.map(async (item): Promise<BatchResult> => {
+      const parsed = PresignRequestSchema.safeParse(item)
+      if (!parsed.success) {
+        return {
+          ok: false,
+          error: {
+            code: 'invalid_request',
+            message: 'The item is not valid.',
+            issues: toIssues(parsed.error.issues),
+          },
+        }
+      }
+      try {
+        return { ok: true, ...(await presign(parsed.data, ctx)) }
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error
+        const failed = { code: error.code, message: error.message }
+        return { ok: false, error: error.issues ? { ...failed, issues: error.issues } : failed }
+      }
+    }),
+  )
 }

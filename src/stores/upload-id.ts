@@ -1,8 +1,8 @@
 // Upload ids the gateway hands out for R2 multipart uploads carry a tag that binds them to their
 // bucket and key (HMAC-SHA256 under a key derived from the bucket's gateway secret). A forged id,
 // or a real one used with another key, is refused here: R2 is never asked about it.
-import { base64url } from '../auth/tokens'
-import type { Credential } from '../config'
+import { base64url, textEqual } from '../lib/bytes'
+import type { Credential } from './store'
 
 const encoder = new TextEncoder()
 const keys = new WeakMap<Credential, Promise<CryptoKey>>()
@@ -58,7 +58,5 @@ export async function openUploadId(
   const dot = sealed.lastIndexOf('.')
   if (dot < 1 || sealed.length - dot - 1 !== TAG_LENGTH) return undefined
   const id = sealed.slice(0, dot)
-  const expected = encoder.encode(await tag(credential, bucket, key, id))
-  const given = encoder.encode(sealed.slice(dot + 1))
-  return crypto.subtle.timingSafeEqual(expected, given) ? id : undefined
+  return textEqual(await tag(credential, bucket, key, id), sealed.slice(dot + 1)) ? id : undefined
 }

@@ -1,0 +1,44 @@
+// Every number the contract or a store fixes, written once, with where it comes from.
+
+/** SigV4: X-Amz-Expires is 1..604800 seconds (7 days). */
+export const MAX_EXPIRES_IN = 604800
+/** S3 accepts an X-Amz-Date up to 15 minutes ahead of its clock. */
+export const MAX_CLOCK_SKEW_SECONDS = 15 * 60
+/** A presigned URL's expiry when the request states none (and the scope allows it). */
+export const DEFAULT_EXPIRES_IN = 3600
+
+/** POST /v1/presign/batch takes at most this many items. */
+export const MAX_BATCH = 1000
+/** JSON request bodies under /v1 are at most this large. */
+export const MAX_JSON_BODY = 4 * 1024 * 1024
+
+/** S3: a single PUT (or one part) is at most 5 GiB; an object at most 5 TiB. */
+export const MAX_PUT_SIZE = 5 * 1024 ** 3
+export const MAX_OBJECT_SIZE = 5 * 1024 ** 4
+/** S3: every multipart part but the last is at least 5 MiB; part numbers are 1..10000. */
+export const MIN_PART_SIZE = 5 * 1024 * 1024
+export const MAX_PART_SIZE = MAX_PUT_SIZE
+export const MAX_PARTS = 10000
+/** The gateway stores a form upload in parts of this size (R2 wants equal parts but the last). */
+export const POST_PART_SIZE = 8 * 1024 * 1024
+
+/** Share links: default and longest lifetime. */
+export const DEFAULT_SHARE_LIFETIME = 7 * 86400
+export const MAX_SHARE_LIFETIME = 365 * 86400
+/** A redirect share's presigned URL lives at most this long (and never past the share). */
+export const REDIRECT_TTL_SECONDS = 60
+/** How long after a counted proxy download the same client may go on with ranges uncounted. */
+export const DOWNLOAD_SESSION_SECONDS = 600
+
+/** What the gateway reads of a request before it knows who sent it. */
+export const MAX_QUERY_PARAMS = 64
+export const MAX_QUERY_BYTES = 16 * 1024
+export const MAX_HEADERS = 100
+export const MAX_HEADER_BYTES = 32 * 1024
+
+/** A scope is read on every request that uses it: its JSON is at most this large. */
+export const MAX_SCOPE_BYTES = 16 * 1024
+
+/** rateLimitPerMinute tiers: one Workers rate-limiting binding each (RATE_LIMIT_<n>). */
+export const RATE_LIMIT_TIERS = [10, 60, 300, 1000, 3000, 10000] as const
+export type RateLimitTier = (typeof RATE_LIMIT_TIERS)[number]

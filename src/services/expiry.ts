@@ -1,0 +1,61 @@
+// How long a grant lives: expiresIn (seconds or "15m" style) or expiresAt, with a default and a
+// maximum, refused with the limit in the message and never clamped.
+import { AppError } from '../errors'
+import { parseDuration, parseInstant } from '../lib/duration'
+import { DEFAULT_EXPIRES_IN, MAX_EXPIRES_IN } from '../lib/limits'
+
+export type ExpiryLimits = { default: number; max: number; maxText: string }
+
+/** Presigned URLs: default 3600 s, at most SigV4's 7 days. */
+export const URL_EXPIRY: ExpiryLimits = {
+  default: DEFAULT_EXPIRES_IN,
+  max: MAX_EXPIRES_IN,
+  maxText: '7 days, the SigV4 limit',
+}
+
+function invalid(message: string): AppError {
+  return new AppError('invalid_request', message)
+}
+
+/** Signing time: whole seconds, as SigV4 dates are. */
+export function wholeSeconds(now: Date): number {
+  return Math.floor(now.getTime() / 1000) * 1000
+}
+
+/** An instant as ISO 8601 without milliseconds. */
+export function isoSeconds(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
+}
+
+/**
+ * Seconds from `nowMs` for expiresIn or expiresAt, within 1..limits.max (default
+ * limits.default). Out of bounds is refused with the limit in the message, never clamped.
+ */
+export function resolveExpiresIn(
+  request: { expiresIn?: number | string | undefined; expiresAt?: number | string | undefined },
+  nowMs: number,
+  limits: ExpiryLimits = URL_EXPIRY,
+): number {
+  if (request.expiresIn !== undefined && request.expiresAt !== undefined) {
+    throw invalid('Give expiresIn or expiresAt, not both.')
+  }
+  let seconds = limits.default
+  if (request.expiresIn !== undefined) {
+    const parsed = parseDuration(request.expiresIn)
+    if (parsed === undefined) {
+      throw invalid('expiresIn must be whole seconds or a duration like "90s", "15m", "2h", "7d".')
+    }
+    seconds = parsed
+  } else if (request.expiresAt !== undefined) {
+    const at = parseInstant(request.expiresAt)
+    if (at === undefined) {
+      throw invalid('expiresAt must be an ISO 8601 instant with a zone, or epoch seconds.')
+    }
+    seconds = Math.floor((at - nowMs) / 1000)
+    if (seconds < 1) throw invalid('expiresAt must be at least 1 second in the future.')
+  }
+  if (seconds < 1 || seconds > limits.max) {
+    throw invalid(`expiresIn must be between 1 and ${limits.max} seconds (${limits.maxText}).`)
+  }
+  return seconds
+}

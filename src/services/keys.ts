@@ -1,0 +1,54 @@
+// The keys service (admin only): create API keys for configured buckets, list them without
+// secrets, revoke them.
+import { createApiKey, listApiKeys, revokeApiKey } from '../auth/api-keys'
+import type { Config } from '../config'
+import { AppError } from '../errors'
+import { nextCursor, readCursor } from '../lib/cursor'
+import type { CreatedKey, CreateKey } from '../schemas'
+
+export async function createKey(
+  config: Config,
+  db: D1Database,
+  request: CreateKey,
+  now: Date,
+): Promise<CreatedKey> {
+  const unknown = request.scope.buckets.flatMap((bucket, index) =>
+    config.stores.has(bucket)
+      ? []
+      : [{ path: `scope.buckets.${index}`, message: 'is not a configured bucket' }],
+  )
+  if (unknown.length > 0) {
+    throw new AppError('invalid_request', 'The scope names buckets Signet does not serve.', {
+      issues: unknown,
+    })
+  }
+  const created = await createApiKey(db, request.name, request.scope, now)
+  return {
+    id: created.id,
+    key: created.key,
+    name: created.name,
+    scope: created.scope,
+    createdAt: created.createdAt,
+  }
+}
+
+export async function listKeys(
+  db: D1Database,
+  page: { limit: number; cursor?: string | undefined },
+) {
+  const records = await listApiKeys(db, page.limit, readCursor(page.cursor))
+  return {
+    keys: records.map(({ id, name, scope, createdAt, revokedAt }) => ({
+      id,
+      name,
+      scope,
+      createdAt,
+      revokedAt,
+    })),
+    cursor: nextCursor(records, page.limit),
+  }
+}
+
+export async function revokeKey(db: D1Database, id: string, now: Date): Promise<void> {
+  if (!(await revokeApiKey(db, id, now))) throw new AppError('not_found', 'No such API key.')
+}

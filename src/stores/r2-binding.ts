@@ -1,0 +1,221 @@
+// A bucket behind an R2 binding of this Worker, served by Signet's own gateway at
+// /s3/<bucket>/<key>: URLs point at this Worker, signed with the bucket's gateway credential;
+// objects are read from the binding directly; upload ids are sealed to their bucket and key.
+import { AppError } from '../errors'
+import {
+  type ByteRange,
+  etagMatches,
+  parseRange,
+  RESPONSE_OVERRIDES,
+  readConditions,
+  resolveRange,
+} from '../lib/http-conditions'
+import { encodeKeyPath } from '../s3/encoding'
+import { amzDate, presignQuery } from '../s3/sigv4'
+import type {
+  CompletedPart,
+  Credential,
+  ObjectRead,
+  PostTarget,
+  ReadOptions,
+  ReadRequest,
+  Store,
+  UrlRequest,
+} from './store'
+import { openUploadId, sealUploadId } from './upload-id'
+
+export type GatewayTarget = { kind: 'gateway'; name: string; binding: string; bucket: R2Bucket }
+
+/** The gateway's region in signatures; the gateway accepts any region a client signs with. */
+export const GATEWAY_REGION = 'auto'
+
+/** The query parameter that carries a gateway URL's allowed CIDRs (signed with the rest). */
+export const ALLOW_IPS_PARAM = 'x-signet-allow-ips'
+
+const NO_SUCH_UPLOAD = 'No such multipart upload for this bucket and key.'
+
+const OVERRIDE_HEADERS = new Map(RESPONSE_OVERRIDES)
+
+function toR2Range(range: ByteRange): R2Range {
+  if ('suffix' in range) return { suffix: range.suffix }
+  return range.end === undefined
+    ? { offset: range.start }
+    : { offset: range.start, length: range.end - range.start + 1 }
+}
+
+function objectHeaders(object: R2Object, overrides: ReadOptions['overrides']): Headers {
+  const headers = new Headers()
+  object.writeHttpMetadata(headers)
+  headers.set('ETag', object.httpEtag)
+  headers.set('Last-Modified', object.uploaded.toUTCString())
+  headers.set('Accept-Ranges', 'bytes')
+  for (const [name, value] of Object.entries(object.customMetadata ?? {})) {
+    headers.set(`x-amz-meta-${name}`, value)
+  }
+  for (const [param, value] of overrides) {
+    const header = OVERRIDE_HEADERS.get(param)
+    if (header) headers.set(header, value)
+  }
+  return headers
+}
+
+/** Which answer a failed precondition gets: If-Match / If-Unmodified-Since → 412, else 304. */
+function preconditionFailed(conditions: Headers, object: R2Object): boolean {
+  const ifMatch = conditions.get('if-match')
+  if (ifMatch !== null) return !etagMatches(ifMatch, object.etag)
+  const ifUnmodifiedSince = conditions.get('if-unmodified-since')
+  if (ifUnmodifiedSince !== null) {
+    const since = Date.parse(ifUnmodifiedSince)
+    return Number.isFinite(since) && Math.floor(object.uploaded.getTime() / 1000) * 1000 > since
+  }
+  return false
+}
+
+/**
+ * R2 binding errors end in their code: NoSuchUpload (10024), InvalidPart (10025), EntityTooSmall
+ * (10011), InvalidPartOrder (10048). Those are the caller's; anything else is Signet's (500).
+ */
+function multipartFailure(error: unknown): never {
+  const code = error instanceof Error ? /\((\d{5})\)\s*$/.exec(error.message)?.[1] : undefined
+  if (code === '10024') throw new AppError('not_found', NO_SUCH_UPLOAD)
+  if (code === '10025' || code === '10048') {
+    throw new AppError(
+      'invalid_request',
+      'A part could not be found: send each partNumber with the ETag its upload answered.',
+    )
+  }
+  if (code === '10011') {
+    throw new AppError('invalid_request', 'Every part but the last must be at least 5 MiB.')
+  }
+  throw error
+}
+
+export class R2BindingStore implements Store {
+  readonly servedBySignet = true
+  readonly enforcesUrlIps = true
+  readonly name: string
+  readonly bucketName: string
+  readonly binding: R2Bucket
+
+  constructor(
+    readonly target: GatewayTarget,
+    readonly credential: Credential,
+  ) {
+    this.name = target.name
+    this.bucketName = target.name
+    this.binding = target.bucket
+  }
+
+  async objectUrl(request: UrlRequest): Promise<string> {
+    const path = `/s3/${this.name}/${encodeKeyPath(request.key)}`
+    const query = [...(request.query ?? [])]
+    if (request.allowIps) query.push([ALLOW_IPS_PARAM, request.allowIps.join(',')])
+    const signed = await presignQuery({
+      method: request.method,
+      host: request.origin.host,
+      path,
+      query,
+      headers: request.headers ?? {},
+      region: GATEWAY_REGION,
+      service: 's3',
+      datetime: amzDate(new Date(request.nowMs)),
+      expiresIn: request.expiresIn,
+      credential: this.credential,
+    })
+    return `${request.origin.protocol}//${request.origin.host}${path}?${signed.query}`
+  }
+
+  async objectExists(key: string): Promise<boolean> {
+    return (await this.binding.head(key)) !== null
+  }
+
+  async readObject(key: string, request: ReadRequest, options: ReadOptions): Promise<ObjectRead> {
+    const requested = parseRange(request.headers.get('range'))
+    if (requested === 'invalid') return { ok: false, reason: 'invalid_range' }
+    const conditions = readConditions(request.headers)
+    if (!conditions) return { ok: false, reason: 'bad_condition' }
+    let object: R2Object | R2ObjectBody | null
+    try {
+      object = await this.binding.get(key, {
+        onlyIf: conditions,
+        ...(requested ? { range: toR2Range(requested) } : {}),
+      })
+    } catch (error) {
+      // R2 throws for a range it cannot serve (on an empty object, without saying "range"):
+      // only when the object's size says so is it the client's range that is wrong.
+      if (requested) {
+        const head = await this.binding.head(key).catch(() => null)
+        if (head && !resolveRange(requested, head.size)) {
+          return { ok: false, reason: 'invalid_range' }
+        }
+      }
+      throw error
+    }
+    if (!object) return { ok: false, reason: 'not_found' }
+    const headers = objectHeaders(object, options.overrides)
+    if (!('body' in object)) {
+      if (preconditionFailed(conditions, object))
+        return { ok: false, reason: 'precondition_failed' }
+      return { ok: true, status: 304, headers, body: null }
+    }
+    const head = request.method === 'HEAD'
+    if (head) await object.body.cancel()
+    if (requested) {
+      const range = resolveRange(requested, object.size)
+      if (!range) {
+        if (!head) await object.body.cancel()
+        return { ok: false, reason: 'invalid_range' }
+      }
+      headers.set('Content-Range', `bytes ${range.start}-${range.end}/${object.size}`)
+      headers.set('Content-Length', String(range.end - range.start + 1))
+      return { ok: true, status: 206, headers, body: head ? null : object.body }
+    }
+    headers.set('Content-Length', String(object.size))
+    return { ok: true, status: 200, headers, body: head ? null : object.body }
+  }
+
+  async createMultipartUpload(key: string, contentType: string | undefined): Promise<string> {
+    const upload = await this.binding.createMultipartUpload(
+      key,
+      contentType ? { httpMetadata: { contentType } } : {},
+    )
+    return sealUploadId(this.credential, this.name, key, upload.uploadId)
+  }
+
+  /** R2's upload id inside one the gateway gave out; not_found when not given for this key. */
+  async openUploadId(key: string, uploadId: string): Promise<string> {
+    const id = await openUploadId(this.credential, this.name, key, uploadId)
+    if (id === undefined) throw new AppError('not_found', NO_SUCH_UPLOAD)
+    return id
+  }
+
+  async completeMultipartUpload(
+    key: string,
+    uploadId: string,
+    parts: readonly CompletedPart[],
+  ): Promise<string> {
+    const upload = this.binding.resumeMultipartUpload(key, await this.openUploadId(key, uploadId))
+    try {
+      const stored = await upload.complete(
+        parts.map((part) => ({ partNumber: part.partNumber, etag: part.etag.replaceAll('"', '') })),
+      )
+      return stored.httpEtag
+    } catch (error) {
+      multipartFailure(error)
+    }
+  }
+
+  async abortMultipartUpload(key: string, uploadId: string): Promise<void> {
+    const upload = this.binding.resumeMultipartUpload(key, await this.openUploadId(key, uploadId))
+    try {
+      await upload.abort()
+    } catch (error) {
+      multipartFailure(error)
+    }
+  }
+
+  postTarget(origin: string): PostTarget {
+    // The gateway checks the policy itself, and insists on one media type under `type/*`.
+    return { url: `${origin}/s3/${this.name}`, bucket: this.name, region: GATEWAY_REGION }
+  }
+}

@@ -1,0 +1,256 @@
+// A bucket in a remote S3-compatible store (R2's S3 API, AWS S3, MinIO, Ceph): URLs signed for
+// its endpoint (path or virtual-hosted style), multipart control over header-signed requests
+// (aws4fetch), and objects read through a seconds-lived presigned request. Store errors are
+// reduced to their S3 code; their bodies are never echoed.
+import { AwsClient } from 'aws4fetch'
+import { AppError } from '../errors'
+import { readConditions } from '../lib/http-conditions'
+import { escapeXml } from '../lib/xml'
+import { encodeKeyPath } from '../s3/encoding'
+import { amzDate, presignQuery } from '../s3/sigv4'
+import type {
+  CompletedPart,
+  Credential,
+  ObjectRead,
+  PostTarget,
+  ReadOptions,
+  ReadRequest,
+  Store,
+  UrlRequest,
+} from './store'
+
+export type RemoteTarget = {
+  kind: 'remote'
+  name: string
+  endpoint: URL
+  region: string
+  bucket: string
+  style: 'path' | 'virtual'
+}
+
+/** A store's refusal: its S3 error code and HTTP status. */
+export class StoreError extends Error {
+  readonly code: string
+  readonly status: number
+  constructor(code: string, status: number) {
+    super(`store answered ${status} ${code}`)
+    this.name = 'StoreError'
+    this.code = code
+    this.status = status
+  }
+}
+
+/** Headers of a store's answer that a proxied read passes on. */
+const RETURNED = [
+  'content-type',
+  'content-length',
+  'content-range',
+  'content-disposition',
+  'content-encoding',
+  'content-language',
+  'etag',
+  'last-modified',
+  'accept-ranges',
+]
+
+function xmlValue(xml: string, tag: string): string | undefined {
+  const match = new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(xml)
+  return match?.[1]
+    ?.replaceAll('&quot;', '"')
+    .replaceAll('&lt;', '<')
+    .replaceAll('&gt;', '>')
+    .replaceAll('&apos;', "'")
+    .replaceAll('&amp;', '&')
+}
+
+function isR2(target: RemoteTarget): boolean {
+  return target.endpoint.hostname.endsWith('.r2.cloudflarestorage.com')
+}
+
+export class S3RemoteStore implements Store {
+  readonly servedBySignet = false
+  readonly enforcesUrlIps = false
+  readonly binding = undefined
+  readonly name: string
+  readonly bucketName: string
+
+  constructor(
+    readonly target: RemoteTarget,
+    readonly credential: Credential,
+  ) {
+    this.name = target.name
+    this.bucketName = target.bucket
+  }
+
+  /** Host and encoded path of an object (the canonical URI and the URL path at once). */
+  private locate(key: string): { host: string; path: string } {
+    const { endpoint, bucket } = this.target
+    if (this.target.style === 'virtual') {
+      return { host: `${bucket}.${endpoint.host}`, path: `/${encodeKeyPath(key)}` }
+    }
+    return { host: endpoint.host, path: `/${encodeKeyPath(bucket)}/${encodeKeyPath(key)}` }
+  }
+
+  private plainUrl(key: string): string {
+    const { host, path } = this.locate(key)
+    return `${this.target.endpoint.protocol}//${host}${path}`
+  }
+
+  async objectUrl(request: UrlRequest): Promise<string> {
+    // allowIps cannot be enforced by a presigned URL here: policyHints says what would.
+    const { host, path } = this.locate(request.key)
+    const signed = await presignQuery({
+      method: request.method,
+      host,
+      path,
+      query: request.query ?? [],
+      headers: request.headers ?? {},
+      region: this.target.region,
+      service: 's3',
+      datetime: amzDate(new Date(request.nowMs)),
+      expiresIn: request.expiresIn,
+      credential: this.credential,
+    })
+    return `${this.target.endpoint.protocol}//${host}${path}?${signed.query}`
+  }
+
+  /** Not asked: that would be a round trip to the store on every share use. */
+  async objectExists(): Promise<undefined> {
+    return undefined
+  }
+
+  async readObject(key: string, request: ReadRequest, options: ReadOptions): Promise<ObjectRead> {
+    const conditions = readConditions(request.headers)
+    if (!conditions) return { ok: false, reason: 'bad_condition' }
+    const range = request.headers.get('range')
+    if (range !== null) conditions.set('range', range)
+    const url = await this.objectUrl({
+      key,
+      method: request.method,
+      expiresIn: options.maxSeconds,
+      nowMs: options.nowMs,
+      origin: this.target.endpoint,
+      query: options.overrides.map(([name, value]) => [name, value]),
+    })
+    const upstream = await fetch(url, {
+      method: request.method,
+      headers: conditions,
+      redirect: 'manual',
+    })
+    const failed: Partial<Record<number, 'not_found' | 'precondition_failed' | 'invalid_range'>> = {
+      404: 'not_found',
+      412: 'precondition_failed',
+      416: 'invalid_range',
+    }
+    const reason = failed[upstream.status]
+    if (reason || ![200, 206, 304].includes(upstream.status)) {
+      await upstream.body?.cancel()
+      if (reason) return { ok: false, reason }
+      throw new Error(`store answered ${upstream.status} to a proxied read`)
+    }
+    const headers = new Headers()
+    for (const name of RETURNED) {
+      const value = upstream.headers.get(name)
+      if (value !== null) headers.set(name, value)
+    }
+    const head = request.method === 'HEAD'
+    if (head) await upstream.body?.cancel()
+    return {
+      ok: true,
+      status: upstream.status as 200 | 206 | 304,
+      headers,
+      body: head ? null : upstream.body,
+    }
+  }
+
+  private async send(url: string, init: RequestInit): Promise<string> {
+    const client = new AwsClient({
+      accessKeyId: this.credential.accessKeyId,
+      secretAccessKey: this.credential.secretAccessKey,
+      ...(this.credential.sessionToken ? { sessionToken: this.credential.sessionToken } : {}),
+      service: 's3',
+      region: this.target.region,
+      retries: 0,
+    })
+    const response = await client.fetch(url, init)
+    const text = await response.text()
+    // S3 may answer 200 with an <Error> body for CompleteMultipartUpload.
+    if (!response.ok || /<Error>/.test(text)) {
+      throw new StoreError(xmlValue(text, 'Code') ?? 'UnknownError', response.status)
+    }
+    return text
+  }
+
+  /** Store refusals the caller can act on; anything else is Signet's failure (500). */
+  private async control(url: string, init: RequestInit): Promise<string> {
+    try {
+      return await this.send(url, init)
+    } catch (error) {
+      if (error instanceof StoreError) {
+        if (error.code === 'NoSuchUpload') {
+          throw new AppError('not_found', 'No such multipart upload for this bucket and key.')
+        }
+        if (error.status >= 400 && error.status < 500) {
+          throw new AppError('invalid_request', `The store refused the request (${error.code}).`)
+        }
+      }
+      throw error
+    }
+  }
+
+  async createMultipartUpload(key: string, contentType: string | undefined): Promise<string> {
+    const text = await this.control(`${this.plainUrl(key)}?uploads`, {
+      method: 'POST',
+      headers: contentType ? { 'Content-Type': contentType } : {},
+    })
+    const uploadId = xmlValue(text, 'UploadId')
+    if (!uploadId) throw new StoreError('MalformedResponse', 200)
+    return uploadId
+  }
+
+  async completeMultipartUpload(
+    key: string,
+    uploadId: string,
+    parts: readonly CompletedPart[],
+  ): Promise<string | null> {
+    const body = `<CompleteMultipartUpload>${parts
+      .map(
+        (part) =>
+          `<Part><PartNumber>${part.partNumber}</PartNumber><ETag>${escapeXml(part.etag)}</ETag></Part>`,
+      )
+      .join('')}</CompleteMultipartUpload>`
+    const text = await this.control(
+      `${this.plainUrl(key)}?uploadId=${encodeURIComponent(uploadId)}`,
+      { method: 'POST', headers: { 'Content-Type': 'application/xml' }, body },
+    )
+    return xmlValue(text, 'ETag') ?? null
+  }
+
+  async abortMultipartUpload(key: string, uploadId: string): Promise<void> {
+    await this.control(`${this.plainUrl(key)}?uploadId=${encodeURIComponent(uploadId)}`, {
+      method: 'DELETE',
+    })
+  }
+
+  postTarget(_origin: string, typeRange: boolean): PostTarget {
+    if (isR2(this.target)) {
+      throw new AppError(
+        'unsupported_by_target',
+        "R2's S3 API has no POST uploads. Use a presigned PUT (POST /v1/presign with contentLength), or serve the bucket through a gateway binding, which accepts POST policies with a size cap.",
+      )
+    }
+    if (typeRange) {
+      // S3 checks a type range with starts-with, which "image/png, text/html" also passes.
+      throw new AppError(
+        'unsupported_by_target',
+        'This store would accept a list of media types under a "type/*" policy; give contentType as one exact media type for this bucket.',
+      )
+    }
+    const { endpoint, bucket } = this.target
+    const url =
+      this.target.style === 'virtual'
+        ? `${endpoint.protocol}//${bucket}.${endpoint.host}/`
+        : `${endpoint.protocol}//${endpoint.host}/${bucket}`
+    return { url, bucket, region: this.target.region }
+  }
+}

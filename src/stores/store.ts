@@ -1,0 +1,81 @@
+// What a bucket's store offers the features: signed object URLs, multipart control, where a
+// browser form goes, and reading an object for proxying. Config builds one store per configured
+// bucket, once; features call it and never ask which kind it is. A new kind of store is one new
+// module implementing this interface and one case in config.
+
+/** A bucket's key pair as SIGNET_CREDENTIALS gives it. */
+export type Credential = {
+  accessKeyId: string
+  secretAccessKey: string
+  sessionToken?: string
+  /** Epoch seconds after which the credential no longer signs. */
+  expiresAt?: number
+}
+
+export type UrlRequest = {
+  key: string
+  method: string
+  expiresIn: number
+  /** Signing time, whole seconds. */
+  nowMs: number
+  /** This Worker's origin: URLs of the buckets Signet serves itself point here. */
+  origin: URL
+  /** Parameters other than X-Amz-*, unencoded (response-* overrides, versionId, part ids). */
+  query?: [string, string][]
+  /** Headers the client must send, signed. */
+  headers?: Record<string, string>
+  /** CIDRs to bind the URL to, signed into it where the store enforces them (enforcesUrlIps). */
+  allowIps?: readonly string[] | undefined
+}
+
+export type ReadRequest = { method: 'GET' | 'HEAD'; headers: Headers }
+
+export type ReadOptions = {
+  /** S3 `response-*` parameters and their values: overrides for the answer's headers. */
+  overrides: readonly (readonly [string, string])[]
+  /** For stores read through a presigned request: signing time and its most seconds. */
+  nowMs: number
+  maxSeconds: number
+}
+
+/** An object read: the store's answer (200, 206, 304) with its object headers, or why not. */
+export type ObjectRead =
+  | { ok: true; status: 200 | 206 | 304; headers: Headers; body: ReadableStream | null }
+  | { ok: false; reason: 'not_found' | 'precondition_failed' | 'invalid_range' | 'bad_condition' }
+
+/** Where a browser form upload goes and what its policy names. */
+export type PostTarget = { url: string; bucket: string; region: string }
+
+export type CompletedPart = { partNumber: number; etag: string }
+
+export interface Store {
+  /** Signet's name for the bucket. */
+  readonly name: string
+  /** The store's own name for it (bucket policies, POST policies). */
+  readonly bucketName: string
+  readonly credential: Credential
+  /** Its URLs point at Signet itself, so making them needs this Worker's public origin. */
+  readonly servedBySignet: boolean
+  /** A URL's allowIps are signed into it and enforced on every request. */
+  readonly enforcesUrlIps: boolean
+  /** The R2 binding behind Signet's gateway: present only for the buckets the gateway serves. */
+  readonly binding: R2Bucket | undefined
+  objectUrl(request: UrlRequest): Promise<string>
+  /** Whether the object exists, when the store can say so without a round trip; else undefined. */
+  objectExists(key: string): Promise<boolean | undefined>
+  readObject(key: string, request: ReadRequest, options: ReadOptions): Promise<ObjectRead>
+  /** Starts a multipart upload; answers the upload id to give out. */
+  createMultipartUpload(key: string, contentType: string | undefined): Promise<string>
+  /** Completes it; answers the object's ETag when the store gives one. AppError when refused. */
+  completeMultipartUpload(
+    key: string,
+    uploadId: string,
+    parts: readonly CompletedPart[],
+  ): Promise<string | null>
+  abortMultipartUpload(key: string, uploadId: string): Promise<void>
+  /**
+   * Where a form upload goes. AppError unsupported_by_target where the store takes no POST, or
+   * cannot hold a `type/*` Content-Type condition to one media type (typeRange).
+   */
+  postTarget(origin: string, typeRange: boolean): PostTarget
+}
