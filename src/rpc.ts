@@ -109,11 +109,13 @@ export class SignetRpc extends WorkerEntrypoint<Env, SignetRpcProps> {
   createShare(request: unknown) {
     return this.run(async () =>
       createShare(
-        await this.caller(),
-        getConfig(this.env),
-        this.env.DB,
+        {
+          caller: await this.caller(),
+          config: getConfig(this.env),
+          db: this.env.DB,
+          origin: this.origin().origin,
+        },
         parse(ShareRequestSchema, request),
-        this.origin().origin,
       ),
     )
   }

@@ -106,8 +106,6 @@ export const ScopeSchema = z
   })
   .openapi('Scope')
 
-export type Scope = z.infer<typeof ScopeSchema>
-
 export const ErrorSchema = z
   .object({
     error: z.object({
@@ -223,8 +221,6 @@ export const PresignRequestSchema = z
   })
   .openapi('PresignRequest')
 
-export type PresignRequest = z.infer<typeof PresignRequestSchema>
-
 export const PolicyHintsSchema = z
   .object({
     allowIps: z.array(z.string()),
@@ -251,8 +247,6 @@ export const PresignAnswerSchema = z
   })
   .openapi('PresignAnswer')
 
-export type PresignAnswer = z.infer<typeof PresignAnswerSchema>
-
 export const ShareRequestSchema = z
   .strictObject({
     bucket: BucketNameSchema,
@@ -268,8 +262,6 @@ export const ShareRequestSchema = z
     }),
   })
   .openapi('ShareRequest')
-
-export type ShareRequest = z.infer<typeof ShareRequestSchema>
 
 export const ShareSchema = z
   .object({
@@ -291,8 +283,6 @@ export const ShareSchema = z
   })
   .openapi('Share')
 
-export type Share = z.infer<typeof ShareSchema>
-
 export const ShareUseSchema = z.object({
   seq: z.number().int(),
   at: z.string(),
@@ -312,16 +302,12 @@ export const ApiKeySchema = z
   })
   .openapi('ApiKey')
 
-export type ApiKey = z.infer<typeof ApiKeySchema>
-
 export const CreateKeySchema = z
   .strictObject({
     name: z.string().trim().min(1).max(100),
     scope: ScopeSchema,
   })
   .openapi('CreateApiKey')
-
-export type CreateKey = z.infer<typeof CreateKeySchema>
 
 export const CreatedKeySchema = z
   .object({
@@ -332,8 +318,6 @@ export const CreatedKeySchema = z
     createdAt: z.string(),
   })
   .openapi('CreatedApiKey')
-
-export type CreatedKey = z.infer<typeof CreatedKeySchema>
 
 // ---- presign batches -----------------------------------------------------------------------
 
@@ -356,15 +340,9 @@ export const BatchResultSchema = z
   ])
   .openapi('PresignBatchResult')
 
-export type BatchResult = z.infer<typeof BatchResultSchema>
-
 // ---- multipart and POST-policy uploads ------------------------------------------------------
 
-const ObjectKeySchema = z
-  .string()
-  .min(1)
-  .max(1024)
-  .refine((text) => text.isWellFormed(), { message: 'must be valid Unicode' })
+const ObjectKeySchema = wellFormed(1024)
 const UploadIdSchema = z
   .string()
   .min(1)
@@ -389,8 +367,6 @@ export const MultipartRequestSchema = z
     ...ExpiryShape,
   })
   .openapi('MultipartRequest')
-
-export type MultipartRequest = z.infer<typeof MultipartRequestSchema>
 
 export const MultipartAnswerSchema = z.object({
   uploadId: z.string(),
@@ -429,8 +405,6 @@ export const CompleteSchema = z
   })
   .openapi('MultipartComplete')
 
-export type CompleteRequest = z.infer<typeof CompleteSchema>
-
 export const CompleteAnswerSchema = z.object({
   bucket: z.string(),
   key: z.string(),
@@ -445,8 +419,6 @@ export const AbortSchema = z
     parts: PartsSchema.optional(),
   })
   .openapi('MultipartAbort')
-
-export type AbortRequest = z.infer<typeof AbortSchema>
 
 export const PostPolicyRequestSchema = z
   .strictObject({
@@ -467,8 +439,6 @@ export const PostPolicyRequestSchema = z
     ...ExpiryShape,
   })
   .openapi('PostPolicyRequest')
-
-export type PostPolicyRequest = z.infer<typeof PostPolicyRequestSchema>
 
 export const PostPolicyAnswerSchema = z.object({
   url: z.string(),
@@ -506,6 +476,21 @@ export const InspectRequestSchema = z
   })
   .openapi('InspectRequest')
 
-export type InspectRequest = z.infer<typeof InspectRequestSchema>
-
 export const InspectionSchema = InspectionShape.openapi('Inspection')
+
+// ---- the types, one per schema ----------------------------------------------------------------
+
+export type Scope = z.infer<typeof ScopeSchema>
+export type PresignRequest = z.infer<typeof PresignRequestSchema>
+export type PresignAnswer = z.infer<typeof PresignAnswerSchema>
+export type ShareRequest = z.infer<typeof ShareRequestSchema>
+export type Share = z.infer<typeof ShareSchema>
+export type ApiKey = z.infer<typeof ApiKeySchema>
+export type CreateKey = z.infer<typeof CreateKeySchema>
+export type CreatedKey = z.infer<typeof CreatedKeySchema>
+export type BatchResult = z.infer<typeof BatchResultSchema>
+export type MultipartRequest = z.infer<typeof MultipartRequestSchema>
+export type CompleteRequest = z.infer<typeof CompleteSchema>
+export type AbortRequest = z.infer<typeof AbortSchema>
+export type PostPolicyRequest = z.infer<typeof PostPolicyRequestSchema>
+export type InspectRequest = z.infer<typeof InspectRequestSchema>

@@ -1,6 +1,8 @@
 // /v1/shares: callers create, list, read and revoke their own share links, and read their uses.
 import { createRoute, z } from '@hono/zod-openapi'
+import type { Context } from 'hono'
 import { requireCaller } from '../auth/authenticate'
+import type { AppEnv } from '../env'
 import { newApp } from '../http/openapi'
 import { PageQuerySchema } from '../lib/cursor'
 import { errorResponses, ShareRequestSchema, ShareSchema, ShareUseSchema } from '../schemas'
@@ -10,9 +12,20 @@ import {
   listOwnShareUses,
   readOwnShare,
   revokeOwnShare,
+  type ShareContext,
 } from '../services/shares'
 
 const security = [{ bearer: [] }]
+
+function shareContext(c: Context<AppEnv>): ShareContext {
+  return {
+    caller: requireCaller(c),
+    config: c.get('config'),
+    db: c.env.DB,
+    origin: new URL(c.req.url).origin,
+  }
+}
+
 const IdParam = z.object({ id: z.string().max(64) })
 
 export const shares = newApp()
@@ -33,17 +46,7 @@ export const shares = newApp()
         ...errorResponses(400, 401, 403, 429),
       },
     }),
-    async (c) =>
-      c.json(
-        await createShare(
-          requireCaller(c),
-          c.get('config'),
-          c.env.DB,
-          c.req.valid('json'),
-          new URL(c.req.url).origin,
-        ),
-        201,
-      ),
+    async (c) => c.json(await createShare(shareContext(c), c.req.valid('json')), 201),
   )
   .openapi(
     createRoute({
@@ -66,17 +69,7 @@ export const shares = newApp()
         ...errorResponses(400, 401, 403),
       },
     }),
-    async (c) =>
-      c.json(
-        await listOwnShares(
-          requireCaller(c),
-          c.get('config'),
-          c.env.DB,
-          c.req.valid('query'),
-          new URL(c.req.url).origin,
-        ),
-        200,
-      ),
+    async (c) => c.json(await listOwnShares(shareContext(c), c.req.valid('query')), 200),
   )
   .openapi(
     createRoute({
@@ -93,17 +86,7 @@ export const shares = newApp()
         ...errorResponses(401, 403, 404),
       },
     }),
-    async (c) =>
-      c.json(
-        await readOwnShare(
-          requireCaller(c),
-          c.get('config'),
-          c.env.DB,
-          c.req.valid('param').id,
-          new URL(c.req.url).origin,
-        ),
-        200,
-      ),
+    async (c) => c.json(await readOwnShare(shareContext(c), c.req.valid('param').id), 200),
   )
   .openapi(
     createRoute({

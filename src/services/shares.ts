@@ -56,13 +56,11 @@ export function shareAnswer(share: Share, origin: string, store: Store | undefin
   }
 }
 
-export async function createShare(
-  caller: Caller,
-  config: Config,
-  db: D1Database,
-  request: ShareRequest,
-  origin: string,
-) {
+/** Who asks, with what configuration and database, and Signet's origin for the links. */
+export type ShareContext = { caller: Caller; config: Config; db: D1Database; origin: string }
+
+export async function createShare(ctx: ShareContext, request: ShareRequest) {
+  const { caller, config, db, origin } = ctx
   const now = new Date()
   const nowMs = wholeSeconds(now)
   const expiresIn = resolveExpiresIn(request, nowMs, {
@@ -100,12 +98,10 @@ async function ownShare(db: D1Database, id: string, caller: Caller): Promise<Sha
 }
 
 export async function listOwnShares(
-  caller: Caller,
-  config: Config,
-  db: D1Database,
+  ctx: ShareContext,
   page: { limit: number; cursor?: string | undefined },
-  origin: string,
 ) {
+  const { caller, config, db, origin } = ctx
   const cursor: Cursor | undefined = readCursor(page.cursor)
   const records = await listShares(db, callerId(caller), page.limit, cursor)
   return {
@@ -114,15 +110,9 @@ export async function listOwnShares(
   }
 }
 
-export async function readOwnShare(
-  caller: Caller,
-  config: Config,
-  db: D1Database,
-  id: string,
-  origin: string,
-) {
-  const share = await ownShare(db, id, caller)
-  return shareAnswer(share, origin, config.stores.get(share.bucket))
+export async function readOwnShare(ctx: ShareContext, id: string) {
+  const share = await ownShare(ctx.db, id, ctx.caller)
+  return shareAnswer(share, ctx.origin, ctx.config.stores.get(share.bucket))
 }
 
 export async function listOwnShareUses(

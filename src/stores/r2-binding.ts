@@ -12,16 +12,7 @@ import {
 } from '../lib/http-conditions'
 import { encodeKeyPath } from '../s3/encoding'
 import { amzDate, presignQuery } from '../s3/sigv4'
-import type {
-  CompletedPart,
-  Credential,
-  ObjectRead,
-  PostTarget,
-  ReadOptions,
-  ReadRequest,
-  Store,
-  UrlRequest,
-} from './store'
+import type * as store from './store'
 import { openUploadId, sealUploadId } from './upload-id'
 
 export type GatewayTarget = { kind: 'gateway'; name: string; binding: string; bucket: R2Bucket }
@@ -43,7 +34,7 @@ function toR2Range(range: ByteRange): R2Range {
     : { offset: range.start, length: range.end - range.start + 1 }
 }
 
-function objectHeaders(object: R2Object, overrides: ReadOptions['overrides']): Headers {
+function objectHeaders(object: R2Object, overrides: store.ReadOptions['overrides']): Headers {
   const headers = new Headers()
   object.writeHttpMetadata(headers)
   headers.set('ETag', object.httpEtag)
@@ -90,23 +81,22 @@ function multipartFailure(error: unknown): never {
   throw error
 }
 
-export class R2BindingStore implements Store {
+export class R2BindingStore implements store.Store {
   readonly servedBySignet = true
   readonly enforcesUrlIps = true
   readonly name: string
   readonly bucketName: string
   readonly binding: R2Bucket
+  readonly credential: store.Credential
 
-  constructor(
-    readonly target: GatewayTarget,
-    readonly credential: Credential,
-  ) {
-    this.name = target.name
-    this.bucketName = target.name
+  constructor(target: GatewayTarget, credential: store.Credential) {
+    // The gateway serves the bucket under Signet's name for it.
+    this.name = this.bucketName = target.name
     this.binding = target.bucket
+    this.credential = credential
   }
 
-  async objectUrl(request: UrlRequest): Promise<string> {
+  async objectUrl(request: store.UrlRequest): Promise<string> {
     const path = `/s3/${this.name}/${encodeKeyPath(request.key)}`
     const query = [...(request.query ?? [])]
     if (request.allowIps) query.push([ALLOW_IPS_PARAM, request.allowIps.join(',')])
@@ -129,7 +119,11 @@ export class R2BindingStore implements Store {
     return (await this.binding.head(key)) !== null
   }
 
-  async readObject(key: string, request: ReadRequest, options: ReadOptions): Promise<ObjectRead> {
+  async readObject(
+    key: string,
+    request: store.ReadRequest,
+    options: store.ReadOptions,
+  ): Promise<store.ObjectRead> {
     const requested = parseRange(request.headers.get('range'))
     if (requested === 'invalid') return { ok: false, reason: 'invalid_range' }
     const conditions = readConditions(request.headers)
@@ -192,7 +186,7 @@ export class R2BindingStore implements Store {
   async completeMultipartUpload(
     key: string,
     uploadId: string,
-    parts: readonly CompletedPart[],
+    parts: readonly store.CompletedPart[],
   ): Promise<string> {
     const upload = this.binding.resumeMultipartUpload(key, await this.openUploadId(key, uploadId))
     try {
@@ -214,7 +208,7 @@ export class R2BindingStore implements Store {
     }
   }
 
-  postTarget(origin: string): PostTarget {
+  postTarget(origin: string): store.PostTarget {
     // The gateway checks the policy itself, and insists on one media type under `type/*`.
     return { url: `${origin}/s3/${this.name}`, bucket: this.name, region: GATEWAY_REGION }
   }

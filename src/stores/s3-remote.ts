@@ -8,16 +8,7 @@ import { readConditions } from '../lib/http-conditions'
 import { escapeXml } from '../lib/xml'
 import { encodeKeyPath } from '../s3/encoding'
 import { amzDate, presignQuery } from '../s3/sigv4'
-import type {
-  CompletedPart,
-  Credential,
-  ObjectRead,
-  PostTarget,
-  ReadOptions,
-  ReadRequest,
-  Store,
-  UrlRequest,
-} from './store'
+import type * as store from './store'
 
 export type RemoteTarget = {
   kind: 'remote'
@@ -67,7 +58,7 @@ function isR2(target: RemoteTarget): boolean {
   return target.endpoint.hostname.endsWith('.r2.cloudflarestorage.com')
 }
 
-export class S3RemoteStore implements Store {
+export class S3RemoteStore implements store.Store {
   readonly servedBySignet = false
   readonly enforcesUrlIps = false
   readonly binding = undefined
@@ -76,7 +67,7 @@ export class S3RemoteStore implements Store {
 
   constructor(
     readonly target: RemoteTarget,
-    readonly credential: Credential,
+    readonly credential: store.Credential,
   ) {
     this.name = target.name
     this.bucketName = target.bucket
@@ -96,7 +87,7 @@ export class S3RemoteStore implements Store {
     return `${this.target.endpoint.protocol}//${host}${path}`
   }
 
-  async objectUrl(request: UrlRequest): Promise<string> {
+  async objectUrl(request: store.UrlRequest): Promise<string> {
     // allowIps cannot be enforced by a presigned URL here: policyHints says what would.
     const { host, path } = this.locate(request.key)
     const signed = await presignQuery({
@@ -119,7 +110,11 @@ export class S3RemoteStore implements Store {
     return undefined
   }
 
-  async readObject(key: string, request: ReadRequest, options: ReadOptions): Promise<ObjectRead> {
+  async readObject(
+    key: string,
+    request: store.ReadRequest,
+    options: store.ReadOptions,
+  ): Promise<store.ObjectRead> {
     const conditions = readConditions(request.headers)
     if (!conditions) return { ok: false, reason: 'bad_condition' }
     const range = request.headers.get('range')
@@ -211,7 +206,7 @@ export class S3RemoteStore implements Store {
   async completeMultipartUpload(
     key: string,
     uploadId: string,
-    parts: readonly CompletedPart[],
+    parts: readonly store.CompletedPart[],
   ): Promise<string | null> {
     const body = `<CompleteMultipartUpload>${parts
       .map(
@@ -232,7 +227,7 @@ export class S3RemoteStore implements Store {
     })
   }
 
-  postTarget(_origin: string, typeRange: boolean): PostTarget {
+  postTarget(_origin: string, typeRange: boolean): store.PostTarget {
     if (isR2(this.target)) {
       throw new AppError(
         'unsupported_by_target',
