@@ -11,6 +11,7 @@ import { gateway } from './gateway/handler'
 import { notFound, onError } from './http/errors'
 import { newApp } from './http/openapi'
 import { MAX_JSON_BODY } from './lib/limits'
+import { countD1, Timing } from './lib/timing'
 import { docs } from './routes/docs'
 import { inspect } from './routes/inspect'
 import { keys } from './routes/keys'
@@ -26,9 +27,13 @@ const requestContext: MiddlewareHandler<AppEnv> = async (c, next) => {
   // A fresh id per request: an incoming X-Request-Id is not trusted into logs.
   const requestId = crypto.randomUUID()
   c.set('requestId', requestId)
+  const timing = new Timing()
+  c.set('timing', timing)
+  c.set('db', countD1(c.env.DB, timing))
   await next()
   const headers = c.res.headers
   headers.set('X-Request-Id', requestId)
+  headers.set('Server-Timing', timing.header())
   // No answer is to be sniffed into another type, and no URL of Signet's (share ids, signed
   // queries) is to leave in a Referer.
   headers.set('X-Content-Type-Options', 'nosniff')

@@ -4,6 +4,7 @@
 // nothing is signed with half a config.
 import { z } from '@hono/zod-openapi'
 import { AppError, ConfigError } from './errors'
+import { DEFAULT_KEY_CACHE_SECONDS } from './lib/limits'
 import { BUCKET_NAME } from './schemas'
 import { type GatewayTarget, R2BindingStore } from './stores/r2-binding'
 import { type RemoteTarget, S3RemoteStore } from './stores/s3-remote'
@@ -33,6 +34,8 @@ export type Config = {
   jwt: JwtConfig | undefined
   /** This Worker's public origin, for URLs made outside an HTTP request (RPC). */
   publicOrigin: URL | undefined
+  /** How long an isolate may use a verified API key without asking D1 again (0: always ask). */
+  keyCacheSeconds: number
 }
 
 const remoteTargetSchema = z.strictObject({
@@ -233,7 +236,16 @@ export function parseConfig(env: Record<string, unknown>): Config {
   for (const [name, target] of buckets) {
     stores.set(name, buildStore(target, credentials.get(name) as Credential))
   }
-  return { stores, buckets, credentials, adminToken, jwt, publicOrigin }
+  let keyCacheSeconds = DEFAULT_KEY_CACHE_SECONDS
+  const cacheText = env.SIGNET_KEY_CACHE_SECONDS
+  if (cacheText !== undefined && cacheText !== '') {
+    keyCacheSeconds = Number(cacheText)
+    if (!Number.isInteger(keyCacheSeconds) || keyCacheSeconds < 0 || keyCacheSeconds > 3600) {
+      throw new ConfigError('SIGNET_KEY_CACHE_SECONDS', 'must be whole seconds from 0 to 3600')
+    }
+  }
+
+  return { stores, buckets, credentials, adminToken, jwt, publicOrigin, keyCacheSeconds }
 }
 
 const cache = new WeakMap<object, Config>()

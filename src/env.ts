@@ -1,6 +1,7 @@
 // The Hono environment: bindings from wrangler.toml (generated Env) and per-request variables.
 // The only place the Hono generic is spelled; everything else imports AppEnv.
 import type { Config } from './config'
+import type { Timing } from './lib/timing'
 import type { Scope } from './schemas'
 
 /** Who is calling. Admins manage keys only; every other principal acts within a scope. */
@@ -18,5 +19,9 @@ export type AppEnv = {
     requestId: string
     config: Config
     principal: Principal
+    /** Where this request's time goes (Server-Timing). */
+    timing: Timing
+    /** The D1 binding, every query counted in `timing`. */
+    db: D1Database
   }
 }

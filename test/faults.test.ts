@@ -32,8 +32,10 @@ function failingD1(db: D1Database, failing: RegExp): D1Database {
     doomed.add(wrapped)
     return wrapped
   }
-  return new Proxy(db, {
+  const proxy: D1Database = new Proxy(db, {
     get(target, property) {
+      // A session reads through the same statements: fail them alike.
+      if (property === 'withSession') return () => proxy
       if (property === 'prepare') {
         return (sql: string) => {
           const statement = target.prepare(sql)
@@ -50,6 +52,7 @@ function failingD1(db: D1Database, failing: RegExp): D1Database {
       return typeof value === 'function' ? value.bind(target) : value
     },
   })
+  return proxy
 }
 
 /** The real R2 binding, except for the methods given, which run `fault` instead. */

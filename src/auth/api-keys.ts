@@ -43,16 +43,76 @@ export async function createApiKey(
   return { id, key, name, scope, createdAt, revokedAt: null }
 }
 
-/** Finds the live key for a presented token. Revoked keys are never returned. */
-export async function findApiKey(db: D1Database, token: string): Promise<ApiKeyRecord | undefined> {
+/**
+ * Verified API-key records held in isolate memory, keyed by the token's SHA-256 (never by the
+ * token), for a bounded time and number. Revocation forgets a key here at once; other isolates
+ * hold it at most `ttlSeconds` longer. Only found keys are held: an unknown token always asks D1.
+ */
+export class KeyCache {
+  private readonly entries = new Map<string, { record: ApiKeyRecord; until: number }>()
+
+  constructor(
+    private readonly maxEntries = 1000,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  get(hash: string): ApiKeyRecord | undefined {
+    const entry = this.entries.get(hash)
+    if (!entry) return undefined
+    if (this.clock() >= entry.until) {
+      this.entries.delete(hash)
+      return undefined
+    }
+    return entry.record
+  }
+
+  set(hash: string, record: ApiKeyRecord, ttlSeconds: number): void {
+    if (ttlSeconds <= 0) return
+    this.entries.delete(hash)
+    // Oldest first out: a Map iterates in insertion order.
+    while (this.entries.size >= this.maxEntries) {
+      const oldest = this.entries.keys().next().value
+      if (oldest === undefined) break
+      this.entries.delete(oldest)
+    }
+    this.entries.set(hash, { record, until: this.clock() + ttlSeconds * 1000 })
+  }
+
+  /** Forgets a key by id (revocation). */
+  forget(id: string): void {
+    for (const [hash, entry] of this.entries) {
+      if (entry.record.id === id) this.entries.delete(hash)
+    }
+  }
+}
+
+/** This isolate's key cache. */
+export const keyCache = new KeyCache()
+
+/**
+ * Finds the live key for a presented token: from the isolate's cache while it is fresh, else
+ * from D1 through a session (served by the nearest read replica when replication is on).
+ * Revoked keys are never returned.
+ */
+export async function findApiKey(
+  db: D1Database,
+  token: string,
+  ttlSeconds: number,
+  cache: KeyCache = keyCache,
+): Promise<ApiKeyRecord | undefined> {
   const hash = await hashToken(token)
+  const cached = cache.get(hash)
+  if (cached) return cached
   const row = await db
+    .withSession('first-unconstrained')
     .prepare('SELECT * FROM api_keys WHERE key_hash = ?1 AND revoked_at IS NULL')
     .bind(hash)
     .first<Row>()
   // The lookup is by the hash of a 256-bit secret; compare again in constant time regardless.
   if (!row || !(await secretsEqual(row.key_hash, hash))) return undefined
-  return toRecord(row)
+  const record = toRecord(row)
+  cache.set(hash, record, ttlSeconds)
+  return record
 }
 
 export async function listApiKeys(
@@ -77,5 +137,6 @@ export async function revokeApiKey(db: D1Database, id: string, now: Date): Promi
     .prepare('UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?2) WHERE id = ?1')
     .bind(id, now.toISOString())
     .run()
+  keyCache.forget(id)
   return result.meta.changes > 0
 }

@@ -24,7 +24,7 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
   }
   let caller: Caller | undefined
   if (token.startsWith(API_KEY_PREFIX)) {
-    const record = await findApiKey(c.env.DB, token)
+    const record = await findApiKey(c.get('db'), token, config.keyCacheSeconds)
     if (record) caller = { kind: 'key', id: record.id, name: record.name, scope: record.scope }
   } else if (config.jwt && looksLikeJwt(token)) {
     const verified = await verifyJwt(token, config.jwt, new Date())

@@ -132,15 +132,17 @@ async function serve(c: Context<AppEnv>): Promise<Response> {
   const { bucket: bucketName, key } = parseGatewayPath(url.pathname)
   const bucket = gatewayBucket(config.stores.get(bucketName))
   const { credential } = bucket
-  const verified = await verifyPresigned({
-    method: c.req.method,
-    rawPath: url.pathname,
-    rawQuery: url.search.slice(1),
-    host: c.req.header('host') ?? url.host,
-    headers: c.req.raw.headers,
-    now: new Date(),
-    lookup: (id) => (id === credential.accessKeyId ? credential : undefined),
-  })
+  const verified = await c.get('timing').measure('sign', () =>
+    verifyPresigned({
+      method: c.req.method,
+      rawPath: url.pathname,
+      rawQuery: url.search.slice(1),
+      host: c.req.header('host') ?? url.host,
+      headers: c.req.raw.headers,
+      now: new Date(),
+      lookup: (id) => (id === credential.accessKeyId ? credential : undefined),
+    }),
+  )
   if (!verified.ok) throw verifyError(verified.reason, verified.message)
 
   // Signed, so trusted: a URL bound to CIDRs serves only clients inside them.

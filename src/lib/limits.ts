@@ -39,6 +39,9 @@ export const MAX_HEADER_BYTES = 32 * 1024
 /** A scope is read on every request that uses it: its JSON is at most this large. */
 export const MAX_SCOPE_BYTES = 16 * 1024
 
+/** How long an isolate may use a verified API key before asking D1 again (SIGNET_KEY_CACHE_SECONDS). */
+export const DEFAULT_KEY_CACHE_SECONDS = 30
+
 /** rateLimitPerMinute tiers: one Workers rate-limiting binding each (RATE_LIMIT_<n>). */
 export const RATE_LIMIT_TIERS = [10, 60, 300, 1000, 3000, 10000] as const
 export type RateLimitTier = (typeof RATE_LIMIT_TIERS)[number]

@@ -29,7 +29,7 @@ export const keys = newApp()
     async (c) => {
       requireAdmin(c)
       return c.json(
-        await createKey(c.get('config'), c.env.DB, c.req.valid('json'), new Date()),
+        await createKey(c.get('config'), c.get('db'), c.req.valid('json'), new Date()),
         201,
       )
     },
@@ -57,7 +57,7 @@ export const keys = newApp()
     }),
     async (c) => {
       requireAdmin(c)
-      return c.json(await listKeys(c.env.DB, c.req.valid('query')), 200)
+      return c.json(await listKeys(c.get('db'), c.req.valid('query')), 200)
     },
   )
   .openapi(
@@ -74,7 +74,7 @@ export const keys = newApp()
     }),
     async (c) => {
       requireAdmin(c)
-      await revokeKey(c.env.DB, c.req.valid('param').id, new Date())
+      await revokeKey(c.get('db'), c.req.valid('param').id, new Date())
       return c.body(null, 204)
     },
   )

@@ -37,7 +37,7 @@ function linkError(c: Context<AppEnv>, code: ErrorCode): Response {
 
 export async function useShareLink(c: Context<AppEnv>): Promise<Response> {
   const result = await useShare({
-    db: c.env.DB,
+    db: c.get('db'),
     config: () => getConfig(c.env),
     id: c.req.param('id') ?? '',
     method: c.req.method === 'HEAD' ? 'HEAD' : 'GET',

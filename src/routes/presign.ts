@@ -42,7 +42,11 @@ export const presignRoutes = newApp()
         ...errorResponses(400, 401, 403, 429),
       },
     }),
-    async (c) => c.json(await presign(c.req.valid('json'), presignContext(c)), 200),
+    async (c) => {
+      const ctx = presignContext(c)
+      const answer = await c.get('timing').measure('sign', () => presign(c.req.valid('json'), ctx))
+      return c.json(answer, 200)
+    },
   )
   .openapi(
     createRoute({
@@ -64,7 +68,9 @@ export const presignRoutes = newApp()
       },
     }),
     async (c) => {
-      const results = await presignBatch(c.req.valid('json').items, presignContext(c))
+      const ctx = presignContext(c)
+      const items = c.req.valid('json').items
+      const results = await c.get('timing').measure('sign', () => presignBatch(items, ctx))
       return c.json({ results }, 200)
     },
   )

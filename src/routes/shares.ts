@@ -21,7 +21,7 @@ function shareContext(c: Context<AppEnv>): ShareContext {
   return {
     caller: requireCaller(c),
     config: c.get('config'),
-    db: c.env.DB,
+    db: c.get('db'),
     origin: new URL(c.req.url).origin,
   }
 }
@@ -115,7 +115,7 @@ export const shares = newApp()
       c.json(
         await listOwnShareUses(
           requireCaller(c),
-          c.env.DB,
+          c.get('db'),
           c.req.valid('param').id,
           c.req.valid('query'),
         ),
@@ -132,7 +132,7 @@ export const shares = newApp()
       responses: { 204: { description: 'Revoked' }, ...errorResponses(401, 403, 404) },
     }),
     async (c) => {
-      await revokeOwnShare(requireCaller(c), c.env.DB, c.req.valid('param').id)
+      await revokeOwnShare(requireCaller(c), c.get('db'), c.req.valid('param').id)
       return c.body(null, 204)
     },
   )

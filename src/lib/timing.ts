@@ -1,0 +1,77 @@
+// Where a request's time goes, for its Server-Timing header: round trips to D1 and to Durable
+// Objects (counted and timed) and signing. `countD1` wraps a D1 binding so that every query
+// through it is counted, sessions included. Pure bookkeeping; no I/O of its own.
+
+export type Phase = 'd1' | 'do' | 'sign'
+
+export class Timing {
+  private readonly started = Date.now()
+  private readonly counts: Record<Phase, number> = { d1: 0, do: 0, sign: 0 }
+  private readonly spent: Record<Phase, number> = { d1: 0, do: 0, sign: 0 }
+
+  async measure<T>(phase: Phase, work: () => Promise<T>): Promise<T> {
+    const started = Date.now()
+    try {
+      return await work()
+    } finally {
+      this.counts[phase]++
+      this.spent[phase] += Date.now() - started
+    }
+  }
+
+  count(phase: Phase): number {
+    return this.counts[phase]
+  }
+
+  /** `total;dur=…, d1;desc="<round trips>";dur=…` and the Durable Object and signing entries. */
+  header(): string {
+    const entries = [
+      `total;dur=${Date.now() - this.started}`,
+      `d1;desc="${this.counts.d1}";dur=${this.spent.d1}`,
+    ]
+    if (this.counts.do > 0) entries.push(`do;desc="${this.counts.do}";dur=${this.spent.do}`)
+    if (this.counts.sign > 0) entries.push(`sign;dur=${this.spent.sign}`)
+    return entries.join(', ')
+  }
+}
+
+type Runner = Pick<D1PreparedStatement, 'first' | 'run' | 'all' | 'raw'>
+
+/** A D1 binding whose every query (statement, batch, session) is one counted round trip. */
+export function countD1(db: D1Database, timing: Timing): D1Database {
+  const real = new WeakMap<object, D1PreparedStatement>()
+  const wrap = (statement: D1PreparedStatement): D1PreparedStatement => {
+    const timed =
+      <K extends keyof Runner>(name: K) =>
+      (...args: Parameters<Runner[K]>) =>
+        timing.measure('d1', () =>
+          (statement[name] as (...a: Parameters<Runner[K]>) => Promise<unknown>)(...args),
+        )
+    const wrapped = {
+      bind: (...values: unknown[]) => wrap(statement.bind(...values)),
+      first: timed('first'),
+      run: timed('run'),
+      all: timed('all'),
+      raw: timed('raw'),
+    } as unknown as D1PreparedStatement
+    real.set(wrapped, statement)
+    return wrapped
+  }
+  const unwrap = (statements: D1PreparedStatement[]) =>
+    statements.map((statement) => real.get(statement) ?? statement)
+  const session = (inner: D1DatabaseSession): D1DatabaseSession =>
+    ({
+      prepare: (sql: string) => wrap(inner.prepare(sql)),
+      batch: (statements: D1PreparedStatement[]) =>
+        timing.measure('d1', () => inner.batch(unwrap(statements))),
+      getBookmark: () => inner.getBookmark(),
+    }) as unknown as D1DatabaseSession
+  return {
+    prepare: (sql: string) => wrap(db.prepare(sql)),
+    batch: (statements: D1PreparedStatement[]) =>
+      timing.measure('d1', () => db.batch(unwrap(statements))),
+    exec: (sql: string) => timing.measure('d1', () => db.exec(sql)),
+    withSession: (constraint?: string) => session(db.withSession(constraint)),
+    dump: () => db.dump(),
+  } as unknown as D1Database
+}
