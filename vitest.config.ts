@@ -101,6 +101,7 @@ export default defineConfig(async () => {
                         },
                       },
                       SIGNET_NO_PROPS: { name: 'signet-rpc', entrypoint: 'SignetRpc' },
+                      SIGNET_HTTP: 'signet-rpc',
                     },
                   },
                   {
@@ -110,7 +111,8 @@ export default defineConfig(async () => {
                     compatibilityDate: '2026-11-01',
                     bindings: testBindings,
                     d1Databases: { DB: '00000000-0000-0000-0000-000000000000' },
-                    r2Buckets: { BUCKET_LOCAL: 'local', BUCKET_ARCHIVE: 'BUCKET_ARCHIVE' },
+                    durableObjects: { SHARES: { className: 'ShareObject', useSQLite: true } },
+                    r2Buckets: { BUCKET_LOCAL: 'BUCKET_LOCAL', BUCKET_ARCHIVE: 'BUCKET_ARCHIVE' },
                     outboundService: 'issuer',
                   },
                   {

@@ -11,7 +11,7 @@ import { gateway } from './gateway/handler'
 import { notFound, onError } from './http/errors'
 import { newApp } from './http/openapi'
 import { MAX_JSON_BODY } from './lib/limits'
-import { countD1, Timing } from './lib/timing'
+import { countD1, countDurableObjects, Timing } from './lib/timing'
 import { docs } from './routes/docs'
 import { inspect } from './routes/inspect'
 import { keys } from './routes/keys'
@@ -29,7 +29,12 @@ const requestContext: MiddlewareHandler<AppEnv> = async (c, next) => {
   c.set('requestId', requestId)
   const timing = new Timing()
   c.set('timing', timing)
-  c.set('db', countD1(c.env.DB, timing))
+  // Tools load the app without bindings (the OpenAPI check); the Worker always has them.
+  const bindings = c.env as Env | undefined
+  if (bindings) {
+    c.set('db', countD1(bindings.DB, timing))
+    c.set('shares', countDurableObjects(bindings.SHARES, timing))
+  }
   await next()
   const headers = c.res.headers
   headers.set('X-Request-Id', requestId)

@@ -23,5 +23,7 @@ export type AppEnv = {
     timing: Timing
     /** The D1 binding, every query counted in `timing`. */
     db: D1Database
+    /** The share links' Durable Objects, every call counted in `timing`. */
+    shares: Env['SHARES']
   }
 }

@@ -3,4 +3,5 @@
 import { app } from './app'
 
 export { SignetRpc } from './rpc'
+export { ShareObject } from './share/object'
 export default app

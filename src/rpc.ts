@@ -23,7 +23,7 @@ import {
 } from './schemas'
 import { inspectFor } from './services/inspect'
 import { presign } from './services/presign'
-import { createShare, revokeOwnShare } from './services/shares'
+import { createShare, revokeOwnShare, type ShareContext } from './services/shares'
 
 export type RpcError = { code: ErrorCode; message: string; issues?: Issue[] }
 export type RpcResult<T> = { ok: true; value: T } | { ok: false; error: RpcError }
@@ -67,6 +67,17 @@ export class SignetRpc extends WorkerEntrypoint<Env, SignetRpcProps> {
     return origin
   }
 
+  /** Links point at SIGNET_PUBLIC_ORIGIN; revoking makes none, so it needs no origin. */
+  private async shareContext(makesLinks: boolean): Promise<ShareContext> {
+    return {
+      caller: await this.caller(),
+      config: getConfig(this.env),
+      db: this.env.DB,
+      shares: this.env.SHARES,
+      origin: makesLinks ? this.origin().origin : '',
+    }
+  }
+
   private async run<T>(work: () => Promise<T>): Promise<RpcResult<T>> {
     try {
       return { ok: true, value: await work() }
@@ -108,21 +119,13 @@ export class SignetRpc extends WorkerEntrypoint<Env, SignetRpcProps> {
 
   createShare(request: unknown) {
     return this.run(async () =>
-      createShare(
-        {
-          caller: await this.caller(),
-          config: getConfig(this.env),
-          db: this.env.DB,
-          origin: this.origin().origin,
-        },
-        parse(ShareRequestSchema, request),
-      ),
+      createShare(await this.shareContext(true), parse(ShareRequestSchema, request)),
     )
   }
 
   revokeShare(id: unknown) {
     return this.run(async () => {
-      await revokeOwnShare(await this.caller(), this.env.DB, parse(z.string().max(64), id))
+      await revokeOwnShare(await this.shareContext(false), parse(z.string().max(64), id))
       return { revoked: true as const }
     })
   }

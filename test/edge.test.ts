@@ -3,6 +3,7 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { findApiKey, KeyCache } from '../src/auth/api-keys'
+import { insertShare, newShareId } from '../src/share/store'
 import { ADMIN_TOKEN, call, createKey } from './helpers'
 
 function d1Trips(response: Response): number {
@@ -94,5 +95,97 @@ describe('the API-key cache', () => {
     expect(cache.get('h3')?.id).toBe('k3')
     now = 30_000
     expect(cache.get('h3')).toBeUndefined()
+  })
+})
+
+function doCalls(response: Response): number {
+  const match = /do;desc="(\d+)"/.exec(response.headers.get('Server-Timing') ?? '')
+  return match ? Number(match[1]) : 0
+}
+
+async function newShare(token: string, body: Record<string, unknown>) {
+  const response = await call('/v1/shares', { token, json: { bucket: 'local', ...body } })
+  expect(response.status).toBe(201)
+  return (await response.json()) as { id: string }
+}
+
+describe('share links at the edge', () => {
+  it('uses a warm share link with one Durable Object call and no D1 round trip', async () => {
+    await env.BUCKET_LOCAL.put('edge/share.txt', 'edge')
+    const { key } = await createKey()
+    const share = await newShare(key, { key: 'edge/share.txt', maxDownloads: 10 })
+    await call(`/s/${share.id}`)
+    for (const mode of ['redirect', 'proxy']) {
+      const { id } =
+        mode === 'redirect' ? share : await newShare(key, { key: 'edge/share.txt', mode })
+      await call(`/s/${id}`).then((r) => r.body?.cancel())
+      const warm = await call(`/s/${id}`)
+      expect(warm.status, mode).toBe(mode === 'redirect' ? 302 : 200)
+      await warm.body?.cancel()
+      expect(d1Trips(warm), mode).toBe(0)
+      expect(doCalls(warm), mode).toBe(1)
+    }
+  })
+
+  it.each(['redirect', 'proxy'])(
+    'holds maxDownloads: 5 exactly under 200 parallel uses (%s)',
+    async (mode) => {
+      await env.BUCKET_LOCAL.put('edge/popular.txt', 'popular')
+      const { key } = await createKey()
+      const { id } = await newShare(key, { key: 'edge/popular.txt', maxDownloads: 5, mode })
+      const responses = await Promise.all(
+        Array.from({ length: 200 }, (_, i) => call(`/s/${id}`, { ip: `198.51.100.${i % 250}` })),
+      )
+      const ok = mode === 'redirect' ? 302 : 200
+      expect(responses.filter((r) => r.status === ok)).toHaveLength(5)
+      expect(responses.filter((r) => r.status === 410)).toHaveLength(195)
+      await Promise.all(responses.map((r) => r.body?.cancel()))
+      const read = await call(`/v1/shares/${id}`, { token: key })
+      expect(((await read.json()) as { downloads: number }).downloads).toBe(5)
+    },
+  )
+
+  it('keeps a share made before Durable Objects working and counting', async () => {
+    await env.BUCKET_LOCAL.put('edge/old.txt', 'old')
+    const { id: keyId, key } = await createKey()
+    const id = newShareId()
+    await insertShare(env.DB, {
+      id,
+      owner: `key:${keyId}`,
+      bucket: 'local',
+      key: 'edge/old.txt',
+      mode: 'redirect',
+      filename: null,
+      disposition: null,
+      allowIps: null,
+      maxDownloads: 2,
+      downloads: 1,
+      createdAt: new Date().toISOString(),
+      expiresAt: Date.now() + 3_600_000,
+      revokedAt: null,
+      lastUsedAt: null,
+    })
+    // Used once already, counted in D1 the old way.
+    await env.DB.prepare('UPDATE shares SET downloads = 1 WHERE id = ?1').bind(id).run()
+    expect((await call(`/s/${id}`)).status).toBe(302)
+    expect((await call(`/s/${id}`)).status).toBe(410)
+    const read = await call(`/v1/shares/${id}`, { token: key })
+    expect(((await read.json()) as { downloads: number }).downloads).toBe(2)
+  })
+
+  it('brings the counter to the D1 index that listings read, a moment later', async () => {
+    await env.BUCKET_LOCAL.put('edge/listed.txt', 'listed')
+    const { key } = await createKey()
+    const { id } = await newShare(key, { key: 'edge/listed.txt' })
+    expect((await call(`/s/${id}`)).status).toBe(302)
+    let listed = 0
+    for (let i = 0; i < 50 && listed !== 1; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      const page = (await (await call('/v1/shares?limit=1000', { token: key })).json()) as {
+        shares: { id: string; downloads: number }[]
+      }
+      listed = page.shares.find((s) => s.id === id)?.downloads ?? -1
+    }
+    expect(listed).toBe(1)
   })
 })

@@ -70,6 +70,32 @@ function failingR2(
   })
 }
 
+/** The real share objects, except that one method of every stub throws (an object outage). */
+function failingShares(namespace: Env['SHARES'], method: string): Env['SHARES'] {
+  return new Proxy(namespace, {
+    get(target, property) {
+      if (property === 'get') {
+        return (id: DurableObjectId) => {
+          const stub = target.get(id)
+          return new Proxy(stub, {
+            get(inner, name) {
+              if (name === method) return () => Promise.reject(new Outage('Durable Object reset'))
+              const value = Reflect.get(inner, name)
+              if (typeof value !== 'function') return value
+              return (...args: unknown[]) =>
+                (inner as unknown as Record<PropertyKey, (...a: unknown[]) => unknown>)[name]?.(
+                  ...args,
+                )
+            },
+          })
+        }
+      }
+      const value = Reflect.get(target, property)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
+}
+
 /** Calls the Worker's real entry with a changed env, as the runtime would. */
 async function callWith(
   faultyEnv: Record<string, unknown>,
@@ -133,11 +159,11 @@ async function downloadsOf(token: string, id: string) {
 }
 
 describe('faults', () => {
-  it('a D1 outage while counting a proxy share use serves no bytes and counts nothing', async () => {
+  it('a Durable Object failure while counting a proxy share use serves no bytes and counts nothing', async () => {
     await env.BUCKET_LOCAL.put('faults/proxy.txt', 'proxied bytes')
     const { key } = await createKey()
     const { id } = await share(key, { key: 'faults/proxy.txt', mode: 'proxy', maxDownloads: 1 })
-    const response = await callWith({ DB: failingD1(env.DB, /^\s*UPDATE shares/) }, `/s/${id}`)
+    const response = await callWith({ SHARES: failingShares(env.SHARES, 'use') }, `/s/${id}`)
     await expectInternalError(response)
     expect(await downloadsOf(key, id)).toBe(0)
     expect((await usesOf(key, id)).map((use) => use.outcome)).not.toContain('downloaded')
@@ -146,14 +172,24 @@ describe('faults', () => {
     expect(await real.text()).toBe('proxied bytes')
   })
 
-  it('a D1 outage while counting a redirect share use hands out no URL', async () => {
+  it('a Durable Object failure while counting a redirect share use hands out no URL', async () => {
     await env.BUCKET_LOCAL.put('faults/redirect.txt', 'redirected')
     const { key } = await createKey()
     const { id } = await share(key, { key: 'faults/redirect.txt', maxDownloads: 1 })
-    const response = await callWith({ DB: failingD1(env.DB, /^\s*UPDATE shares/) }, `/s/${id}`)
+    const response = await callWith({ SHARES: failingShares(env.SHARES, 'use') }, `/s/${id}`)
     expect(response.headers.get('Location')).toBeNull()
     await expectInternalError(response)
     expect(await downloadsOf(key, id)).toBe(0)
+  })
+
+  it('a D1 outage does not stop a share link: its use touches only its Durable Object', async () => {
+    await env.BUCKET_LOCAL.put('faults/edge.txt', 'still here')
+    const { key } = await createKey()
+    const { id } = await share(key, { key: 'faults/edge.txt', maxDownloads: 2 })
+    const response = await callWith({ DB: failingD1(env.DB, /./) }, `/s/${id}`)
+    expect(response.status).toBe(302)
+    expect(response.headers.get('Server-Timing')).toMatch(/d1;desc="0"/)
+    expect(await downloadsOf(key, id)).toBe(1)
   })
 
   it('an R2 error while reading a proxy share counts nothing', async () => {

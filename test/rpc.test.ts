@@ -88,8 +88,12 @@ describe('the RPC entrypoint, called from a second Worker', () => {
     expect(created.ok).toBe(true)
     if (!created.ok) return
     expect(created.value.url).toBe(`http://signet.test/s/${created.value.id}`)
-    const { exports } = await import('cloudflare:workers')
-    const use = await exports.default.fetch(new Request(created.value.url, { redirect: 'manual' }))
+    // The link is used on the Worker that made it (its share objects live there).
+    const useLink = () =>
+      env.CALLER.fetch(`http://caller/http${new URL(created.value.url).pathname}`, {
+        redirect: 'manual',
+      })
+    const use = await useLink()
     expect(use.status).toBe(302)
     expect(await rpc('SIGNET_NARROW', 'revokeShare', created.value.id)).toMatchObject({
       ok: false,
@@ -99,9 +103,7 @@ describe('the RPC entrypoint, called from a second Worker', () => {
       ok: true,
       value: { revoked: true },
     })
-    const after = await exports.default.fetch(
-      new Request(created.value.url, { redirect: 'manual' }),
-    )
+    const after = await useLink()
     expect(after.status).toBe(410)
   })
 

@@ -1,5 +1,6 @@
 // The defects a security review of Signet found, one block each: every test here failed on the
 // code the review read and passes on the fix.
+import { runInDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { ADMIN_TOKEN, call, createKey, expectError, FULL_SCOPE } from './helpers'
@@ -85,11 +86,9 @@ describe('2. ranges on proxy shares', () => {
     expect(resumed.status).toBe(206)
     await resumed.body?.cancel()
     // ...but once the window has passed, farming ranges needs a use the share no longer has.
-    await env.DB.prepare(
-      "UPDATE share_uses SET at = '2000-01-01T00:00:00.000Z' WHERE share_id = ?1",
-    )
-      .bind(share.id)
-      .run()
+    await runInDurableObject(env.SHARES.get(env.SHARES.idFromName(share.id)), (_, state) => {
+      state.storage.sql.exec("UPDATE uses SET at = '2000-01-01T00:00:00.000Z'")
+    })
     await expectError(await range('198.51.100.1'), 410, 'share_exhausted')
     expect(await downloads(key, share)).toBe(2)
   })

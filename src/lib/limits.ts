@@ -30,6 +30,11 @@ export const REDIRECT_TTL_SECONDS = 60
 /** How long after a counted proxy download the same client may go on with ranges uncounted. */
 export const DOWNLOAD_SESSION_SECONDS = 600
 
+/** A share's Durable Object keeps this many newest uses as its audit trail. */
+export const MAX_AUDIT_ROWS = 1000
+/** A share's counter reaches the D1 index (listings) at most this long after a use. */
+export const SHARE_FLUSH_SECONDS = 5
+
 /** What the gateway reads of a request before it knows who sent it. */
 export const MAX_QUERY_PARAMS = 64
 export const MAX_QUERY_BYTES = 16 * 1024

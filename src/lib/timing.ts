@@ -35,6 +35,37 @@ export class Timing {
   }
 }
 
+/** A Durable Object namespace whose every stub call is one counted round trip. */
+export function countDurableObjects<T extends Rpc.DurableObjectBranded | undefined>(
+  namespace: DurableObjectNamespace<T>,
+  timing: Timing,
+): DurableObjectNamespace<T> {
+  return new Proxy(namespace, {
+    get(target, property) {
+      const value = Reflect.get(target, property)
+      if (property !== 'get' || typeof value !== 'function') {
+        return typeof value === 'function' ? value.bind(target) : value
+      }
+      return (...args: Parameters<DurableObjectNamespace<T>['get']>) => {
+        const stub = target.get(...args)
+        return new Proxy(stub, {
+          get(inner, name) {
+            const method = Reflect.get(inner, name)
+            if (typeof method !== 'function') return method
+            // An RPC stub's methods are called on the stub itself (`apply` would be a remote name).
+            const call = (params: unknown[]) =>
+              (inner as unknown as Record<PropertyKey, (...a: unknown[]) => unknown>)[name]?.(
+                ...params,
+              )
+            return (...params: unknown[]) =>
+              timing.measure('do', () => Promise.resolve(call(params)))
+          },
+        })
+      }
+    },
+  })
+}
+
 type Runner = Pick<D1PreparedStatement, 'first' | 'run' | 'all' | 'raw'>
 
 /** A D1 binding whose every query (statement, batch, session) is one counted round trip. */

@@ -37,7 +37,7 @@ function linkError(c: Context<AppEnv>, code: ErrorCode): Response {
 
 export async function useShareLink(c: Context<AppEnv>): Promise<Response> {
   const result = await useShare({
-    db: c.get('db'),
+    shares: c.get('shares'),
     config: () => getConfig(c.env),
     id: c.req.param('id') ?? '',
     method: c.req.method === 'HEAD' ? 'HEAD' : 'GET',
@@ -45,7 +45,6 @@ export async function useShareLink(c: Context<AppEnv>): Promise<Response> {
     clientIp: c.req.header('CF-Connecting-IP'),
     now: new Date(),
     origin: new URL(c.req.url),
-    defer: (work) => c.executionCtx.waitUntil(work),
   })
   switch (result.type) {
     case 'refused':

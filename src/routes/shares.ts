@@ -22,6 +22,7 @@ function shareContext(c: Context<AppEnv>): ShareContext {
     caller: requireCaller(c),
     config: c.get('config'),
     db: c.get('db'),
+    shares: c.get('shares'),
     origin: new URL(c.req.url).origin,
   }
 }
@@ -113,12 +114,7 @@ export const shares = newApp()
     }),
     async (c) =>
       c.json(
-        await listOwnShareUses(
-          requireCaller(c),
-          c.get('db'),
-          c.req.valid('param').id,
-          c.req.valid('query'),
-        ),
+        await listOwnShareUses(shareContext(c), c.req.valid('param').id, c.req.valid('query')),
         200,
       ),
   )
@@ -132,7 +128,7 @@ export const shares = newApp()
       responses: { 204: { description: 'Revoked' }, ...errorResponses(401, 403, 404) },
     }),
     async (c) => {
-      await revokeOwnShare(requireCaller(c), c.get('db'), c.req.valid('param').id)
+      await revokeOwnShare(shareContext(c), c.req.valid('param').id)
       return c.body(null, 204)
     },
   )

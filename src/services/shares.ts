@@ -1,5 +1,7 @@
 // The shares service: callers create, list, read, audit and revoke their own share links. A
-// share belongs to the caller that made it; anyone else's is as absent as a missing one.
+// share belongs to the caller that made it; anyone else's is as absent as a missing one. The
+// share's Durable Object holds its use-time state (read, audit, revoke go there first); D1 holds
+// the owner index that listings read, whose counters may lag by a few seconds.
 import { authorize } from '../auth/authenticate'
 import { callerId } from '../auth/caller'
 import { type Config, storeFor } from '../config'
@@ -10,15 +12,14 @@ import { DEFAULT_SHARE_LIFETIME, MAX_SHARE_LIFETIME } from '../lib/limits'
 import type { ShareRequest } from '../schemas'
 import { policyHints } from '../share/policy-hints'
 import {
-  getShare,
   insertShare,
   isShareId,
   listShares,
-  listUses,
   newShareId,
   revokeShare,
   type Share,
 } from '../share/store'
+import { shareObject } from '../share/use'
 import type { Store } from '../stores/store'
 import { isoSeconds, resolveExpiresIn, wholeSeconds } from './expiry'
 
@@ -57,7 +58,13 @@ export function shareAnswer(share: Share, origin: string, store: Store | undefin
 }
 
 /** Who asks, with what configuration and database, and Signet's origin for the links. */
-export type ShareContext = { caller: Caller; config: Config; db: D1Database; origin: string }
+export type ShareContext = {
+  caller: Caller
+  config: Config
+  db: D1Database
+  shares: Env['SHARES']
+  origin: string
+}
 
 export async function createShare(ctx: ShareContext, request: ShareRequest) {
   const { caller, config, db, origin } = ctx
@@ -86,14 +93,18 @@ export async function createShare(ctx: ShareContext, request: ShareRequest) {
     revokedAt: null,
     lastUsedAt: null,
   }
+  // The index row first: a share whose object was not told loads itself from it on first use.
   await insertShare(db, share)
+  await shareObject(ctx.shares, share.id).init(share)
   return shareAnswer(share, origin, store)
 }
 
-/** The caller's own share; someone else's is as absent as a missing one. */
-async function ownShare(db: D1Database, id: string, caller: Caller): Promise<Share> {
-  const share = isShareId(id) ? await getShare(db, id) : undefined
-  if (!share || share.owner !== callerId(caller)) throw new AppError('not_found', 'No such share.')
+/** The caller's own share as its object holds it; someone else's is as absent as a missing one. */
+async function ownShare(ctx: ShareContext, id: string): Promise<Share> {
+  const share = isShareId(id) ? await shareObject(ctx.shares, id).read(id) : null
+  if (!share || share.owner !== callerId(ctx.caller)) {
+    throw new AppError('not_found', 'No such share.')
+  }
   return share
 }
 
@@ -111,23 +122,28 @@ export async function listOwnShares(
 }
 
 export async function readOwnShare(ctx: ShareContext, id: string) {
-  const share = await ownShare(ctx.db, id, ctx.caller)
+  const share = await ownShare(ctx, id)
   return shareAnswer(share, ctx.origin, ctx.config.stores.get(share.bucket))
 }
 
 export async function listOwnShareUses(
-  caller: Caller,
-  db: D1Database,
+  ctx: ShareContext,
   id: string,
   page: { limit: number; after: number },
 ) {
-  const share = await ownShare(db, id, caller)
-  return { uses: await listUses(db, share.id, page.limit, page.after) }
+  const share = await ownShare(ctx, id)
+  return { uses: await shareObject(ctx.shares, id).uses(share.id, page.limit, page.after) }
 }
 
-/** Revokes a caller's own share; not_found for anything else. */
-export async function revokeOwnShare(caller: Caller, db: D1Database, id: string): Promise<void> {
-  if (!isShareId(id) || !(await revokeShare(db, id, callerId(caller), new Date()))) {
+/**
+ * Revokes a caller's own share: its object first, so the next use anywhere is refused at once;
+ * then the index, so listings show it. not_found for anything else.
+ */
+export async function revokeOwnShare(ctx: ShareContext, id: string): Promise<void> {
+  const now = new Date()
+  const owner = callerId(ctx.caller)
+  if (!isShareId(id) || !(await shareObject(ctx.shares, id).revoke(id, owner, now.getTime()))) {
     throw new AppError('not_found', 'No such share.')
   }
+  await revokeShare(ctx.db, id, owner, now)
 }

@@ -1,8 +1,7 @@
-// Share records in D1. Each use is decided by one conditional UPDATE, so maxDownloads holds
-// exactly under any concurrency; every use leaves an audit row.
+// Share records in D1: the owner index listings read, and where a share's Durable Object loads a
+// share it does not hold yet (shares made before). Uses are decided and audited in the object.
 import { base64url, randomBytes } from '../lib/bytes'
 import type { Cursor } from '../lib/cursor'
-import { DOWNLOAD_SESSION_SECONDS } from '../lib/limits'
 
 export type ShareMode = 'redirect' | 'proxy'
 
@@ -143,92 +142,4 @@ export async function revokeShare(
   return result.meta.changes > 0
 }
 
-/** Whether this client has a counted download of the share inside the session window. */
-export async function inDownloadSession(
-  db: D1Database,
-  id: string,
-  clientIp: string | null,
-  now: Date,
-): Promise<boolean> {
-  if (clientIp === null) return false
-  const since = new Date(now.getTime() - DOWNLOAD_SESSION_SECONDS * 1000).toISOString()
-  const row = await db
-    .prepare(
-      `SELECT 1 AS hit FROM share_uses
-       WHERE share_id = ?1 AND client_ip = ?2 AND outcome = 'downloaded' AND at > ?3 LIMIT 1`,
-    )
-    .bind(id, clientIp, since)
-    .first()
-  return row !== null
-}
-
-/**
- * Takes one use of a share if it is still live: not revoked, not expired, not used up. One
- * atomic conditional UPDATE decides, and the audit row is written in the same batch. Only a
- * `downloaded` use counts; a `partial` one continues a download session and is not refused by
- * the cap. Returns the share as it is after the use, or undefined when the use was refused.
- */
-export async function takeUse(
-  db: D1Database,
-  id: string,
-  now: Date,
-  clientIp: string | null,
-  outcome: 'downloaded' | 'partial' | 'head' | 'not_modified',
-): Promise<Share | undefined> {
-  const at = now.toISOString()
-  const count = outcome === 'downloaded'
-  const continues = outcome === 'partial'
-  const [updated] = await db.batch<Row>([
-    db
-      .prepare(
-        `UPDATE shares SET downloads = downloads + ?4, last_used_at = ?2
-         WHERE id = ?1 AND revoked_at IS NULL AND expires_at > ?3
-           AND (?5 = 1 OR max_downloads IS NULL OR downloads < max_downloads)
-         RETURNING *`,
-      )
-      .bind(id, at, now.getTime(), count ? 1 : 0, continues ? 1 : 0),
-    db
-      .prepare(
-        `INSERT INTO share_uses (share_id, at, client_ip, outcome)
-         SELECT ?1, ?2, ?3, ?4 WHERE changes() > 0`,
-      )
-      .bind(id, at, clientIp, outcome),
-  ])
-  const row = updated?.results[0]
-  return row ? toShare(row) : undefined
-}
-
-export async function recordUse(
-  db: D1Database,
-  id: string,
-  now: Date,
-  clientIp: string | null,
-  outcome: UseOutcome,
-): Promise<void> {
-  await db
-    .prepare('INSERT INTO share_uses (share_id, at, client_ip, outcome) VALUES (?1, ?2, ?3, ?4)')
-    .bind(id, now.toISOString(), clientIp, outcome)
-    .run()
-}
-
 export type ShareUse = { at: string; clientIp: string | null; outcome: UseOutcome }
-
-export async function listUses(
-  db: D1Database,
-  id: string,
-  limit: number,
-  after: number,
-): Promise<(ShareUse & { seq: number })[]> {
-  const { results } = await db
-    .prepare(
-      'SELECT seq, at, client_ip, outcome FROM share_uses WHERE share_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3',
-    )
-    .bind(id, after, limit)
-    .all<{ seq: number; at: string; client_ip: string | null; outcome: UseOutcome }>()
-  return results.map((row) => ({
-    seq: row.seq,
-    at: row.at,
-    clientIp: row.client_ip,
-    outcome: row.outcome,
-  }))
-}

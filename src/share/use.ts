@@ -1,25 +1,17 @@
-// Using a share link (GET/HEAD /s/:id): the share's state, its CIDRs (CF-Connecting-IP only) and
-// one atomic use-count update decide; the object is reached through the bucket's store, as a
-// seconds-lived URL (redirect mode) or read and handed back (proxy mode). Answers what happened;
-// the route turns it into HTTP.
+// Using a share link (GET/HEAD /s/:id): one call to the share's Durable Object decides and records
+// the use (revoked, expired, CIDRs by CF-Connecting-IP only, used up, counted) atomically; the
+// object is reached through the bucket's store, as a seconds-lived URL (redirect mode) or read
+// and handed back (proxy mode). Answers what happened; the route turns it into HTTP.
 import type { Config } from '../config'
 import { AppError, type ErrorCode } from '../errors'
-import { ipInCidrList } from '../lib/cidr'
 import { contentDisposition } from '../lib/content-disposition'
 import { REDIRECT_TTL_SECONDS } from '../lib/limits'
 import type { ObjectRead } from '../stores/store'
-import {
-  getShare,
-  inDownloadSession,
-  isShareId,
-  recordUse,
-  type Share,
-  takeUse,
-  type UseOutcome,
-} from './store'
+import type { ShareObject, UseRequest } from './object'
+import { isShareId, type Share } from './store'
 
 export type ShareUseInput = {
-  db: D1Database
+  shares: DurableObjectNamespace<ShareObject>
   /** Read only once a share is found: an unknown link never depends on the configuration. */
   config: () => Config
   id: string
@@ -29,8 +21,6 @@ export type ShareUseInput = {
   now: Date
   /** This Worker's origin, for stores Signet serves itself. */
   origin: URL
-  /** Runs work after the answer (the audit row of a refused use). */
-  defer: (work: Promise<unknown>) => void
 }
 
 export type ShareUseResult =
@@ -40,20 +30,31 @@ export type ShareUseResult =
   /** The store's own answer to a precondition or a range: status only. */
   | { type: 'unsatisfied'; status: 412 | 416 }
 
-/** The reason a share cannot be used now, if any, in the order the contract gives. */
-function refusal(share: Share, nowMs: number, clientIp: string | undefined): ErrorCode | undefined {
-  if (share.revokedAt !== null) return 'share_revoked'
-  if (nowMs >= share.expiresAt) return 'share_expired'
-  if (share.allowIps && !ipInCidrList(share.allowIps, clientIp)) return 'ip_not_allowed'
-  if (share.maxDownloads !== null && share.downloads >= share.maxDownloads) return 'share_exhausted'
-  return undefined
+/** The stub of a share's Durable Object: one object per share id. */
+export function shareObject(namespace: DurableObjectNamespace<ShareObject>, id: string) {
+  return namespace.get(namespace.idFromName(id))
 }
 
-const OUTCOME_OF: Partial<Record<ErrorCode, UseOutcome>> = {
-  share_revoked: 'revoked',
-  share_expired: 'expired',
-  ip_not_allowed: 'ip_not_allowed',
-  share_exhausted: 'exhausted',
+/**
+ * What never changes about a share (object, mode, expiry, CIDRs, cap), kept in the isolate so a
+ * warm use is one call to the share's object. Bounded; an entry lives until its share expires.
+ */
+const facts = new Map<string, Share>()
+const MAX_FACTS = 10_000
+
+async function shareFacts(
+  object: ReturnType<typeof shareObject>,
+  id: string,
+  nowMs: number,
+): Promise<Share | undefined> {
+  const known = facts.get(id)
+  if (known && known.expiresAt > nowMs) return known
+  const share = (await object.read(id)) ?? undefined
+  if (share) {
+    if (facts.size >= MAX_FACTS) facts.delete(facts.keys().next().value as string)
+    facts.set(id, share)
+  }
+  return share
 }
 
 function dispositionParam(share: Share): [string, string][] {
@@ -67,66 +68,44 @@ function dispositionParam(share: Share): [string, string][] {
 }
 
 /**
- * Which use a store answer is. Bytes from 0 are a download; a range from further in continues
- * the client's download session when it has one (resumes, seeks) and is a download otherwise.
+ * Which use a store answer is. Bytes from 0 are a download; a range from further in is a
+ * continuation, which the share's object counts only outside the client's download session.
  */
-function outcomeOf(
-  method: string,
-  read: Extract<ObjectRead, { ok: true }>,
-  continuing: boolean,
-): 'downloaded' | 'partial' | 'head' | 'not_modified' {
+function outcomeOf(method: string, read: Extract<ObjectRead, { ok: true }>): UseRequest['outcome'] {
   if (method === 'HEAD') return 'head'
   if (read.status === 304) return 'not_modified'
   if (read.status === 206 && !/^bytes 0-/.test(read.headers.get('Content-Range') ?? '')) {
-    return continuing ? 'partial' : 'downloaded'
+    return 'continuation'
   }
   return 'downloaded'
 }
 
 export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
-  const { db, id, method, clientIp, now } = input
+  const { id, method, now } = input
   // Malformed and unknown ids get the same answer: no hint which.
-  const share = isShareId(id) ? await getShare(db, id) : undefined
+  if (!isShareId(id)) return { type: 'refused', code: 'not_found' }
+  const object = shareObject(input.shares, id)
+  const share = await shareFacts(object, id, now.getTime())
   if (!share) return { type: 'refused', code: 'not_found' }
-  const ip = clientIp ?? null
-  const audit = (outcome: UseOutcome) => input.defer(recordUse(db, share.id, now, ip, outcome))
-  const refuse = (code: ErrorCode, outcome?: UseOutcome): ShareUseResult => {
-    audit(outcome ?? OUTCOME_OF[code] ?? 'expired')
-    return { type: 'refused', code }
-  }
-
-  // A proxy range request may continue this client's download session (see outcomeOf), which
-  // a share used up by that very download still allows.
-  const ranged = share.mode === 'proxy' && method === 'GET' && input.headers.has('range')
-  const session = () => (ranged ? inDownloadSession(db, share.id, ip, now) : Promise.resolve(false))
-  let continuing: boolean | undefined
-  const refused = refusal(share, now.getTime(), clientIp)
-  if (refused === 'share_exhausted') continuing = await session()
-  if (refused && !continuing) return refuse(refused)
+  const decide = async (outcome: UseRequest['outcome'], at = now.getTime()) =>
+    object.use({ id, now: at, clientIp: input.clientIp ?? null, outcome })
 
   const store = input.config().stores.get(share.bucket)
   if (!store) throw new Error('share names a bucket that is no longer configured')
-
-  /** Takes the use; when a concurrent use or a revocation got there first, says which. */
-  const take = async (outcome: 'downloaded' | 'partial' | 'head' | 'not_modified') => {
-    if (await takeUse(db, share.id, now, ip, outcome)) return undefined
-    const current = await getShare(db, share.id)
-    return (current && refusal(current, now.getTime(), clientIp)) || 'share_exhausted'
-  }
   // A URL made for this use lives at most 60 s and never past the share's expiry.
   const nowMs = Math.floor(now.getTime() / 1000) * 1000
   const left = Math.floor((share.expiresAt - now.getTime()) / 1000)
   const seconds = Math.max(1, Math.min(REDIRECT_TTL_SECONDS, left))
 
   if (share.mode === 'redirect') {
-    if (left < 1) return refuse('share_expired')
-    // An object that is not there is not a download (when the store can tell without a trip).
-    if ((await store.objectExists(share.key)) === false) {
-      return refuse('not_found', 'not_found_in_store')
-    }
+    // An object that is not there is not a download (when the store can tell without a trip);
     // HEAD gets a URL signed for HEAD, which the store refuses for GET, and counts nothing.
-    const failed = await take(method === 'HEAD' ? 'head' : 'downloaded')
-    if (failed) return refuse(failed)
+    const present = left < 1 ? undefined : await store.objectExists(share.key)
+    const outcome = present === false ? 'missing' : method === 'HEAD' ? 'head' : 'downloaded'
+    // Under a second left is expired for a redirect: its URL could not live at all.
+    const decision = await decide(outcome, left < 1 ? share.expiresAt : now.getTime())
+    if (!decision.ok) return { type: 'refused', code: decision.code }
+    if (decision.outcome === 'not_found_in_store') return { type: 'refused', code: 'not_found' }
     const location = await store.objectUrl({
       key: share.key,
       method,
@@ -146,9 +125,11 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
     { overrides: dispositionParam(share), nowMs, maxSeconds: seconds },
   )
   if (!read.ok) {
+    const decision = await decide(read.reason === 'not_found' ? 'missing' : 'check')
+    if (!decision.ok) return { type: 'refused', code: decision.code }
     switch (read.reason) {
       case 'not_found':
-        return refuse('not_found', 'not_found_in_store')
+        return { type: 'refused', code: 'not_found' }
       case 'precondition_failed':
         return { type: 'unsatisfied', status: 412 }
       case 'invalid_range':
@@ -164,10 +145,10 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
       }
     }
   }
-  const failed = await take(outcomeOf(method, read, continuing ?? (await session())))
-  if (failed) {
+  const decision = await decide(outcomeOf(method, read))
+  if (!decision.ok) {
     await read.body?.cancel()
-    return refuse(failed)
+    return { type: 'refused', code: decision.code }
   }
   return { type: 'object', status: read.status, headers: read.headers, body: read.body }
 }

@@ -1,0 +1,229 @@
+// One Durable Object per share link (SQLite-backed) holds its use-time state: the record, its
+// revocation, the download counter and the audit trail. Each use is one call that decides and
+// records atomically (a Durable Object runs one call at a time), so maxDownloads holds exactly
+// without a D1 write. D1 keeps the owner index for listings; counters reach it a few seconds
+// late (an alarm flushes them). A share the object does not know is loaded once from D1 (shares
+// made before Durable Objects held them).
+import { DurableObject } from 'cloudflare:workers'
+import { ipInCidrList } from '../lib/cidr'
+import { DOWNLOAD_SESSION_SECONDS, MAX_AUDIT_ROWS, SHARE_FLUSH_SECONDS } from '../lib/limits'
+import { getShare, type Share, type ShareUse, type UseOutcome } from './store'
+
+/** What a use asks for: the outcome the store's answer makes it, or a refusal check. */
+export type UseRequest = {
+  id: string
+  /** Epoch milliseconds. */
+  now: number
+  clientIp: string | null
+  /**
+   * `downloaded` counts; `continuation` is a range further in, free inside the client's download
+   * session and a download otherwise; `head`/`not_modified` count nothing; `check` only decides;
+   * `missing` records that the store has no such object.
+   */
+  outcome: 'downloaded' | 'continuation' | 'head' | 'not_modified' | 'check' | 'missing'
+}
+
+export type UseDecision =
+  | { ok: true; outcome: UseOutcome; downloads: number }
+  | {
+      ok: false
+      code: 'not_found' | 'share_revoked' | 'share_expired' | 'ip_not_allowed' | 'share_exhausted'
+    }
+
+type StateRow = {
+  record: string
+  downloads: number
+  revoked_at: string | null
+  last_used_at: string | null
+  dirty: number
+}
+
+const REFUSAL_OUTCOME = {
+  share_revoked: 'revoked',
+  share_expired: 'expired',
+  ip_not_allowed: 'ip_not_allowed',
+  share_exhausted: 'exhausted',
+} as const
+
+export class ShareObject extends DurableObject<Env> {
+  private readonly sql: SqlStorage
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env)
+    this.sql = ctx.storage.sql
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS state (
+      id TEXT PRIMARY KEY, record TEXT NOT NULL, downloads INTEGER NOT NULL,
+      revoked_at TEXT, last_used_at TEXT, dirty INTEGER NOT NULL DEFAULT 0)`)
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS uses (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, client_ip TEXT,
+      outcome TEXT NOT NULL)`)
+    this.sql.exec('CREATE INDEX IF NOT EXISTS uses_session ON uses (client_ip, outcome, at)')
+  }
+
+  /** Holds a new share (called at creation; the D1 index row is written first). */
+  init(share: Share): void {
+    this.sql.exec(
+      'INSERT OR IGNORE INTO state (id, record, downloads, revoked_at, last_used_at) VALUES (?, ?, ?, ?, ?)',
+      share.id,
+      JSON.stringify(share),
+      share.downloads,
+      share.revokedAt,
+      share.lastUsedAt,
+    )
+  }
+
+  /** The share as it is now, or null when there is no such share. */
+  async read(id: string): Promise<Share | null> {
+    return (await this.load(id)) ?? null
+  }
+
+  /** Decides one use and records it, at once and alone. */
+  async use(request: UseRequest): Promise<UseDecision> {
+    const share = await this.load(request.id)
+    if (!share) return { ok: false, code: 'not_found' }
+    const at = new Date(request.now).toISOString()
+    const refuse = (code: keyof typeof REFUSAL_OUTCOME): UseDecision => {
+      this.audit(at, request.clientIp, REFUSAL_OUTCOME[code])
+      return { ok: false, code }
+    }
+    // The contract's order: revoked, expired, outside the CIDRs, used up.
+    if (share.revokedAt !== null) return refuse('share_revoked')
+    if (request.now >= share.expiresAt) return refuse('share_expired')
+    if (share.allowIps && !ipInCidrList(share.allowIps, request.clientIp ?? undefined)) {
+      return refuse('ip_not_allowed')
+    }
+    const outcome = this.outcomeOf(request)
+    const used = share.maxDownloads !== null && share.downloads >= share.maxDownloads
+    // A continuation of the client's own download goes on even when it used the share up.
+    if (used && outcome !== 'partial') return refuse('share_exhausted')
+    if (outcome === 'check') return { ok: true, outcome: 'head', downloads: share.downloads }
+    const downloads = share.downloads + (outcome === 'downloaded' ? 1 : 0)
+    if (outcome !== 'not_found_in_store') {
+      this.sql.exec(
+        'UPDATE state SET downloads = ?, last_used_at = ?, dirty = 1 WHERE id = ?',
+        downloads,
+        at,
+        share.id,
+      )
+      await this.scheduleFlush(request.now)
+    }
+    this.audit(at, request.clientIp, outcome)
+    return { ok: true, outcome, downloads }
+  }
+
+  /** Revokes the owner's share; false when there is no such share or another owns it. */
+  async revoke(id: string, owner: string, now: number): Promise<boolean> {
+    const share = await this.load(id)
+    if (!share || share.owner !== owner) return false
+    if (share.revokedAt === null) {
+      this.sql.exec('UPDATE state SET revoked_at = ? WHERE id = ?', new Date(now).toISOString(), id)
+    }
+    return true
+  }
+
+  /** The audit trail, oldest first, after `after`; the newest MAX_AUDIT_ROWS uses are kept. */
+  async uses(id: string, limit: number, after: number): Promise<(ShareUse & { seq: number })[]> {
+    if (!(await this.load(id))) return []
+    return this.sql
+      .exec<{ seq: number; at: string; client_ip: string | null; outcome: UseOutcome }>(
+        'SELECT seq, at, client_ip, outcome FROM uses WHERE seq > ? ORDER BY seq LIMIT ?',
+        after,
+        limit,
+      )
+      .toArray()
+      .map((row) => ({ seq: row.seq, at: row.at, clientIp: row.client_ip, outcome: row.outcome }))
+  }
+
+  /** Writes the counter and last use to the D1 index, which listings read. */
+  override async alarm(): Promise<void> {
+    await this.ctx.storage.put('flushedAt', Date.now())
+    const rows = this.sql.exec<StateRow & { id: string }>('SELECT * FROM state WHERE dirty = 1')
+    for (const row of rows.toArray()) {
+      await this.env.DB.prepare('UPDATE shares SET downloads = ?2, last_used_at = ?3 WHERE id = ?1')
+        .bind(row.id, row.downloads, row.last_used_at)
+        .run()
+      this.sql.exec('UPDATE state SET dirty = 0 WHERE id = ?', row.id)
+    }
+  }
+
+  private outcomeOf(request: UseRequest): UseOutcome | 'check' {
+    switch (request.outcome) {
+      case 'missing':
+        return 'not_found_in_store'
+      case 'continuation':
+        return this.inSession(request.clientIp, request.now) ? 'partial' : 'downloaded'
+      default:
+        return request.outcome
+    }
+  }
+
+  /**
+   * The first use after a quiet spell reaches D1 at once (an alarm now); a busy share's uses are
+   * written together, at most one D1 write every SHARE_FLUSH_SECONDS.
+   */
+  private async scheduleFlush(now: number): Promise<void> {
+    if ((await this.ctx.storage.getAlarm()) !== null) return
+    const flushedAt = (await this.ctx.storage.get<number>('flushedAt')) ?? 0
+    await this.ctx.storage.setAlarm(Math.max(now, flushedAt + SHARE_FLUSH_SECONDS * 1000))
+  }
+
+  private inSession(clientIp: string | null, now: number): boolean {
+    if (clientIp === null) return false
+    const since = new Date(now - DOWNLOAD_SESSION_SECONDS * 1000).toISOString()
+    return (
+      this.sql
+        .exec(
+          "SELECT 1 FROM uses WHERE client_ip = ? AND outcome = 'downloaded' AND at > ? LIMIT 1",
+          clientIp,
+          since,
+        )
+        .toArray().length > 0
+    )
+  }
+
+  private audit(at: string, clientIp: string | null, outcome: UseOutcome): void {
+    const { seq } = this.sql
+      .exec<{ seq: number }>(
+        'INSERT INTO uses (at, client_ip, outcome) VALUES (?, ?, ?) RETURNING seq',
+        at,
+        clientIp,
+        outcome,
+      )
+      .one()
+    // Bounded: the newest MAX_AUDIT_ROWS uses stay; the counter keeps counting beyond them.
+    if (seq > MAX_AUDIT_ROWS) this.sql.exec('DELETE FROM uses WHERE seq <= ?', seq - MAX_AUDIT_ROWS)
+  }
+
+  /** The share as this object holds it now (read synchronously: no other call interleaves). */
+  private stored(id: string): Share | undefined {
+    const row = this.sql.exec<StateRow>('SELECT * FROM state WHERE id = ?', id).toArray()[0]
+    if (!row) return undefined
+    const share = JSON.parse(row.record) as Share
+    return {
+      ...share,
+      downloads: row.downloads,
+      revokedAt: row.revoked_at,
+      lastUsedAt: row.last_used_at,
+    }
+  }
+
+  /** The share, loaded once from D1 when this object does not hold it yet (a share made before). */
+  private async load(id: string): Promise<Share | undefined> {
+    const held = this.stored(id)
+    if (held) return held
+    // No other call runs while the D1 rows are copied in, so none decides on a half-loaded share.
+    await this.ctx.blockConcurrencyWhile(async () => {
+      if (this.stored(id)) return
+      const legacy = await getShare(this.env.DB, id)
+      if (!legacy) return
+      const { results } = await this.env.DB.prepare(
+        'SELECT at, client_ip, outcome FROM share_uses WHERE share_id = ?1 ORDER BY seq DESC LIMIT ?2',
+      )
+        .bind(id, MAX_AUDIT_ROWS)
+        .all<{ at: string; client_ip: string | null; outcome: UseOutcome }>()
+      this.init(legacy)
+      for (const use of results.reverse()) this.audit(use.at, use.client_ip, use.outcome)
+    })
+    return this.stored(id)
+  }
+}
