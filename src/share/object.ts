@@ -47,6 +47,10 @@ const REFUSAL_OUTCOME = {
 
 export class ShareObject extends DurableObject<Env> {
   private readonly sql: SqlStorage
+  /** The share as last read or written: storage is the truth, this saves re-reading it. */
+  private held: Share | undefined
+  /** Whether a flush alarm is set, so a use need not ask storage. */
+  private alarmSet: boolean | undefined
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
@@ -105,6 +109,7 @@ export class ShareObject extends DurableObject<Env> {
         at,
         share.id,
       )
+      this.held = { ...share, downloads, lastUsedAt: at }
       await this.scheduleFlush(request.now)
     }
     this.audit(at, request.clientIp, outcome)
@@ -116,7 +121,9 @@ export class ShareObject extends DurableObject<Env> {
     const share = await this.load(id)
     if (!share || share.owner !== owner) return false
     if (share.revokedAt === null) {
-      this.sql.exec('UPDATE state SET revoked_at = ? WHERE id = ?', new Date(now).toISOString(), id)
+      const at = new Date(now).toISOString()
+      this.sql.exec('UPDATE state SET revoked_at = ? WHERE id = ?', at, id)
+      this.held = { ...share, revokedAt: at }
     }
     return true
   }
@@ -136,6 +143,7 @@ export class ShareObject extends DurableObject<Env> {
 
   /** Writes the counter and last use to the D1 index, which listings read. */
   override async alarm(): Promise<void> {
+    this.alarmSet = false
     await this.ctx.storage.put('flushedAt', Date.now())
     const rows = this.sql.exec<StateRow & { id: string }>('SELECT * FROM state WHERE dirty = 1')
     for (const row of rows.toArray()) {
@@ -162,7 +170,9 @@ export class ShareObject extends DurableObject<Env> {
    * written together, at most one D1 write every SHARE_FLUSH_SECONDS.
    */
   private async scheduleFlush(now: number): Promise<void> {
-    if ((await this.ctx.storage.getAlarm()) !== null) return
+    this.alarmSet ??= (await this.ctx.storage.getAlarm()) !== null
+    if (this.alarmSet) return
+    this.alarmSet = true
     const flushedAt = (await this.ctx.storage.get<number>('flushedAt')) ?? 0
     await this.ctx.storage.setAlarm(Math.max(now, flushedAt + SHARE_FLUSH_SECONDS * 1000))
   }
@@ -196,15 +206,17 @@ export class ShareObject extends DurableObject<Env> {
 
   /** The share as this object holds it now (read synchronously: no other call interleaves). */
   private stored(id: string): Share | undefined {
+    if (this.held?.id === id) return this.held
     const row = this.sql.exec<StateRow>('SELECT * FROM state WHERE id = ?', id).toArray()[0]
     if (!row) return undefined
     const share = JSON.parse(row.record) as Share
-    return {
+    this.held = {
       ...share,
       downloads: row.downloads,
       revokedAt: row.revoked_at,
       lastUsedAt: row.last_used_at,
     }
+    return this.held
   }
 
   /** The share, loaded once from D1 when this object does not hold it yet (a share made before). */

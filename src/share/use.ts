@@ -6,7 +6,7 @@ import type { Config } from '../config'
 import { AppError, type ErrorCode } from '../errors'
 import { contentDisposition } from '../lib/content-disposition'
 import { REDIRECT_TTL_SECONDS } from '../lib/limits'
-import type { ObjectRead } from '../stores/store'
+import type { ObjectRead, Store } from '../stores/store'
 import type { ShareObject, UseRequest } from './object'
 import { isShareId, type Share } from './store'
 
@@ -57,6 +57,27 @@ async function shareFacts(
   return share
 }
 
+/**
+ * Objects seen present lately, by share id: a busy link does not ask the bucket on every use.
+ * Only presence is remembered (briefly): an object uploaded after a 404 is found on the next use.
+ */
+const present = new Map<string, number>()
+const PRESENT_MS = 10_000
+
+async function objectPresent(
+  store: Store,
+  share: Share,
+  nowMs: number,
+): Promise<boolean | undefined> {
+  if ((present.get(share.id) ?? 0) > nowMs) return true
+  const exists = await store.objectExists(share.key)
+  if (exists) {
+    if (present.size >= MAX_FACTS) present.delete(present.keys().next().value as string)
+    present.set(share.id, nowMs + PRESENT_MS)
+  }
+  return exists
+}
+
 function dispositionParam(share: Share): [string, string][] {
   if (share.filename === null && share.disposition === null) return []
   return [
@@ -100,8 +121,8 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
   if (share.mode === 'redirect') {
     // An object that is not there is not a download (when the store can tell without a trip);
     // HEAD gets a URL signed for HEAD, which the store refuses for GET, and counts nothing.
-    const present = left < 1 ? undefined : await store.objectExists(share.key)
-    const outcome = present === false ? 'missing' : method === 'HEAD' ? 'head' : 'downloaded'
+    const exists = left < 1 ? undefined : await objectPresent(store, share, now.getTime())
+    const outcome = exists === false ? 'missing' : method === 'HEAD' ? 'head' : 'downloaded'
     // Under a second left is expired for a redirect: its URL could not live at all.
     const decision = await decide(outcome, left < 1 ? share.expiresAt : now.getTime())
     if (!decision.ok) return { type: 'refused', code: decision.code }

@@ -1,0 +1,77 @@
+// Serves Signet as it deploys: the bundle `wrangler deploy --dry-run` writes, run by Miniflare
+// directly with the bindings wrangler.toml declares (D1 migrated, R2, the share Durable Objects),
+// with no `wrangler dev` proxy in front (it caps throughput and adds CPU of its own). Used by
+// `npm run bench:http` and by the fuzz and load tests. Stopped by `stop()`.
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { convertV4MiniflareOptions, Miniflare } from 'miniflare'
+import { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } from 'wrangler'
+
+const ROOT = join(import.meta.dirname, '..')
+const WRANGLER = join(ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js')
+
+/** Bundles the Worker into `outdir` with wrangler, as `wrangler deploy` would; the entry's path. */
+export function bundleWorker(outdir) {
+  const built = spawnSync(
+    process.execPath,
+    [WRANGLER, 'deploy', '--dry-run', '--outdir', outdir, '--config', join(ROOT, 'wrangler.toml')],
+    { cwd: ROOT, encoding: 'utf8', env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
+  )
+  if (built.status !== 0) throw new Error(`wrangler deploy --dry-run failed: ${built.stderr}`)
+  return join(outdir, 'index.js')
+}
+
+/**
+ * Starts the bundled Worker on a free loopback port with its own state and secrets.
+ * @returns {Promise<{origin: string, adminToken: string, credential: {accessKeyId: string, secretAccessKey: string}, mf: Miniflare, stop: () => Promise<void>}>}
+ */
+export async function startSignet() {
+  const dir = mkdtempSync(join(tmpdir(), 'signet-mf-'))
+  const script = bundleWorker(join(dir, 'dist'))
+  const adminToken = 'mf-admin-token-0123456789'
+  const credential = { accessKeyId: 'SIGNETMFKEY', secretAccessKey: 'signet-mf-secret-0123456789' }
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, 'wrangler.toml'))
+  // Miniflare 5 takes its own option shape; wrangler still speaks the 4.x one.
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      host: '127.0.0.1',
+      port: 0,
+      resourcePersistencePath: join(dir, 'state'),
+      workers: [
+        {
+          ...workerOptions,
+          name: 'signet',
+          rootPath: dirname(script),
+          modules: [{ type: 'ESModule', path: 'index.js', contents: readFileSync(script, 'utf8') }],
+          bindings: {
+            ...workerOptions.bindings,
+            SIGNET_ADMIN_TOKEN: adminToken,
+            SIGNET_CREDENTIALS: JSON.stringify({ local: credential }),
+          },
+        },
+      ],
+    }),
+  )
+  const stop = async () => {
+    await mf.dispose()
+    rmSync(dir, { recursive: true, force: true })
+  }
+  try {
+    const url = await mf.ready
+    const db = await mf.getD1Database('DB')
+    const migrations = join(ROOT, 'migrations')
+    for (const file of readdirSync(migrations).sort()) {
+      for (const statement of unstable_splitSqlQuery(
+        readFileSync(join(migrations, file), 'utf8'),
+      )) {
+        await db.prepare(statement).run()
+      }
+    }
+    return { origin: url.origin, adminToken, credential, mf, stop }
+  } catch (error) {
+    await stop()
+    throw error
+  }
+}
