@@ -1,6 +1,8 @@
 // /v1/multipart (start, complete, abort) and /v1/post-policy: validate, then the uploads service.
 import { createRoute } from '@hono/zod-openapi'
+import type { Context } from 'hono'
 import { requireCaller } from '../auth/authenticate'
+import type { AppEnv } from '../env'
 import { newApp } from '../http/openapi'
 import {
   AbortSchema,
@@ -12,9 +14,24 @@ import {
   PostPolicyAnswerSchema,
   PostPolicyRequestSchema,
 } from '../schemas'
-import { abortMultipart, completeMultipart, postPolicy, startMultipart } from '../services/uploads'
+import {
+  abortMultipart,
+  completeMultipart,
+  postPolicy,
+  startMultipart,
+  type UploadContext,
+} from '../services/uploads'
 
 const security = [{ bearer: [] }]
+
+function uploadContext(c: Context<AppEnv>): UploadContext {
+  return {
+    caller: requireCaller(c),
+    config: c.get('config'),
+    origin: new URL(c.req.url),
+    now: new Date(),
+  }
+}
 
 export const uploads = newApp()
   .openapi(
@@ -37,17 +54,7 @@ export const uploads = newApp()
         ...errorResponses(400, 401, 403, 429),
       },
     }),
-    async (c) =>
-      c.json(
-        await startMultipart(
-          requireCaller(c),
-          c.get('config'),
-          c.req.valid('json'),
-          new URL(c.req.url),
-          new Date(),
-        ),
-        200,
-      ),
+    async (c) => c.json(await startMultipart(uploadContext(c), c.req.valid('json')), 200),
   )
   .openapi(
     createRoute({
@@ -66,8 +73,7 @@ export const uploads = newApp()
         ...errorResponses(400, 401, 403, 404, 429),
       },
     }),
-    async (c) =>
-      c.json(await completeMultipart(requireCaller(c), c.get('config'), c.req.valid('json')), 200),
+    async (c) => c.json(await completeMultipart(uploadContext(c), c.req.valid('json')), 200),
   )
   .openapi(
     createRoute({
@@ -81,7 +87,7 @@ export const uploads = newApp()
       responses: { 204: { description: 'Aborted' }, ...errorResponses(400, 401, 403, 404, 429) },
     }),
     async (c) => {
-      await abortMultipart(requireCaller(c), c.get('config'), c.req.valid('json'))
+      await abortMultipart(uploadContext(c), c.req.valid('json'))
       return c.body(null, 204)
     },
   )
@@ -105,15 +111,5 @@ export const uploads = newApp()
         ...errorResponses(400, 401, 403, 422, 429),
       },
     }),
-    async (c) =>
-      c.json(
-        await postPolicy(
-          requireCaller(c),
-          c.get('config'),
-          c.req.valid('json'),
-          new URL(c.req.url).origin,
-          new Date(),
-        ),
-        200,
-      ),
+    async (c) => c.json(await postPolicy(uploadContext(c), c.req.valid('json')), 200),
   )

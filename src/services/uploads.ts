@@ -44,13 +44,11 @@ function authorizeFinish(caller: Caller, request: { bucket: string; key: string 
   })
 }
 
-export async function startMultipart(
-  caller: Caller,
-  config: Config,
-  request: MultipartRequest,
-  origin: URL,
-  now: Date,
-) {
+/** Who asks, with what configuration, at which origin (for gateway buckets) and when. */
+export type UploadContext = { caller: Caller; config: Config; origin: URL; now: Date }
+
+export async function startMultipart(ctx: UploadContext, request: MultipartRequest) {
+  const { caller, config, origin, now } = ctx
   const nowMs = wholeSeconds(now)
   const expiresIn = resolveExpiresIn(request, nowMs)
   const scopeRequest: ScopeRequest = {
@@ -93,30 +91,21 @@ export async function startMultipart(
   return { uploadId, bucket: request.bucket, key: request.key, expiresAt, parts }
 }
 
-export async function completeMultipart(caller: Caller, config: Config, request: CompleteRequest) {
-  authorizeFinish(caller, request)
-  const store = storeFor(config, request.bucket)
+export async function completeMultipart(ctx: UploadContext, request: CompleteRequest) {
+  authorizeFinish(ctx.caller, request)
+  const store = storeFor(ctx.config, request.bucket)
   const parts = [...request.parts].sort((a, b) => a.partNumber - b.partNumber)
   const etag = await store.completeMultipartUpload(request.key, request.uploadId, parts)
   return { bucket: request.bucket, key: request.key, etag }
 }
 
-export async function abortMultipart(
-  caller: Caller,
-  config: Config,
-  request: AbortRequest,
-): Promise<void> {
-  authorizeFinish(caller, request)
-  await storeFor(config, request.bucket).abortMultipartUpload(request.key, request.uploadId)
+export async function abortMultipart(ctx: UploadContext, request: AbortRequest): Promise<void> {
+  authorizeFinish(ctx.caller, request)
+  await storeFor(ctx.config, request.bucket).abortMultipartUpload(request.key, request.uploadId)
 }
 
-export async function postPolicy(
-  caller: Caller,
-  config: Config,
-  request: PostPolicyRequest,
-  origin: string,
-  now: Date,
-) {
+export async function postPolicy(ctx: UploadContext, request: PostPolicyRequest) {
+  const { caller, config, now } = ctx
   if ((request.key === undefined) === (request.keyPrefix === undefined)) {
     throw new AppError('invalid_request', 'Give key or keyPrefix, one of them.')
   }
@@ -138,7 +127,7 @@ export async function postPolicy(
   if (request.contentType !== undefined) scopeRequest.contentType = request.contentType
   authorize(caller, scopeRequest)
   const store = storeFor(config, request.bucket)
-  const target = store.postTarget(origin, typeRange)
+  const target = store.postTarget(ctx.origin.origin, typeRange)
   const policy = await buildPostPolicy({
     bucket: target.bucket,
     key: request.key !== undefined ? { exact: request.key } : { prefix: request.keyPrefix ?? '' },
