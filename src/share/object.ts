@@ -200,8 +200,11 @@ export class ShareObject extends DurableObject<Env> {
         outcome,
       )
       .one()
-    // Bounded: the newest MAX_AUDIT_ROWS uses stay; the counter keeps counting beyond them.
-    if (seq > MAX_AUDIT_ROWS) this.sql.exec('DELETE FROM uses WHERE seq <= ?', seq - MAX_AUDIT_ROWS)
+    // Bounded: the newest MAX_AUDIT_ROWS uses stay (pruned every 100 uses, so at most 99 more
+    // wait their turn); the counter keeps counting beyond them.
+    if (seq > MAX_AUDIT_ROWS && seq % 100 === 0) {
+      this.sql.exec('DELETE FROM uses WHERE seq <= ?', seq - MAX_AUDIT_ROWS)
+    }
   }
 
   /** The share as this object holds it now (read synchronously: no other call interleaves). */
