@@ -28,18 +28,21 @@ export function isoSeconds(ms: number): string {
 }
 
 /**
- * Seconds from `nowMs` for expiresIn or expiresAt, within 1..limits.max (default
- * limits.default). Out of bounds is refused with the limit in the message, never clamped.
+ * Seconds from `nowMs` for expiresIn or expiresAt, within 1..limits.max. Without either, the
+ * default is limits.default or the caller's scope maximum, whichever is shorter: an omitted
+ * expiry never exceeds what the caller may ask for. A value asked for beyond a limit is refused
+ * with the limit in the message, never clamped.
  */
 export function resolveExpiresIn(
   request: { expiresIn?: number | string | undefined; expiresAt?: number | string | undefined },
   nowMs: number,
+  scopeMax: number | undefined,
   limits: ExpiryLimits = URL_EXPIRY,
 ): number {
   if (request.expiresIn !== undefined && request.expiresAt !== undefined) {
     throw invalid('Give expiresIn or expiresAt, not both.')
   }
-  let seconds = limits.default
+  let seconds = Math.min(limits.default, scopeMax ?? limits.default)
   if (request.expiresIn !== undefined) {
     const parsed = parseDuration(request.expiresIn)
     if (parsed === undefined) {

@@ -126,7 +126,7 @@ export async function presign(
   const method = request.method ?? 'GET'
   checkFieldsForMethod(request, method)
   const nowMs = wholeSeconds(ctx.now)
-  const expiresIn = resolveExpiresIn(request, nowMs)
+  const expiresIn = resolveExpiresIn(request, nowMs, ctx.caller.scope.maxExpiresIn)
   const scopeRequest: Parameters<typeof authorize>[1] = {
     bucket: request.bucket,
     key: request.key,

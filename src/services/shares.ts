@@ -70,7 +70,7 @@ export async function createShare(ctx: ShareContext, request: ShareRequest) {
   const { caller, config, db, origin } = ctx
   const now = new Date()
   const nowMs = wholeSeconds(now)
-  const expiresIn = resolveExpiresIn(request, nowMs, {
+  const expiresIn = resolveExpiresIn(request, nowMs, caller.scope.maxExpiresIn, {
     default: DEFAULT_SHARE_LIFETIME,
     max: MAX_SHARE_LIFETIME,
     maxText: '365 days',

@@ -50,7 +50,7 @@ export type UploadContext = { caller: Caller; config: Config; origin: URL; now: 
 export async function startMultipart(ctx: UploadContext, request: MultipartRequest) {
   const { caller, config, origin, now } = ctx
   const nowMs = wholeSeconds(now)
-  const expiresIn = resolveExpiresIn(request, nowMs)
+  const expiresIn = resolveExpiresIn(request, nowMs, caller.scope.maxExpiresIn)
   const scopeRequest: ScopeRequest = {
     bucket: request.bucket,
     key: request.key,
@@ -114,7 +114,7 @@ export async function postPolicy(ctx: UploadContext, request: PostPolicyRequest)
     throw new AppError('invalid_request', 'minContentLength must not exceed maxContentLength.')
   }
   const nowMs = wholeSeconds(now)
-  const expiresIn = resolveExpiresIn(request, nowMs)
+  const expiresIn = resolveExpiresIn(request, nowMs, caller.scope.maxExpiresIn)
   const typeRange = request.contentType?.endsWith('/*') ?? false
   const scopeRequest: ScopeRequest = {
     bucket: request.bucket,
