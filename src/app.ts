@@ -7,7 +7,7 @@ import { authenticate } from './auth/authenticate'
 import { getConfig } from './config'
 import type { AppEnv } from './env'
 import { AppError } from './errors'
-import { gateway } from './gateway/handler'
+import { gateway, rootGateway } from './gateway/handler'
 import { notFound, onError } from './http/errors'
 import { newApp } from './http/openapi'
 import { MAX_JSON_BODY } from './lib/limits'
@@ -182,6 +182,10 @@ app.doc31('/openapi.json', (c) => ({
   },
   servers: [{ url: new URL(c.req.url).origin }],
 }))
+// Last: the gateway at the root for clients that take no endpoint path; other paths are 404.
+app.all('/:bucket/*', (c) => rootGateway(c, () => notFound(c)))
+app.all('/:bucket', (c) => rootGateway(c, () => notFound(c)))
+
 app.openAPIRegistry.registerPath({
   method: 'get',
   path: '/openapi.json',

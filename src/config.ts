@@ -101,6 +101,10 @@ function parseTarget(
   env: Record<string, unknown>,
 ): Target {
   if ('binding' in raw) {
+    // The gateway also answers at /<bucket>/<key>: a name must not shadow a route of Signet's.
+    if (RESERVED_NAMES.has(name)) {
+      throw new ConfigError('SIGNET_BUCKETS', `${name} is the name of one of Signet's own routes`)
+    }
     const bucket = env[raw.binding] as R2Bucket | undefined
     if (!bucket || typeof bucket !== 'object' || typeof bucket.get !== 'function') {
       throw new ConfigError('SIGNET_BUCKETS', `${name}.binding names no R2 binding of this Worker`)
@@ -138,6 +142,9 @@ function parseTarget(
   }
   return { kind: 'remote', name, endpoint, region, bucket, style }
 }
+
+/** First path segments of Signet's own routes, which no gateway bucket may take. */
+const RESERVED_NAMES = new Set(['v1', 's', 's3', 'docs', 'healthz', 'openapi.json', 'console'])
 
 /** The one place a target's kind picks its store. */
 function buildStore(target: Target, credential: Credential): Store {

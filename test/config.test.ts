@@ -33,6 +33,8 @@ describe('configuration', () => {
     ],
     ['SIGNET_BUCKETS', { SIGNET_BUCKETS: '{"x":{"binding":"BUCKET_LOCAL"}}' }],
     ['SIGNET_BUCKETS', { SIGNET_BUCKETS: '["local"]' }],
+    // The gateway also serves /<bucket>/<key>: a bucket may not take a route's name.
+    ['SIGNET_BUCKETS', { SIGNET_BUCKETS: '{"docs":{"binding":"BUCKET_LOCAL"}}' }],
     [
       'SIGNET_CREDENTIALS',
       { SIGNET_CREDENTIALS: `{"local":{"accessKeyId":"A","secretAccessKey":"${SECRET}"}}` },

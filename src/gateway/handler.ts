@@ -76,8 +76,11 @@ function verifyError(reason: VerifyFailure, message: string): S3Error {
 }
 
 /** Splits /s3/<bucket>/<key> into the bucket name and the decoded key. */
-export function parseGatewayPath(pathname: string): { bucket: string; key: string } {
-  const rest = pathname.slice(GATEWAY_PREFIX.length)
+export function parseGatewayPath(
+  pathname: string,
+  prefix = GATEWAY_PREFIX,
+): { bucket: string; key: string } {
+  const rest = pathname.slice(prefix.length)
   const slash = rest.indexOf('/')
   const bucket = slash === -1 ? rest : rest.slice(0, slash)
   const rawKey = slash === -1 ? '' : rest.slice(slash + 1)
@@ -118,18 +121,18 @@ function preflight(c: Context<AppEnv>): Response {
   return new Response(null, { status: 204, headers })
 }
 
-async function serve(c: Context<AppEnv>): Promise<Response> {
+async function serve(c: Context<AppEnv>, prefix: string): Promise<Response> {
   if (c.req.method === 'OPTIONS') return preflight(c)
   const url = new URL(c.req.url)
   checkRequestSize(url, c.req.raw.headers)
   const config = getConfig(c.env)
   if (c.req.method === 'POST') {
     // POST /s3/<bucket>: a form upload, authorised by its signed policy, not the query.
-    const bucketName = url.pathname.slice(GATEWAY_PREFIX.length).replace(/\/$/, '')
+    const bucketName = url.pathname.slice(prefix.length).replace(/\/$/, '')
     if (bucketName.includes('/')) throw noSuchBucket()
     return postObject(c.req.raw, gatewayBucket(config.stores.get(bucketName)), url.origin)
   }
-  const { bucket: bucketName, key } = parseGatewayPath(url.pathname)
+  const { bucket: bucketName, key } = parseGatewayPath(url.pathname, prefix)
   const bucket = gatewayBucket(config.stores.get(bucketName))
   const { credential } = bucket
   const verified = await c.get('timing').measure('sign', () =>
@@ -214,10 +217,34 @@ async function dispatch(
   }
 }
 
-export async function gateway(c: Context<AppEnv>): Promise<Response> {
+/** The gateway at /s3/<bucket>/<key>. */
+export function gateway(c: Context<AppEnv>): Promise<Response> {
+  return answer(c, GATEWAY_PREFIX)
+}
+
+/**
+ * The gateway at the root, path style (/<bucket>/<key>), for clients that take no endpoint path
+ * (s3cmd, MinIO's clients). Only buckets the gateway serves answer here; any other first path
+ * segment is no route of Signet's.
+ */
+export async function rootGateway(
+  c: Context<AppEnv>,
+  fallback: () => Response | Promise<Response>,
+): Promise<Response> {
+  const name = new URL(c.req.url).pathname.split('/')[1] ?? ''
+  let served = false
+  try {
+    served = getConfig(c.env).stores.get(name)?.binding !== undefined
+  } catch {
+    // A bad configuration answers on the routes that use it, not on paths that are none.
+  }
+  return served ? answer(c, '/') : fallback()
+}
+
+async function answer(c: Context<AppEnv>, prefix: string): Promise<Response> {
   const requestId = c.get('requestId')
   try {
-    return await serve(c)
+    return await serve(c, prefix)
   } catch (error) {
     if (error instanceof S3Error) {
       return s3ErrorResponse(error.code, error.message, requestId, c.req.method)
