@@ -10,6 +10,7 @@ import { RESPONSE_OVERRIDES } from '../lib/http-conditions'
 import { MAX_HEADER_BYTES, MAX_HEADERS, MAX_QUERY_BYTES, MAX_QUERY_PARAMS } from '../lib/limits'
 import { checkObjectKey } from '../lib/object-key'
 import { type VerifyFailure, verifyPresigned } from '../s3/verify'
+import { isV2Query, type V2Failure, verifyPresignedV2 } from '../s3/verify-v2'
 import { ALLOW_IPS_PARAM } from '../stores/r2-binding'
 import type { Store } from '../stores/store'
 import { openUploadId } from '../stores/upload-id'
@@ -75,6 +76,27 @@ function verifyError(reason: VerifyFailure, message: string): S3Error {
   return new S3Error(code, message)
 }
 
+function v2Error(reason: V2Failure, message: string): S3Error {
+  switch (reason) {
+    case 'missing_parameter':
+    case 'duplicate_parameter':
+    case 'malformed_parameter':
+      return new S3Error('AuthorizationQueryParametersError', message)
+    case 'unknown_access_key':
+      return new S3Error('InvalidAccessKeyId', message)
+    case 'signature_mismatch':
+      return new S3Error('SignatureDoesNotMatch', message)
+    case 'method':
+    case 'expired':
+    case 'too_far':
+      return new S3Error('AccessDenied', message)
+    default: {
+      const unreachable: never = reason
+      throw new Error(`unhandled SigV2 failure ${String(unreachable)}`)
+    }
+  }
+}
+
 /** Splits /s3/<bucket>/<key> into the bucket name and the decoded key. */
 export function parseGatewayPath(
   pathname: string,
@@ -135,6 +157,26 @@ async function serve(c: Context<AppEnv>, prefix: string): Promise<Response> {
   const { bucket: bucketName, key } = parseGatewayPath(url.pathname, prefix)
   const bucket = gatewayBucket(config.stores.get(bucketName))
   const { credential } = bucket
+  const lookup = (id: string) => (id === credential.accessKeyId ? credential : undefined)
+  const rawQuery = url.search.slice(1)
+  if (isV2Query(rawQuery)) {
+    // SigV2 (s3cmd signurl): the client signed /<bucket>/<key>, without the /s3 prefix.
+    const v2 = await c.get('timing').measure('sign', () =>
+      verifyPresignedV2({
+        method: c.req.method,
+        resource: url.pathname.slice(prefix.length - 1),
+        rawQuery,
+        headers: c.req.raw.headers,
+        now: new Date(),
+        lookup,
+      }),
+    )
+    if (!v2.ok) throw v2Error(v2.reason, v2.message)
+    if (v2.params.has('versionId')) {
+      throw new S3Error('InvalidArgument', 'R2 bindings keep no object versions: drop versionId.')
+    }
+    return dispatch(c, bucket, key, v2.params, 'UNSIGNED-PAYLOAD')
+  }
   const verified = await c.get('timing').measure('sign', () =>
     verifyPresigned({
       method: c.req.method,
@@ -143,7 +185,7 @@ async function serve(c: Context<AppEnv>, prefix: string): Promise<Response> {
       host: c.req.header('host') ?? url.host,
       headers: c.req.raw.headers,
       now: new Date(),
-      lookup: (id) => (id === credential.accessKeyId ? credential : undefined),
+      lookup,
     }),
   )
   if (!verified.ok) throw verifyError(verified.reason, verified.message)
