@@ -5,7 +5,9 @@
 import { z } from '@hono/zod-openapi'
 import { AppError, ConfigError } from './errors'
 import { DEFAULT_KEY_CACHE_SECONDS } from './lib/limits'
+import { pemToPkcs8, type ServiceAccount } from './s3/goog4'
 import { BUCKET_NAME } from './schemas'
+import { GCS_HOST, GcsStore } from './stores/gcs'
 import { type GatewayTarget, R2BindingStore } from './stores/r2-binding'
 import { type RemoteTarget, S3RemoteStore } from './stores/s3-remote'
 import type { Credential, Store } from './stores/store'
@@ -61,7 +63,13 @@ const credentialSchema = z.strictObject({
   sessionToken: z.string().min(1).max(8192).optional(),
   expiresAt: z.union([z.string().max(64), z.number().int().positive()]).optional(),
 })
-const credentialsSchema = z.record(z.string(), credentialSchema)
+/** A Google service-account key file exactly as Google hands it out (other fields kept aside). */
+const serviceAccountSchema = z.looseObject({
+  type: z.literal('service_account'),
+  client_email: z.string().regex(/^[^\s@/]{1,128}@[A-Za-z0-9.-]{1,253}$/),
+  private_key: z.string().min(100).max(16384),
+})
+const credentialsSchema = z.record(z.string(), z.union([credentialSchema, serviceAccountSchema]))
 
 const jwtSchema = z.strictObject({
   issuer: z.string().min(1).max(512),
@@ -130,7 +138,7 @@ function parseTarget(
     throw new ConfigError('SIGNET_BUCKETS', `${name}.endpoint must have no path`)
   }
   const isR2 = endpoint.hostname.endsWith('.r2.cloudflarestorage.com')
-  const region = raw.region ?? (isR2 ? 'auto' : undefined)
+  const region = raw.region ?? (isR2 || endpoint.hostname === GCS_HOST ? 'auto' : undefined)
   if (!region) throw new ConfigError('SIGNET_BUCKETS', `${name}.region is required`)
   const bucket = raw.bucket ?? name
   // Virtual-hosted style needs a DNS-compatible name and TLS that covers it (no dots).
@@ -147,10 +155,14 @@ function parseTarget(
 const RESERVED_NAMES = new Set(['v1', 's', 's3', 'docs', 'healthz', 'openapi.json', 'console'])
 
 /** The one place a target's kind picks its store. */
-function buildStore(target: Target, credential: Credential): Store {
-  return 'binding' in target
-    ? new R2BindingStore(target, credential)
-    : new S3RemoteStore(target, credential)
+function buildStore(
+  target: Target,
+  credential: Credential | undefined,
+  account: ServiceAccount | undefined,
+): Store {
+  if ('binding' in target) return new R2BindingStore(target, credential as Credential)
+  if (account) return new GcsStore(target, account)
+  return new S3RemoteStore(target, credential as Credential)
 }
 
 function parseExpiresAt(variable: string, name: string, value: string | number): number {
@@ -175,9 +187,25 @@ export function parseConfig(env: Record<string, unknown>): Config {
   )
   if (!credentialsRaw.success) throw describe('SIGNET_CREDENTIALS', credentialsRaw.error)
   const credentials = new Map<string, Credential>()
+  const serviceAccounts = new Map<string, ServiceAccount>()
   for (const [name, raw] of Object.entries(credentialsRaw.data)) {
     if (!buckets.has(name)) {
       throw new ConfigError('SIGNET_CREDENTIALS', `${name} is not a bucket in SIGNET_BUCKETS`)
+    }
+    if ('type' in raw) {
+      // Named by bucket and field only: a key file's contents never reach a message.
+      const target = buckets.get(name)
+      if (!target || 'binding' in target || target.endpoint.hostname !== GCS_HOST) {
+        throw new ConfigError(
+          'SIGNET_CREDENTIALS',
+          `${name} has a service-account key, which signs only for ${GCS_HOST}`,
+        )
+      }
+      if (!pemToPkcs8(raw.private_key)) {
+        throw new ConfigError('SIGNET_CREDENTIALS', `${name}.private_key is not a PKCS#8 PEM key`)
+      }
+      serviceAccounts.set(name, { clientEmail: raw.client_email, privateKey: raw.private_key })
+      continue
     }
     const credential: Credential = {
       accessKeyId: raw.accessKeyId,
@@ -190,7 +218,7 @@ export function parseConfig(env: Record<string, unknown>): Config {
     credentials.set(name, credential)
   }
   for (const name of buckets.keys()) {
-    if (!credentials.has(name)) {
+    if (!credentials.has(name) && !serviceAccounts.has(name)) {
       throw new ConfigError('SIGNET_CREDENTIALS', `has no credential for bucket ${name}`)
     }
   }
@@ -241,7 +269,7 @@ export function parseConfig(env: Record<string, unknown>): Config {
 
   const stores = new Map<string, Store>()
   for (const [name, target] of buckets) {
-    stores.set(name, buildStore(target, credentials.get(name) as Credential))
+    stores.set(name, buildStore(target, credentials.get(name), serviceAccounts.get(name)))
   }
   let keyCacheSeconds = DEFAULT_KEY_CACHE_SECONDS
   const cacheText = env.SIGNET_KEY_CACHE_SECONDS

@@ -210,7 +210,7 @@ function noSuchBucket(): S3Error {
 
 /** The gateway serves only the buckets whose store is an R2 binding of this Worker. */
 function gatewayBucket(store: Store | undefined): GatewayBucket {
-  if (!store?.binding) throw noSuchBucket()
+  if (!store?.binding || !store.credential) throw noSuchBucket()
   return { store, binding: store.binding, credential: store.credential, name: store.name }
 }
 

@@ -80,7 +80,7 @@ function checkFieldsForMethod(request: PresignRequest, method: string): void {
 }
 
 /** The headers the client must send, in the case it should send them. */
-function uploadHeaders(request: PresignRequest): Record<string, string> {
+function uploadHeaders(request: PresignRequest, metadataPrefix: string): Record<string, string> {
   const headers: Record<string, string> = {}
   if (request.contentType !== undefined) headers['Content-Type'] = request.contentType
   if (request.contentLength !== undefined) headers['Content-Length'] = String(request.contentLength)
@@ -89,7 +89,7 @@ function uploadHeaders(request: PresignRequest): Record<string, string> {
   }
   if (request.ifNoneMatch !== undefined) headers['If-None-Match'] = request.ifNoneMatch
   for (const [name, value] of Object.entries(request.metadata ?? {})) {
-    headers[`x-amz-meta-${name.toLowerCase()}`] = value
+    headers[`${metadataPrefix}${name.toLowerCase()}`] = value
   }
   return headers
 }
@@ -138,9 +138,16 @@ export async function presign(
   authorize(ctx.caller, scopeRequest)
 
   const store = storeFor(ctx.config, request.bucket)
-  checkCredentialLifetime(store.credential, nowMs, expiresIn)
+  const unsupported = [...store.unsupported].find((field) => request[field] !== undefined)
+  if (unsupported) {
+    throw new AppError(
+      'unsupported_by_target',
+      `${unsupported} is not supported by the store of bucket ${request.bucket}.`,
+    )
+  }
+  if (store.credential) checkCredentialLifetime(store.credential, nowMs, expiresIn)
 
-  const headers = method === 'PUT' ? uploadHeaders(request) : {}
+  const headers = method === 'PUT' ? uploadHeaders(request, store.metadataPrefix) : {}
   const allowIps = request.allowIps
   const url = await store.objectUrl({
     key: request.key,

@@ -144,7 +144,7 @@ export async function postPolicy(ctx: UploadContext, request: PostPolicyRequest)
     region: target.region,
     now: new Date(nowMs),
     expiresIn,
-    credential: store.credential,
+    credential: target.credential,
   })
   return {
     url: target.url,

@@ -83,6 +83,8 @@ function multipartFailure(error: unknown): never {
 
 export class R2BindingStore implements store.Store {
   readonly servedBySignet = true
+  readonly metadataPrefix = 'x-amz-meta-'
+  readonly unsupported = new Set<store.PresignField>()
   readonly enforcesUrlIps = true
   readonly name: string
   readonly bucketName: string
@@ -210,6 +212,11 @@ export class R2BindingStore implements store.Store {
 
   postTarget(origin: string): store.PostTarget {
     // The gateway checks the policy itself, and insists on one media type under `type/*`.
-    return { url: `${origin}/s3/${this.name}`, bucket: this.name, region: GATEWAY_REGION }
+    return {
+      url: `${origin}/s3/${this.name}`,
+      bucket: this.name,
+      region: GATEWAY_REGION,
+      credential: this.credential,
+    }
   }
 }

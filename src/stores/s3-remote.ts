@@ -4,10 +4,10 @@
 // reduced to their S3 code; their bodies are never echoed.
 import { AwsClient } from 'aws4fetch'
 import { AppError } from '../errors'
-import { readConditions } from '../lib/http-conditions'
 import { escapeXml } from '../lib/xml'
 import { encodeKeyPath } from '../s3/encoding'
 import { amzDate, presignQuery } from '../s3/sigv4'
+import { readThroughUrl } from './read-through'
 import type * as store from './store'
 
 export type RemoteTarget = {
@@ -31,19 +31,6 @@ export class StoreError extends Error {
   }
 }
 
-/** Headers of a store's answer that a proxied read passes on. */
-const RETURNED = [
-  'content-type',
-  'content-length',
-  'content-range',
-  'content-disposition',
-  'content-encoding',
-  'content-language',
-  'etag',
-  'last-modified',
-  'accept-ranges',
-]
-
 function xmlValue(xml: string, tag: string): string | undefined {
   const match = new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(xml)
   return match?.[1]
@@ -60,6 +47,8 @@ function isR2(target: RemoteTarget): boolean {
 
 export class S3RemoteStore implements store.Store {
   readonly servedBySignet = false
+  readonly metadataPrefix = 'x-amz-meta-'
+  readonly unsupported = new Set<store.PresignField>()
   readonly enforcesUrlIps = false
   readonly binding = undefined
   readonly name: string
@@ -110,52 +99,21 @@ export class S3RemoteStore implements store.Store {
     return undefined
   }
 
-  async readObject(
+  readObject(
     key: string,
     request: store.ReadRequest,
     options: store.ReadOptions,
   ): Promise<store.ObjectRead> {
-    const conditions = readConditions(request.headers)
-    if (!conditions) return { ok: false, reason: 'bad_condition' }
-    const range = request.headers.get('range')
-    if (range !== null) conditions.set('range', range)
-    const url = await this.objectUrl({
-      key,
-      method: request.method,
-      expiresIn: options.maxSeconds,
-      nowMs: options.nowMs,
-      origin: this.target.endpoint,
-      query: options.overrides.map(([name, value]) => [name, value]),
-    })
-    const upstream = await fetch(url, {
-      method: request.method,
-      headers: conditions,
-      redirect: 'manual',
-    })
-    const failed: Partial<Record<number, 'not_found' | 'precondition_failed' | 'invalid_range'>> = {
-      404: 'not_found',
-      412: 'precondition_failed',
-      416: 'invalid_range',
-    }
-    const reason = failed[upstream.status]
-    if (reason || ![200, 206, 304].includes(upstream.status)) {
-      await upstream.body?.cancel()
-      if (reason) return { ok: false, reason }
-      throw new Error(`store answered ${upstream.status} to a proxied read`)
-    }
-    const headers = new Headers()
-    for (const name of RETURNED) {
-      const value = upstream.headers.get(name)
-      if (value !== null) headers.set(name, value)
-    }
-    const head = request.method === 'HEAD'
-    if (head) await upstream.body?.cancel()
-    return {
-      ok: true,
-      status: upstream.status as 200 | 206 | 304,
-      headers,
-      body: head ? null : upstream.body,
-    }
+    return readThroughUrl(request, () =>
+      this.objectUrl({
+        key,
+        method: request.method,
+        expiresIn: options.maxSeconds,
+        nowMs: options.nowMs,
+        origin: this.target.endpoint,
+        query: options.overrides.map(([name, value]): [string, string] => [name, value]),
+      }),
+    )
   }
 
   private async send(url: string, init: RequestInit): Promise<string> {
@@ -246,6 +204,6 @@ export class S3RemoteStore implements store.Store {
       this.target.style === 'virtual'
         ? `${endpoint.protocol}//${bucket}.${endpoint.host}/`
         : `${endpoint.protocol}//${endpoint.host}/${bucket}`
-    return { url, bucket, region: this.target.region }
+    return { url, bucket, region: this.target.region, credential: this.credential }
   }
 }

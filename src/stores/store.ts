@@ -43,8 +43,11 @@ export type ObjectRead =
   | { ok: true; status: 200 | 206 | 304; headers: Headers; body: ReadableStream | null }
   | { ok: false; reason: 'not_found' | 'precondition_failed' | 'invalid_range' | 'bad_condition' }
 
-/** Where a browser form upload goes and what its policy names. */
-export type PostTarget = { url: string; bucket: string; region: string }
+/** Where a browser form upload goes, what its policy names and the key pair that signs it. */
+export type PostTarget = { url: string; bucket: string; region: string; credential: Credential }
+
+/** PresignRequest fields a store may not support; naming one answers unsupported_by_target. */
+export type PresignField = 'checksumSha256' | 'ifNoneMatch' | 'versionId'
 
 export type CompletedPart = { partNumber: number; etag: string }
 
@@ -53,7 +56,12 @@ export interface Store {
   readonly name: string
   /** The store's own name for it (bucket policies, POST policies). */
   readonly bucketName: string
-  readonly credential: Credential
+  /** The SigV4 key pair, for stores that sign with one (not a GCS service account). */
+  readonly credential: Credential | undefined
+  /** How the store names user metadata headers: `x-amz-meta-` or `x-goog-meta-`. */
+  readonly metadataPrefix: string
+  /** PresignRequest fields this store cannot honour. */
+  readonly unsupported: ReadonlySet<PresignField>
   /** Its URLs point at Signet itself, so making them needs this Worker's public origin. */
   readonly servedBySignet: boolean
   /** A URL's allowIps are signed into it and enforced on every request. */
