@@ -15,7 +15,7 @@ import {
 } from './lib/limits'
 import { MAX_MEDIA_TYPE_LENGTH, parseMediaType } from './lib/media-type'
 import { checkKeyPrefix } from './lib/object-key'
-import { InspectionSchema as InspectionShape } from './s3/inspect'
+import { InspectionSchema as InspectionShape } from './s3/inspection'
 
 export const OPERATIONS = ['get', 'head', 'put', 'delete', 'share', 'multipart', 'post'] as const
 export type Operation = (typeof OPERATIONS)[number]

@@ -2,10 +2,15 @@
 // such a URL fail with 403. Pure: `now` and a credential lookup are passed in. It never returns
 // the signature or a secret; the access key id comes back masked.
 
-import { z } from 'zod'
 import { MAX_CLOCK_SKEW_SECONDS, MAX_EXPIRES_IN } from '../lib/limits'
+import type { ServiceAccount } from './goog4'
+import { inspectGoog4, inspectV2 } from './inspect-other'
+import type { Inspection } from './inspection'
 import type { SigningCredential } from './sigv4'
 import { canonicalPath, parseAmzDate, parseQuery, REQUIRED_PARAMS, verifyPresigned } from './verify'
+import { isV2Query } from './verify-v2'
+
+export type { Inspection }
 
 export type InspectOptions = {
   now: Date
@@ -17,34 +22,9 @@ export type InspectOptions = {
   headers?: Record<string, string> | undefined
   /** The gateway's origin host: URLs for /s3/<bucket>/<key> there are gateway URLs. */
   gatewayHost?: string | undefined
+  /** The service account for a client email, when Signet holds it and the caller may use it. */
+  accounts?: (clientEmail: string) => ServiceAccount | undefined
 }
-
-/** What the doctor says about a URL: the one shape, also the API's `Inspection` schema. */
-export const InspectionSchema = z.object({
-  algorithm: z.string().nullable(),
-  host: z.string(),
-  bucket: z.string().optional(),
-  key: z.string().optional(),
-  method: z.string().optional(),
-  credential: z
-    .object({
-      accessKeyId: z.string(),
-      date: z.string(),
-      region: z.string(),
-      service: z.string(),
-    })
-    .nullable(),
-  signedHeaders: z.array(z.string()),
-  signedAt: z.string().nullable(),
-  expiresAt: z.string().nullable(),
-  expiresIn: z.number().nullable(),
-  expired: z.boolean().nullable(),
-  secondsLeft: z.number().nullable(),
-  signatureValid: z.boolean().optional(),
-  problems: z.array(z.string()),
-})
-
-export type Inspection = z.infer<typeof InspectionSchema>
 
 const SDK_PARAMS =
   /^(x-amz-checksum-[a-z0-9]+|x-amz-sdk-checksum-algorithm|x-amz-checksum-mode|x-id)$/i
@@ -87,6 +67,15 @@ export async function inspectUrl(text: string, options: InspectOptions): Promise
   const rawQuery = url.search.slice(1)
   const pairs = parseQuery(rawQuery) ?? []
   const params = new Map(pairs)
+  if (params.has('X-Goog-Algorithm')) {
+    return inspectGoog4(url, params, locate(url, options.gatewayHost), {
+      ...options,
+      accounts: options.accounts ?? (() => undefined),
+    })
+  }
+  if (isV2Query(rawQuery)) {
+    return inspectV2(url, rawQuery, params, locate(url, options.gatewayHost), options)
+  }
   const problems: string[] = []
   const get = (name: string) => params.get(name)
 

@@ -3,6 +3,7 @@
 import type { Config } from '../config'
 import type { Caller } from '../env'
 import { AppError } from '../errors'
+import type { ServiceAccount } from '../s3/goog4'
 import { type Inspection, inspectUrl } from '../s3/inspect'
 import type { SigningCredential } from '../s3/sigv4'
 import type { InspectRequest } from '../schemas'
@@ -25,13 +26,16 @@ export async function inspectFor(
     throw new AppError('invalid_request', 'url must be http or https.')
   }
   const held = new Map<string, SigningCredential>()
+  const accounts = new Map<string, ServiceAccount>()
   for (const bucket of caller.scope.buckets) {
-    const credential = config.stores.get(bucket)?.credential
-    if (credential) held.set(credential.accessKeyId, credential)
+    const store = config.stores.get(bucket)
+    if (store?.credential) held.set(store.credential.accessKeyId, store.credential)
+    if (store?.account) accounts.set(store.account.clientEmail, store.account)
   }
   return inspectUrl(body.url, {
     now: new Date(),
     lookup: (id) => held.get(id),
+    accounts: (email) => accounts.get(email),
     method: body.method,
     headers: body.headers,
     gatewayHost,

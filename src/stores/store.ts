@@ -3,6 +3,8 @@
 // bucket, once; features call it and never ask which kind it is. A new kind of store is one new
 // module implementing this interface and one case in config.
 
+import type { ServiceAccount } from '../s3/goog4'
+
 /** A bucket's key pair as SIGNET_CREDENTIALS gives it. */
 export type Credential = {
   accessKeyId: string
@@ -58,6 +60,8 @@ export interface Store {
   readonly bucketName: string
   /** The SigV4 key pair, for stores that sign with one (not a GCS service account). */
   readonly credential: Credential | undefined
+  /** The service account, for stores that sign with one (GCS GOOG4-RSA-SHA256). */
+  readonly account?: ServiceAccount | undefined
   /** How the store names user metadata headers: `x-amz-meta-` or `x-goog-meta-`. */
   readonly metadataPrefix: string
   /** PresignRequest fields this store cannot honour. */

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { parseConfig } from '../../src/config'
 import type { Caller } from '../../src/env'
 import { AppError } from '../../src/errors'
+import { inspectUrl } from '../../src/s3/inspect'
 import type { PresignRequest } from '../../src/schemas'
 import { presign } from '../../src/services/presign'
 
@@ -184,5 +185,42 @@ describe('GCS V4 signing with a service-account key', () => {
     })()
     expect(thrown?.message).toContain('gcs.private_key')
     expect(thrown?.message).not.toContain('xxxx')
+  })
+
+  it('explains a GOOG4 URL and checks its signature with the held service account', async () => {
+    const signedAt = new Date(Math.floor(Date.now() / 1000) * 1000)
+    const [url] = await storage
+      .bucket(BUCKET)
+      .file('docs/report 1.pdf')
+      .getSignedUrl({
+        version: 'v4',
+        action: 'read',
+        accessibleAt: signedAt,
+        expires: signedAt.getTime() + 900_000,
+      })
+    const held = { clientEmail: account.client_email, privateKey }
+    const inspection = await inspectUrl(url, {
+      now: new Date(signedAt.getTime() + 60_000),
+      lookup: () => undefined,
+      accounts: (email) => (email === account.client_email ? held : undefined),
+    })
+    expect(inspection).toMatchObject({
+      algorithm: 'GOOG4-RSA-SHA256',
+      host: 'storage.googleapis.com',
+      bucket: BUCKET,
+      key: 'docs/report 1.pdf',
+      expiresIn: 900,
+      expired: false,
+      signatureValid: true,
+      method: 'GET',
+    })
+    expect(inspection.credential?.service).toBe('storage')
+    expect(JSON.stringify(inspection)).not.toContain(account.client_email)
+    const tampered = await inspectUrl(url.replace('report', 'rep0rt'), {
+      now: new Date(signedAt.getTime() + 60_000),
+      lookup: () => undefined,
+      accounts: () => held,
+    })
+    expect(tampered.signatureValid).toBe(false)
   })
 })

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { inspectUrl } from '../../src/s3/inspect'
 import { isV2Query, stringToSignV2, verifyPresignedV2 } from '../../src/s3/verify-v2'
 
 // The query-string authentication example of S3's REST authentication (SigV2) documentation.
@@ -54,5 +55,38 @@ describe('SigV2 query authentication', () => {
     expect(stringToSignV2('GET', new Headers(), '1', '/b/k', params)).toBe(
       'GET\n\n\n1\n/b/k?acl&response-content-type=text/plain',
     )
+  })
+})
+
+describe('the URL doctor on SigV2 URLs', () => {
+  const url = `https://s3.amazonaws.com/johnsmith/photos/puppy.jpg?${query}`
+
+  it('explains one, with its expiry and whether the held credential signed it', async () => {
+    const inspection = await inspectUrl(url, { now: input.now, lookup: input.lookup })
+    expect(inspection).toMatchObject({
+      algorithm: 'AWS-HMAC-SHA1 (SigV2)',
+      bucket: 'johnsmith',
+      key: 'photos/puppy.jpg',
+      expiresAt: '2007-03-29T03:40:20Z',
+      expired: false,
+      signatureValid: true,
+      method: 'GET',
+    })
+    expect(inspection.problems.join(' ')).toContain('SigV2')
+    expect(JSON.stringify(inspection)).not.toContain('NpgCjnDzrM')
+  })
+
+  it('says when the signature does not match and when it expires too far ahead', async () => {
+    const tampered = await inspectUrl(url.replace('puppy', 'kitten'), {
+      now: input.now,
+      lookup: input.lookup,
+    })
+    expect(tampered.signatureValid).toBe(false)
+    const early = await inspectUrl(url, {
+      now: new Date(1175139620_000 - 8 * 86400_000),
+      lookup: () => undefined,
+    })
+    expect(early.signatureValid).toBeUndefined()
+    expect(early.problems.join(' ')).toContain('more than 7 days')
   })
 })

@@ -1,0 +1,29 @@
+// The URL doctor's answer: one shape for every kind of signature, also the API's `Inspection`.
+import { z } from 'zod'
+
+/** What the doctor says about a URL: the one shape, also the API's `Inspection` schema. */
+export const InspectionSchema = z.object({
+  algorithm: z.string().nullable(),
+  host: z.string(),
+  bucket: z.string().optional(),
+  key: z.string().optional(),
+  method: z.string().optional(),
+  credential: z
+    .object({
+      accessKeyId: z.string(),
+      date: z.string(),
+      region: z.string(),
+      service: z.string(),
+    })
+    .nullable(),
+  signedHeaders: z.array(z.string()),
+  signedAt: z.string().nullable(),
+  expiresAt: z.string().nullable(),
+  expiresIn: z.number().nullable(),
+  expired: z.boolean().nullable(),
+  secondsLeft: z.number().nullable(),
+  signatureValid: z.boolean().optional(),
+  problems: z.array(z.string()),
+})
+
+export type Inspection = z.infer<typeof InspectionSchema>
