@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto'
 import path from 'node:path'
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
 import { build } from 'esbuild'
@@ -21,6 +22,12 @@ export default defineConfig(async () => {
     write: false,
     logLevel: 'warning',
   })
+  // A Google service account made for this run: GCS buckets sign GOOG4 with it, offline.
+  const { privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  })
   const testBindings = {
     SIGNET_ADMIN_TOKEN: 'test-admin-token-0123456789',
     SIGNET_PUBLIC_ORIGIN: 'http://signet.test',
@@ -33,6 +40,7 @@ export default defineConfig(async () => {
         region: 'eu-west-1',
         bucket: 'signet-test-bucket',
       },
+      'gcs-remote': { endpoint: 'https://storage.googleapis.com', bucket: 'signet-gcs-bucket' },
     }),
     SIGNET_CREDENTIALS: JSON.stringify({
       local: { accessKeyId: 'SIGNETTESTKEY', secretAccessKey: 'signet-test-secret-0123456789' },
@@ -47,6 +55,14 @@ export default defineConfig(async () => {
       's3-remote': {
         accessKeyId: 'AKIASIGNETTESTREMOTE',
         secretAccessKey: 's3-remote-test-secret-0123456789',
+      },
+      'gcs-remote': {
+        type: 'service_account',
+        project_id: 'signet-test',
+        private_key_id: '0123456789abcdef',
+        private_key: privateKey,
+        client_email: 'signer@signet-test.iam.gserviceaccount.com',
+        client_id: '100000000000000000001',
       },
     }),
     SIGNET_JWT: JSON.stringify({

@@ -379,3 +379,25 @@ describe('GET/HEAD /s/:id', () => {
     await expectError(await call(`/v1/shares/${mine.id}/uses`, { token: bob }), 404, 'not_found')
   })
 })
+
+describe('share links on Google Cloud Storage', () => {
+  it('redirect to a seconds-lived GOOG4 URL signed with the service account', async () => {
+    const { key } = await createKey({ ...FULL_SCOPE, buckets: ['local', 'gcs-remote'] })
+    const share = await createShare(key, {
+      bucket: 'gcs-remote',
+      key: 'photos/beach.jpg',
+      filename: 'beach.jpg',
+    })
+    const response = await use(share)
+    expect(response.status).toBe(302)
+    const location = new URL(response.headers.get('Location') as string)
+    expect(`${location.origin}${location.pathname}`).toBe(
+      'https://storage.googleapis.com/signet-gcs-bucket/photos/beach.jpg',
+    )
+    expect(location.searchParams.get('X-Goog-Algorithm')).toBe('GOOG4-RSA-SHA256')
+    expect(location.searchParams.get('X-Goog-Expires')).toBe('60')
+    expect(location.searchParams.get('X-Goog-Signature')).toMatch(/^[0-9a-f]{512}$/)
+    expect(location.searchParams.get('response-content-disposition')).toContain('beach.jpg')
+    expect(response.headers.get('Location')).not.toContain('PRIVATE')
+  })
+})

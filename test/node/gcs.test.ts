@@ -223,4 +223,28 @@ describe('GCS V4 signing with a service-account key', () => {
     })
     expect(tampered.signatureValid).toBe(false)
   })
+
+  it('signs SigV4 through the XML API for a GCS bucket with HMAC keys', async () => {
+    const hmac = parseConfig({
+      SIGNET_ADMIN_TOKEN: 'node-tests-admin-token',
+      SIGNET_BUCKETS: JSON.stringify({ gcs: { endpoint: 'https://storage.googleapis.com' } }),
+      SIGNET_CREDENTIALS: JSON.stringify({
+        gcs: {
+          accessKeyId: 'GOOGTS7C7FUP3AIRVJTE2BCD',
+          secretAccessKey: 'bGoa+V7g/yqDXvKRqq+JTFn4uQZbPiQJo4pf9RzJ',
+        },
+      }),
+    })
+    const answer = await presign(
+      { bucket: 'gcs', key: 'a b.txt' },
+      { caller, config: hmac, origin: new URL('https://signet.test'), now: new Date() },
+    )
+    const url = new URL(answer.url)
+    expect(url.host).toBe('storage.googleapis.com')
+    expect(url.pathname).toBe('/gcs/a%20b.txt')
+    expect(url.searchParams.get('X-Amz-Algorithm')).toBe('AWS4-HMAC-SHA256')
+    expect(url.searchParams.get('X-Amz-Credential')).toMatch(
+      /^GOOGTS7C7FUP3AIRVJTE2BCD\/\d{8}\/auto\/s3\/aws4_request$/,
+    )
+  })
 })
