@@ -3,7 +3,7 @@
 // signature or secret goes out.
 import { MAX_EXPIRES_IN } from '../lib/limits'
 import { presignGoog4, type ServiceAccount } from './goog4'
-import type { Inspection } from './inspection'
+import { credentialOf, type Inspection } from './inspection'
 import type { SigningCredential } from './sigv4'
 import { parseAmzDate } from './verify'
 import { verifyPresignedV2 } from './verify-v2'
@@ -74,15 +74,7 @@ export async function inspectGoog4(
     algorithm,
     host: url.host,
     ...located,
-    credential:
-      parts && parts.length === 5
-        ? {
-            accessKeyId: maskEmail(parts[0] as string),
-            date: parts[1] as string,
-            region: parts[2] as string,
-            service: parts[3] as string,
-          }
-        : null,
+    credential: credentialOf(params.get('X-Goog-Credential'), maskEmail),
     signedHeaders,
     signedAt: signedMs === null ? null : iso(signedMs),
     expiresIn,

@@ -5,7 +5,7 @@
 import { MAX_CLOCK_SKEW_SECONDS, MAX_EXPIRES_IN } from '../lib/limits'
 import type { ServiceAccount } from './goog4'
 import { inspectGoog4, inspectV2 } from './inspect-other'
-import type { Inspection } from './inspection'
+import { credentialOf, type Inspection } from './inspection'
 import type { SigningCredential } from './sigv4'
 import { canonicalPath, parseAmzDate, parseQuery, REQUIRED_PARAMS, verifyPresigned } from './verify'
 import { isV2Query } from './verify-v2'
@@ -82,15 +82,7 @@ export async function inspectUrl(text: string, options: InspectOptions): Promise
   const algorithm = get('X-Amz-Algorithm') ?? null
   const credentialText = get('X-Amz-Credential')
   const parts = credentialText?.split('/')
-  const credential =
-    parts && parts.length === 5
-      ? {
-          accessKeyId: maskAccessKeyId(parts[0] as string),
-          date: parts[1] as string,
-          region: parts[2] as string,
-          service: parts[3] as string,
-        }
-      : null
+  const credential = credentialOf(credentialText, maskAccessKeyId)
   const signedHeaders = get('X-Amz-SignedHeaders')?.split(';').filter(Boolean) ?? []
   const signedAt = amzDateToIso(get('X-Amz-Date') ?? '')
   const expiresText = get('X-Amz-Expires')

@@ -27,3 +27,14 @@ export const InspectionSchema = z.object({
 })
 
 export type Inspection = z.infer<typeof InspectionSchema>
+
+/** The credential scope of a URL's credential parameter, the identity masked; null if malformed. */
+export function credentialOf(
+  text: string | undefined,
+  mask: (identity: string) => string,
+): Inspection['credential'] {
+  const parts = text?.split('/')
+  if (!parts || parts.length !== 5) return null
+  const [identity, date, region, service] = parts as [string, string, string, string]
+  return { accessKeyId: mask(identity), date, region, service }
+}

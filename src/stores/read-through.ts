@@ -1,8 +1,49 @@
-// Reading an object of a remote store for proxying: one request to a seconds-lived presigned URL,
-// the client's preconditions and range passed on (normalised), the store's answer reduced to the
-// object headers a proxied read passes on. Store errors are never echoed.
+// What the stores behind an endpoint of their own (remote S3, GCS) share: where an object lives
+// (path or virtual-hosted style) and reading it for proxying through one seconds-lived presigned
+// request, the client's preconditions and range passed on (normalised), the store's answer
+// reduced to the object headers a proxied read passes on. Store errors are never echoed.
 import { readConditions } from '../lib/http-conditions'
-import type { ObjectRead, ReadRequest } from './store'
+import { encodeKeyPath } from '../s3/encoding'
+import type * as store from './store'
+
+/** A bucket at a store's endpoint, as config parsed it. */
+export type RemoteTarget = {
+  kind: 'remote'
+  name: string
+  endpoint: URL
+  region: string
+  bucket: string
+  style: 'path' | 'virtual'
+}
+
+/** Host and encoded path of an object (the canonical URI and the URL path at once). */
+export function locate(target: RemoteTarget, key: string): { host: string; path: string } {
+  const { endpoint, bucket } = target
+  if (target.style === 'virtual') {
+    return { host: `${bucket}.${endpoint.host}`, path: `/${encodeKeyPath(key)}` }
+  }
+  return { host: endpoint.host, path: `/${encodeKeyPath(bucket)}/${encodeKeyPath(key)}` }
+}
+
+/** Reads an object through the store's own presigned URL for it, signed by `objectUrl`. */
+export function readRemote(
+  target: RemoteTarget,
+  objectUrl: (request: store.UrlRequest) => Promise<string>,
+  key: string,
+  request: store.ReadRequest,
+  options: store.ReadOptions,
+): Promise<store.ObjectRead> {
+  return readThroughUrl(request, () =>
+    objectUrl({
+      key,
+      method: request.method,
+      expiresIn: options.maxSeconds,
+      nowMs: options.nowMs,
+      origin: target.endpoint,
+      query: options.overrides.map(([name, value]): [string, string] => [name, value]),
+    }),
+  )
+}
 
 /** Headers of a store's answer that a proxied read passes on. */
 const RETURNED = [
@@ -25,9 +66,9 @@ const REFUSED: Partial<Record<number, 'not_found' | 'precondition_failed' | 'inv
 
 /** Reads through the URL `sign` makes; anything but 200/206/304/404/412/416 is a 500. */
 export async function readThroughUrl(
-  request: ReadRequest,
+  request: store.ReadRequest,
   sign: () => Promise<string>,
-): Promise<ObjectRead> {
+): Promise<store.ObjectRead> {
   const conditions = readConditions(request.headers)
   if (!conditions) return { ok: false, reason: 'bad_condition' }
   const range = request.headers.get('range')
@@ -55,5 +96,37 @@ export async function readThroughUrl(
     status: upstream.status as 200 | 206 | 304,
     headers,
     body: head ? null : upstream.body,
+  }
+}
+
+/**
+ * The part every store at an endpoint of its own shares: its names, where objects live, and
+ * reading them for proxying. Not asked whether an object exists: that would be a round trip to
+ * the store on every share use.
+ */
+export abstract class EndpointStore {
+  readonly servedBySignet = false
+  readonly enforcesUrlIps = false
+  readonly binding = undefined
+  readonly name: string
+  readonly bucketName: string
+
+  constructor(readonly target: RemoteTarget) {
+    this.name = target.name
+    this.bucketName = target.bucket
+  }
+
+  abstract objectUrl(request: store.UrlRequest): Promise<string>
+
+  async objectExists(): Promise<undefined> {
+    return undefined
+  }
+
+  readObject(
+    key: string,
+    request: store.ReadRequest,
+    options: store.ReadOptions,
+  ): Promise<store.ObjectRead> {
+    return readRemote(this.target, (url) => this.objectUrl(url), key, request, options)
   }
 }

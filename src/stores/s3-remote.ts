@@ -5,19 +5,11 @@
 import { AwsClient } from 'aws4fetch'
 import { AppError } from '../errors'
 import { escapeXml } from '../lib/xml'
-import { encodeKeyPath } from '../s3/encoding'
 import { amzDate, presignQuery } from '../s3/sigv4'
-import { readThroughUrl } from './read-through'
+import { EndpointStore, locate, type RemoteTarget } from './read-through'
 import type * as store from './store'
 
-export type RemoteTarget = {
-  kind: 'remote'
-  name: string
-  endpoint: URL
-  region: string
-  bucket: string
-  style: 'path' | 'virtual'
-}
+export type { RemoteTarget }
 
 /** A store's refusal: its S3 error code and HTTP status. */
 export class StoreError extends Error {
@@ -45,40 +37,25 @@ function isR2(target: RemoteTarget): boolean {
   return target.endpoint.hostname.endsWith('.r2.cloudflarestorage.com')
 }
 
-export class S3RemoteStore implements store.Store {
-  readonly servedBySignet = false
+export class S3RemoteStore extends EndpointStore implements store.Store {
   readonly metadataPrefix = 'x-amz-meta-'
   readonly unsupported = new Set<store.PresignField>()
-  readonly enforcesUrlIps = false
-  readonly binding = undefined
-  readonly name: string
-  readonly bucketName: string
 
   constructor(
-    readonly target: RemoteTarget,
+    target: RemoteTarget,
     readonly credential: store.Credential,
   ) {
-    this.name = target.name
-    this.bucketName = target.bucket
-  }
-
-  /** Host and encoded path of an object (the canonical URI and the URL path at once). */
-  private locate(key: string): { host: string; path: string } {
-    const { endpoint, bucket } = this.target
-    if (this.target.style === 'virtual') {
-      return { host: `${bucket}.${endpoint.host}`, path: `/${encodeKeyPath(key)}` }
-    }
-    return { host: endpoint.host, path: `/${encodeKeyPath(bucket)}/${encodeKeyPath(key)}` }
+    super(target)
   }
 
   private plainUrl(key: string): string {
-    const { host, path } = this.locate(key)
+    const { host, path } = locate(this.target, key)
     return `${this.target.endpoint.protocol}//${host}${path}`
   }
 
   async objectUrl(request: store.UrlRequest): Promise<string> {
     // allowIps cannot be enforced by a presigned URL here: policyHints says what would.
-    const { host, path } = this.locate(request.key)
+    const { host, path } = locate(this.target, request.key)
     const signed = await presignQuery({
       method: request.method,
       host,
@@ -92,28 +69,6 @@ export class S3RemoteStore implements store.Store {
       credential: this.credential,
     })
     return `${this.target.endpoint.protocol}//${host}${path}?${signed.query}`
-  }
-
-  /** Not asked: that would be a round trip to the store on every share use. */
-  async objectExists(): Promise<undefined> {
-    return undefined
-  }
-
-  readObject(
-    key: string,
-    request: store.ReadRequest,
-    options: store.ReadOptions,
-  ): Promise<store.ObjectRead> {
-    return readThroughUrl(request, () =>
-      this.objectUrl({
-        key,
-        method: request.method,
-        expiresIn: options.maxSeconds,
-        nowMs: options.nowMs,
-        origin: this.target.endpoint,
-        query: options.overrides.map(([name, value]): [string, string] => [name, value]),
-      }),
-    )
   }
 
   private async send(url: string, init: RequestInit): Promise<string> {
