@@ -31,6 +31,7 @@ export default defineConfig(async () => {
   const testBindings = {
     SIGNET_ADMIN_TOKEN: 'test-admin-token-0123456789',
     SIGNET_PUBLIC_ORIGIN: 'http://signet.test',
+    SIGNET_CORS_ORIGINS: JSON.stringify(['https://app.example']),
     SIGNET_BUCKETS: JSON.stringify({
       local: { binding: 'BUCKET_LOCAL' },
       archive: { binding: 'BUCKET_ARCHIVE' },

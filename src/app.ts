@@ -3,6 +3,7 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import type { MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
+import { cors } from 'hono/cors'
 import { authenticate } from './auth/authenticate'
 import { getConfig } from './config'
 import type { AppEnv } from './env'
@@ -50,6 +51,25 @@ const loadConfig: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next()
 }
 
+/**
+ * CORS for /v1/*: only the origins in SIGNET_CORS_ORIGINS get CORS headers; their preflights are
+ * answered (204) before authentication, since a browser sends no token with them. Any other
+ * origin gets none, so the browser refuses to let it read anything.
+ */
+const apiCors: MiddlewareHandler<AppEnv> = (c, next) => {
+  const origin = c.req.header('Origin')
+  if (origin === undefined || !getConfig(c.env).corsOrigins.has(origin)) return next()
+  return allowedOriginCors(c, next)
+}
+
+const allowedOriginCors = cors({
+  origin: (origin) => origin,
+  allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
+  allowHeaders: ['Authorization', 'Content-Type'],
+  exposeHeaders: ['X-Request-Id', 'Server-Timing', 'Retry-After', 'WWW-Authenticate'],
+  maxAge: 600,
+})
+
 const apiHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next()
   // Answers carry signed URLs and key material: no cache may keep them.
@@ -73,7 +93,7 @@ const jsonBodies: MiddlewareHandler<AppEnv> = async (c, next) => {
 const app = newApp()
 
 app.use('*', requestContext)
-app.use('/v1/*', apiHeaders, loadConfig, authenticate, jsonBodies)
+app.use('/v1/*', apiCors, apiHeaders, loadConfig, authenticate, jsonBodies)
 app.use(
   '/v1/*',
   bodyLimit({

@@ -38,6 +38,8 @@ export type Config = {
   publicOrigin: URL | undefined
   /** How long an isolate may use a verified API key without asking D1 again (0: always ask). */
   keyCacheSeconds: number
+  /** Browser origins allowed to call /v1/* (exact `scheme://host[:port]`); empty: none. */
+  corsOrigins: ReadonlySet<string>
 }
 
 const remoteTargetSchema = z.strictObject({
@@ -280,7 +282,18 @@ export function parseConfig(env: Record<string, unknown>): Config {
     }
   }
 
-  return { stores, buckets, credentials, adminToken, jwt, publicOrigin, keyCacheSeconds }
+  const corsOrigins = parseCorsOrigins(env.SIGNET_CORS_ORIGINS)
+
+  return {
+    stores,
+    buckets,
+    credentials,
+    adminToken,
+    jwt,
+    publicOrigin,
+    keyCacheSeconds,
+    corsOrigins,
+  }
 }
 
 const cache = new WeakMap<object, Config>()
@@ -293,6 +306,31 @@ export function getConfig(env: object): Config {
     cache.set(env, config)
   }
   return config
+}
+
+/** SIGNET_CORS_ORIGINS: a JSON list of exact origins, each written as a browser sends it. */
+function parseCorsOrigins(value: unknown): ReadonlySet<string> {
+  if (value === undefined || value === '') return new Set()
+  const parsed = z
+    .array(z.string().max(256))
+    .max(100)
+    .safeParse(readJson('SIGNET_CORS_ORIGINS', value))
+  if (!parsed.success) throw describe('SIGNET_CORS_ORIGINS', parsed.error)
+  for (const [index, origin] of parsed.data.entries()) {
+    let url: URL | undefined
+    try {
+      url = new URL(origin)
+    } catch {
+      url = undefined
+    }
+    if (!url || url.origin !== origin || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+      throw new ConfigError(
+        'SIGNET_CORS_ORIGINS',
+        `entry ${index} is not an origin like https://app.example.com (no path, no wildcard)`,
+      )
+    }
+  }
+  return new Set(parsed.data)
 }
 
 /** The store of a bucket Signet serves; invalid_request for any other name. */

@@ -35,6 +35,9 @@ describe('configuration', () => {
     ['SIGNET_BUCKETS', { SIGNET_BUCKETS: '["local"]' }],
     // The gateway also serves /<bucket>/<key>: a bucket may not take a route's name.
     ['SIGNET_BUCKETS', { SIGNET_BUCKETS: '{"docs":{"binding":"BUCKET_LOCAL"}}' }],
+    ['SIGNET_CORS_ORIGINS', { SIGNET_CORS_ORIGINS: '["https://app.example/path"]' }],
+    ['SIGNET_CORS_ORIGINS', { SIGNET_CORS_ORIGINS: '["*"]' }],
+    ['SIGNET_CORS_ORIGINS', { SIGNET_CORS_ORIGINS: '"https://app.example"' }],
     [
       'SIGNET_CREDENTIALS',
       { SIGNET_CREDENTIALS: `{"local":{"accessKeyId":"A","secretAccessKey":"${SECRET}"}}` },
