@@ -25,9 +25,10 @@ export function bundleWorker(outdir) {
 
 /**
  * Starts the bundled Worker on a free loopback port with its own state and secrets.
+ * @param {Record<string, string>} [vars] more variables for the Worker (e.g. SIGNET_CORS_ORIGINS)
  * @returns {Promise<{origin: string, adminToken: string, credential: {accessKeyId: string, secretAccessKey: string}, mf: Miniflare, stop: () => Promise<void>}>}
  */
-export async function startSignet() {
+export async function startSignet(vars = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'signet-mf-'))
   const script = bundleWorker(join(dir, 'dist'))
   const adminToken = 'mf-admin-token-0123456789'
@@ -49,6 +50,7 @@ export async function startSignet() {
             ...workerOptions.bindings,
             SIGNET_ADMIN_TOKEN: adminToken,
             SIGNET_CREDENTIALS: JSON.stringify({ local: credential }),
+            ...vars,
           },
         },
       ],

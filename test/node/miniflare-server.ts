@@ -5,6 +5,6 @@ import type { WorkerServer } from './worker-server'
 
 export type SignetServer = WorkerServer & { mf: Miniflare }
 
-export function startSignet(): Promise<SignetServer> {
-  return start()
+export function startSignet(vars: Record<string, string> = {}): Promise<SignetServer> {
+  return start(vars)
 }
