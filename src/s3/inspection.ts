@@ -34,7 +34,7 @@ export function credentialOf(
   mask: (identity: string) => string,
 ): Inspection['credential'] {
   const parts = text?.split('/')
-  if (!parts || parts.length !== 5) return null
+  if (parts?.length !== 5) return null
   const [identity, date, region, service] = parts as [string, string, string, string]
   return { accessKeyId: mask(identity), date, region, service }
 }
