@@ -181,7 +181,7 @@ async function serve(c: Context<AppEnv>, prefix: string): Promise<Response> {
     verifyPresigned({
       method: c.req.method,
       rawPath: url.pathname,
-      rawQuery: url.search.slice(1),
+      rawQuery,
       host: c.req.header('host') ?? url.host,
       headers: c.req.raw.headers,
       now: new Date(),

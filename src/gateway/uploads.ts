@@ -7,6 +7,7 @@ import { parseMediaType } from '../lib/media-type'
 import { checkObjectKey } from '../lib/object-key'
 import { escapeXml } from '../lib/xml'
 import { checkPostPolicy, type PolicyFailure } from '../s3/post-policy'
+import { r2ErrorCode } from '../stores/r2-binding'
 import { S3Error, type S3ErrorCode } from './errors'
 import { boundaryOf, readForm } from './form'
 import { EXPOSED_HEADERS, fixedLengthBody, type GatewayBucket, incompleteBody } from './objects'
@@ -63,7 +64,10 @@ export async function uploadPart(
       .uploadPart(Number(partText), body.stream)
   } catch (error) {
     if (await body.clientFault) throw incompleteBody()
-    if (error instanceof Error && /\(10024\)|upload does not exist/i.test(error.message)) {
+    if (
+      r2ErrorCode(error) === '10024' ||
+      (error instanceof Error && /upload does not exist/i.test(error.message))
+    ) {
       throw new S3Error('NoSuchUpload', 'The specified multipart upload does not exist.')
     }
     throw error

@@ -11,7 +11,7 @@ import {
   resolveRange,
 } from '../lib/http-conditions'
 import { encodeKeyPath } from '../s3/encoding'
-import { amzDate, presignQuery } from '../s3/sigv4'
+import { presignedV4Url } from './sigv4-url'
 import type * as store from './store'
 import { openUploadId, sealUploadId } from './upload-id'
 
@@ -66,8 +66,13 @@ function preconditionFailed(conditions: Headers, object: R2Object): boolean {
  * R2 binding errors end in their code: NoSuchUpload (10024), InvalidPart (10025), EntityTooSmall
  * (10011), InvalidPartOrder (10048). Those are the caller's; anything else is Signet's (500).
  */
+/** The code an R2 binding error ends in, e.g. "10024"; undefined for other errors. */
+export function r2ErrorCode(error: unknown): string | undefined {
+  return error instanceof Error ? /\((\d{5})\)\s*$/.exec(error.message)?.[1] : undefined
+}
+
 function multipartFailure(error: unknown): never {
-  const code = error instanceof Error ? /\((\d{5})\)\s*$/.exec(error.message)?.[1] : undefined
+  const code = r2ErrorCode(error)
   if (code === '10024') throw new AppError('not_found', NO_SUCH_UPLOAD)
   if (code === '10025' || code === '10048') {
     throw new AppError(
@@ -98,23 +103,16 @@ export class R2BindingStore implements store.Store {
     this.credential = credential
   }
 
-  async objectUrl(request: store.UrlRequest): Promise<string> {
-    const path = `/s3/${this.name}/${encodeKeyPath(request.key)}`
+  objectUrl(request: store.UrlRequest): Promise<string> {
     const query = [...(request.query ?? [])]
     if (request.allowIps) query.push([ALLOW_IPS_PARAM, request.allowIps.join(',')])
-    const signed = await presignQuery({
-      method: request.method,
+    const place = {
+      protocol: request.origin.protocol,
       host: request.origin.host,
-      path,
-      query,
-      headers: request.headers ?? {},
+      path: `/s3/${this.name}/${encodeKeyPath(request.key)}`,
       region: GATEWAY_REGION,
-      service: 's3',
-      datetime: amzDate(new Date(request.nowMs)),
-      expiresIn: request.expiresIn,
-      credential: this.credential,
-    })
-    return `${request.origin.protocol}//${request.origin.host}${path}?${signed.query}`
+    }
+    return presignedV4Url(place, request, query, this.credential)
   }
 
   async objectExists(key: string): Promise<boolean> {

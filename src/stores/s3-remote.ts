@@ -5,8 +5,8 @@
 import { AwsClient } from 'aws4fetch'
 import { AppError } from '../errors'
 import { escapeXml } from '../lib/xml'
-import { amzDate, presignQuery } from '../s3/sigv4'
 import { EndpointStore, locate, type RemoteTarget } from './read-through'
+import { presignedV4Url } from './sigv4-url'
 import type * as store from './store'
 
 export type { RemoteTarget }
@@ -53,22 +53,14 @@ export class S3RemoteStore extends EndpointStore implements store.Store {
     return `${this.target.endpoint.protocol}//${host}${path}`
   }
 
-  async objectUrl(request: store.UrlRequest): Promise<string> {
+  objectUrl(request: store.UrlRequest): Promise<string> {
     // allowIps cannot be enforced by a presigned URL here: policyHints says what would.
-    const { host, path } = locate(this.target, request.key)
-    const signed = await presignQuery({
-      method: request.method,
-      host,
-      path,
-      query: request.query ?? [],
-      headers: request.headers ?? {},
+    const place = {
+      protocol: this.target.endpoint.protocol,
+      ...locate(this.target, request.key),
       region: this.target.region,
-      service: 's3',
-      datetime: amzDate(new Date(request.nowMs)),
-      expiresIn: request.expiresIn,
-      credential: this.credential,
-    })
-    return `${this.target.endpoint.protocol}//${host}${path}?${signed.query}`
+    }
+    return presignedV4Url(place, request, request.query ?? [], this.credential)
   }
 
   private async send(url: string, init: RequestInit): Promise<string> {
