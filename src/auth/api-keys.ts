@@ -1,5 +1,6 @@
 // API keys in D1. Stores names, scopes and hashes; the key itself exists only in the create answer.
 import type { Cursor } from '../lib/cursor'
+import { TtlCache } from '../lib/ttl-cache'
 import { type ApiKey, type Scope, ScopeSchema } from '../schemas'
 import { hashToken, newApiKey, newId, secretsEqual } from './tokens'
 
@@ -49,40 +50,26 @@ export async function createApiKey(
  * hold it at most `ttlSeconds` longer. Only found keys are held: an unknown token always asks D1.
  */
 export class KeyCache {
-  private readonly entries = new Map<string, { record: ApiKeyRecord; until: number }>()
+  private readonly entries: TtlCache<string, ApiKeyRecord>
 
   constructor(
-    private readonly maxEntries = 1000,
+    maxEntries = 1000,
     private readonly clock: () => number = Date.now,
-  ) {}
+  ) {
+    this.entries = new TtlCache(maxEntries)
+  }
 
   get(hash: string): ApiKeyRecord | undefined {
-    const entry = this.entries.get(hash)
-    if (!entry) return undefined
-    if (this.clock() >= entry.until) {
-      this.entries.delete(hash)
-      return undefined
-    }
-    return entry.record
+    return this.entries.get(hash, this.clock())
   }
 
   set(hash: string, record: ApiKeyRecord, ttlSeconds: number): void {
-    if (ttlSeconds <= 0) return
-    this.entries.delete(hash)
-    // Oldest first out: a Map iterates in insertion order.
-    while (this.entries.size >= this.maxEntries) {
-      const oldest = this.entries.keys().next().value
-      if (oldest === undefined) break
-      this.entries.delete(oldest)
-    }
-    this.entries.set(hash, { record, until: this.clock() + ttlSeconds * 1000 })
+    if (ttlSeconds > 0) this.entries.set(hash, record, this.clock() + ttlSeconds * 1000)
   }
 
   /** Forgets a key by id (revocation). */
   forget(id: string): void {
-    for (const [hash, entry] of this.entries) {
-      if (entry.record.id === id) this.entries.delete(hash)
-    }
+    this.entries.deleteWhere((record) => record.id === id)
   }
 }
 

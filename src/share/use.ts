@@ -6,6 +6,7 @@ import type { Config } from '../config'
 import { AppError, type ErrorCode } from '../errors'
 import { contentDisposition } from '../lib/content-disposition'
 import { REDIRECT_TTL_SECONDS } from '../lib/limits'
+import { TtlCache } from '../lib/ttl-cache'
 import type { ObjectRead, Store } from '../stores/store'
 import type { ShareObject, UseRequest } from './object'
 import { isShareId, type Share } from './store'
@@ -39,21 +40,17 @@ export function shareObject(namespace: DurableObjectNamespace<ShareObject>, id: 
  * What never changes about a share (object, mode, expiry, CIDRs, cap), kept in the isolate so a
  * warm use is one call to the share's object. Bounded; an entry lives until its share expires.
  */
-const facts = new Map<string, Share>()
-const MAX_FACTS = 10_000
+const facts = new TtlCache<string, Share>(10_000)
 
 async function shareFacts(
   object: ReturnType<typeof shareObject>,
   id: string,
   nowMs: number,
 ): Promise<Share | undefined> {
-  const known = facts.get(id)
-  if (known && known.expiresAt > nowMs) return known
+  const known = facts.get(id, nowMs)
+  if (known) return known
   const share = (await object.read(id)) ?? undefined
-  if (share) {
-    if (facts.size >= MAX_FACTS) facts.delete(facts.keys().next().value as string)
-    facts.set(id, share)
-  }
+  if (share) facts.set(id, share, share.expiresAt)
   return share
 }
 
@@ -61,7 +58,7 @@ async function shareFacts(
  * Objects seen present lately, by share id: a busy link does not ask the bucket on every use.
  * Only presence is remembered (briefly): an object uploaded after a 404 is found on the next use.
  */
-const present = new Map<string, number>()
+const present = new TtlCache<string, true>(10_000)
 const PRESENT_MS = 10_000
 
 async function objectPresent(
@@ -69,12 +66,9 @@ async function objectPresent(
   share: Share,
   nowMs: number,
 ): Promise<boolean | undefined> {
-  if ((present.get(share.id) ?? 0) > nowMs) return true
+  if (present.get(share.id, nowMs)) return true
   const exists = await store.objectExists(share.key)
-  if (exists) {
-    if (present.size >= MAX_FACTS) present.delete(present.keys().next().value as string)
-    present.set(share.id, nowMs + PRESENT_MS)
-  }
+  if (exists) present.set(share.id, true, nowMs + PRESENT_MS)
   return exists
 }
 
