@@ -1,8 +1,8 @@
-import { generateKeyPairSync } from 'node:crypto'
 import path from 'node:path'
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
 import { build } from 'esbuild'
 import { defineConfig } from 'vitest/config'
+import { newServiceAccount } from './test/node/service-account'
 
 // Two projects: `workers` runs inside workerd with local D1/R2 (everything that touches the
 // Worker); `node` runs the checks that need Node-only oracles (OpenAPI schema validation,
@@ -21,12 +21,6 @@ export default defineConfig(async () => {
     external: ['cloudflare:*'],
     write: false,
     logLevel: 'warning',
-  })
-  // A Google service account made for this run: GCS buckets sign GOOG4 with it, offline.
-  const { privateKey } = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
   })
   const testBindings = {
     SIGNET_ADMIN_TOKEN: 'test-admin-token-0123456789',
@@ -57,14 +51,8 @@ export default defineConfig(async () => {
         accessKeyId: 'AKIASIGNETTESTREMOTE',
         secretAccessKey: 's3-remote-test-secret-0123456789',
       },
-      'gcs-remote': {
-        type: 'service_account',
-        project_id: 'signet-test',
-        private_key_id: '0123456789abcdef',
-        private_key: privateKey,
-        client_email: 'signer@signet-test.iam.gserviceaccount.com',
-        client_id: '100000000000000000001',
-      },
+      // A Google service account made for this run: GCS buckets sign GOOG4 with it, offline.
+      'gcs-remote': newServiceAccount(),
     }),
     SIGNET_JWT: JSON.stringify({
       issuer: 'https://issuer.test',

@@ -1,7 +1,6 @@
 // Google Cloud Storage V4 signing (GOOG4-RSA-SHA256) with a service-account key, proven against
 // Google's own signer: `@google-cloud/storage`'s getSignedUrl, offline, with a key made here and
 // its accessibleAt set to Signet's signing time. Same host, path, query and signature.
-import { generateKeyPairSync } from 'node:crypto'
 import { Storage } from '@google-cloud/storage'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
@@ -11,21 +10,10 @@ import { AppError } from '../../src/errors'
 import { inspectUrl } from '../../src/s3/inspect'
 import type { PresignRequest } from '../../src/schemas'
 import { presign } from '../../src/services/presign'
+import { newServiceAccount } from './service-account'
 
-const { privateKey } = generateKeyPairSync('rsa', {
-  modulusLength: 2048,
-  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  publicKeyEncoding: { type: 'spki', format: 'pem' },
-})
-const account = {
-  type: 'service_account',
-  project_id: 'signet-test',
-  private_key_id: '0123456789abcdef',
-  private_key: privateKey,
-  client_email: 'signer@signet-test.iam.gserviceaccount.com',
-  client_id: '100000000000000000001',
-  token_uri: 'https://oauth2.googleapis.com/token',
-}
+const account = newServiceAccount()
+const privateKey = account.private_key
 const BUCKET = 'signet-gcs-test'
 const config = parseConfig({
   SIGNET_ADMIN_TOKEN: 'node-tests-admin-token',
