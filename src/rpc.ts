@@ -137,7 +137,7 @@ export class SignetRpc extends WorkerEntrypoint<Env, SignetRpcProps> {
         typeof request === 'string' ? { url: request } : request,
       )
       const config = getConfig(this.env)
-      return inspectFor(await this.caller(), config, body, config.publicOrigin?.host)
+      return inspectFor(await this.caller(), config, body, config.publicOrigin)
     })
   }
 }

@@ -2,6 +2,7 @@
 import { z } from '@hono/zod-openapi'
 import { ERROR_STATUS, type ErrorCode } from './errors'
 import { parseCidr } from './lib/cidr'
+import { parseOrigin } from './lib/cors'
 import {
   DEFAULT_EXPIRES_IN,
   MAX_BATCH,
@@ -41,6 +42,19 @@ export const MediaTypeSchema = z
   .max(MAX_MEDIA_TYPE_LENGTH)
   .refine((text) => parseMediaType(text) !== undefined, {
     message: 'must be one media type like "image/png" or "text/plain; charset=utf-8", not a list',
+  })
+
+/** A web page's origin as browsers send it: scheme, host and port, nothing else. */
+export const OriginSchema = z
+  .string()
+  .max(2048)
+  .refine((text) => parseOrigin(text) !== undefined, {
+    message: 'must be an origin like "https://app.example.com": http(s), host and port only',
+  })
+  .openapi({
+    description:
+      'The origin of the web page that will use the URL. The answer then carries corsHints: the bucket CORS rule the browser needs.',
+    example: 'https://app.example.com',
   })
 
 const unique = <T>(items: readonly T[]) => new Set(items).size === items.length
@@ -218,6 +232,7 @@ export const PresignRequestSchema = z
       .regex(/^[\x21-\x7e]+$/, { message: 'must be printable ASCII without spaces' })
       .optional(),
     allowIps: z.array(CidrSchema).min(1).max(100).optional(),
+    origin: OriginSchema.optional(),
   })
   .openapi('PresignRequest')
 
@@ -230,6 +245,55 @@ export const PolicyHintsSchema = z
     notes: z.array(z.string()),
   })
   .openapi('PolicyHints')
+
+const S3CorsRuleSchema = z.object({
+  AllowedOrigins: z.array(z.string()),
+  AllowedMethods: z.array(z.string()),
+  AllowedHeaders: z.array(z.string()).optional(),
+  ExposeHeaders: z.array(z.string()).optional(),
+  MaxAgeSeconds: z.number().int(),
+})
+
+export const CorsHintsSchema = z
+  .object({
+    origin: z.string(),
+    method: z.string(),
+    requestHeaders: z.array(z.string()).openapi({
+      description:
+        'The header names the browser puts in Access-Control-Request-Headers (lower case, sorted).',
+    }),
+    preflight: z.boolean().openapi({ description: 'Whether the browser sends a preflight first.' }),
+    exposeHeaders: z.array(z.string()).openapi({
+      description: 'Response headers the page must read (ETag for multipart parts).',
+    }),
+    ruleNeeded: z.boolean().openapi({
+      description: "Whether the bucket needs a CORS rule (Signet's gateway needs none).",
+    }),
+    s3: z
+      .object({
+        json: z.object({ CORSRules: z.array(S3CorsRuleSchema) }),
+        xml: z.string(),
+        command: z.string(),
+      })
+      .optional()
+      .openapi({
+        description:
+          'S3 PutBucketCors (AWS S3, R2, Ceph, MinIO): the JSON `aws s3api put-bucket-cors` takes and the XML body.',
+      }),
+    r2: z
+      .object({
+        json: z.object({ rules: z.array(z.record(z.string(), z.unknown())) }),
+        command: z.string(),
+      })
+      .optional()
+      .openapi({ description: 'The JSON `wrangler r2 bucket cors set --file` takes.' }),
+    gcs: z
+      .object({ json: z.array(z.record(z.string(), z.unknown())), command: z.string() })
+      .optional()
+      .openapi({ description: 'The JSON `gcloud storage buckets update --cors-file` takes.' }),
+    notes: z.array(z.string()),
+  })
+  .openapi('CorsHints')
 
 export const PresignAnswerSchema = z
   .object({
@@ -244,6 +308,7 @@ export const PresignAnswerSchema = z
     bucket: z.string(),
     key: z.string(),
     policyHints: PolicyHintsSchema.optional(),
+    corsHints: CorsHintsSchema.optional(),
   })
   .openapi('PresignAnswer')
 
@@ -365,6 +430,7 @@ export const MultipartRequestSchema = z
         description: 'Total size. When given, every part URL signs its exact Content-Length.',
       }),
     ...ExpiryShape,
+    origin: OriginSchema.optional(),
   })
   .openapi('MultipartRequest')
 
@@ -381,6 +447,7 @@ export const MultipartAnswerSchema = z.object({
       headers: z.record(z.string(), z.string()),
     }),
   ),
+  corsHints: CorsHintsSchema.optional(),
 })
 
 const PartsSchema = z
@@ -437,6 +504,7 @@ export const PostPolicyRequestSchema = z
       .optional(),
     successActionStatus: z.enum(['200', '201', '204']).optional(),
     ...ExpiryShape,
+    origin: OriginSchema.optional(),
   })
   .openapi('PostPolicyRequest')
 
@@ -444,6 +512,7 @@ export const PostPolicyAnswerSchema = z.object({
   url: z.string(),
   fields: z.record(z.string(), z.string()),
   expiresAt: z.string(),
+  corsHints: CorsHintsSchema.optional(),
 })
 
 // ---- the URL doctor ------------------------------------------------------------------------
@@ -471,12 +540,37 @@ export const InspectRequestSchema = z
       })
       .optional()
       .openapi({
-        description: 'Values of signed headers other than Host, to check the signature.',
+        description:
+          'Values of signed headers other than Host, to check the signature; with origin, also headers the page sends.',
       }),
+    origin: OriginSchema.optional().openapi({
+      description:
+        "The CORS doctor: the origin of the page that will use the URL. Signet sends the browser's preflight to the URL's store (only the endpoint of a bucket in your scope) and says what it refuses.",
+    }),
   })
   .openapi('InspectRequest')
 
-export const InspectionSchema = InspectionShape.openapi('Inspection')
+export const CorsCheckSchema = z
+  .object({
+    checked: z.boolean().openapi({ description: 'Whether the store answered a preflight.' }),
+    allowed: z.boolean().nullable(),
+    origin: z.string(),
+    method: z.string(),
+    requestHeaders: z.array(z.string()),
+    status: z.number().int().nullable(),
+    allowOrigin: z.string().nullable(),
+    allowMethods: z.array(z.string()),
+    allowHeaders: z.array(z.string()),
+    missing: z.array(z.object({ kind: z.enum(['origin', 'method', 'header']), value: z.string() })),
+    fix: CorsHintsSchema.nullable().openapi({ description: 'The rule to apply; null if allowed.' }),
+    preflights: z.number().int().openapi({ description: 'Preflights sent to the store.' }),
+    error: z.string().nullable().openapi({ description: 'Why no answer: timeout or network.' }),
+  })
+  .openapi('CorsCheck')
+
+export const InspectionSchema = InspectionShape.extend({
+  cors: CorsCheckSchema.optional(),
+}).openapi('Inspection')
 
 // ---- the types, one per schema ----------------------------------------------------------------
 
@@ -494,3 +588,6 @@ export type CompleteRequest = z.infer<typeof CompleteSchema>
 export type AbortRequest = z.infer<typeof AbortSchema>
 export type PostPolicyRequest = z.infer<typeof PostPolicyRequestSchema>
 export type InspectRequest = z.infer<typeof InspectRequestSchema>
+export type CorsHints = z.infer<typeof CorsHintsSchema>
+export type CorsCheck = z.infer<typeof CorsCheckSchema>
+export type InspectAnswer = z.infer<typeof InspectionSchema>

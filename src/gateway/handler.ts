@@ -6,6 +6,7 @@ import { getConfig } from '../config'
 import type { AppEnv } from '../env'
 import { logFailure } from '../errors'
 import { ipInCidrList } from '../lib/cidr'
+import { gatewayPreflight } from '../lib/cors'
 import { RESPONSE_OVERRIDES } from '../lib/http-conditions'
 import { MAX_HEADER_BYTES, MAX_HEADERS, MAX_QUERY_BYTES, MAX_QUERY_PARAMS } from '../lib/limits'
 import { checkObjectKey } from '../lib/object-key'
@@ -130,17 +131,10 @@ export function parseGatewayPath(
 }
 
 function preflight(c: Context<AppEnv>): Response {
-  const requested = c.req.header('Access-Control-Request-Headers') ?? ''
-  const headers = new Headers({
-    'Access-Control-Allow-Origin': '*',
-    'Access-Control-Allow-Methods': 'GET, HEAD, PUT, POST, DELETE',
-    'Access-Control-Max-Age': '600',
+  return new Response(null, {
+    status: 204,
+    headers: gatewayPreflight(c.req.header('Access-Control-Request-Headers') ?? null),
   })
-  // Echo only header-name characters; the signature decides what a request may carry.
-  if (/^[A-Za-z0-9, -]{1,2048}$/.test(requested)) {
-    headers.set('Access-Control-Allow-Headers', requested)
-  }
-  return new Response(null, { status: 204, headers })
 }
 
 async function serve(c: Context<AppEnv>, prefix: string): Promise<Response> {

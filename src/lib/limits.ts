@@ -50,3 +50,7 @@ export const DEFAULT_KEY_CACHE_SECONDS = 30
 /** rateLimitPerMinute tiers: one Workers rate-limiting binding each (RATE_LIMIT_<n>). */
 export const RATE_LIMIT_TIERS = [10, 60, 300, 1000, 3000, 10000] as const
 export type RateLimitTier = (typeof RATE_LIMIT_TIERS)[number]
+
+/** The CORS doctor: how long it waits for a store's preflight answer, and how many it sends. */
+export const CORS_PREFLIGHT_TIMEOUT_MS = 5000
+export const MAX_CORS_PREFLIGHTS = 12

@@ -1,13 +1,13 @@
-// Where a request's time goes, for its Server-Timing header: round trips to D1 and to Durable
-// Objects (counted and timed) and signing. `countD1` wraps a D1 binding so that every query
-// through it is counted, sessions included. Pure bookkeeping; no I/O of its own.
+// Where a request's time goes, for its Server-Timing header: round trips to D1, to Durable Objects
+// and subrequests (counted and timed) and signing. `countD1` wraps a D1 binding so that every
+// query through it is counted, sessions included. Pure bookkeeping; no I/O of its own.
 
-export type Phase = 'd1' | 'do' | 'sign'
+export type Phase = 'd1' | 'do' | 'fetch' | 'sign'
 
 export class Timing {
   private readonly started = Date.now()
-  private readonly counts: Record<Phase, number> = { d1: 0, do: 0, sign: 0 }
-  private readonly spent: Record<Phase, number> = { d1: 0, do: 0, sign: 0 }
+  private readonly counts: Record<Phase, number> = { d1: 0, do: 0, fetch: 0, sign: 0 }
+  private readonly spent: Record<Phase, number> = { d1: 0, do: 0, fetch: 0, sign: 0 }
 
   async measure<T>(phase: Phase, work: () => Promise<T>): Promise<T> {
     const started = Date.now()
@@ -30,6 +30,9 @@ export class Timing {
       `d1;desc="${this.counts.d1}";dur=${this.spent.d1}`,
     ]
     if (this.counts.do > 0) entries.push(`do;desc="${this.counts.do}";dur=${this.spent.do}`)
+    if (this.counts.fetch > 0) {
+      entries.push(`fetch;desc="${this.counts.fetch}";dur=${this.spent.fetch}`)
+    }
     if (this.counts.sign > 0) entries.push(`sign;dur=${this.spent.sign}`)
     return entries.join(', ')
   }

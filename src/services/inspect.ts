@@ -1,19 +1,23 @@
 // The inspect service (the URL doctor). Signatures are checked only with the credentials of
-// buckets in the caller's scope, so a key cannot probe buckets it has no access to.
+// buckets in the caller's scope, so a key cannot probe buckets it has no access to; with an
+// origin, the CORS doctor sends the browser's preflight only to such a bucket's endpoint.
 import type { Config } from '../config'
 import type { Caller } from '../env'
 import { AppError } from '../errors'
+import type { Timing } from '../lib/timing'
 import type { ServiceAccount } from '../s3/goog4'
-import { type Inspection, inspectUrl } from '../s3/inspect'
+import { inspectUrl } from '../s3/inspect'
 import type { SigningCredential } from '../s3/sigv4'
-import type { InspectRequest } from '../schemas'
+import type { InspectAnswer, InspectRequest } from '../schemas'
+import { checkCors, storeAddressed } from './cors'
 
 export async function inspectFor(
   caller: Caller,
   config: Config,
   body: InspectRequest,
-  gatewayHost: string | undefined,
-): Promise<Inspection> {
+  signetOrigin: URL | undefined,
+  timing?: Timing,
+): Promise<InspectAnswer> {
   let url: URL
   try {
     url = new URL(body.url)
@@ -25,6 +29,17 @@ export async function inspectFor(
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new AppError('invalid_request', 'url must be http or https.')
   }
+  // Before anything else: the doctor never sends a preflight to a host outside the scope.
+  const corsStore =
+    body.origin === undefined
+      ? undefined
+      : storeAddressed(config, caller.scope.buckets, url, signetOrigin?.origin ?? '')
+  if (body.origin !== undefined && corsStore === undefined) {
+    throw new AppError(
+      'forbidden',
+      'Signet sends a CORS preflight only to the URL of a bucket in your scope, at its configured endpoint; this URL is not one.',
+    )
+  }
   const held = new Map<string, SigningCredential>()
   const accounts = new Map<string, ServiceAccount>()
   for (const bucket of caller.scope.buckets) {
@@ -32,12 +47,29 @@ export async function inspectFor(
     if (store?.credential) held.set(store.credential.accessKeyId, store.credential)
     if (store?.account) accounts.set(store.account.clientEmail, store.account)
   }
-  return inspectUrl(body.url, {
+  const inspection: InspectAnswer = await inspectUrl(body.url, {
     now: new Date(),
     lookup: (id) => held.get(id),
     accounts: (email) => accounts.get(email),
     method: body.method,
     headers: body.headers,
-    gatewayHost,
+    gatewayHost: signetOrigin?.host,
   })
+  if (body.origin === undefined || corsStore === undefined) return inspection
+  // The page sends every signed header (Host aside) and any header the caller names.
+  const headers: Record<string, string | undefined> = {}
+  for (const name of inspection.signedHeaders) {
+    if (name !== 'host') headers[name] = undefined
+  }
+  for (const [name, value] of Object.entries(body.headers ?? {})) {
+    headers[name.toLowerCase()] = value
+  }
+  const method = body.method ?? inspection.method ?? 'GET'
+  inspection.cors = await checkCors(
+    corsStore,
+    config,
+    { url, origin: body.origin, method, headers },
+    timing,
+  )
+  return inspection
 }

@@ -14,6 +14,7 @@ import {
 } from '../schemas'
 import { policyHints } from '../share/policy-hints'
 import type { Credential } from '../stores/store'
+import { corsHintsFor } from './cors'
 import { isoSeconds, resolveExpiresIn, wholeSeconds } from './expiry'
 
 export type PresignContext = {
@@ -176,6 +177,14 @@ export async function presign(
       allowIps,
       mode: store.enforcesUrlIps ? 'gateway' : 'presign',
     })
+  }
+  if (request.origin !== undefined) {
+    answer.corsHints = corsHintsFor(
+      store,
+      ctx.config,
+      { origin: request.origin, method, headers, expose: ['ETag'] },
+      'object',
+    )
   }
   return answer
 }

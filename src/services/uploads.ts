@@ -9,6 +9,7 @@ import { AppError } from '../errors'
 import { MAX_PART_SIZE, MIN_PART_SIZE } from '../lib/limits'
 import { buildPostPolicy } from '../s3/post-policy'
 import type { AbortRequest, CompleteRequest, MultipartRequest, PostPolicyRequest } from '../schemas'
+import { corsHintsFor } from './cors'
 import { isoSeconds, resolveExpiresIn, wholeSeconds } from './expiry'
 
 /** Part sizes for a declared total: equal parts of at least 5 MiB, the last one smaller. */
@@ -88,7 +89,15 @@ export async function startMultipart(ctx: UploadContext, request: MultipartReque
       return { partNumber, url, expiresAt, headers }
     }),
   )
-  return { uploadId, bucket: request.bucket, key: request.key, expiresAt, parts }
+  const answer = { uploadId, bucket: request.bucket, key: request.key, expiresAt, parts }
+  if (request.origin === undefined) return answer
+  const corsHints = corsHintsFor(
+    store,
+    config,
+    { origin: request.origin, method: 'PUT', headers: parts[0]?.headers ?? {}, expose: ['ETag'] },
+    'multipart',
+  )
+  return { ...answer, corsHints }
 }
 
 export async function completeMultipart(ctx: UploadContext, request: CompleteRequest) {
@@ -146,9 +155,18 @@ export async function postPolicy(ctx: UploadContext, request: PostPolicyRequest)
     expiresIn,
     credential: target.credential,
   })
-  return {
+  const answer = {
     url: target.url,
     fields: policy.fields,
     expiresAt: isoSeconds(policy.expiresAt.getTime()),
   }
+  if (request.origin === undefined) return answer
+  // A form of FormData posts multipart/form-data: no header the browser would ask about.
+  const corsHints = corsHintsFor(
+    store,
+    config,
+    { origin: request.origin, method: 'POST', headers: {}, expose: ['ETag', 'Location'] },
+    'post',
+  )
+  return { ...answer, corsHints }
 }

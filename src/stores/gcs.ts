@@ -20,6 +20,7 @@ export class GcsStore extends EndpointStore implements store.Store {
   readonly credential = undefined
   readonly metadataPrefix = 'x-goog-meta-'
   readonly unsupported = new Set<store.PresignField>(['checksumSha256', 'ifNoneMatch', 'versionId'])
+  readonly corsFormats = ['gcs'] as const
 
   constructor(
     target: RemoteTarget,

@@ -91,6 +91,9 @@ export class R2BindingStore implements store.Store {
   readonly metadataPrefix = 'x-amz-meta-'
   readonly unsupported = new Set<store.PresignField>()
   readonly enforcesUrlIps = true
+  readonly endpoint = undefined
+  /** The gateway answers every preflight itself (lib/cors gatewayPreflight). */
+  readonly corsFormats = []
   readonly name: string
   readonly bucketName: string
   readonly binding: R2Bucket
@@ -101,6 +104,15 @@ export class R2BindingStore implements store.Store {
     this.name = this.bucketName = target.name
     this.binding = target.bucket
     this.credential = credential
+  }
+
+  /** Its URLs: /s3/<name>/… or the root path style /<name>/… at Signet's origin. */
+  addresses(url: URL, signetOrigin: string): boolean {
+    if (url.origin !== signetOrigin) return false
+    const path = url.pathname
+    return [`/s3/${this.name}`, `/${this.name}`].some(
+      (root) => path === root || path.startsWith(`${root}/`),
+    )
   }
 
   objectUrl(request: store.UrlRequest): Promise<string> {

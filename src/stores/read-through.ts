@@ -111,9 +111,22 @@ export abstract class EndpointStore {
   readonly name: string
   readonly bucketName: string
 
+  readonly endpoint: URL
+
   constructor(readonly target: RemoteTarget) {
     this.name = target.name
     this.bucketName = target.bucket
+    this.endpoint = target.endpoint
+  }
+
+  addresses(url: URL): boolean {
+    const { endpoint, bucket } = this.target
+    if (url.protocol !== endpoint.protocol) return false
+    if (this.target.style === 'virtual') return url.host === `${bucket}.${endpoint.host}`
+    const root = `/${encodeKeyPath(bucket)}`
+    return (
+      url.host === endpoint.host && (url.pathname === root || url.pathname.startsWith(`${root}/`))
+    )
   }
 
   abstract objectUrl(request: store.UrlRequest): Promise<string>

@@ -4,7 +4,9 @@
 // reduced to their S3 code; their bodies are never echoed.
 import { AwsClient } from 'aws4fetch'
 import { AppError } from '../errors'
+import type { CorsFormat } from '../lib/cors'
 import { escapeXml } from '../lib/xml'
+import { GCS_HOST } from './gcs'
 import { EndpointStore, locate, type RemoteTarget } from './read-through'
 import { presignedV4Url } from './sigv4-url'
 import type * as store from './store'
@@ -37,15 +39,27 @@ function isR2(target: RemoteTarget): boolean {
   return target.endpoint.hostname.endsWith('.r2.cloudflarestorage.com')
 }
 
+/** R2 takes S3's PutBucketCors and its own rules; GCS's XML API (HMAC keys) takes GCS's. */
+function corsFormatsOf(target: RemoteTarget): readonly CorsFormat[] {
+  if (isR2(target)) return ['s3', 'r2']
+  if (target.endpoint.hostname === GCS_HOST || target.endpoint.hostname.endsWith(`.${GCS_HOST}`)) {
+    return ['gcs']
+  }
+  return ['s3']
+}
+
 export class S3RemoteStore extends EndpointStore implements store.Store {
   readonly metadataPrefix = 'x-amz-meta-'
   readonly unsupported = new Set<store.PresignField>()
+
+  readonly corsFormats: readonly CorsFormat[]
 
   constructor(
     target: RemoteTarget,
     readonly credential: store.Credential,
   ) {
     super(target)
+    this.corsFormats = corsFormatsOf(target)
   }
 
   private plainUrl(key: string): string {

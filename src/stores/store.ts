@@ -3,6 +3,7 @@
 // bucket, once; features call it and never ask which kind it is. A new kind of store is one new
 // module implementing this interface and one case in config.
 
+import type { CorsFormat } from '../lib/cors'
 import type { ServiceAccount } from '../s3/goog4'
 
 /** A bucket's key pair as SIGNET_CREDENTIALS gives it. */
@@ -72,6 +73,12 @@ export interface Store {
   readonly enforcesUrlIps: boolean
   /** The R2 binding behind Signet's gateway: present only for the buckets the gateway serves. */
   readonly binding: R2Bucket | undefined
+  /** The store's endpoint (its S3 or XML API), for stores with one of their own. */
+  readonly endpoint: URL | undefined
+  /** The bucket CORS rule formats its store takes; none where Signet answers preflights itself. */
+  readonly corsFormats: readonly CorsFormat[]
+  /** Whether `url` addresses this bucket: at its store's endpoint, or at Signet's own origin. */
+  addresses(url: URL, signetOrigin: string): boolean
   objectUrl(request: UrlRequest): Promise<string>
   /** Whether the object exists, when the store can say so without a round trip; else undefined. */
   objectExists(key: string): Promise<boolean | undefined>
