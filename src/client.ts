@@ -2,10 +2,12 @@
 // the service validates with, no runtime dependencies beyond fetch. Errors carry the contract's
 // code, status and request id.
 import type { ErrorCode, Issue } from './errors'
-import type { Inspection } from './s3/inspect'
 import type {
   ApiKey,
   BatchResult,
+  CorsCheck,
+  CorsHints,
+  InspectAnswer as Inspection,
   PresignAnswer,
   PresignRequest,
   Scope,
@@ -17,6 +19,8 @@ import type { PolicyHints } from './share/policy-hints'
 export type {
   ApiKey,
   BatchResult,
+  CorsCheck,
+  CorsHints,
   ErrorCode,
   Inspection,
   Issue,
@@ -135,7 +139,7 @@ export class SignetClient {
 
   inspect(
     url: string,
-    options: { method?: string; headers?: Record<string, string> } = {},
+    options: { method?: string; headers?: Record<string, string>; origin?: string } = {},
   ): Promise<Inspection> {
     return this.request('POST', '/v1/inspect', { url, ...options })
   }
