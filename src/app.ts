@@ -137,16 +137,19 @@ app.route('/v1/presign', presignRoutes)
 app.route('/v1/inspect', inspect)
 app.route('/v1/shares', shares)
 app.route('/v1', uploads)
-app.on(['GET', 'HEAD'], '/s/:id', useShareLink)
+app.on(['GET', 'HEAD', 'POST'], '/s/:id', useShareLink)
 for (const method of ['get', 'head'] as const) {
   app.openAPIRegistry.registerPath({
     method,
     path: '/s/{id}',
     summary:
-      'Use a share link: 302 to a presigned GET living at most 60 s (redirect mode) or the bytes (proxy mode)',
+      'Use a share link: 302 to a presigned GET living at most 60 s (redirect mode) or the bytes (proxy mode); a share with a page answers browsers and link-preview bots with its page instead',
     request: { params: z.object({ id: z.string() }) },
     responses: {
-      200: { description: 'The object (proxy mode)' },
+      200: {
+        description:
+          'The object (proxy mode), or the share page (HTML, counts nothing) for a browser or link-preview bot',
+      },
       206: { description: 'A byte range of the object (proxy mode)' },
       302: { description: 'Redirect to a seconds-lived presigned GET (redirect mode)' },
       304: { description: 'Not modified (proxy mode)' },
@@ -154,6 +157,17 @@ for (const method of ['get', 'head'] as const) {
     },
   })
 }
+app.openAPIRegistry.registerPath({
+  method: 'post',
+  path: '/s/{id}',
+  summary: "A share page's Download button: downloads and counts, like GET without the page",
+  request: { params: z.object({ id: z.string() }) },
+  responses: {
+    200: { description: 'The object (proxy mode)' },
+    303: { description: 'Redirect to a seconds-lived presigned GET (redirect mode)' },
+    ...errorResponses(403, 404, 410),
+  },
+})
 app.route('/docs', docs)
 // Every method: the gateway answers the ones it does not serve in S3's XML (MethodNotAllowed).
 app.all('/s3/*', gateway)

@@ -325,6 +325,10 @@ export const ShareRequestSchema = z
       description:
         'redirect (default): a 302 to a presigned GET living at most 60 s; proxy: Signet streams the bytes.',
     }),
+    page: z.boolean().optional().openapi({
+      description:
+        'Browsers and link-preview bots get a page (file name, size, expiry, downloads left, a Download button) that counts nothing; the button downloads and counts. Default: true when maxDownloads is given.',
+    }),
   })
   .openapi('ShareRequest')
 
@@ -335,6 +339,7 @@ export const ShareSchema = z
     bucket: z.string(),
     key: z.string(),
     mode: z.enum(['redirect', 'proxy']),
+    page: z.boolean(),
     expiresAt: z.string(),
     maxDownloads: z.number().int().nullable(),
     downloads: z.number().int(),

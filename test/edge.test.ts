@@ -155,6 +155,7 @@ describe('share links at the edge', () => {
       bucket: 'local',
       key: 'edge/old.txt',
       mode: 'redirect',
+      page: false,
       filename: null,
       disposition: null,
       allowIps: null,

@@ -39,6 +39,7 @@ describe('/openapi.json and /docs', () => {
         'DELETE /v1/shares/{id}',
         'GET /s/{id}',
         'HEAD /s/{id}',
+        'POST /s/{id}',
         'POST /v1/multipart',
         'POST /v1/multipart/complete',
         'POST /v1/multipart/abort',

@@ -44,6 +44,7 @@ async function insertRaw(overrides: Partial<Share>): Promise<Share> {
     bucket: 'local',
     key: 'shared/report.pdf',
     mode: 'redirect',
+    page: false,
     filename: null,
     disposition: null,
     allowIps: null,

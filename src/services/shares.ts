@@ -31,6 +31,7 @@ export function shareAnswer(share: Share, origin: string, store: Store | undefin
     bucket: share.bucket,
     key: share.key,
     mode: share.mode,
+    page: share.page,
     expiresAt: isoSeconds(share.expiresAt),
     maxDownloads: share.maxDownloads,
     downloads: share.downloads,
@@ -83,6 +84,8 @@ export async function createShare(ctx: ShareContext, request: ShareRequest) {
     bucket: request.bucket,
     key: request.key,
     mode: request.mode ?? 'redirect',
+    // A counted link opens on a page by default, so a chat's link preview cannot use it up.
+    page: request.page ?? request.maxDownloads !== undefined,
     filename: request.filename ?? null,
     disposition: request.disposition ?? (request.filename ? 'attachment' : null),
     allowIps: request.allowIps ?? null,

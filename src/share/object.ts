@@ -18,9 +18,10 @@ export type UseRequest = {
   /**
    * `downloaded` counts; `continuation` is a range further in, free inside the client's download
    * session and a download otherwise; `head`/`not_modified` count nothing; `check` only decides;
-   * `missing` records that the store has no such object.
+   * `missing` records that the store has no such object; `view` is the share's page, shown to a
+   * browser or a link-preview bot, which counts nothing and is audited as `viewed`.
    */
-  outcome: 'downloaded' | 'continuation' | 'head' | 'not_modified' | 'check' | 'missing'
+  outcome: 'downloaded' | 'continuation' | 'head' | 'not_modified' | 'check' | 'missing' | 'view'
 }
 
 export type UseDecision =
@@ -101,6 +102,10 @@ export class ShareObject extends DurableObject<Env> {
     // A continuation of the client's own download goes on even when it used the share up.
     if (used && outcome !== 'partial') return refuse('share_exhausted')
     if (outcome === 'check') return { ok: true, outcome: 'head', downloads: share.downloads }
+    if (outcome === 'viewed') {
+      this.audit(at, request.clientIp, outcome)
+      return { ok: true, outcome, downloads: share.downloads }
+    }
     const downloads = share.downloads + (outcome === 'downloaded' ? 1 : 0)
     if (outcome !== 'not_found_in_store') {
       this.sql.exec(
@@ -160,6 +165,8 @@ export class ShareObject extends DurableObject<Env> {
         return 'not_found_in_store'
       case 'continuation':
         return this.inSession(request.clientIp, request.now) ? 'partial' : 'downloaded'
+      case 'view':
+        return 'viewed'
       default:
         return request.outcome
     }
@@ -212,7 +219,8 @@ export class ShareObject extends DurableObject<Env> {
     if (this.held?.id === id) return this.held
     const row = this.sql.exec<StateRow>('SELECT * FROM state WHERE id = ?', id).toArray()[0]
     if (!row) return undefined
-    const share = JSON.parse(row.record) as Share
+    // Records written before share pages existed have no `page`: they answer as they always did.
+    const share = { page: false, ...(JSON.parse(row.record) as Partial<Share>) } as Share
     this.held = {
       ...share,
       downloads: row.downloads,

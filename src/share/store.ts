@@ -11,6 +11,8 @@ export type Share = {
   bucket: string
   key: string
   mode: ShareMode
+  /** Browsers and link-preview bots get a page that counts nothing; its button downloads. */
+  page: boolean
   filename: string | null
   disposition: 'attachment' | 'inline' | null
   allowIps: string[] | null
@@ -33,6 +35,7 @@ export type UseOutcome =
   | 'exhausted'
   | 'ip_not_allowed'
   | 'not_found_in_store'
+  | 'viewed'
 
 type Row = {
   id: string
@@ -40,6 +43,7 @@ type Row = {
   bucket: string
   object_key: string
   mode: ShareMode
+  page: number
   filename: string | null
   disposition: 'attachment' | 'inline' | null
   allow_ips: string | null
@@ -69,6 +73,7 @@ function toShare(row: Row): Share {
     bucket: row.bucket,
     key: row.object_key,
     mode: row.mode,
+    page: row.page === 1,
     filename: row.filename,
     disposition: row.disposition,
     allowIps: row.allow_ips === null ? null : (JSON.parse(row.allow_ips) as string[]),
@@ -85,8 +90,8 @@ export async function insertShare(db: D1Database, share: Share): Promise<void> {
   await db
     .prepare(
       `INSERT INTO shares (id, owner, bucket, object_key, mode, filename, disposition, allow_ips,
-        max_downloads, downloads, created_at, expires_at)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10, ?11)`,
+        max_downloads, downloads, created_at, expires_at, page)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10, ?11, ?12)`,
     )
     .bind(
       share.id,
@@ -100,6 +105,7 @@ export async function insertShare(db: D1Database, share: Share): Promise<void> {
       share.maxDownloads,
       share.createdAt,
       share.expiresAt,
+      share.page ? 1 : 0,
     )
     .run()
 }

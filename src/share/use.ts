@@ -22,10 +22,21 @@ export type ShareUseInput = {
   now: Date
   /** This Worker's origin, for stores Signet serves itself. */
   origin: URL
+  /** A browser or a link-preview bot: a share with a page answers with it and counts nothing. */
+  wantsPage: boolean
+}
+
+/** What a share's page shows: the share's own facts, and where its download may redirect. */
+export type SharePageFacts = {
+  share: Share
+  size: number | null
+  /** The origin the Download button's answer may redirect to. */
+  downloadOrigin: string
 }
 
 export type ShareUseResult =
   | { type: 'refused'; code: ErrorCode }
+  | { type: 'page'; page: SharePageFacts }
   | { type: 'redirect'; location: string }
   | { type: 'object'; status: 200 | 206 | 304; headers: Headers; body: ReadableStream | null }
   /** The store's own answer to a precondition or a range: status only. */
@@ -111,6 +122,28 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
   const nowMs = Math.floor(now.getTime() / 1000) * 1000
   const left = Math.floor((share.expiresAt - now.getTime()) / 1000)
   const seconds = Math.max(1, Math.min(REDIRECT_TTL_SECONDS, left))
+
+  if (share.page && input.wantsPage) {
+    // The page counts nothing: the share's object checks and audits the view, the store says
+    // the object's size.
+    const decision = await decide('view')
+    if (!decision.ok) return { type: 'refused', code: decision.code }
+    const head = await store.readObject(
+      share.key,
+      { method: 'HEAD', headers: new Headers() },
+      { overrides: [], nowMs, maxSeconds: seconds },
+    )
+    if (!head.ok) return { type: 'refused', code: 'not_found' }
+    const length = Number(head.headers.get('content-length') ?? Number.NaN)
+    return {
+      type: 'page',
+      page: {
+        share: { ...share, downloads: decision.downloads },
+        size: Number.isSafeInteger(length) ? length : null,
+        downloadOrigin: store.objectOrigin(input.origin.origin),
+      },
+    }
+  }
 
   if (share.mode === 'redirect') {
     // An object that is not there is not a download (when the store can tell without a trip);

@@ -106,6 +106,10 @@ export class R2BindingStore implements store.Store {
     this.credential = credential
   }
 
+  objectOrigin(signetOrigin: string): string {
+    return signetOrigin
+  }
+
   /** Its URLs: /s3/<name>/… or the root path style /<name>/… at Signet's origin. */
   addresses(url: URL, signetOrigin: string): boolean {
     if (url.origin !== signetOrigin) return false

@@ -119,6 +119,10 @@ export abstract class EndpointStore {
     this.endpoint = target.endpoint
   }
 
+  objectOrigin(): string {
+    return `${this.target.endpoint.protocol}//${locate(this.target, '').host}`
+  }
+
   addresses(url: URL): boolean {
     const { endpoint, bucket } = this.target
     if (url.protocol !== endpoint.protocol) return false

@@ -77,6 +77,8 @@ export interface Store {
   readonly endpoint: URL | undefined
   /** The bucket CORS rule formats its store takes; none where Signet answers preflights itself. */
   readonly corsFormats: readonly CorsFormat[]
+  /** The origin its object URLs point at (a share page's form may be redirected there). */
+  objectOrigin(signetOrigin: string): string
   /** Whether `url` addresses this bucket: at its store's endpoint, or at Signet's own origin. */
   addresses(url: URL, signetOrigin: string): boolean
   objectUrl(request: UrlRequest): Promise<string>

@@ -21,6 +21,7 @@ const FLOORS: [RegExp, number][] = [
   [/^services\//, 8],
   [/^gateway\//, 8],
   [/^http\//, 9],
+  [/^pages\//, 9],
   [/^routes\//, 10],
   [/^rpc\.ts$/, 10],
   [/^client\.ts$/, 10],

@@ -1,6 +1,7 @@
 // The page a browser gets when a share link cannot be used. It says what happened in plain
 // words and nothing an attacker could use: no key, no bucket, no owner, no dates.
 import type { ErrorCode } from '../errors'
+import { Page } from './layout'
 
 const TEXT: Partial<Record<ErrorCode, { title: string; body: string }>> = {
   not_found: {
@@ -29,32 +30,12 @@ const TEXT: Partial<Record<ErrorCode, { title: string; body: string }>> = {
   },
 }
 
-export const ERROR_PAGE_CSP =
-  "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-
-export function errorPage(code: ErrorCode): string {
-  const text = TEXT[code] ?? TEXT.internal_error ?? { title: 'Error', body: '' }
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>${text.title}</title>
-<style>
-  :root { color-scheme: light dark; }
-  body { font: 17px/1.5 system-ui, sans-serif; margin: 0; min-height: 100vh; display: grid; place-items: center; background: Canvas; color: CanvasText; }
-  main { max-width: 28rem; padding: 2rem; text-align: center; }
-  h1 { font-size: 1.5rem; margin: 0 0 .5rem; }
-  p { margin: 0; opacity: .8; }
-</style>
-</head>
-<body>
-<main>
-  <h1>${text.title}</h1>
-  <p>${text.body}</p>
-</main>
-</body>
-</html>
-`
+export function ErrorPage(props: { code: ErrorCode }) {
+  const text = TEXT[props.code] ?? TEXT.internal_error ?? { title: 'Error', body: '' }
+  return (
+    <Page head={{ title: text.title }}>
+      <h1>{text.title}</h1>
+      <p class="quiet">{text.body}</p>
+    </Page>
+  )
 }

@@ -1,0 +1,54 @@
+// The frame of Signet's own small pages (share pages, their error pages): one stylesheet, light
+// and dark, readable at 360 px, nothing loaded from anywhere. Built with hono/jsx, which escapes
+// every value by construction.
+import type { Child } from 'hono/jsx'
+
+const STYLE = `
+:root { color-scheme: light dark; }
+body { font: 17px/1.5 system-ui, sans-serif; margin: 0; min-height: 100vh; display: grid; place-items: center; background: Canvas; color: CanvasText; }
+main { max-width: 30rem; padding: 2rem 1.25rem; text-align: center; overflow-wrap: anywhere; }
+h1 { font-size: 1.5rem; margin: 0 0 .5rem; }
+p { margin: .25rem 0; }
+dl { display: grid; grid-template-columns: auto auto; gap: .25rem 1rem; justify-content: center; margin: 1rem 0 1.5rem; }
+dt { font-weight: 600; text-align: right; }
+dd { margin: 0; text-align: left; }
+button { font: inherit; font-weight: 600; padding: .75rem 2rem; border-radius: .5rem; border: 0; background: #1d4ed8; color: #fff; cursor: pointer; }
+button:focus-visible { outline: 3px solid #f59e0b; outline-offset: 2px; }
+.quiet { opacity: .8; }
+`
+
+export type PageHead = { title: string; description?: string }
+
+export function Page(props: { head: PageHead; children: Child }) {
+  const { title, description } = props.head
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="robots" content="noindex, nofollow" />
+        <title>{title}</title>
+        {description !== undefined && <meta name="description" content={description} />}
+        <meta property="og:title" content={title} />
+        {description !== undefined && <meta property="og:description" content={description} />}
+        <meta property="og:type" content="website" />
+        <meta name="twitter:card" content="summary" />
+        <style>{STYLE}</style>
+      </head>
+      <body>
+        <main>{props.children}</main>
+      </body>
+    </html>
+  )
+}
+
+/** The policy of these pages: inline style only, no script, forms only where `formAction` says. */
+export function pageCsp(formAction: readonly string[] = []): string {
+  const action = formAction.length > 0 ? formAction.join(' ') : "'none'"
+  return `default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action ${action}; frame-ancestors 'none'`
+}
+
+/** A whole document as text. */
+export function html(page: { toString(): string | Promise<string> }): Promise<string> {
+  return Promise.resolve(page.toString()).then((body) => `<!doctype html>${body}`)
+}
