@@ -8,12 +8,14 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { convertV4MiniflareOptions, Miniflare } from 'miniflare'
 import { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } from 'wrangler'
+import { buildAssets } from '../scripts/assets.mjs'
 
 const ROOT = join(import.meta.dirname, '..')
 const WRANGLER = join(ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js')
 
 /** Bundles the Worker into `outdir` with wrangler, as `wrangler deploy` would; the entry's path. */
-export function bundleWorker(outdir) {
+export async function bundleWorker(outdir) {
+  await buildAssets()
   const built = spawnSync(
     process.execPath,
     [WRANGLER, 'deploy', '--dry-run', '--outdir', outdir, '--config', join(ROOT, 'wrangler.toml')],
@@ -30,7 +32,7 @@ export function bundleWorker(outdir) {
  */
 export async function startSignet(vars = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'signet-mf-'))
-  const script = bundleWorker(join(dir, 'dist'))
+  const script = await bundleWorker(join(dir, 'dist'))
   const adminToken = 'mf-admin-token-0123456789'
   const credential = { accessKeyId: 'SIGNETMFKEY', secretAccessKey: 'signet-mf-secret-0123456789' }
   const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, 'wrangler.toml'))

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { buildAssets } from './assets.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const wrangler = join(root, 'node_modules', 'wrangler', 'bin', 'wrangler.js')
@@ -30,6 +31,8 @@ if (!existsSync(devVars)) {
   )
   console.log('Created .dev.vars: admin token "dev-admin-token", gateway credentials for "local".')
 }
+
+await buildAssets()
 
 const migrate = spawnSync(
   process.execPath,

@@ -11,9 +11,12 @@ import { AppError } from './errors'
 import { gateway, rootGateway } from './gateway/handler'
 import { notFound, onError } from './http/errors'
 import { newApp } from './http/openapi'
+import { base64url, randomBytes } from './lib/bytes'
 import { MAX_JSON_BODY } from './lib/limits'
 import { countD1, countDurableObjects, Timing } from './lib/timing'
-import { docs } from './routes/docs'
+import { DocsPage, docsCsp } from './pages/docs-page'
+import { favicon } from './pages/favicon'
+import { html } from './pages/layout'
 import { inspect } from './routes/inspect'
 import { keys } from './routes/keys'
 import { useShareLink } from './routes/links'
@@ -168,7 +171,13 @@ app.openAPIRegistry.registerPath({
     ...errorResponses(403, 404, 410),
   },
 })
-app.route('/docs', docs)
+app.get('/docs', async (c) => {
+  const nonce = base64url(randomBytes(16))
+  c.header('Content-Security-Policy', docsCsp(nonce))
+  c.header('Cache-Control', 'no-store')
+  return c.html(await html(DocsPage({ nonce })))
+})
+app.get('/favicon.ico', () => favicon())
 // Every method: the gateway answers the ones it does not serve in S3's XML (MethodNotAllowed).
 app.all('/s3/*', gateway)
 app.openAPIRegistry.registerPath({

@@ -154,7 +154,16 @@ function parseTarget(
 }
 
 /** First path segments of Signet's own routes, which no gateway bucket may take. */
-const RESERVED_NAMES = new Set(['v1', 's', 's3', 'docs', 'healthz', 'openapi.json', 'console'])
+const RESERVED_NAMES = new Set([
+  'v1',
+  's',
+  's3',
+  'docs',
+  'healthz',
+  'openapi.json',
+  'console',
+  'favicon.ico',
+])
 
 /** The one place a target's kind picks its store. */
 function buildStore(

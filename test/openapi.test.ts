@@ -50,15 +50,20 @@ describe('/openapi.json and /docs', () => {
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' })
   })
 
-  it('serves an HTML reference that loads its script from this origin only', async () => {
+  it('serves the Scalar reference with its script from this origin, under a nonce', async () => {
     const page = await call('/docs')
     expect(page.status).toBe(200)
     expect(page.headers.get('Content-Type')).toMatch(/^text\/html/)
-    expect(page.headers.get('Content-Security-Policy')).toContain("script-src 'self'")
+    const csp = page.headers.get('Content-Security-Policy') ?? ''
+    const nonce = /script-src 'self' 'nonce-([A-Za-z0-9_-]{22})'/.exec(csp)?.[1]
+    expect(nonce).toBeDefined()
+    expect(csp).toContain("connect-src 'self'")
     const html = await page.text()
-    expect(html).toContain('<script src="/docs/app.js"></script>')
-    const script = await call('/docs/app.js')
-    expect(script.status).toBe(200)
-    expect(await script.text()).toContain("fetch('/openapi.json')")
+    expect(html).toContain(`<script src="/docs/scalar.js" nonce="${nonce}"></script>`)
+    expect(html).toContain('"url":"/openapi.json"')
+    expect(html).not.toMatch(/https?:\/\//)
+    // A fresh nonce on every answer.
+    const again = (await call('/docs')).headers.get('Content-Security-Policy')
+    expect(again).not.toBe(csp)
   })
 })

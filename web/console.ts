@@ -1,0 +1,1 @@
+// The console (placeholder until it is written).
