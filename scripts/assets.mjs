@@ -43,6 +43,7 @@ export async function buildAssets() {
     legalComments: 'none',
     logLevel: 'warning',
   })
+  copyFileSync(join(ROOT, 'web', 'console.css'), join(PUBLIC_DIR, 'console', 'app.css'))
   writeFileSync(join(PUBLIC_DIR, '_headers'), HEADERS)
   return PUBLIC_DIR
 }

@@ -14,12 +14,14 @@ import { newApp } from './http/openapi'
 import { base64url, randomBytes } from './lib/bytes'
 import { MAX_JSON_BODY } from './lib/limits'
 import { countD1, countDurableObjects, Timing } from './lib/timing'
+import { ConsolePage, consoleCsp } from './pages/console-page'
 import { DocsPage, docsCsp } from './pages/docs-page'
 import { favicon } from './pages/favicon'
 import { html } from './pages/layout'
 import { inspect } from './routes/inspect'
 import { keys } from './routes/keys'
 import { useShareLink } from './routes/links'
+import { me } from './routes/me'
 import { presignRoutes } from './routes/presign'
 import { shares } from './routes/shares'
 import { uploads } from './routes/uploads'
@@ -138,6 +140,7 @@ app.openapi(
 app.route('/v1/keys', keys)
 app.route('/v1/presign', presignRoutes)
 app.route('/v1/inspect', inspect)
+app.route('/v1/me', me)
 app.route('/v1/shares', shares)
 app.route('/v1', uploads)
 app.on(['GET', 'HEAD', 'POST'], '/s/:id', useShareLink)
@@ -178,6 +181,15 @@ app.get('/docs', async (c) => {
   return c.html(await html(DocsPage({ nonce })))
 })
 app.get('/favicon.ico', () => favicon())
+app.get('/console', async (c) => {
+  // The page's uploads go to the stores' own origins (presigned URLs), Signet's API to this one.
+  const origin = new URL(c.req.url).origin
+  const stores = [...getConfig(c.env).stores.values()].map((store) => store.objectOrigin(origin))
+  c.header('Content-Security-Policy', consoleCsp([...new Set(stores)].filter((o) => o !== origin)))
+  c.header('Cache-Control', 'no-store')
+  c.header('X-Frame-Options', 'DENY')
+  return c.html(await html(ConsolePage()))
+})
 // Every method: the gateway answers the ones it does not serve in S3's XML (MethodNotAllowed).
 app.all('/s3/*', gateway)
 app.openAPIRegistry.registerPath({
@@ -238,7 +250,13 @@ app.openAPIRegistry.registerPath({
 app.openAPIRegistry.registerPath({
   method: 'get',
   path: '/docs',
-  summary: 'Interactive reference built from /openapi.json',
+  summary: 'Interactive reference (Scalar) built from /openapi.json',
+  responses: { 200: { description: 'An HTML page', content: { 'text/html': { schema: {} } } } },
+})
+app.openAPIRegistry.registerPath({
+  method: 'get',
+  path: '/console',
+  summary: 'The console: upload files, create, list, audit and revoke share links in a browser',
   responses: { 200: { description: 'An HTML page', content: { 'text/html': { schema: {} } } } },
 })
 

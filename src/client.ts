@@ -3,34 +3,53 @@
 // code, status and request id.
 import type { ErrorCode, Issue } from './errors'
 import type {
+  AbortRequest,
   ApiKey,
   BatchResult,
+  CompleteAnswer,
+  CompleteRequest,
   CorsCheck,
   CorsHints,
   InspectAnswer as Inspection,
+  Me,
+  MultipartAnswer,
+  MultipartRequest,
+  PostPolicyRequest,
   PresignAnswer,
   PresignRequest,
   Scope,
   Share,
   ShareRequest,
+  ShareUse,
 } from './schemas'
 import type { PolicyHints } from './share/policy-hints'
 
 export type {
+  AbortRequest,
   ApiKey,
   BatchResult,
+  CompleteAnswer,
+  CompleteRequest,
   CorsCheck,
   CorsHints,
   ErrorCode,
   Inspection,
   Issue,
+  Me,
+  MultipartAnswer,
+  MultipartRequest,
   PolicyHints,
+  PostPolicyRequest,
   PresignAnswer,
   PresignRequest,
   Scope,
   Share,
   ShareRequest,
+  ShareUse,
 }
+
+/** A POST policy: where the form goes, its fields (before the file), and until when. */
+export type PostPolicyAnswer = { url: string; fields: Record<string, string>; expiresAt: string }
 
 export class SignetError extends Error {
   readonly code: ErrorCode | 'network_error'
@@ -107,6 +126,11 @@ export class SignetClient {
     return parsed as T
   }
 
+  /** Who this token is and its scope. */
+  me(): Promise<Me> {
+    return this.request('GET', '/v1/me')
+  }
+
   presign(request: PresignRequest): Promise<PresignAnswer> {
     return this.request('POST', '/v1/presign', request)
   }
@@ -135,6 +159,30 @@ export class SignetClient {
 
   revokeShare(id: string): Promise<void> {
     return this.request('DELETE', `/v1/shares/${encodeURIComponent(id)}`)
+  }
+
+  /** A share's audit trail, oldest first, after the use numbered `after`. */
+  shareUses(
+    id: string,
+    options: { limit?: number; after?: number } = {},
+  ): Promise<{ uses: ShareUse[] }> {
+    const query = new URLSearchParams()
+    if (options.limit !== undefined) query.set('limit', String(options.limit))
+    if (options.after !== undefined) query.set('after', String(options.after))
+    return this.request('GET', `/v1/shares/${encodeURIComponent(id)}/uses?${query}`)
+  }
+
+  readonly multipart = {
+    start: (request: MultipartRequest): Promise<MultipartAnswer> =>
+      this.request('POST', '/v1/multipart', request),
+    complete: (request: CompleteRequest): Promise<CompleteAnswer> =>
+      this.request('POST', '/v1/multipart/complete', request),
+    abort: (request: AbortRequest): Promise<void> =>
+      this.request('POST', '/v1/multipart/abort', request),
+  }
+
+  postPolicy(request: PostPolicyRequest): Promise<PostPolicyAnswer> {
+    return this.request('POST', '/v1/post-policy', request)
   }
 
   inspect(

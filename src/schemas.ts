@@ -389,6 +389,17 @@ export const CreatedKeySchema = z
   })
   .openapi('CreatedApiKey')
 
+/** Who the caller is, and its scope: what a client (the console) may offer. */
+export const MeSchema = z
+  .object({
+    kind: z.enum(['key', 'jwt', 'binding']),
+    name: z
+      .string()
+      .openapi({ description: "The API key's name, the JWT subject or the binding." }),
+    scope: ScopeSchema,
+  })
+  .openapi('Me')
+
 // ---- presign batches -----------------------------------------------------------------------
 
 export const BatchRequestSchema = z.strictObject({
@@ -589,6 +600,10 @@ export type CreateKey = z.infer<typeof CreateKeySchema>
 export type CreatedKey = z.infer<typeof CreatedKeySchema>
 export type BatchResult = z.infer<typeof BatchResultSchema>
 export type MultipartRequest = z.infer<typeof MultipartRequestSchema>
+export type MultipartAnswer = z.infer<typeof MultipartAnswerSchema>
+export type CompleteAnswer = z.infer<typeof CompleteAnswerSchema>
+export type ShareUse = z.infer<typeof ShareUseSchema>
+export type Me = z.infer<typeof MeSchema>
 export type CompleteRequest = z.infer<typeof CompleteSchema>
 export type AbortRequest = z.infer<typeof AbortSchema>
 export type PostPolicyRequest = z.infer<typeof PostPolicyRequestSchema>

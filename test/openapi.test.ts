@@ -20,6 +20,7 @@ describe('/openapi.json and /docs', () => {
       [
         'DELETE /v1/keys/{id}',
         'GET /docs',
+        'GET /console',
         'GET /healthz',
         'GET /openapi.json',
         'GET /v1/keys',
@@ -27,6 +28,7 @@ describe('/openapi.json and /docs', () => {
         'POST /v1/presign',
         'POST /v1/presign/batch',
         'POST /v1/inspect',
+        'GET /v1/me',
         'GET /s3/{bucket}/{key}',
         'HEAD /s3/{bucket}/{key}',
         'PUT /s3/{bucket}/{key}',

@@ -1,1 +1,461 @@
-// The console (placeholder until it is written).
+// The console's script: everything a person does in /console, through the typed client
+// (src/client.ts). The API key lives in sessionStorage only and is sent only to this origin.
+import { renderSVG } from 'uqr'
+import { type Me, type Share, SignetClient, SignetError } from '../src/client'
+
+const KEY_STORAGE = 'signet.apiKey'
+/** Files up to this size go up in one presigned PUT; larger ones as a multipart upload. */
+const SINGLE_PUT_MAX = 8 * 1024 * 1024
+/** Target part size for multipart uploads, and how many parts are in flight at once. */
+const PART_SIZE = 8 * 1024 * 1024
+const PARALLEL_PARTS = 4
+
+function element<T extends HTMLElement>(id: string): T {
+  const found = document.getElementById(id)
+  if (!found) throw new Error(`the console page has no #${id}`)
+  return found as T
+}
+
+const ui = {
+  alert: element<HTMLDivElement>('alert'),
+  who: element<HTMLParagraphElement>('who'),
+  whoName: element<HTMLElement>('who-name'),
+  signIn: element<HTMLElement>('sign-in'),
+  signInForm: element<HTMLFormElement>('sign-in-form'),
+  apiKey: element<HTMLInputElement>('api-key'),
+  signOut: element<HTMLButtonElement>('sign-out'),
+  app: element<HTMLDivElement>('app'),
+  uploadForm: element<HTMLFormElement>('upload-form'),
+  bucket: element<HTMLSelectElement>('bucket'),
+  file: element<HTMLInputElement>('file'),
+  keyPreview: element<HTMLElement>('key-preview'),
+  upload: element<HTMLButtonElement>('upload'),
+  cancel: element<HTMLButtonElement>('cancel'),
+  progressBox: element<HTMLDivElement>('progress-box'),
+  progress: element<HTMLProgressElement>('progress'),
+  progressText: element<HTMLParagraphElement>('progress-text'),
+  linkForm: element<HTMLFormElement>('link-form'),
+  object: element<HTMLInputElement>('object'),
+  expires: element<HTMLInputElement>('expires'),
+  maxDownloads: element<HTMLInputElement>('max-downloads'),
+  allowIps: element<HTMLInputElement>('allow-ips'),
+  newLink: element<HTMLDivElement>('new-link'),
+  linkUrl: element<HTMLAnchorElement>('link-url'),
+  copy: element<HTMLButtonElement>('copy'),
+  qr: element<HTMLDivElement>('qr'),
+  refresh: element<HTMLButtonElement>('refresh'),
+  links: element<HTMLTableElement>('links').tBodies[0] as HTMLTableSectionElement,
+}
+
+let client: SignetClient | undefined
+let me: Me | undefined
+
+function showError(error: unknown): void {
+  const message =
+    error instanceof SignetError
+      ? error.message
+      : error instanceof Error
+        ? error.message
+        : 'Something went wrong.'
+  ui.alert.textContent = message
+  ui.alert.hidden = false
+}
+
+function clearError(): void {
+  ui.alert.hidden = true
+  ui.alert.textContent = ''
+}
+
+/** Runs an action, showing any failure in words. */
+function guarded(action: () => Promise<void>): () => void {
+  return () => {
+    clearError()
+    action().catch(showError)
+  }
+}
+
+// ---- signing in ------------------------------------------------------------------------------
+
+async function signIn(token: string): Promise<void> {
+  const candidate = new SignetClient({ url: location.origin, token })
+  const who = await candidate.me()
+  sessionStorage.setItem(KEY_STORAGE, token)
+  client = candidate
+  me = who
+  ui.whoName.textContent = who.name
+  ui.who.hidden = false
+  ui.signIn.hidden = true
+  ui.app.hidden = false
+  ui.bucket.replaceChildren(...who.scope.buckets.map((bucket) => new Option(bucket, bucket)))
+  updateKeyPreview()
+  await loadLinks()
+}
+
+function signOut(): void {
+  sessionStorage.removeItem(KEY_STORAGE)
+  client = undefined
+  me = undefined
+  ui.apiKey.value = ''
+  ui.who.hidden = true
+  ui.app.hidden = true
+  ui.signIn.hidden = false
+  ui.links.replaceChildren()
+  ui.newLink.hidden = true
+  clearError()
+  ui.apiKey.focus()
+}
+
+function signedIn(): { client: SignetClient; me: Me } {
+  if (!client || !me) throw new Error('Sign in first.')
+  return { client, me }
+}
+
+// ---- uploading -------------------------------------------------------------------------------
+
+function keyFor(file: File | undefined): string {
+  const prefix = me?.scope.prefixes?.[0] ?? ''
+  return `${prefix}${file?.name ?? ''}`
+}
+
+function updateKeyPreview(): void {
+  const file = ui.file.files?.[0]
+  ui.keyPreview.textContent = file ? keyFor(file) : '…'
+}
+
+function formatBytes(bytes: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB']
+  let value = bytes
+  let unit = 0
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000
+    unit++
+  }
+  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`
+}
+
+function formatSeconds(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '…'
+  if (seconds < 60) return `${Math.ceil(seconds)} s`
+  return `${Math.floor(seconds / 60)} min ${Math.ceil(seconds % 60)} s`
+}
+
+/** Bytes sent so far, rate and time left, shown as the upload goes. */
+class Progress {
+  private readonly started = performance.now()
+  private readonly sent = new Map<number, number>()
+  constructor(private readonly total: number) {
+    ui.progress.value = 0
+    ui.progress.max = Math.max(total, 1)
+    ui.progressBox.hidden = false
+    this.render()
+  }
+  update(part: number, bytes: number): void {
+    this.sent.set(part, bytes)
+    this.render()
+  }
+  private render(): void {
+    const sent = [...this.sent.values()].reduce((sum, bytes) => sum + bytes, 0)
+    const seconds = (performance.now() - this.started) / 1000
+    const rate = seconds > 0 ? sent / seconds : 0
+    const left = rate > 0 ? (this.total - sent) / rate : Number.POSITIVE_INFINITY
+    ui.progress.value = sent
+    ui.progressText.textContent = `${formatBytes(sent)} of ${formatBytes(this.total)} · ${formatBytes(rate)}/s · ${formatSeconds(left)} left`
+  }
+}
+
+/** One PUT of `body` to a presigned URL, reporting progress; answers the ETag header. */
+function put(
+  url: string,
+  headers: Record<string, string>,
+  body: Blob,
+  onProgress: (bytes: number) => void,
+  requests: Set<XMLHttpRequest>,
+): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest()
+    requests.add(xhr)
+    xhr.open('PUT', url)
+    for (const [name, value] of Object.entries(headers)) {
+      // The browser sets Content-Length itself.
+      if (name.toLowerCase() !== 'content-length') xhr.setRequestHeader(name, value)
+    }
+    xhr.upload.onprogress = (event) => onProgress(event.loaded)
+    xhr.onload = () => {
+      requests.delete(xhr)
+      if (xhr.status >= 200 && xhr.status < 300) {
+        onProgress(body.size)
+        resolve(xhr.getResponseHeader('ETag'))
+      } else {
+        const code = /<Code>([^<]*)<\/Code>/.exec(xhr.responseText)?.[1]
+        reject(new Error(`The store refused the upload (${xhr.status}${code ? ` ${code}` : ''}).`))
+      }
+    }
+    xhr.onerror = () => {
+      requests.delete(xhr)
+      reject(new Error('The upload failed: the connection broke.'))
+    }
+    xhr.onabort = () => {
+      requests.delete(xhr)
+      reject(new DOMException('Cancelled', 'AbortError'))
+    }
+    xhr.send(body)
+  })
+}
+
+let cancelUpload: (() => void) | undefined
+
+async function upload(): Promise<void> {
+  const { client } = signedIn()
+  const file = ui.file.files?.[0]
+  if (!file) throw new Error('Choose a file first.')
+  const bucket = ui.bucket.value
+  const key = keyFor(file)
+  const contentType = file.type || 'application/octet-stream'
+  const requests = new Set<XMLHttpRequest>()
+  const progress = new Progress(file.size)
+  let cancelled = false
+  let abortUpload: (() => Promise<void>) | undefined
+  cancelUpload = () => {
+    cancelled = true
+    for (const xhr of requests) xhr.abort()
+  }
+  ui.upload.disabled = true
+  ui.cancel.hidden = false
+  try {
+    if (file.size <= SINGLE_PUT_MAX) {
+      const presigned = await client.presign({
+        bucket,
+        key,
+        method: 'PUT',
+        contentType,
+        contentLength: file.size,
+      })
+      await put(
+        presigned.url,
+        presigned.headers,
+        file,
+        (bytes) => progress.update(1, bytes),
+        requests,
+      )
+    } else {
+      const parts = Math.min(10_000, Math.ceil(file.size / PART_SIZE))
+      const started = await client.multipart.start({
+        bucket,
+        key,
+        contentType,
+        parts,
+        contentLength: file.size,
+      })
+      abortUpload = () => client.multipart.abort({ bucket, key, uploadId: started.uploadId })
+      if (cancelled) throw new DOMException('Cancelled', 'AbortError')
+      const etags = await uploadParts(file, started.parts, progress, requests)
+      await client.multipart.complete({
+        bucket,
+        key,
+        uploadId: started.uploadId,
+        parts: etags.map((etag, index) => ({ partNumber: index + 1, etag })),
+      })
+    }
+    ui.progressText.textContent = `Uploaded ${key} (${formatBytes(file.size)}).`
+    ui.object.value = key
+  } catch (error) {
+    if (cancelled || (error instanceof DOMException && error.name === 'AbortError')) {
+      for (const xhr of requests) xhr.abort()
+      await abortUpload?.()
+      ui.progressText.textContent = 'Upload cancelled.'
+      return
+    }
+    await abortUpload?.().catch(() => undefined)
+    throw error
+  } finally {
+    ui.upload.disabled = false
+    ui.cancel.hidden = true
+    cancelUpload = undefined
+  }
+}
+
+/** PUTs the parts, PARALLEL_PARTS at a time; answers their ETags in part order. */
+async function uploadParts(
+  file: File,
+  parts: { partNumber: number; url: string; headers: Record<string, string> }[],
+  progress: Progress,
+  requests: Set<XMLHttpRequest>,
+): Promise<string[]> {
+  const etags: string[] = []
+  let offset = 0
+  const slices = parts.map((part) => {
+    const size = Number(part.headers['Content-Length'] ?? PART_SIZE)
+    const slice = { part, start: offset, end: Math.min(file.size, offset + size) }
+    offset += size
+    return slice
+  })
+  let next = 0
+  const worker = async () => {
+    while (next < slices.length) {
+      const { part, start, end } = slices[next++] as (typeof slices)[number]
+      const etag = await put(
+        part.url,
+        part.headers,
+        file.slice(start, end),
+        (bytes) => progress.update(part.partNumber, bytes),
+        requests,
+      )
+      if (!etag) throw new Error('The store did not expose the ETag of a part.')
+      etags[part.partNumber - 1] = etag
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_PARTS, slices.length) }, worker))
+  return etags
+}
+
+// ---- links -----------------------------------------------------------------------------------
+
+function stateOf(share: Share): string {
+  if (share.revokedAt !== null) return 'revoked'
+  if (Date.parse(share.expiresAt) <= Date.now()) return 'expired'
+  if (share.maxDownloads !== null && share.downloads >= share.maxDownloads) return 'used up'
+  return 'active'
+}
+
+function when(iso: string | null): string {
+  return iso === null ? '—' : new Date(iso).toLocaleString()
+}
+
+async function createLink(): Promise<void> {
+  const { client } = signedIn()
+  const key = ui.object.value.trim()
+  const maxDownloads = ui.maxDownloads.value.trim()
+  const allowIps = ui.allowIps.value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+  const share = await client.createShare({
+    bucket: ui.bucket.value,
+    key,
+    expiresIn: ui.expires.value.trim() || '7d',
+    filename: key.split('/').pop() || key,
+    ...(maxDownloads === '' ? {} : { maxDownloads: Number(maxDownloads) }),
+    ...(allowIps.length > 0 ? { allowIps } : {}),
+  })
+  ui.linkUrl.href = share.url
+  ui.linkUrl.textContent = share.url
+  // uqr draws modules as SVG paths: no script, no external service.
+  ui.qr.innerHTML = renderSVG(share.url)
+  ui.newLink.hidden = false
+  await loadLinks()
+}
+
+async function loadLinks(): Promise<void> {
+  const { client } = signedIn()
+  const { shares } = await client.listShares({ limit: 100 })
+  ui.links.replaceChildren(...shares.reverse().map(linkRow))
+}
+
+function cell(text: string, className?: string): HTMLTableCellElement {
+  const td = document.createElement('td')
+  td.textContent = text
+  if (className) td.className = className
+  return td
+}
+
+function linkRow(share: Share): HTMLTableRowElement {
+  const row = document.createElement('tr')
+  row.dataset.share = share.id
+  const state = stateOf(share)
+  const object = cell('', 'object')
+  const link = document.createElement('a')
+  link.href = share.url
+  link.textContent = share.key
+  object.append(link)
+  const actions = document.createElement('td')
+  const audit = document.createElement('button')
+  audit.type = 'button'
+  audit.className = 'quiet'
+  audit.textContent = 'Audit'
+  audit.setAttribute('aria-label', `Audit trail of ${share.key}`)
+  audit.addEventListener(
+    'click',
+    guarded(() => showAudit(share, actions)),
+  )
+  actions.append(audit)
+  if (state === 'active' || state === 'used up') {
+    const revoke = document.createElement('button')
+    revoke.type = 'button'
+    revoke.textContent = 'Revoke'
+    revoke.setAttribute('aria-label', `Revoke the link to ${share.key}`)
+    revoke.addEventListener(
+      'click',
+      guarded(async () => {
+        await signedIn().client.revokeShare(share.id)
+        await loadLinks()
+      }),
+    )
+    actions.append(revoke)
+  }
+  row.append(
+    object,
+    cell(state),
+    cell(`${share.downloads}/${share.maxDownloads ?? '∞'}`),
+    cell(when(share.expiresAt)),
+    cell(when(share.lastUsedAt)),
+    actions,
+  )
+  return row
+}
+
+async function showAudit(share: Share, into: HTMLElement): Promise<void> {
+  const { uses } = await signedIn().client.shareUses(share.id, { limit: 100 })
+  into.querySelector('ol.audit')?.remove()
+  const list = document.createElement('ol')
+  list.className = 'audit'
+  list.setAttribute('aria-label', `Audit trail of ${share.key}`)
+  if (uses.length === 0)
+    list.append(Object.assign(document.createElement('li'), { textContent: 'No uses yet.' }))
+  for (const use of uses) {
+    const item = document.createElement('li')
+    item.textContent = `${when(use.at)} · ${use.clientIp ?? 'unknown address'} · ${use.outcome}`
+    list.append(item)
+  }
+  into.append(list)
+}
+
+// ---- wiring ----------------------------------------------------------------------------------
+
+ui.signInForm.addEventListener('submit', (event) => {
+  event.preventDefault()
+  clearError()
+  signIn(ui.apiKey.value.trim()).catch((error) => {
+    sessionStorage.removeItem(KEY_STORAGE)
+    showError(error)
+  })
+})
+ui.signOut.addEventListener('click', signOut)
+ui.file.addEventListener('change', updateKeyPreview)
+ui.uploadForm.addEventListener('submit', (event) => {
+  event.preventDefault()
+  guarded(upload)()
+})
+ui.cancel.addEventListener('click', () => cancelUpload?.())
+ui.linkForm.addEventListener('submit', (event) => {
+  event.preventDefault()
+  guarded(createLink)()
+})
+ui.copy.addEventListener(
+  'click',
+  guarded(async () => {
+    await navigator.clipboard.writeText(ui.linkUrl.href)
+    ui.copy.textContent = 'Copied'
+    setTimeout(() => {
+      ui.copy.textContent = 'Copy link'
+    }, 2000)
+  }),
+)
+ui.refresh.addEventListener('click', guarded(loadLinks))
+
+const saved = sessionStorage.getItem(KEY_STORAGE)
+if (saved) {
+  signIn(saved).catch((error) => {
+    sessionStorage.removeItem(KEY_STORAGE)
+    showError(error)
+  })
+}

@@ -1,0 +1,142 @@
+// /console: a small web app for people. This is its HTML; web/console.ts (served from this
+// origin as /console/app.js) signs in with an API key kept in sessionStorage, uploads with a
+// progress bar (one presigned PUT, or a multipart upload with parallel parts), creates share links
+// with a QR code, and lists, audits and revokes the caller's links, all through the typed client.
+
+/** The console's policy: its own script and stylesheet, calls to this origin and the stores. */
+export function consoleCsp(storeOrigins: readonly string[]): string {
+  const connect = ["'self'", ...storeOrigins].join(' ')
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    `connect-src ${connect}`,
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ')
+}
+
+export function ConsolePage() {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="robots" content="noindex, nofollow" />
+        <title>Signet console</title>
+        <link rel="stylesheet" href="/console/app.css" />
+        <script type="module" src="/console/app.js" />
+      </head>
+      <body>
+        <header>
+          <h1>Signet console</h1>
+          <p id="who" hidden>
+            Signed in as <strong id="who-name" />{' '}
+            <button type="button" id="sign-out">
+              Sign out
+            </button>
+          </p>
+        </header>
+        <main>
+          <div id="alert" class="alert" role="alert" hidden />
+          <section id="sign-in" aria-labelledby="sign-in-title">
+            <h2 id="sign-in-title">Sign in</h2>
+            <form id="sign-in-form">
+              <label for="api-key">API key</label>
+              <input id="api-key" name="api-key" type="password" autocomplete="off" required />
+              <button type="submit">Sign in</button>
+              <p class="hint">
+                Kept in this browser tab only (sessionStorage) and sent only to this Signet.
+              </p>
+            </form>
+          </section>
+          <div id="app" hidden>
+            <section aria-labelledby="upload-title">
+              <h2 id="upload-title">Upload a file</h2>
+              <form id="upload-form">
+                <label for="bucket">Bucket</label>
+                <select id="bucket" name="bucket" />
+                <label for="file">File</label>
+                <input id="file" name="file" type="file" required />
+                <p class="hint">
+                  Saved as <code id="key-preview">…</code>
+                </p>
+                <div class="buttons">
+                  <button type="submit" id="upload">
+                    Upload
+                  </button>
+                  <button type="button" id="cancel" hidden>
+                    Cancel
+                  </button>
+                </div>
+              </form>
+              <div id="progress-box" hidden>
+                <progress id="progress" max={100} value={0} aria-label="Upload progress" />
+                <p id="progress-text" aria-live="polite" />
+              </div>
+            </section>
+            <section aria-labelledby="link-title">
+              <h2 id="link-title">Share a file</h2>
+              <form id="link-form">
+                <label for="object">Object key</label>
+                <input id="object" name="object" required />
+                <label for="expires">Expires in</label>
+                <input id="expires" name="expires" value="7d" aria-describedby="expires-hint" />
+                <p id="expires-hint" class="hint">
+                  Like 90s, 15m, 2h or 7d.
+                </p>
+                <label for="max-downloads">Max downloads</label>
+                <input id="max-downloads" name="max-downloads" type="number" min={1} />
+                <label for="allow-ips">Allowed IPs</label>
+                <input
+                  id="allow-ips"
+                  name="allow-ips"
+                  placeholder="203.0.113.0/24, 2001:db8::/32"
+                  aria-describedby="allow-ips-hint"
+                />
+                <p id="allow-ips-hint" class="hint">
+                  Optional: addresses or CIDR ranges, separated by commas.
+                </p>
+                <button type="submit">Create link</button>
+              </form>
+              <div id="new-link" hidden>
+                <p>
+                  <a id="link-url" href="/">
+                    link
+                  </a>{' '}
+                  <button type="button" id="copy">
+                    Copy link
+                  </button>
+                </p>
+                <div id="qr" role="img" aria-label="QR code of the link" />
+              </div>
+            </section>
+            <section aria-labelledby="links-title">
+              <h2 id="links-title">My links</h2>
+              <button type="button" id="refresh">
+                Refresh
+              </button>
+              <div class="table">
+                <table id="links">
+                  <thead>
+                    <tr>
+                      <th scope="col">Object</th>
+                      <th scope="col">State</th>
+                      <th scope="col">Downloads</th>
+                      <th scope="col">Expires</th>
+                      <th scope="col">Last use</th>
+                      <th scope="col">Actions</th>
+                    </tr>
+                  </thead>
+                  <tbody />
+                </table>
+              </div>
+            </section>
+          </div>
+        </main>
+      </body>
+    </html>
+  )
+}

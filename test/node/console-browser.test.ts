@@ -1,0 +1,301 @@
+// The console and share pages in headless Chromium, as a person uses them: sign in with the
+// keyboard, upload 20 MiB with the progress bar moving, create a link with one download, open it
+// in a second browser context and download it (bytes equal), see it used up in "My links",
+// revoke another link (it answers 410), cancel a multipart upload (nothing left), sign out.
+// Every page is checked for console errors, foreign requests and serious axe violations, at
+// desktop width and at 360 px. Screenshots go to test-results/screenshots.
+import { createHash, randomBytes } from 'node:crypto'
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Browser, Page } from 'puppeteer-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launch, screenshot, seriousViolations, type Watch, watchedPage } from './browser'
+import { haveChromium } from './chromium'
+import { type SignetServer, startSignet } from './miniflare-server'
+import { createApiKey } from './worker-server'
+
+const MiB = 1024 * 1024
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex')
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+async function until<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  ms = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + ms
+  for (;;) {
+    const value = await check()
+    if (value !== undefined) return value
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await sleep(100)
+  }
+}
+
+describe.skipIf(!haveChromium('console-browser'))('the console and share pages in Chromium', () => {
+  let server: SignetServer
+  let browser: Browser
+  let token = ''
+  const dir = mkdtempSync(join(tmpdir(), 'signet-console-'))
+  const watches: [string, Watch][] = []
+
+  async function open(path: string, name: string, context?: { newPage(): Promise<Page> }) {
+    const { page, watch } = await watchedPage(context ?? browser, server.origin)
+    watches.push([name, watch])
+    await page.setViewport({ width: 1100, height: 900 })
+    await page.goto(`${server.origin}${path}`, { waitUntil: 'networkidle0' })
+    return page
+  }
+
+  const text = (page: Page, selector: string) =>
+    page.$eval(selector, (node) => (node as HTMLElement).innerText)
+
+  beforeAll(async () => {
+    server = await startSignet()
+    browser = await launch()
+    token = await createApiKey(server, 'console person', {
+      buckets: ['local'],
+      prefixes: ['console/'],
+      operations: ['get', 'head', 'put', 'share', 'multipart'],
+    })
+  }, 120_000)
+
+  afterAll(async () => {
+    await browser?.close()
+    await server?.stop()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('shows a wrong API key as words, then signs in with the keyboard alone', async () => {
+    const page = await open('/console', 'console sign-in')
+    await page.keyboard.press('Tab')
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('api-key')
+    await page.keyboard.type('sgn_not-a-real-key')
+    await page.keyboard.press('Enter')
+    await page.waitForSelector('#alert:not([hidden])')
+    expect((await text(page, '#alert')).length).toBeGreaterThan(10)
+    expect(await page.$eval('#sign-in', (node) => (node as HTMLElement).hidden)).toBe(false)
+
+    await page.click('#api-key', { count: 3 })
+    await page.keyboard.type(token)
+    await page.keyboard.press('Enter')
+    await page.waitForSelector('#who:not([hidden])')
+    expect(await text(page, '#who-name')).toBe('console person')
+    expect(await page.$eval('#alert', (node) => (node as HTMLElement).hidden)).toBe(true)
+    // The key is in this tab's sessionStorage only.
+    expect(await page.evaluate(() => Object.keys(localStorage).length)).toBe(0)
+    expect(await page.evaluate(() => sessionStorage.getItem('signet.apiKey'))).toBe(token)
+    await page.close()
+  }, 60_000)
+
+  it('uploads 20 MiB with a moving progress bar, shares it once, and the second browser downloads it', async () => {
+    const page = await open('/console', 'console')
+    await page.type('#api-key', token)
+    await page.click('#sign-in-form button[type=submit]')
+    await page.waitForSelector('#who:not([hidden])')
+
+    const bytes = randomBytes(20 * MiB)
+    const file = join(dir, 'big report.bin')
+    writeFileSync(file, bytes)
+    const input = await page.$('#file')
+    await (input as NonNullable<typeof input>).uploadFile(file)
+    expect(await text(page, '#key-preview')).toBe('console/big report.bin')
+    // Slow the upload down so the bar has time to move.
+    await page.emulateNetworkConditions({ download: -1, upload: 6 * MiB, latency: 0 })
+    const multipart = page.waitForResponse((r) => r.url().endsWith('/v1/multipart'))
+    await page.click('#upload')
+    const seen = new Set<number>()
+    await until(
+      'the upload to finish',
+      async () => {
+        seen.add(await page.$eval('#progress', (node) => (node as HTMLProgressElement).value))
+        const done = await text(page, '#progress-text')
+        return done.startsWith('Uploaded') ? done : undefined
+      },
+      60_000,
+    )
+    await page.emulateNetworkConditions({ download: -1, upload: -1, latency: 0 })
+    // Multipart (over the single-PUT size), and the bar showed values between empty and full.
+    expect((await multipart).status()).toBe(200)
+    const between = [...seen].filter((value) => value > 0 && value < bytes.length)
+    expect(between.length).toBeGreaterThanOrEqual(3)
+    expect(await text(page, '#progress-text')).toBe('Uploaded console/big report.bin (21.0 MB).')
+    const stored = await (await server.mf.getR2Bucket('BUCKET_LOCAL')).get('console/big report.bin')
+    expect(sha256(new Uint8Array(await (stored as R2ObjectBody).arrayBuffer()))).toBe(sha256(bytes))
+    await screenshot(page, 'console-upload')
+
+    // A link with one download.
+    expect(await page.$eval('#object', (node) => (node as HTMLInputElement).value)).toBe(
+      'console/big report.bin',
+    )
+    await page.type('#max-downloads', '1')
+    await page.click('::-p-text(Create link)')
+    await page.waitForSelector('#new-link:not([hidden])')
+    const link = await page.$eval('#link-url', (node) => (node as HTMLAnchorElement).href)
+    expect(link).toMatch(new RegExp(`^${server.origin}/s/[A-Za-z0-9_-]{22}$`))
+    expect(await page.$('#qr svg')).not.toBeNull()
+    await screenshot(page, 'console', true)
+
+    // A second browser context opens it: the page (nothing counted), then Download.
+    const context = await browser.createBrowserContext()
+    const downloads = join(dir, 'downloads')
+    const visitor = await open(new URL(link).pathname, 'share page', context)
+    expect(await text(visitor, 'h1')).toBe('big report.bin')
+    expect(await text(visitor, 'dl')).toContain('1 download left')
+    await screenshot(visitor, 'share-page')
+    expect(await seriousViolations(visitor)).toEqual([])
+    const cdp = await visitor.createCDPSession()
+    await cdp.send('Browser.setDownloadBehavior', {
+      behavior: 'allow',
+      downloadPath: downloads,
+      browserContextId: context.id,
+    })
+    await visitor.click('form button[type=submit]')
+    const saved = await until(`the download (${downloads})`, async () => {
+      const path = join(downloads, 'big report.bin')
+      return existsSync(path) && statSync(path).size === bytes.length ? path : undefined
+    })
+    expect(sha256(readFileSync(saved))).toBe(sha256(bytes))
+    expect(readdirSync(downloads)).toEqual(['big report.bin'])
+    await context.close()
+
+    // "My links" shows it used up (listings follow within seconds).
+    const id = link.split('/').pop() as string
+    await until('the link to show used up', async () => {
+      await page.click('#refresh')
+      await sleep(200)
+      const state = await page.$eval(
+        `tr[data-share="${id}"] td:nth-child(2)`,
+        (node) => node.textContent,
+      )
+      return state === 'used up' ? state : undefined
+    })
+    expect(
+      await page.$eval(`tr[data-share="${id}"] td:nth-child(3)`, (node) => node.textContent),
+    ).toBe('1/1')
+    // Its audit trail: the page view, then the download.
+    await page.click(`tr[data-share="${id}"] ::-p-text(Audit)`)
+    await page.waitForSelector(`tr[data-share="${id}"] ol.audit`)
+    const audit = await text(page, `tr[data-share="${id}"] ol.audit`)
+    expect(audit).toMatch(/viewed[\s\S]*downloaded/)
+
+    // Another link, revoked from its row: it answers 410 at once.
+    await page.$eval('#max-downloads', (node) => {
+      ;(node as HTMLInputElement).value = ''
+    })
+    await page.click('::-p-text(Create link)')
+    const other = await until('a second link', async () => {
+      const href = await page.$eval('#link-url', (node) => (node as HTMLAnchorElement).href)
+      return href !== link ? href : undefined
+    })
+    const otherId = other.split('/').pop() as string
+    await page.waitForSelector(`tr[data-share="${otherId}"]`)
+    await page.click(`tr[data-share="${otherId}"] ::-p-text(Revoke)`)
+    await until('the revoked state', async () => {
+      const state = await page.$eval(
+        `tr[data-share="${otherId}"] td:nth-child(2)`,
+        (node) => node.textContent,
+      )
+      return state === 'revoked' ? state : undefined
+    })
+    expect((await fetch(other, { redirect: 'manual' })).status).toBe(410)
+    expect(await seriousViolations(page)).toEqual([])
+
+    // Sign out: the key is gone from the tab.
+    await page.click('::-p-text(Sign out)')
+    await page.waitForSelector('#sign-in:not([hidden])')
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0)
+    await page.close()
+  }, 180_000)
+
+  it('cancels a multipart upload and leaves no upload behind', async () => {
+    const page = await open('/console', 'console cancel')
+    await page.type('#api-key', token)
+    await page.click('#sign-in-form button[type=submit]')
+    await page.waitForSelector('#who:not([hidden])')
+    const file = join(dir, 'cancelled.bin')
+    writeFileSync(file, randomBytes(40 * MiB))
+    const input = await page.$('#file')
+    await (input as NonNullable<typeof input>).uploadFile(file)
+    await page.emulateNetworkConditions({ download: -1, upload: 2 * MiB, latency: 0 })
+    const started = page.waitForResponse((r) => r.url().endsWith('/v1/multipart'))
+    const aborted = page.waitForResponse((r) => r.url().endsWith('/v1/multipart/abort'))
+    await page.click('#upload')
+    const { uploadId } = (await (await started).json()) as { uploadId: string }
+    await until('some bytes sent', async () => {
+      const value = await page.$eval('#progress', (node) => (node as HTMLProgressElement).value)
+      return value > 0 ? value : undefined
+    })
+    await page.click('#cancel')
+    expect((await aborted).status()).toBe(204)
+    await page.waitForSelector('::-p-text(Upload cancelled.)')
+    await page.emulateNetworkConditions({ download: -1, upload: -1, latency: 0 })
+    // The upload is gone (completing it finds none) and no object was written.
+    const complete = await fetch(`${server.origin}/v1/multipart/complete`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        bucket: 'local',
+        key: 'console/cancelled.bin',
+        uploadId,
+        parts: [{ partNumber: 1, etag: '"0123456789abcdef0123456789abcdef"' }],
+      }),
+    })
+    expect(complete.status).toBe(404)
+    expect(
+      await (await server.mf.getR2Bucket('BUCKET_LOCAL')).head('console/cancelled.bin'),
+    ).toBeNull()
+    await page.close()
+  }, 120_000)
+
+  it('fits 360 px without sideways scrolling', async () => {
+    const made = await fetch(`${server.origin}/v1/shares`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        bucket: 'local',
+        key: 'console/a rather long file name for a small screen.pdf',
+        maxDownloads: 3,
+      }),
+    })
+    expect(made.status).toBe(201)
+    const page = await open('/console', 'console 360')
+    await page.setViewport({ width: 360, height: 740 })
+    await page.type('#api-key', token)
+    await page.click('#sign-in-form button[type=submit]')
+    await page.waitForSelector('#who:not([hidden])')
+    await page.waitForSelector('#links tbody tr')
+    const wide = await page.evaluate(() =>
+      [...document.querySelectorAll('body *')]
+        .filter((node) => !node.closest('.table') && node.getBoundingClientRect().right > 360)
+        .map((node) => `${node.tagName.toLowerCase()}#${node.id}`),
+    )
+    expect(wide).toEqual([])
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360)
+    expect(await seriousViolations(page)).toEqual([])
+    await screenshot(page, 'console-360', true)
+    await page.close()
+  })
+
+  it('had no console errors and made no request to another origin on any page', () => {
+    for (const [name, watch] of watches) {
+      // The one refused request of the wrong key is logged by Chromium's network layer.
+      const expected =
+        name === 'console sign-in'
+          ? ['Failed to load resource: the server responded with a status of 401 (Unauthorized)']
+          : []
+      expect(watch.errors, name).toEqual(expected)
+      expect(watch.foreign, name).toEqual([])
+    }
+    expect(watches.length).toBeGreaterThanOrEqual(5)
+  })
+})
