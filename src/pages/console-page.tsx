@@ -104,7 +104,7 @@ export function ConsolePage() {
               <div id="new-link" hidden>
                 <p>
                   <a id="link-url" href="/">
-                    link
+                    The new share link
                   </a>{' '}
                   <button type="button" id="copy">
                     Copy link

@@ -57,7 +57,7 @@ describe.skipIf(!haveChromium('console-browser'))('the console and share pages i
   }
 
   const text = (page: Page, selector: string) =>
-    page.$eval(selector, (node) => (node as HTMLElement).innerText)
+    page.$eval(selector, (node) => (node as HTMLElement).textContent)
 
   beforeAll(async () => {
     server = await startSignet()
