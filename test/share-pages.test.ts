@@ -3,7 +3,7 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { insertShare, newShareId } from '../src/share/store'
-import { call, createKey, expectError, FULL_SCOPE } from './helpers'
+import { call, createKey, expectError, FULL_SCOPE, ORIGIN } from './helpers'
 
 const BROWSER = {
   Accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8',
@@ -87,6 +87,12 @@ describe('share pages', () => {
     }
     expect(await downloads()).toBe(0)
     expect((await uses()).every((outcome) => outcome === 'viewed')).toBe(true)
+    // The one click then downloads.
+    const clicked = await call(`/s/${share.id}`, { method: 'POST', headers: BROWSER })
+    expect(clicked.status).toBe(303)
+    const object = await call((clicked.headers.get('Location') as string).slice(ORIGIN.length))
+    expect(await object.text()).toBe('the quarterly numbers')
+    expect(await downloads()).toBe(1)
   })
 
   it('show a browser the page; the Download button downloads once and uses the link up', async () => {

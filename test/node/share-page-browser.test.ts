@@ -1,5 +1,6 @@
 // The share link's error page in a real browser: Debian's headless Chromium renders it and
-// takes a screenshot (test-results/), and the rendered text says what happened and no more.
+// takes a screenshot (test-results/), and the rendered text says what happened and no more. And
+// the static assets (Scalar's bundle, the console) as `wrangler dev` serves them.
 import { mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -9,7 +10,7 @@ import { callApi, createApiKey, startWorker, type WorkerServer } from './worker-
 const RESULTS = join(import.meta.dirname, '..', '..', 'test-results')
 
 describe.skipIf(!haveChromium('share-page-browser'))(
-  'pages in Chromium: the share error page and /docs',
+  'the share error page in Chromium, and the assets under wrangler dev',
   () => {
     let server: WorkerServer
     let link: string
@@ -55,22 +56,23 @@ describe.skipIf(!haveChromium('share-page-browser'))(
       expect(png.length).toBeGreaterThan(2000)
     }, 120_000)
 
-    it('renders the /docs reference from /openapi.json', async () => {
-      const dom = await chromium([
-        '--virtual-time-budget=5000',
-        '--dump-dom',
-        `${server.origin}/docs`,
-      ])
-      expect(dom.status, dom.stderr.slice(-2000)).toBe(0)
-      for (const route of [
-        'POST /v1/presign',
-        'POST /v1/shares',
-        'GET /s/{id}',
-        'POST /v1/post-policy',
+    it('has its static assets served by wrangler dev, as npm start serves them', async () => {
+      for (const [path, type] of [
+        ['/docs/scalar.js', 'text/javascript'],
+        ['/console/app.js', 'text/javascript'],
+        ['/console/app.css', 'text/css'],
       ]) {
-        expect(dom.stdout).toContain(route)
+        const asset = await fetch(`${server.origin}${path}`)
+        expect(asset.status, path).toBe(200)
+        expect(asset.headers.get('content-type'), path).toMatch(new RegExp(`^${type}`))
+        expect(asset.headers.get('x-content-type-options'), path).toBe('nosniff')
+        expect((await asset.arrayBuffer()).byteLength, path).toBeGreaterThan(1000)
       }
-      expect(dom.stdout).toContain('Signet 0.1.0')
+      for (const path of ['/docs', '/console']) {
+        const page = await fetch(`${server.origin}${path}`)
+        expect(page.status, path).toBe(200)
+        expect(page.headers.get('content-security-policy'), path).toContain("default-src 'none'")
+      }
     }, 120_000)
   },
 )
