@@ -3,15 +3,17 @@
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildPackage } from '../../scripts/build.mjs'
 import { startLocalDefault } from './worker-server'
 
-const CLI = join(import.meta.dirname, '..', '..', 'bin', 'signet.mjs')
+const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli.js')
 
 describe('the signet CLI', () => {
   let server: Awaited<ReturnType<typeof startLocalDefault>>
   let key: string
 
   beforeAll(async () => {
+    await buildPackage()
     server = await startLocalDefault()
   }, 120_000)
   afterAll(async () => {
@@ -113,7 +115,9 @@ describe('the signet CLI', () => {
     expect(signet(['share', 's3://local/x', '--expire', 'soon']).status).toBe(2)
     const unauthorized = signet(['presign', 's3://local/x'], 'sgn_wrong')
     expect(unauthorized.status).toBe(3)
-    expect(unauthorized.stderr).toMatch(/^signet: unauthorized: .+\(request [0-9a-f-]{36}\)/)
+    expect(unauthorized.stderr).toMatch(
+      /^signet: presign: unauthorized: .+\(request [0-9a-f-]{36}\)/,
+    )
     expect(signet(['keys', 'list']).status).toBe(3)
     expect(signet(['revoke', 'AAAAAAAAAAAAAAAAAAAAAA']).status).toBe(4)
     const invalid = signet(['presign', 's3://local/a/../b'])

@@ -1,0 +1,116 @@
+// A loopback HTTP proxy in front of Signet for the CLI's transfer tests: it forwards everything
+// unchanged (the Host header too, so Signet signs URLs for the proxy), records what passes, and
+// can fail a part's PUT, cut a download halfway or slow bytes down. Stopped by `stop()`.
+import { createServer, request as forward, type IncomingMessage, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { Transform } from 'node:stream'
+
+export type Seen = { method: string; path: string; range: string | undefined; status?: number }
+
+export type ProxyControl = {
+  origin: string
+  seen: Seen[]
+  /** PUTs of each part number, failed ones included. */
+  partAttempts: Map<number, number>
+  /** The most part PUTs in flight at once. */
+  maxPartsInFlight: number
+  /** Part number → how many of its next PUTs to fail with a 500. */
+  failParts: Map<number, number>
+  /** Cut the next object GET after this many bytes (then pass GETs whole). */
+  cutNextDownloadAfter: number | undefined
+  /** Bytes per second for object bodies (PUT and GET), undefined for full speed. */
+  bytesPerSecond: number | undefined
+  stop(): Promise<void>
+}
+
+/** A stream that lets `bytesPerSecond()` bytes through per second (read at each chunk). */
+function throttle(bytesPerSecond: () => number | undefined): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      const rate = bytesPerSecond()
+      if (!rate) return done(null, chunk)
+      setTimeout(() => done(null, chunk), (chunk.length / rate) * 1000)
+    },
+  })
+}
+
+export async function startProxy(target: string): Promise<ProxyControl> {
+  const upstream = new URL(target)
+  let inFlight = 0
+  const control: ProxyControl = {
+    origin: '',
+    seen: [],
+    partAttempts: new Map(),
+    maxPartsInFlight: 0,
+    failParts: new Map(),
+    cutNextDownloadAfter: undefined,
+    bytesPerSecond: undefined,
+    stop: async () => {
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+    },
+  }
+  const server: Server = createServer((req: IncomingMessage, res) => {
+    const url = new URL(req.url ?? '/', 'http://proxy')
+    const seen: Seen = { method: req.method ?? '', path: url.pathname, range: req.headers.range }
+    control.seen.push(seen)
+    const partNumber = Number(url.searchParams.get('partNumber'))
+    const isPart = req.method === 'PUT' && partNumber > 0
+    const isObjectGet = req.method === 'GET' && url.pathname.startsWith('/s3/')
+    if (isPart) {
+      control.partAttempts.set(partNumber, (control.partAttempts.get(partNumber) ?? 0) + 1)
+      const failures = control.failParts.get(partNumber) ?? 0
+      if (failures > 0) {
+        control.failParts.set(partNumber, failures - 1)
+        req.resume()
+        req.on('end', () => {
+          seen.status = 500
+          res.writeHead(500, { 'Content-Type': 'application/xml' })
+          res.end('<Error><Code>InternalError</Code><Message>injected</Message></Error>')
+        })
+        return
+      }
+      inFlight++
+      control.maxPartsInFlight = Math.max(control.maxPartsInFlight, inFlight)
+      res.on('close', () => inFlight--)
+    }
+    const out = forward(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+      },
+      (answer) => {
+        seen.status = answer.statusCode
+        res.writeHead(answer.statusCode ?? 502, answer.headers)
+        const cut = isObjectGet ? control.cutNextDownloadAfter : undefined
+        if (cut !== undefined) {
+          control.cutNextDownloadAfter = undefined
+          let passed = 0
+          answer.on('data', (chunk: Buffer) => {
+            if (passed + chunk.length >= cut) {
+              res.write(chunk.subarray(0, cut - passed))
+              answer.destroy()
+              res.socket?.destroy()
+              return
+            }
+            passed += chunk.length
+            res.write(chunk)
+          })
+          return
+        }
+        const body = isObjectGet ? answer.pipe(throttle(() => control.bytesPerSecond)) : answer
+        body.pipe(res)
+      },
+    )
+    out.on('error', () => res.socket?.destroy())
+    const body =
+      isPart || req.method === 'PUT' ? req.pipe(throttle(() => control.bytesPerSecond)) : req
+    body.pipe(out)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  control.origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  return control
+}
