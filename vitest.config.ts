@@ -3,14 +3,16 @@ import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
 import { build } from 'esbuild'
 import { defineConfig } from 'vitest/config'
 import { buildAssets } from './scripts/assets.mjs'
+import { buildPackage } from './scripts/build.mjs'
 import { newServiceAccount } from './test/node/service-account'
 
 // Two projects: `workers` runs inside workerd with local D1/R2 (everything that touches the
 // Worker); `node` runs the checks that need Node-only oracles (OpenAPI schema validation,
 // botocore, the real S3 server through Debian's tools).
 export default defineConfig(async () => {
-  // The static assets wrangler.toml declares (Scalar's bundle, the console's script).
-  await buildAssets()
+  // The static assets wrangler.toml declares (Scalar's bundle, the console's script), and the
+  // package's dist/ (the CLI, signet/client), built once before any test file runs.
+  await Promise.all([buildAssets(), buildPackage()])
   const migrations = await readD1Migrations(path.join(import.meta.dirname, 'migrations'))
   // Signet bundled as a Worker of its own, so a second Worker can call its RPC entrypoint through
   // a real service binding (the Worker under test cannot be a binding target of auxiliaries).

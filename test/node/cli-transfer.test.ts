@@ -10,7 +10,6 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildPackage } from '../../scripts/build.mjs'
 import { type ProxyControl, startProxy } from './cli-proxy'
 import { createApiKey, startLocalDefault } from './worker-server'
 
@@ -78,7 +77,6 @@ describe('signet cp and signet share ./file', () => {
   }
 
   beforeAll(async () => {
-    await buildPackage()
     server = await startLocalDefault()
     proxy = await startProxy(server.origin)
     token = await createApiKey(

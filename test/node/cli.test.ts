@@ -3,7 +3,6 @@
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildPackage } from '../../scripts/build.mjs'
 import { startLocalDefault } from './worker-server'
 
 const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli.js')
@@ -13,7 +12,6 @@ describe('the signet CLI', () => {
   let key: string
 
   beforeAll(async () => {
-    await buildPackage()
     server = await startLocalDefault()
   }, 120_000)
   afterAll(async () => {

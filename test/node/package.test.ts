@@ -1,5 +1,6 @@
-// The package as it would be published: `npm pack` holds dist/ (the CLI, signet/client and its
-// declarations), README and package.json only; the tarball installs into a clean project on
+// The package as it would be published (dist/ was built by the test run's setup, as `npm pack`'s
+// prepack builds it): `npm pack` holds dist/ (the CLI, signet/client and its declarations),
+// README and package.json only; the tarball installs into a clean project on
 // Node 20, where `import { SignetClient } from 'signet/client'` works (and type-checks under
 // NodeNext resolution) and `npx signet --help` runs.
 import { spawnSync } from 'node:child_process'
@@ -28,7 +29,7 @@ describe('the published package', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
   it('packs the CLI, the client and its types, and nothing else', () => {
-    const dry = run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts=false'], ROOT)
+    const dry = run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], ROOT)
     expect(dry.status, dry.stderr).toBe(0)
     const [packed] = JSON.parse(dry.stdout) as { files: { path: string }[] }[]
     const files = (packed?.files ?? []).map((file) => file.path).sort()
@@ -45,7 +46,7 @@ describe('the published package', () => {
   }, 120_000)
 
   it('installs into a clean project on Node 20: the client imports and type-checks, signet --help runs', () => {
-    const packed = run('npm', ['pack', '--pack-destination', dir], ROOT)
+    const packed = run('npm', ['pack', '--ignore-scripts', '--pack-destination', dir], ROOT)
     expect(packed.status, packed.stderr).toBe(0)
     const tarball = readdirSync(dir).find((name) => name.endsWith('.tgz'))
     expect(tarball).toBeDefined()
