@@ -309,7 +309,9 @@ const commands: Record<string, (parsed: Parsed) => Promise<void>> = {
     if (from.startsWith('s3://') && !to.startsWith('s3://')) {
       const source = parseS3Url(from)
       if (source.key === '') throw new UsageError('cp needs an object key: s3://bucket/key')
-      const dest = to === '-' ? '-' : to.endsWith('/') ? join(to, basename(source.key)) : to
+      const intoDirectory =
+        to.endsWith('/') || (to !== '-' && (await stat(to).catch(() => undefined))?.isDirectory())
+      const dest = to === '-' ? '-' : intoDirectory ? join(to, basename(source.key)) : to
       // Writing the bytes to stdout leaves no room for a bar or a line there.
       const quietMode = dest === '-' ? (options.json ? 'json' : 'quiet') : mode
       const { signal, done } = interruptible()

@@ -195,6 +195,10 @@ describe('signet cp and signet share ./file', () => {
     const down = await signet(['cp', 's3://local/cli/from-stdin.bin', '-'])
     expect(down.status, down.stderr).toBe(0)
     expect(sha256(down.stdout)).toBe(sha256(small))
+    // Into a directory: the object's name.
+    const into = await signet(['cp', 's3://local/cli/from-stdin.bin', dir, '--quiet'])
+    expect(into.status, into.stderr).toBe(0)
+    expect(sha256(readFileSync(join(dir, 'from-stdin.bin')))).toBe(sha256(small))
     // A single PUT signs the SHA-256, so the object carries it and the download checks it.
     const head = proxy.seen.filter((seen) => seen.method === 'HEAD').length
     expect(head).toBeGreaterThan(0)
