@@ -173,15 +173,17 @@ export async function upload(request: UploadRequest): Promise<{ etag: string | n
     return { etag }
   }
 
-  const parts = Math.ceil(size / request.partSize)
+  const partCount = Math.ceil(size / request.partSize)
   const started = await client.multipart
-    .start({ ...target, contentType: request.contentType, parts, contentLength: size })
+    .start({ ...target, contentType: request.contentType, parts: partCount, contentLength: size })
     .catch((error) => {
       throw new StepError('start the multipart upload', error)
     })
   request.onUploadId?.(started.uploadId)
-  const abort = () =>
-    client.multipart.abort({ ...target, uploadId: started.uploadId }).catch(() => undefined)
+  // One failure stops the other parts at once: their requests are aborted, no new part starts.
+  const parts = new AbortController()
+  const stopParts = () => parts.abort(signal.reason)
+  signal.addEventListener('abort', stopParts, { once: true })
   try {
     const etags: string[] = []
     let offset = 0
@@ -192,18 +194,31 @@ export async function upload(request: UploadRequest): Promise<{ etag: string | n
       return slice
     })
     let next = 0
+    let failure: unknown
     const worker = async () => {
-      while (next < slices.length && !signal.aborted) {
+      while (next < slices.length && !parts.signal.aborted) {
         const { part, start, end } = slices[next++] as (typeof slices)[number]
-        const etag = await withRetries(`upload part ${part.partNumber}`, retry, signal, () =>
-          putBytes(part.url, part.headers, path, start, end, progress, signal),
-        )
-        if (!etag) throw new StepError(`upload part ${part.partNumber}`, 'the store gave no ETag')
-        etags[part.partNumber - 1] = etag
+        try {
+          const etag = await withRetries(
+            `upload part ${part.partNumber}`,
+            retry,
+            parts.signal,
+            () => putBytes(part.url, part.headers, path, start, end, progress, parts.signal),
+          )
+          if (!etag) throw new StepError(`upload part ${part.partNumber}`, 'the store gave no ETag')
+          etags[part.partNumber - 1] = etag
+        } catch (error) {
+          if (!parts.signal.aborted) {
+            failure = error
+            parts.abort(error)
+          }
+          return
+        }
       }
     }
     await Promise.all(Array.from({ length: Math.min(request.parallel, slices.length) }, worker))
     if (signal.aborted) throw signal.reason
+    if (failure !== undefined) throw failure
     const completed = await client.multipart
       .complete({
         ...target,
@@ -216,8 +231,10 @@ export async function upload(request: UploadRequest): Promise<{ etag: string | n
     return { etag: completed.etag }
   } catch (error) {
     // Cancelled or failed for good: no parts are left behind.
-    await abort()
+    await client.multipart.abort({ ...target, uploadId: started.uploadId }).catch(() => undefined)
     throw error
+  } finally {
+    signal.removeEventListener('abort', stopParts)
   }
 }
 

@@ -226,6 +226,16 @@ describe('signet cp and signet share ./file', () => {
     const refused = await signet(['cp', big, 's3://local/elsewhere/big.bin'])
     expect(refused.status).toBe(3)
     expect(refused.stderr).toMatch(/^signet: start the multipart upload: forbidden: /)
+    // A part that keeps failing: the step is named and the upload is aborted.
+    proxy.failParts.set(2, 100)
+    proxy.seen.length = 0
+    const failed = await signet(['cp', big, 's3://local/cli/failing.bin', '--retries', '1'])
+    proxy.failParts.clear()
+    expect(failed.status).toBe(1)
+    expect(failed.stderr).toBe(
+      'signet: upload part 2 failed after 2 attempts: the store answered 500 InternalError\n',
+    )
+    expect(proxy.seen.find((seen) => seen.path === '/v1/multipart/abort')?.status).toBe(204)
     const usage = await signet(['cp', 's3://local/a', 's3://local/b'])
     expect(usage.status).toBe(2)
     const unreachable = await signet(['cp', big, 's3://local/cli/x.bin'], undefined, {
