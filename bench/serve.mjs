@@ -28,14 +28,20 @@ export async function bundleWorker(outdir) {
 /**
  * Starts the bundled Worker on a free loopback port with its own state and secrets.
  * @param {Record<string, string>} [vars] more variables for the Worker (e.g. SIGNET_CORS_ORIGINS)
+ * @param {{assets?: boolean}} [options] `assets: false` leaves out the static assets: Miniflare
+ *   then runs no asset router in front of every request (the benchmarks measure the Worker)
  * @returns {Promise<{origin: string, adminToken: string, credential: {accessKeyId: string, secretAccessKey: string}, mf: Miniflare, stop: () => Promise<void>}>}
  */
-export async function startSignet(vars = {}) {
+export async function startSignet(vars = {}, options = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'signet-mf-'))
   const script = await bundleWorker(join(dir, 'dist'))
   const adminToken = 'mf-admin-token-0123456789'
   const credential = { accessKeyId: 'SIGNETMFKEY', secretAccessKey: 'signet-mf-secret-0123456789' }
-  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, 'wrangler.toml'))
+  const { workerOptions: declared } = unstable_getMiniflareWorkerOptions(
+    join(ROOT, 'wrangler.toml'),
+  )
+  const { assets, ...withoutAssets } = declared
+  const workerOptions = options.assets === false ? withoutAssets : declared
   // Miniflare 5 takes its own option shape; wrangler still speaks the 4.x one.
   const mf = new Miniflare(
     convertV4MiniflareOptions({
