@@ -312,8 +312,8 @@ const commands: Record<string, (parsed: Parsed) => Promise<void>> = {
       const intoDirectory =
         to.endsWith('/') || (to !== '-' && (await stat(to).catch(() => undefined))?.isDirectory())
       const dest = to === '-' ? '-' : intoDirectory ? join(to, basename(source.key)) : to
-      // Writing the bytes to stdout leaves no room for a bar or a line there.
-      const quietMode = dest === '-' ? (options.json ? 'json' : 'quiet') : mode
+      // Writing the bytes to stdout leaves no room for a bar, a line or JSON there.
+      const downloadMode = dest === '-' ? 'quiet' : mode
       const { signal, done } = interruptible()
       try {
         const result = await download({
@@ -321,12 +321,7 @@ const commands: Record<string, (parsed: Parsed) => Promise<void>> = {
           source,
           dest,
           retry: retryOf(options),
-          progress: (bytes) =>
-            new Progress(
-              quietMode === 'json' && dest === '-' ? 'quiet' : quietMode,
-              basename(source.key),
-              bytes,
-            ),
+          progress: (bytes) => new Progress(downloadMode, basename(source.key), bytes),
           signal,
         })
         result.progress.finish(`downloaded s3://${source.bucket}/${source.key} to ${dest}`, {

@@ -5,23 +5,12 @@ import { mkdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import puppeteer, { type Browser, type Page } from 'puppeteer-core'
-import { CHROMIUM } from './chromium'
+import { CHROMIUM, CHROMIUM_FLAGS } from './chromium'
 
 export const SCREENSHOTS = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots')
 
 export async function launch(): Promise<Browser> {
-  return puppeteer.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  })
+  return puppeteer.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS })
 }
 
 /** What a page did that a test must see: console errors, page errors, foreign requests. */

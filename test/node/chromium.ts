@@ -7,6 +7,17 @@ import { join } from 'node:path'
 
 export const CHROMIUM = '/usr/bin/chromium'
 
+/** The flags this machine needs, for both ways of running Chromium (CLI here, puppeteer). */
+export const CHROMIUM_FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
+
 /** True when Chromium is installed; in CI its absence fails the suite, elsewhere it skips. */
 export function haveChromium(suite: string): boolean {
   if (existsSync(CHROMIUM)) return true
@@ -24,18 +35,7 @@ export async function chromium(
     return await new Promise((resolve) => {
       const child = spawn(
         CHROMIUM,
-        [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          `--user-data-dir=${profile}`,
-          ...args,
-        ],
+        ['--headless', ...CHROMIUM_FLAGS, `--user-data-dir=${profile}`, ...args],
         { timeout: 60_000 },
       )
       let stdout = ''

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type ProxyControl, startProxy } from './cli-proxy'
-import { createApiKey, startLocalDefault } from './worker-server'
+import { callApi, createApiKey, startLocalDefault } from './worker-server'
 
 const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli.js')
 const MiB = 1024 * 1024
@@ -79,15 +79,11 @@ describe('signet cp and signet share ./file', () => {
   beforeAll(async () => {
     server = await startLocalDefault()
     proxy = await startProxy(server.origin)
-    token = await createApiKey(
-      { ...server, credential: { accessKeyId: '', secretAccessKey: '' } },
-      'cli transfers',
-      {
-        buckets: ['local'],
-        prefixes: ['cli/'],
-        operations: ['get', 'head', 'put', 'multipart', 'share'],
-      },
-    )
+    token = await createApiKey(server, 'cli transfers', {
+      buckets: ['local'],
+      prefixes: ['cli/'],
+      operations: ['get', 'head', 'put', 'multipart', 'share'],
+    })
     bigBytes = randomBytes(64 * MiB)
     writeFileSync(big, bigBytes)
   }, 180_000)
@@ -169,15 +165,11 @@ describe('signet cp and signet share ./file', () => {
     expect(uploadId, run.stderr()).toBeDefined()
     expect(proxy.seen.find((seen) => seen.path === '/v1/multipart/abort')?.status).toBe(204)
     // Nothing to complete, and no object.
-    const complete = await fetch(`${server.origin}/v1/multipart/complete`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({
-        bucket: 'local',
-        key: 'cli/interrupted.bin',
-        uploadId,
-        parts: [{ partNumber: 1, etag: '"0123456789abcdef0123456789abcdef"' }],
-      }),
+    const complete = await callApi(server, token, 'POST', '/v1/multipart/complete', {
+      bucket: 'local',
+      key: 'cli/interrupted.bin',
+      uploadId,
+      parts: [{ partNumber: 1, etag: '"0123456789abcdef0123456789abcdef"' }],
     })
     expect(complete.status).toBe(404)
     const missing = await signet(['cp', 's3://local/cli/interrupted.bin', join(dir, 'nothing.bin')])

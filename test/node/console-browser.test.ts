@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launch, screenshot, seriousViolations, type Watch, watchedPage } from './browser'
 import { haveChromium } from './chromium'
 import { type SignetServer, startSignet } from './miniflare-server'
-import { createApiKey } from './worker-server'
+import { callApi, createApiKey } from './worker-server'
 
 const MiB = 1024 * 1024
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex')
@@ -54,6 +54,13 @@ describe.skipIf(!haveChromium('console-browser'))('the console and share pages i
     await page.setViewport({ width: 1100, height: 900 })
     await page.goto(`${server.origin}${path}`, { waitUntil: 'networkidle0' })
     return page
+  }
+
+  /** Signs in with the test's key by clicking, as most people do. */
+  async function signIn(page: Page) {
+    await page.type('#api-key', token)
+    await page.click('#sign-in-form button[type=submit]')
+    await page.waitForSelector('#who:not([hidden])')
   }
 
   const text = (page: Page, selector: string) =>
@@ -99,9 +106,7 @@ describe.skipIf(!haveChromium('console-browser'))('the console and share pages i
 
   it('uploads 20 MiB with a moving progress bar, shares it once, and the second browser downloads it', async () => {
     const page = await open('/console', 'console')
-    await page.type('#api-key', token)
-    await page.click('#sign-in-form button[type=submit]')
-    await page.waitForSelector('#who:not([hidden])')
+    await signIn(page)
 
     const bytes = randomBytes(20 * MiB)
     const file = join(dir, 'big report.bin')
@@ -219,9 +224,7 @@ describe.skipIf(!haveChromium('console-browser'))('the console and share pages i
 
   it('cancels a multipart upload and leaves no upload behind', async () => {
     const page = await open('/console', 'console cancel')
-    await page.type('#api-key', token)
-    await page.click('#sign-in-form button[type=submit]')
-    await page.waitForSelector('#who:not([hidden])')
+    await signIn(page)
     const file = join(dir, 'cancelled.bin')
     writeFileSync(file, randomBytes(40 * MiB))
     const input = await page.$('#file')
@@ -240,15 +243,11 @@ describe.skipIf(!haveChromium('console-browser'))('the console and share pages i
     await page.waitForSelector('::-p-text(Upload cancelled.)')
     await page.emulateNetworkConditions({ download: -1, upload: -1, latency: 0 })
     // The upload is gone (completing it finds none) and no object was written.
-    const complete = await fetch(`${server.origin}/v1/multipart/complete`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({
-        bucket: 'local',
-        key: 'console/cancelled.bin',
-        uploadId,
-        parts: [{ partNumber: 1, etag: '"0123456789abcdef0123456789abcdef"' }],
-      }),
+    const complete = await callApi(server, token, 'POST', '/v1/multipart/complete', {
+      bucket: 'local',
+      key: 'console/cancelled.bin',
+      uploadId,
+      parts: [{ partNumber: 1, etag: '"0123456789abcdef0123456789abcdef"' }],
     })
     expect(complete.status).toBe(404)
     expect(
@@ -258,21 +257,15 @@ describe.skipIf(!haveChromium('console-browser'))('the console and share pages i
   }, 120_000)
 
   it('fits 360 px without sideways scrolling', async () => {
-    const made = await fetch(`${server.origin}/v1/shares`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({
-        bucket: 'local',
-        key: 'console/a rather long file name for a small screen.pdf',
-        maxDownloads: 3,
-      }),
+    const made = await callApi(server, token, 'POST', '/v1/shares', {
+      bucket: 'local',
+      key: 'console/a rather long file name for a small screen.pdf',
+      maxDownloads: 3,
     })
     expect(made.status).toBe(201)
     const page = await open('/console', 'console 360')
     await page.setViewport({ width: 360, height: 740 })
-    await page.type('#api-key', token)
-    await page.click('#sign-in-form button[type=submit]')
-    await page.waitForSelector('#who:not([hidden])')
+    await signIn(page)
     await page.waitForSelector('#links tbody tr')
     const wide = await page.evaluate(() =>
       [...document.querySelectorAll('body *')]

@@ -130,7 +130,7 @@ async function superviseUntilHealthy(
 
 /** Calls the running Worker's JSON API with a token; answers the parsed body (or null). */
 export async function callApi<T = Record<string, unknown>>(
-  server: WorkerServer,
+  server: Pick<WorkerServer, 'origin'>,
   token: string,
   method: string,
   path: string,
@@ -150,7 +150,7 @@ export async function callApi<T = Record<string, unknown>>(
 
 /** Creates an API key with `scope` through the admin API and returns the key. */
 export async function createApiKey(
-  server: WorkerServer,
+  server: Pick<WorkerServer, 'origin' | 'adminToken'>,
   name: string,
   scope: Record<string, unknown>,
 ): Promise<string> {
