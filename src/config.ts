@@ -4,7 +4,12 @@
 // nothing is signed with half a config.
 import { z } from '@hono/zod-openapi'
 import { AppError, ConfigError } from './errors'
-import { DEFAULT_KEY_CACHE_SECONDS } from './lib/limits'
+import {
+  DEFAULT_KEY_CACHE_SECONDS,
+  DEFAULT_REDIRECT_SECONDS,
+  MAX_REDIRECT_SECONDS,
+  MIN_REDIRECT_SECONDS,
+} from './lib/limits'
 import { pemToPkcs8, type ServiceAccount } from './s3/goog4'
 import { BUCKET_NAME } from './schemas'
 import { GCS_HOST, GcsStore } from './stores/gcs'
@@ -38,6 +43,8 @@ export type Config = {
   publicOrigin: URL | undefined
   /** How long an isolate may use a verified API key without asking D1 again (0: always ask). */
   keyCacheSeconds: number
+  /** How long a share's redirect URL lives (SIGNET_REDIRECT_SECONDS), never past the share. */
+  redirectSeconds: number
   /** Browser origins allowed to call /v1/* (exact `scheme://host[:port]`); empty: none. */
   corsOrigins: ReadonlySet<string>
 }
@@ -291,6 +298,22 @@ export function parseConfig(env: Record<string, unknown>): Config {
     }
   }
 
+  let redirectSeconds = DEFAULT_REDIRECT_SECONDS
+  const redirectText = env.SIGNET_REDIRECT_SECONDS
+  if (redirectText !== undefined && redirectText !== '') {
+    redirectSeconds = Number(redirectText)
+    if (
+      !Number.isInteger(redirectSeconds) ||
+      redirectSeconds < MIN_REDIRECT_SECONDS ||
+      redirectSeconds > MAX_REDIRECT_SECONDS
+    ) {
+      throw new ConfigError(
+        'SIGNET_REDIRECT_SECONDS',
+        `must be whole seconds from ${MIN_REDIRECT_SECONDS} to ${MAX_REDIRECT_SECONDS}`,
+      )
+    }
+  }
+
   const corsOrigins = parseCorsOrigins(env.SIGNET_CORS_ORIGINS)
 
   return {
@@ -301,6 +324,7 @@ export function parseConfig(env: Record<string, unknown>): Config {
     jwt,
     publicOrigin,
     keyCacheSeconds,
+    redirectSeconds,
     corsOrigins,
   }
 }

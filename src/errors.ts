@@ -15,6 +15,7 @@ export const ERROR_STATUS = {
   unsupported_by_target: 422,
   rate_limited: 429,
   internal_error: 500,
+  store_unavailable: 502,
 } as const
 
 export type ErrorCode = keyof typeof ERROR_STATUS
@@ -55,6 +56,19 @@ export class AppError extends Error {
     this.issues = options.issues
     this.retryAfter = options.retryAfter
   }
+}
+
+/**
+ * The bucket's store failed (a 5xx of its own, or no answer): 502 store_unavailable, naming only
+ * its status. Signet's own faults stay 500 internal_error.
+ */
+export function storeUnavailable(status: number | undefined): AppError {
+  return new AppError(
+    'store_unavailable',
+    status === undefined
+      ? "The bucket's store could not be reached."
+      : `The bucket's store answered ${status}.`,
+  )
 }
 
 /** A configuration value that cannot be used. The message names the variable, never its value. */

@@ -1,6 +1,9 @@
 // The service-binding RPC entrypoint. Trust boundary: the calling Worker is identified by the
 // binding's props ({name, scope}), set in the caller's wrangler configuration; every method
-// validates its input with the HTTP schemas and goes through the same scope checks.
+// validates its input with the HTTP schemas and goes through the same scope checks. Workers RPC
+// ignores TypeScript's `private`: every helper is an ECMAScript `#private` member, so a bound
+// Worker can call exactly the public methods (presign, presignBatch, createShare, revokeShare,
+// inspect) and nothing that holds the configuration.
 import { WorkerEntrypoint } from 'cloudflare:workers'
 import { z } from '@hono/zod-openapi'
 import { enforceRateLimit } from './auth/rate-limit'
@@ -46,7 +49,7 @@ function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
 }
 
 export class SignetRpc extends WorkerEntrypoint<Env, SignetRpcProps> {
-  private async caller(): Promise<Caller> {
+  async #caller(): Promise<Caller> {
     const props = PropsSchema.safeParse(this.ctx.props)
     if (!props.success) {
       throw new AppError('forbidden', 'This binding has no valid {name, scope} in its props.')
@@ -56,7 +59,7 @@ export class SignetRpc extends WorkerEntrypoint<Env, SignetRpcProps> {
     return caller
   }
 
-  private origin(): URL {
+  #origin(): URL {
     const origin = getConfig(this.env).publicOrigin
     if (!origin) {
       throw new AppError(
@@ -68,17 +71,17 @@ export class SignetRpc extends WorkerEntrypoint<Env, SignetRpcProps> {
   }
 
   /** Links point at SIGNET_PUBLIC_ORIGIN; revoking makes none, so it needs no origin. */
-  private async shareContext(makesLinks: boolean): Promise<ShareContext> {
+  async #shareContext(makesLinks: boolean): Promise<ShareContext> {
     return {
-      caller: await this.caller(),
+      principal: await this.#caller(),
       config: getConfig(this.env),
       db: this.env.DB,
       shares: this.env.SHARES,
-      origin: makesLinks ? this.origin().origin : '',
+      origin: makesLinks ? this.#origin().origin : '',
     }
   }
 
-  private async run<T>(work: () => Promise<T>): Promise<RpcResult<T>> {
+  async #run<T>(work: () => Promise<T>): Promise<RpcResult<T>> {
     try {
       return { ok: true, value: await work() }
     } catch (error) {
@@ -93,51 +96,51 @@ export class SignetRpc extends WorkerEntrypoint<Env, SignetRpcProps> {
   }
 
   /** One presign for a caller: URLs to gateway buckets point at SIGNET_PUBLIC_ORIGIN. */
-  private presignOne(caller: Caller, config: Config, request: unknown) {
+  #presignOne(caller: Caller, config: Config, request: unknown) {
     const parsed = parse(PresignRequestSchema, request)
     const origin = config.stores.get(parsed.bucket)?.servedBySignet
-      ? this.origin()
+      ? this.#origin()
       : new URL('https://rpc.invalid')
     return presign(parsed, { caller, config, origin, now: new Date() })
   }
 
   presign(request: unknown) {
-    return this.run(async () => this.presignOne(await this.caller(), getConfig(this.env), request))
+    return this.#run(async () => this.#presignOne(await this.#caller(), getConfig(this.env), request))
   }
 
   presignBatch(items: unknown) {
-    return this.run(async () => {
-      const caller = await this.caller()
+    return this.#run(async () => {
+      const caller = await this.#caller()
       const config = getConfig(this.env)
       const list = parse(z.array(z.unknown()).min(1).max(MAX_BATCH), items)
       const results: RpcResult<Awaited<ReturnType<typeof presign>>>[] = []
       for (const item of list)
-        results.push(await this.run(() => this.presignOne(caller, config, item)))
+        results.push(await this.#run(() => this.#presignOne(caller, config, item)))
       return results
     })
   }
 
   createShare(request: unknown) {
-    return this.run(async () =>
-      createShare(await this.shareContext(true), parse(ShareRequestSchema, request)),
+    return this.#run(async () =>
+      createShare(await this.#shareContext(true), parse(ShareRequestSchema, request)),
     )
   }
 
   revokeShare(id: unknown) {
-    return this.run(async () => {
-      await revokeOwnShare(await this.shareContext(false), parse(z.string().max(64), id))
+    return this.#run(async () => {
+      await revokeOwnShare(await this.#shareContext(false), parse(z.string().max(64), id))
       return { revoked: true as const }
     })
   }
 
   inspect(request: unknown) {
-    return this.run(async () => {
+    return this.#run(async () => {
       const body = parse(
         InspectRequestSchema,
         typeof request === 'string' ? { url: request } : request,
       )
       const config = getConfig(this.env)
-      return inspectFor(await this.caller(), config, body, config.publicOrigin)
+      return inspectFor(await this.#caller(), config, body, config.publicOrigin)
     })
   }
 }

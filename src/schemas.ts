@@ -185,6 +185,10 @@ export const ExpiryShape = {
     .openapi({ description: 'An ISO 8601 instant or epoch seconds, instead of expiresIn.' }),
 }
 
+const Sha256Schema = z
+  .string()
+  .regex(/^[A-Za-z0-9+/]{43}=$/, { message: 'must be the base64 of a SHA-256 digest' })
+
 export const PresignRequestSchema = z
   .strictObject({
     bucket: BucketNameSchema,
@@ -198,10 +202,7 @@ export const PresignRequestSchema = z
       .min(0)
       .max(5 * 1024 ** 3)
       .optional(),
-    checksumSha256: z
-      .string()
-      .regex(/^[A-Za-z0-9+/]{43}=$/, { message: 'must be the base64 of a SHA-256 digest' })
-      .optional(),
+    checksumSha256: Sha256Schema.optional(),
     metadata: z
       .record(
         z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, {
@@ -323,7 +324,7 @@ export const ShareRequestSchema = z
     disposition: z.enum(['attachment', 'inline']).optional(),
     mode: z.enum(['redirect', 'proxy']).optional().openapi({
       description:
-        'redirect (default): a 302 to a presigned GET living at most 60 s; proxy: Signet streams the bytes.',
+        'redirect (default): a 302 to a presigned GET living at most SIGNET_REDIRECT_SECONDS (default 60), bound to the client address where the store enforces it; proxy: Signet streams the bytes.',
     }),
     page: z.boolean().optional().openapi({
       description:
@@ -336,6 +337,9 @@ export const ShareSchema = z
   .object({
     id: z.string(),
     url: z.string(),
+    owner: z.string().openapi({
+      description: 'Who made it: `key:<API key id>`, `jwt:<sub>` or `binding:<name>`',
+    }),
     bucket: z.string(),
     key: z.string(),
     mode: z.enum(['redirect', 'proxy']),
@@ -358,6 +362,14 @@ export const ShareUseSchema = z.object({
   at: z.string(),
   clientIp: z.string().nullable(),
   outcome: z.string(),
+})
+
+export const RefusalSummarySchema = z.object({
+  outcome: z.string(),
+  clientIp: z.string().nullable(),
+  count: z.number().int(),
+  firstAt: z.string(),
+  lastAt: z.string(),
 })
 
 // ---- API keys ------------------------------------------------------------------------------
@@ -430,6 +442,9 @@ const UploadIdSchema = z
   .max(1024)
   .regex(/^[\x21-\x7e]+$/, { message: 'must be printable ASCII' })
 
+/** The metadata name (x-amz-meta-sha256) under which a multipart upload keeps its SHA-256. */
+export const SHA256_METADATA = 'sha256'
+
 export const MultipartRequestSchema = z
   .strictObject({
     bucket: BucketNameSchema,
@@ -443,8 +458,13 @@ export const MultipartRequestSchema = z
       .max(MAX_PARTS * MAX_PART_SIZE)
       .optional()
       .openapi({
-        description: 'Total size. When given, every part URL signs its exact Content-Length.',
+        description:
+          'Total size. When given, every part URL signs its exact Content-Length, and completing with fewer parts (another length) is refused.',
       }),
+    checksumSha256: Sha256Schema.optional().openapi({
+      description:
+        'SHA-256 of the whole object (base64), kept with it as metadata `sha256` (x-amz-meta-sha256) so a download can check its bytes.',
+    }),
     ...ExpiryShape,
     origin: OriginSchema.optional(),
   })

@@ -57,7 +57,8 @@ describe('/openapi.json and /docs', () => {
     expect(page.status).toBe(200)
     expect(page.headers.get('Content-Type')).toMatch(/^text\/html/)
     const csp = page.headers.get('Content-Security-Policy') ?? ''
-    const nonce = /script-src 'self' 'nonce-([A-Za-z0-9_-]{22})'/.exec(csp)?.[1]
+    // Scripts by nonce only: never 'self', which a file shared by link in proxy mode would pass.
+    const nonce = /script-src 'nonce-([A-Za-z0-9_-]{22})' 'strict-dynamic';/.exec(csp)?.[1]
     expect(nonce).toBeDefined()
     expect(csp).toContain("connect-src 'self'")
     const html = await page.text()
@@ -67,5 +68,16 @@ describe('/openapi.json and /docs', () => {
     // A fresh nonce on every answer.
     const again = (await call('/docs')).headers.get('Content-Security-Policy')
     expect(again).not.toBe(csp)
+  })
+
+  it("runs the console's script by nonce only, so no same-origin file can run as a script there", async () => {
+    const page = await call('/console')
+    const csp = page.headers.get('Content-Security-Policy') ?? ''
+    const scriptSrc = /script-src ([^;]*)/.exec(csp)?.[1] ?? ''
+    expect(scriptSrc).toMatch(/^'nonce-[A-Za-z0-9_-]{22}'$/)
+    const nonce = scriptSrc.slice("'nonce-".length, -1)
+    const html = await page.text()
+    expect(html).toContain(`<script type="module" src="/console/app.js" nonce="${nonce}"></script>`)
+    expect((await call('/console')).headers.get('Content-Security-Policy')).not.toBe(csp)
   })
 })

@@ -107,6 +107,20 @@ describe('the RPC entrypoint, called from a second Worker', () => {
     expect(after.status).toBe(410)
   })
 
+  it('lets a bound Worker call exactly its public methods, none of its helpers', async () => {
+    // The helpers hold the whole configuration (admin token, storage credentials) in what they
+    // build; Workers RPC does not honour TypeScript's `private`, so they must not be callable.
+    for (const helper of ['shareContext', 'caller', 'origin', 'run', 'presignOne']) {
+      const answer = (await rpc('SIGNET', helper, true)) as unknown as { thrown?: string }
+      expect(answer.thrown, helper).toMatch(/does not (implement|expose)|not a function|no such/i)
+    }
+    for (const method of ['presign', 'presignBatch', 'createShare', 'revokeShare', 'inspect']) {
+      const answer = (await rpc('SIGNET', method, {})) as unknown as { thrown?: string; ok: boolean }
+      expect(answer.thrown, method).toBeUndefined()
+      expect(answer.ok, method).toBe(false)
+    }
+  })
+
   it('inspects URLs, checking signatures of the binding own buckets', async () => {
     const presigned = await rpc<{ url: string }>('SIGNET', 'presign', {
       bucket: 'local',

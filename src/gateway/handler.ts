@@ -226,12 +226,9 @@ async function dispatch(
     }
     case 'PUT':
       if (params.has('uploadId') || params.has('partNumber')) {
-        const uploadId = await openUploadId(
-          bucket.credential,
-          bucket.name,
-          key,
-          params.get('uploadId') ?? '',
-        )
+        const uploadId = (
+          await openUploadId(bucket.credential, bucket.name, key, params.get('uploadId') ?? '')
+        )?.id
         if (uploadId === undefined) {
           throw new S3Error('NoSuchUpload', 'The specified multipart upload does not exist.')
         }

@@ -25,13 +25,24 @@ export const POST_PART_SIZE = 8 * 1024 * 1024
 /** Share links: default and longest lifetime. */
 export const DEFAULT_SHARE_LIFETIME = 7 * 86400
 export const MAX_SHARE_LIFETIME = 365 * 86400
-/** A redirect share's presigned URL lives at most this long (and never past the share). */
-export const REDIRECT_TTL_SECONDS = 60
+/**
+ * A redirect share's presigned URL lives at most this long (and never past the share):
+ * SIGNET_REDIRECT_SECONDS, default and least.
+ */
+export const DEFAULT_REDIRECT_SECONDS = 60
+export const MIN_REDIRECT_SECONDS = 5
+export const MAX_REDIRECT_SECONDS = 3600
 /** How long after a counted proxy download the same client may go on with ranges uncounted. */
 export const DOWNLOAD_SESSION_SECONDS = 600
 
-/** A share's Durable Object keeps this many newest uses as its audit trail. */
+/**
+ * A share's audit trail keeps the newest uses that served bytes (downloads and continuations) up
+ * to MAX_SERVED_AUDIT_ROWS and, apart from them, the newest MAX_AUDIT_ROWS other uses (views,
+ * HEADs, refusals). Refusals are also summed per outcome and address (MAX_REFUSAL_SUMMARIES).
+ */
 export const MAX_AUDIT_ROWS = 1000
+export const MAX_SERVED_AUDIT_ROWS = 10000
+export const MAX_REFUSAL_SUMMARIES = 1000
 /** A share's counter reaches the D1 index (listings) at most this long after a use. */
 export const SHARE_FLUSH_SECONDS = 5
 

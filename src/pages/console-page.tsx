@@ -3,12 +3,16 @@
 // progress bar (one presigned PUT, or a multipart upload with parallel parts), creates share links
 // with a QR code, and lists, audits and revokes the caller's links, all through the typed client.
 
-/** The console's policy: its own script and stylesheet, calls to this origin and the stores. */
-export function consoleCsp(storeOrigins: readonly string[]): string {
+/**
+ * The console's policy: its own script by this answer's nonce only (never 'self': a file shared
+ * by link in proxy mode is same-origin and must not run here), its stylesheet, calls to this
+ * origin and the stores.
+ */
+export function consoleCsp(nonce: string, storeOrigins: readonly string[]): string {
   const connect = ["'self'", ...storeOrigins].join(' ')
   return [
     "default-src 'none'",
-    "script-src 'self'",
+    `script-src 'nonce-${nonce}'`,
     "style-src 'self'",
     "img-src 'self' data:",
     `connect-src ${connect}`,
@@ -18,7 +22,7 @@ export function consoleCsp(storeOrigins: readonly string[]): string {
   ].join('; ')
 }
 
-export function ConsolePage() {
+export function ConsolePage(props: { nonce: string }) {
   return (
     <html lang="en">
       <head>
@@ -27,7 +31,7 @@ export function ConsolePage() {
         <meta name="robots" content="noindex, nofollow" />
         <title>Signet console</title>
         <link rel="stylesheet" href="/console/app.css" />
-        <script type="module" src="/console/app.js" />
+        <script type="module" src="/console/app.js" nonce={props.nonce} />
       </head>
       <body>
         <header>

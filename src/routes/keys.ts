@@ -64,9 +64,18 @@ export const keys = newApp()
     createRoute({
       method: 'delete',
       path: '/{id}',
-      summary: 'Revoke an API key (admin); refused from its next request on',
+      summary:
+        'Revoke an API key (admin); refused from its next request on. Also revokes every share link it made, unless keepLinks=true',
       security,
-      request: { params: z.object({ id: z.string().max(64) }) },
+      request: {
+        params: z.object({ id: z.string().max(64) }),
+        query: z.object({
+          keepLinks: z
+            .enum(['true', 'false'])
+            .optional()
+            .openapi({ description: "true: the key's share links stay live" }),
+        }),
+      },
       responses: {
         204: { description: 'Revoked' },
         ...errorResponses(401, 403, 404),
@@ -74,7 +83,10 @@ export const keys = newApp()
     }),
     async (c) => {
       requireAdmin(c)
-      await revokeKey(c.get('db'), c.req.valid('param').id, new Date())
+      await revokeKey(c.get('db'), c.get('shares'), c.req.valid('param').id, {
+        keepLinks: c.req.valid('query').keepLinks === 'true',
+        now: new Date(),
+      })
       return c.body(null, 204)
     },
   )

@@ -1,11 +1,17 @@
-// /v1/shares: callers create, list, read and revoke their own share links, and read their uses.
+// /v1/shares: callers create, list, read and revoke their own share links, and read their uses;
+// the admin lists (by owner, `?owner=`), reads and revokes every share.
 import { createRoute, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
-import { requireCaller } from '../auth/authenticate'
 import type { AppEnv } from '../env'
 import { newApp } from '../http/openapi'
 import { PageQuerySchema } from '../lib/cursor'
-import { errorResponses, ShareRequestSchema, ShareSchema, ShareUseSchema } from '../schemas'
+import {
+  errorResponses,
+  RefusalSummarySchema,
+  ShareRequestSchema,
+  ShareSchema,
+  ShareUseSchema,
+} from '../schemas'
 import {
   createShare,
   listOwnShares,
@@ -19,7 +25,7 @@ const security = [{ bearer: [] }]
 
 function shareContext(c: Context<AppEnv>): ShareContext {
   return {
-    caller: requireCaller(c),
+    principal: c.get('principal'),
     config: c.get('config'),
     db: c.get('db'),
     shares: c.get('shares'),
@@ -53,10 +59,16 @@ export const shares = newApp()
     createRoute({
       method: 'get',
       path: '/',
-      summary: "List the caller's own share links",
+      summary: "List the caller's own share links (the admin: every share, or one owner's)",
       security,
       request: {
-        query: PageQuerySchema,
+        query: PageQuerySchema.extend({
+          owner: z
+            .string()
+            .max(300)
+            .optional()
+            .openapi({ description: 'Admin: only this owner (an API key id, or `jwt:<sub>`)' }),
+        }),
       },
       responses: {
         200: {
@@ -104,9 +116,15 @@ export const shares = newApp()
       },
       responses: {
         200: {
-          description: 'Uses, oldest first; pass the last seq as `after` for the next page',
+          description:
+            'Uses, oldest first (pass the last seq as `after` for the next page), and refusals summed per outcome and address, most recent first',
           content: {
-            'application/json': { schema: z.object({ uses: z.array(ShareUseSchema) }) },
+            'application/json': {
+              schema: z.object({
+                uses: z.array(ShareUseSchema),
+                refusals: z.array(RefusalSummarySchema),
+              }),
+            },
           },
         },
         ...errorResponses(401, 403, 404),

@@ -1,10 +1,11 @@
 // The keys service (admin only): create API keys for configured buckets, list them without
-// secrets, revoke them.
+// secrets, revoke them, and with them the links they made (unless asked to keep them).
 import { createApiKey, listApiKeys, revokeApiKey } from '../auth/api-keys'
 import type { Config } from '../config'
 import { AppError } from '../errors'
 import { nextCursor, readCursor } from '../lib/cursor'
 import type { CreatedKey, CreateKey } from '../schemas'
+import { revokeSharesOf } from './shares'
 
 export async function createKey(
   config: Config,
@@ -49,6 +50,18 @@ export async function listKeys(
   }
 }
 
-export async function revokeKey(db: D1Database, id: string, now: Date): Promise<void> {
-  if (!(await revokeApiKey(db, id, now))) throw new AppError('not_found', 'No such API key.')
+/**
+ * Revokes a key and, unless `keepLinks`, every share link it made: after a leaked key, nothing
+ * it made stays live. The key first, so it makes no new link while its links are revoked.
+ */
+export async function revokeKey(
+  db: D1Database,
+  shares: Env['SHARES'],
+  id: string,
+  options: { keepLinks: boolean; now: Date },
+): Promise<void> {
+  if (!(await revokeApiKey(db, id, options.now))) {
+    throw new AppError('not_found', 'No such API key.')
+  }
+  if (!options.keepLinks) await revokeSharesOf(db, shares, `key:${id}`, options.now)
 }

@@ -1,11 +1,12 @@
 // The shares service: callers create, list, read, audit and revoke their own share links. A
 // share belongs to the caller that made it; anyone else's is as absent as a missing one. The
-// share's Durable Object holds its use-time state (read, audit, revoke go there first); D1 holds
-// the owner index that listings read, whose counters may lag by a few seconds.
+// admin may list, read, audit and revoke every share (and revoking an API key revokes the links
+// it made). The share's Durable Object holds its use-time state (read, audit, revoke go there
+// first); D1 holds the owner index that listings read, whose counters may lag by a few seconds.
 import { authorize } from '../auth/authenticate'
 import { callerId } from '../auth/caller'
 import { type Config, storeFor } from '../config'
-import type { Caller } from '../env'
+import type { Caller, Principal } from '../env'
 import { AppError } from '../errors'
 import { type Cursor, nextCursor, readCursor } from '../lib/cursor'
 import { DEFAULT_SHARE_LIFETIME, MAX_SHARE_LIFETIME } from '../lib/limits'
@@ -15,8 +16,9 @@ import {
   insertShare,
   isShareId,
   listShares,
+  liveShareIds,
   newShareId,
-  revokeShare,
+  revokeShares,
   type Share,
 } from '../share/store'
 import { shareObject } from '../share/use'
@@ -28,6 +30,7 @@ export function shareAnswer(share: Share, origin: string, store: Store | undefin
   return {
     id: share.id,
     url: `${origin}/s/${share.id}`,
+    owner: share.owner,
     bucket: share.bucket,
     key: share.key,
     mode: share.mode,
@@ -60,15 +63,34 @@ export function shareAnswer(share: Share, origin: string, store: Store | undefin
 
 /** Who asks, with what configuration and database, and Signet's origin for the links. */
 export type ShareContext = {
-  caller: Caller
+  /** A caller acts on its own shares; the admin on every share but creates none. */
+  principal: Principal
   config: Config
   db: D1Database
   shares: Env['SHARES']
   origin: string
 }
 
+function callerOf(ctx: ShareContext): Caller {
+  if (ctx.principal.kind === 'admin') {
+    throw new AppError('forbidden', 'The admin token creates no share links; use an API key.')
+  }
+  return ctx.principal
+}
+
+/** The owner a principal acts for: its own id, or null for the admin (every owner). */
+function actingOwner(principal: Principal): string | null {
+  return principal.kind === 'admin' ? null : callerId(principal)
+}
+
+/** `?owner=`: an API key id (`key_…`) or an owner as shares name it (`key:…`, `jwt:…`, `binding:…`). */
+function ownerFilter(text: string): string {
+  return text.includes(':') ? text : `key:${text}`
+}
+
 export async function createShare(ctx: ShareContext, request: ShareRequest) {
-  const { caller, config, db, origin } = ctx
+  const { config, db, origin } = ctx
+  const caller = callerOf(ctx)
   const now = new Date()
   const nowMs = wholeSeconds(now)
   const expiresIn = resolveExpiresIn(request, nowMs, caller.scope.maxExpiresIn, {
@@ -102,10 +124,14 @@ export async function createShare(ctx: ShareContext, request: ShareRequest) {
   return shareAnswer(share, origin, store)
 }
 
-/** The caller's own share as its object holds it; someone else's is as absent as a missing one. */
+/**
+ * The caller's own share as its object holds it (any share for the admin); someone else's is as
+ * absent as a missing one.
+ */
 async function ownShare(ctx: ShareContext, id: string): Promise<Share> {
   const share = isShareId(id) ? await shareObject(ctx.shares, id).read(id) : null
-  if (!share || share.owner !== callerId(ctx.caller)) {
+  const owner = actingOwner(ctx.principal)
+  if (!share || (owner !== null && share.owner !== owner)) {
     throw new AppError('not_found', 'No such share.')
   }
   return share
@@ -113,11 +139,16 @@ async function ownShare(ctx: ShareContext, id: string): Promise<Share> {
 
 export async function listOwnShares(
   ctx: ShareContext,
-  page: { limit: number; cursor?: string | undefined },
+  page: { limit: number; cursor?: string | undefined; owner?: string | undefined },
 ) {
-  const { caller, config, db, origin } = ctx
+  const { config, db, origin } = ctx
   const cursor: Cursor | undefined = readCursor(page.cursor)
-  const records = await listShares(db, callerId(caller), page.limit, cursor)
+  const own = actingOwner(ctx.principal)
+  const filter = page.owner === undefined ? undefined : ownerFilter(page.owner)
+  if (own !== null && filter !== undefined && filter !== own) {
+    throw new AppError('forbidden', 'Only the admin lists the shares of other owners.')
+  }
+  const records = await listShares(db, own ?? filter, page.limit, cursor)
   return {
     shares: records.map((share) => shareAnswer(share, origin, config.stores.get(share.bucket))),
     cursor: nextCursor(records, page.limit),
@@ -135,18 +166,47 @@ export async function listOwnShareUses(
   page: { limit: number; after: number },
 ) {
   const share = await ownShare(ctx, id)
-  return { uses: await shareObject(ctx.shares, id).uses(share.id, page.limit, page.after) }
+  const object = shareObject(ctx.shares, id)
+  const [uses, refusals] = await Promise.all([
+    object.uses(share.id, page.limit, page.after),
+    object.refusals(share.id),
+  ])
+  return { uses, refusals }
 }
 
 /**
- * Revokes a caller's own share: its object first, so the next use anywhere is refused at once;
- * then the index, so listings show it. not_found for anything else.
+ * Revokes a caller's own share (any share for the admin): its object first, so the next use
+ * anywhere is refused at once; then the index, so listings show it. not_found for anything else.
  */
 export async function revokeOwnShare(ctx: ShareContext, id: string): Promise<void> {
   const now = new Date()
-  const owner = callerId(ctx.caller)
+  const owner = actingOwner(ctx.principal)
   if (!isShareId(id) || !(await shareObject(ctx.shares, id).revoke(id, owner, now.getTime()))) {
     throw new AppError('not_found', 'No such share.')
   }
-  await revokeShare(ctx.db, id, owner, now)
+  await revokeShares(ctx.db, [id], now)
+}
+
+/** Share objects told at once while an owner's links are revoked. */
+const REVOKE_BATCH = 50
+
+/**
+ * Revokes every live share an owner made (a revoked API key's links): each share's object first,
+ * then the index; answers how many. Runs until the index lists none, so a failure part-way leaves
+ * the rest for the next attempt (revoking is idempotent).
+ */
+export async function revokeSharesOf(
+  db: D1Database,
+  shares: Env['SHARES'],
+  owner: string,
+  now: Date,
+): Promise<number> {
+  let revoked = 0
+  for (;;) {
+    const ids = await liveShareIds(db, owner, REVOKE_BATCH)
+    if (ids.length === 0) return revoked
+    await Promise.all(ids.map((id) => shareObject(shares, id).revoke(id, null, now.getTime())))
+    await revokeShares(db, ids, now)
+    revoked += ids.length
+  }
 }

@@ -8,7 +8,13 @@ import type { Caller } from '../env'
 import { AppError } from '../errors'
 import { MAX_PART_SIZE, MIN_PART_SIZE } from '../lib/limits'
 import { buildPostPolicy } from '../s3/post-policy'
-import type { AbortRequest, CompleteRequest, MultipartRequest, PostPolicyRequest } from '../schemas'
+import {
+  type AbortRequest,
+  type CompleteRequest,
+  type MultipartRequest,
+  type PostPolicyRequest,
+  SHA256_METADATA,
+} from '../schemas'
 import { corsHintsFor } from './cors'
 import { isoSeconds, resolveExpiresIn, wholeSeconds } from './expiry'
 
@@ -66,7 +72,14 @@ export async function startMultipart(ctx: UploadContext, request: MultipartReque
       ? undefined
       : partSizes(request.contentLength, request.parts)
   const store = storeFor(config, request.bucket)
-  const uploadId = await store.createMultipartUpload(request.key, request.contentType)
+  const uploadId = await store.createMultipartUpload(request.key, {
+    contentType: request.contentType,
+    ...(request.checksumSha256 ? { metadata: { [SHA256_METADATA]: request.checksumSha256 } } : {}),
+    declared:
+      request.contentLength === undefined
+        ? undefined
+        : { parts: request.parts, length: request.contentLength },
+  })
   const expiresAt = isoSeconds(nowMs + expiresIn * 1000)
   const parts = await Promise.all(
     Array.from({ length: request.parts }, async (_, index) => {

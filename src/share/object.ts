@@ -3,11 +3,26 @@
 // records atomically (a Durable Object runs one call at a time), so maxDownloads holds exactly
 // without a D1 write. D1 keeps the owner index for listings; counters reach it a few seconds
 // late (an alarm flushes them). A share the object does not know is loaded once from D1 (shares
-// made before Durable Objects held them).
+// made before Durable Objects held them). The audit keeps uses that served bytes apart from
+// everything else, so no flood of refusals or HEADs can push a download out of it; refusals are
+// also counted per outcome and address, however many there are.
 import { DurableObject } from 'cloudflare:workers'
 import { ipInCidrList } from '../lib/cidr'
-import { DOWNLOAD_SESSION_SECONDS, MAX_AUDIT_ROWS, SHARE_FLUSH_SECONDS } from '../lib/limits'
-import { getShare, type Share, type ShareUse, type UseOutcome } from './store'
+import {
+  DOWNLOAD_SESSION_SECONDS,
+  MAX_AUDIT_ROWS,
+  MAX_REFUSAL_SUMMARIES,
+  MAX_SERVED_AUDIT_ROWS,
+  SHARE_FLUSH_SECONDS,
+} from '../lib/limits'
+import {
+  getShare,
+  type RefusalSummary,
+  SERVED_OUTCOMES,
+  type Share,
+  type ShareUse,
+  type UseOutcome,
+} from './store'
 
 /** What a use asks for: the outcome the store's answer makes it, or a refusal check. */
 export type UseRequest = {
@@ -17,11 +32,21 @@ export type UseRequest = {
   clientIp: string | null
   /**
    * `downloaded` counts; `continuation` is a range further in, free inside the client's download
-   * session and a download otherwise; `head`/`not_modified` count nothing; `check` only decides;
-   * `missing` records that the store has no such object; `view` is the share's page, shown to a
-   * browser or a link-preview bot, which counts nothing and is audited as `viewed`.
+   * session and a download otherwise; `head`/`not_modified` count nothing; `missing` records that
+   * the store has no such object; `view` is the share's page, shown to a browser or a link-preview
+   * bot, which counts nothing and is audited as `viewed`; the store's refusals of the client's
+   * preconditions or range, and a malformed condition, count nothing and are audited as such.
    */
-  outcome: 'downloaded' | 'continuation' | 'head' | 'not_modified' | 'check' | 'missing' | 'view'
+  outcome:
+    | 'downloaded'
+    | 'continuation'
+    | 'head'
+    | 'not_modified'
+    | 'missing'
+    | 'view'
+    | 'precondition_failed'
+    | 'range_not_satisfiable'
+    | 'bad_request'
 }
 
 export type UseDecision =
@@ -63,6 +88,9 @@ export class ShareObject extends DurableObject<Env> {
       seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, client_ip TEXT,
       outcome TEXT NOT NULL)`)
     this.sql.exec('CREATE INDEX IF NOT EXISTS uses_session ON uses (client_ip, outcome, at)')
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS refusals (
+      outcome TEXT NOT NULL, client_ip TEXT NOT NULL, count INTEGER NOT NULL,
+      first_at TEXT NOT NULL, last_at TEXT NOT NULL, PRIMARY KEY (outcome, client_ip))`)
   }
 
   /** Holds a new share (called at creation; the D1 index row is written first). */
@@ -89,6 +117,7 @@ export class ShareObject extends DurableObject<Env> {
     const at = new Date(request.now).toISOString()
     const refuse = (code: keyof typeof REFUSAL_OUTCOME): UseDecision => {
       this.audit(at, request.clientIp, REFUSAL_OUTCOME[code])
+      this.countRefusal(at, request.clientIp, REFUSAL_OUTCOME[code])
       return { ok: false, code }
     }
     // The contract's order: revoked, expired, outside the CIDRs, used up.
@@ -101,7 +130,6 @@ export class ShareObject extends DurableObject<Env> {
     const used = share.maxDownloads !== null && share.downloads >= share.maxDownloads
     // A continuation of the client's own download goes on even when it used the share up.
     if (used && outcome !== 'partial') return refuse('share_exhausted')
-    if (outcome === 'check') return { ok: true, outcome: 'head', downloads: share.downloads }
     if (outcome === 'viewed') {
       this.audit(at, request.clientIp, outcome)
       return { ok: true, outcome, downloads: share.downloads }
@@ -121,10 +149,13 @@ export class ShareObject extends DurableObject<Env> {
     return { ok: true, outcome, downloads }
   }
 
-  /** Revokes the owner's share; false when there is no such share or another owns it. */
-  async revoke(id: string, owner: string, now: number): Promise<boolean> {
+  /**
+   * Revokes the owner's share (any share when `owner` is null: the admin, or the revocation of
+   * the key that made it); false when there is no such share or another owns it.
+   */
+  async revoke(id: string, owner: string | null, now: number): Promise<boolean> {
     const share = await this.load(id)
-    if (!share || share.owner !== owner) return false
+    if (!share || (owner !== null && share.owner !== owner)) return false
     if (share.revokedAt === null) {
       const at = new Date(now).toISOString()
       this.sql.exec('UPDATE state SET revoked_at = ? WHERE id = ?', at, id)
@@ -133,7 +164,10 @@ export class ShareObject extends DurableObject<Env> {
     return true
   }
 
-  /** The audit trail, oldest first, after `after`; the newest MAX_AUDIT_ROWS uses are kept. */
+  /**
+   * The audit trail, oldest first, after `after`: the newest MAX_SERVED_AUDIT_ROWS uses that
+   * served bytes and, apart from them, the newest MAX_AUDIT_ROWS other uses and refusals.
+   */
   async uses(id: string, limit: number, after: number): Promise<(ShareUse & { seq: number })[]> {
     if (!(await this.load(id))) return []
     return this.sql
@@ -144,6 +178,24 @@ export class ShareObject extends DurableObject<Env> {
       )
       .toArray()
       .map((row) => ({ seq: row.seq, at: row.at, clientIp: row.client_ip, outcome: row.outcome }))
+  }
+
+  /** Refusals per outcome and client address: how many, first and last (most recent first). */
+  async refusals(id: string): Promise<RefusalSummary[]> {
+    if (!(await this.load(id))) return []
+    return this.sql
+      .exec<{ outcome: UseOutcome; client_ip: string; count: number; first_at: string; last_at: string }>(
+        'SELECT * FROM refusals ORDER BY last_at DESC LIMIT ?',
+        MAX_REFUSAL_SUMMARIES,
+      )
+      .toArray()
+      .map((row) => ({
+        outcome: row.outcome,
+        clientIp: row.client_ip === '' ? null : row.client_ip,
+        count: row.count,
+        firstAt: row.first_at,
+        lastAt: row.last_at,
+      }))
   }
 
   /** Writes the counter and last use to the D1 index, which listings read. */
@@ -159,7 +211,7 @@ export class ShareObject extends DurableObject<Env> {
     }
   }
 
-  private outcomeOf(request: UseRequest): UseOutcome | 'check' {
+  private outcomeOf(request: UseRequest): UseOutcome {
     switch (request.outcome) {
       case 'missing':
         return 'not_found_in_store'
@@ -207,10 +259,42 @@ export class ShareObject extends DurableObject<Env> {
         outcome,
       )
       .one()
-    // Bounded: the newest MAX_AUDIT_ROWS uses stay (pruned every 100 uses, so at most 99 more
-    // wait their turn); the counter keeps counting beyond them.
+    // Bounded, in two parts pruned apart (every 100 rows, so at most 99 more wait their turn):
+    // uses that served bytes, and everything else. A flood of refusals or HEADs only ever pushes
+    // out its own kind; the counter keeps counting beyond both.
     if (seq > MAX_AUDIT_ROWS && seq % 100 === 0) {
-      this.sql.exec('DELETE FROM uses WHERE seq <= ?', seq - MAX_AUDIT_ROWS)
+      const served = SERVED_OUTCOMES.map(() => '?').join(', ')
+      this.sql.exec(
+        `DELETE FROM uses WHERE seq IN (SELECT seq FROM uses WHERE outcome NOT IN (${served})
+          ORDER BY seq DESC LIMIT -1 OFFSET ?)`,
+        ...SERVED_OUTCOMES,
+        MAX_AUDIT_ROWS,
+      )
+      this.sql.exec(
+        `DELETE FROM uses WHERE seq IN (SELECT seq FROM uses WHERE outcome IN (${served})
+          ORDER BY seq DESC LIMIT -1 OFFSET ?)`,
+        ...SERVED_OUTCOMES,
+        MAX_SERVED_AUDIT_ROWS,
+      )
+    }
+  }
+
+  /** Counts a refusal by outcome and address; the least recent summaries go past the bound. */
+  private countRefusal(at: string, clientIp: string | null, outcome: UseOutcome): void {
+    this.sql.exec(
+      `INSERT INTO refusals (outcome, client_ip, count, first_at, last_at) VALUES (?, ?, 1, ?, ?)
+       ON CONFLICT (outcome, client_ip) DO UPDATE SET count = count + 1, last_at = excluded.last_at`,
+      outcome,
+      clientIp ?? '',
+      at,
+      at,
+    )
+    const { rows } = this.sql.exec<{ rows: number }>('SELECT COUNT(*) AS rows FROM refusals').one()
+    if (rows > MAX_REFUSAL_SUMMARIES) {
+      this.sql.exec(
+        'DELETE FROM refusals WHERE rowid IN (SELECT rowid FROM refusals ORDER BY last_at LIMIT ?)',
+        rows - MAX_REFUSAL_SUMMARIES,
+      )
     }
   }
 

@@ -36,6 +36,21 @@ export type UseOutcome =
   | 'ip_not_allowed'
   | 'not_found_in_store'
   | 'viewed'
+  | 'precondition_failed'
+  | 'range_not_satisfiable'
+  | 'bad_request'
+
+/** The outcomes of uses that served bytes: the audit never lets other uses push these out. */
+export const SERVED_OUTCOMES: readonly UseOutcome[] = ['downloaded', 'partial']
+
+/** Refusals of one outcome from one address: how many, and when first and last. */
+export type RefusalSummary = {
+  outcome: UseOutcome
+  clientIp: string | null
+  count: number
+  firstAt: string
+  lastAt: string
+}
 
 type Row = {
   id: string
@@ -115,37 +130,51 @@ export async function getShare(db: D1Database, id: string): Promise<Share | unde
   return row ? toShare(row) : undefined
 }
 
+/** Shares in creation order: one owner's, or (owner undefined) everyone's. */
 export async function listShares(
   db: D1Database,
-  owner: string,
+  owner: string | undefined,
   limit: number,
   cursor: Cursor | undefined,
 ): Promise<Share[]> {
-  const statement = cursor
-    ? db
-        .prepare(
-          'SELECT * FROM shares WHERE owner = ?1 AND (created_at, id) > (?2, ?3) ORDER BY created_at, id LIMIT ?4',
-        )
-        .bind(owner, cursor.createdAt, cursor.id, limit)
-    : db
-        .prepare('SELECT * FROM shares WHERE owner = ?1 ORDER BY created_at, id LIMIT ?2')
-        .bind(owner, limit)
-  const { results } = await statement.all<Row>()
+  const where: string[] = []
+  const params: (string | number)[] = []
+  if (owner !== undefined) {
+    params.push(owner)
+    where.push(`owner = ?${params.length}`)
+  }
+  if (cursor) {
+    params.push(cursor.createdAt, cursor.id)
+    where.push(`(created_at, id) > (?${params.length - 1}, ?${params.length})`)
+  }
+  params.push(limit)
+  const sql = `SELECT * FROM shares ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+    ORDER BY created_at, id LIMIT ?${params.length}`
+  const { results } = await db
+    .prepare(sql)
+    .bind(...params)
+    .all<Row>()
   return results.map(toShare)
 }
 
-/** Revokes the owner's share at once; false when the owner has no such share. */
-export async function revokeShare(
-  db: D1Database,
-  id: string,
-  owner: string,
-  now: Date,
-): Promise<boolean> {
-  const result = await db
-    .prepare('UPDATE shares SET revoked_at = COALESCE(revoked_at, ?3) WHERE id = ?1 AND owner = ?2')
-    .bind(id, owner, now.toISOString())
-    .run()
-  return result.meta.changes > 0
+/** Ids of an owner's shares not yet revoked, up to `limit` (revoking them empties the list). */
+export async function liveShareIds(db: D1Database, owner: string, limit: number): Promise<string[]> {
+  const { results } = await db
+    .prepare('SELECT id FROM shares WHERE owner = ?1 AND revoked_at IS NULL LIMIT ?2')
+    .bind(owner, limit)
+    .all<{ id: string }>()
+  return results.map((row) => row.id)
+}
+
+/** Marks shares revoked in the index (their objects were told first). */
+export async function revokeShares(db: D1Database, ids: readonly string[], now: Date): Promise<void> {
+  if (ids.length === 0) return
+  const at = now.toISOString()
+  await db.batch(
+    ids.map((id) =>
+      db.prepare('UPDATE shares SET revoked_at = COALESCE(revoked_at, ?2) WHERE id = ?1').bind(id, at),
+    ),
+  )
 }
 
 export type ShareUse = { at: string; clientIp: string | null; outcome: UseOutcome }

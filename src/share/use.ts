@@ -1,11 +1,12 @@
 // Using a share link (GET/HEAD /s/:id): one call to the share's Durable Object decides and records
 // the use (revoked, expired, CIDRs by CF-Connecting-IP only, used up, counted) atomically; the
-// object is reached through the bucket's store, as a seconds-lived URL (redirect mode) or read
-// and handed back (proxy mode). Answers what happened; the route turns it into HTTP.
+// object is reached through the bucket's store, as a seconds-lived URL (redirect mode, bound to
+// the client's address where the store enforces it) or read and handed back (proxy mode). A use
+// that gets no bytes counts nothing. Answers what happened; the route turns it into HTTP.
 import type { Config } from '../config'
 import { AppError, type ErrorCode } from '../errors'
+import { parseCidr } from '../lib/cidr'
 import { contentDisposition } from '../lib/content-disposition'
-import { REDIRECT_TTL_SECONDS } from '../lib/limits'
 import { TtlCache } from '../lib/ttl-cache'
 import type { ObjectRead, Store } from '../stores/store'
 import type { ShareObject, UseRequest } from './object'
@@ -65,24 +66,6 @@ async function shareFacts(
   return share
 }
 
-/**
- * Objects seen present lately, by share id: a busy link does not ask the bucket on every use.
- * Only presence is remembered (briefly): an object uploaded after a 404 is found on the next use.
- */
-const present = new TtlCache<string, true>(10_000)
-const PRESENT_MS = 10_000
-
-async function objectPresent(
-  store: Store,
-  share: Share,
-  nowMs: number,
-): Promise<boolean | undefined> {
-  if (present.get(share.id, nowMs)) return true
-  const exists = await store.objectExists(share.key)
-  if (exists) present.set(share.id, true, nowMs + PRESENT_MS)
-  return exists
-}
-
 function dispositionParam(share: Share): [string, string][] {
   if (share.filename === null && share.disposition === null) return []
   return [
@@ -106,6 +89,28 @@ function outcomeOf(method: string, read: Extract<ObjectRead, { ok: true }>): Use
   return 'downloaded'
 }
 
+/** Every proxied read the store refuses is audited as what it was. */
+const READ_FAILURE_OUTCOME = {
+  not_found: 'missing',
+  precondition_failed: 'precondition_failed',
+  invalid_range: 'range_not_satisfiable',
+  bad_condition: 'bad_request',
+} as const satisfies Record<Extract<ObjectRead, { ok: false }>['reason'], UseRequest['outcome']>
+
+/**
+ * The addresses a redirect URL is bound to: the client's own where the store enforces URL-bound
+ * addresses and the client's address is known; else the share's CIDRs (policy hints say who
+ * enforces them).
+ */
+function redirectAddresses(
+  store: Store,
+  share: Share,
+  clientIp: string | undefined,
+): string[] | undefined {
+  if (store.enforcesUrlIps && clientIp !== undefined && parseCidr(clientIp)) return [clientIp]
+  return share.allowIps ?? undefined
+}
+
 export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
   const { id, method, now } = input
   // Malformed and unknown ids get the same answer: no hint which.
@@ -116,12 +121,13 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
   const decide = async (outcome: UseRequest['outcome'], at = now.getTime()) =>
     object.use({ id, now: at, clientIp: input.clientIp ?? null, outcome })
 
-  const store = input.config().stores.get(share.bucket)
+  const config = input.config()
+  const store = config.stores.get(share.bucket)
   if (!store) throw new Error('share names a bucket that is no longer configured')
-  // A URL made for this use lives at most 60 s and never past the share's expiry.
+  // A URL made for this use lives at most SIGNET_REDIRECT_SECONDS and never past the share.
   const nowMs = Math.floor(now.getTime() / 1000) * 1000
   const left = Math.floor((share.expiresAt - now.getTime()) / 1000)
-  const seconds = Math.max(1, Math.min(REDIRECT_TTL_SECONDS, left))
+  const seconds = Math.max(1, Math.min(config.redirectSeconds, left))
 
   if (share.page && input.wantsPage) {
     // The page counts nothing: the share's object checks and audits the view, the store says
@@ -146,9 +152,10 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
   }
 
   if (share.mode === 'redirect') {
-    // An object that is not there is not a download (when the store can tell without a trip);
+    // An object that is not there is not a download, asked on every use where the store can
+    // tell without a round trip to elsewhere (never from memory: a deleted object counts nothing).
     // HEAD gets a URL signed for HEAD, which the store refuses for GET, and counts nothing.
-    const exists = left < 1 ? undefined : await objectPresent(store, share, now.getTime())
+    const exists = left < 1 ? undefined : await store.objectExists(share.key)
     const outcome = exists === false ? 'missing' : method === 'HEAD' ? 'head' : 'downloaded'
     // Under a second left is expired for a redirect: its URL could not live at all.
     const decision = await decide(outcome, left < 1 ? share.expiresAt : now.getTime())
@@ -161,8 +168,9 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
       nowMs,
       origin: input.origin,
       query: dispositionParam(share),
-      // Where the store enforces signed CIDRs, its seconds are bound to the share's too.
-      allowIps: share.allowIps ?? undefined,
+      // Where the store enforces signed addresses, the URL serves only the client that used the
+      // link (inside the share's CIDRs, checked above): one use, one copy.
+      allowIps: redirectAddresses(store, share, input.clientIp),
     })
     return { type: 'redirect', location }
   }
@@ -173,7 +181,7 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
     { overrides: dispositionParam(share), nowMs, maxSeconds: seconds },
   )
   if (!read.ok) {
-    const decision = await decide(read.reason === 'not_found' ? 'missing' : 'check')
+    const decision = await decide(READ_FAILURE_OUTCOME[read.reason])
     if (!decision.ok) return { type: 'refused', code: decision.code }
     switch (read.reason) {
       case 'not_found':

@@ -2,6 +2,7 @@
 // /s3/<bucket>/<key>: URLs point at this Worker, signed with the bucket's gateway credential;
 // objects are read from the binding directly; upload ids are sealed to their bucket and key.
 import { AppError } from '../errors'
+import { base64 } from '../lib/bytes'
 import {
   type ByteRange,
   etagMatches,
@@ -181,22 +182,26 @@ export class R2BindingStore implements store.Store {
       return { ok: true, status: 206, headers, body: head ? null : object.body }
     }
     headers.set('Content-Length', String(object.size))
+    // R2 keeps the SHA-256 an upload was checked against: a whole answer says it, as S3 does,
+    // so a client can verify what it got (a range is not the object, so it gets none).
+    const sha256 = object.checksums.sha256
+    if (sha256) headers.set('x-amz-checksum-sha256', base64(new Uint8Array(sha256)))
     return { ok: true, status: 200, headers, body: head ? null : object.body }
   }
 
-  async createMultipartUpload(key: string, contentType: string | undefined): Promise<string> {
-    const upload = await this.binding.createMultipartUpload(
-      key,
-      contentType ? { httpMetadata: { contentType } } : {},
-    )
-    return sealUploadId(this.credential, this.name, key, upload.uploadId)
+  async createMultipartUpload(key: string, start: store.MultipartStart): Promise<string> {
+    const upload = await this.binding.createMultipartUpload(key, {
+      ...(start.contentType ? { httpMetadata: { contentType: start.contentType } } : {}),
+      ...(start.metadata ? { customMetadata: start.metadata } : {}),
+    })
+    return sealUploadId(this.credential, this.name, key, upload.uploadId, start.declared)
   }
 
   /** R2's upload id inside one the gateway gave out; not_found when not given for this key. */
-  async openUploadId(key: string, uploadId: string): Promise<string> {
-    const id = await openUploadId(this.credential, this.name, key, uploadId)
-    if (id === undefined) throw new AppError('not_found', NO_SUCH_UPLOAD)
-    return id
+  async openUploadId(key: string, uploadId: string) {
+    const opened = await openUploadId(this.credential, this.name, key, uploadId)
+    if (opened === undefined) throw new AppError('not_found', NO_SUCH_UPLOAD)
+    return opened
   }
 
   async completeMultipartUpload(
@@ -204,11 +209,28 @@ export class R2BindingStore implements store.Store {
     uploadId: string,
     parts: readonly store.CompletedPart[],
   ): Promise<string> {
-    const upload = this.binding.resumeMultipartUpload(key, await this.openUploadId(key, uploadId))
+    const { id, declared } = await this.openUploadId(key, uploadId)
+    // Every part URL of a declared upload signed its exact length: all of them, and only them,
+    // make the declared object. Anything else would complete another length.
+    if (
+      declared &&
+      (parts.length !== declared.parts ||
+        !parts.every((part, index) => part.partNumber === index + 1))
+    ) {
+      throw new AppError(
+        'invalid_request',
+        `This upload declared ${declared.parts} parts (${declared.length} bytes): complete it with parts 1 to ${declared.parts}.`,
+      )
+    }
+    const upload = this.binding.resumeMultipartUpload(key, id)
     try {
       const stored = await upload.complete(
         parts.map((part) => ({ partNumber: part.partNumber, etag: part.etag.replaceAll('"', '') })),
       )
+      if (declared && stored.size !== declared.length) {
+        // Cannot happen with parts of signed lengths; said loudly if it ever does.
+        throw new Error(`completed ${stored.size} bytes where ${declared.length} were declared`)
+      }
       return stored.httpEtag
     } catch (error) {
       multipartFailure(error)
@@ -216,7 +238,7 @@ export class R2BindingStore implements store.Store {
   }
 
   async abortMultipartUpload(key: string, uploadId: string): Promise<void> {
-    const upload = this.binding.resumeMultipartUpload(key, await this.openUploadId(key, uploadId))
+    const upload = this.binding.resumeMultipartUpload(key, (await this.openUploadId(key, uploadId)).id)
     try {
       await upload.abort()
     } catch (error) {

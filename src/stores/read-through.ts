@@ -2,6 +2,7 @@
 // (path or virtual-hosted style) and reading it for proxying through one seconds-lived presigned
 // request, the client's preconditions and range passed on (normalised), the store's answer
 // reduced to the object headers a proxied read passes on. Store errors are never echoed.
+import { storeUnavailable } from '../errors'
 import { readConditions } from '../lib/http-conditions'
 import { encodeKeyPath } from '../s3/encoding'
 import type * as store from './store'
@@ -64,7 +65,10 @@ const REFUSED: Partial<Record<number, 'not_found' | 'precondition_failed' | 'inv
   416: 'invalid_range',
 }
 
-/** Reads through the URL `sign` makes; anything but 200/206/304/404/412/416 is a 500. */
+/**
+ * Reads through the URL `sign` makes. The store's 5xx, or no answer at all, is store_unavailable
+ * (502); any other status but 200/206/304/404/412/416 is Signet's fault (its URL was refused).
+ */
 export async function readThroughUrl(
   request: store.ReadRequest,
   sign: () => Promise<string>,
@@ -73,15 +77,19 @@ export async function readThroughUrl(
   if (!conditions) return { ok: false, reason: 'bad_condition' }
   const range = request.headers.get('range')
   if (range !== null) conditions.set('range', range)
-  const upstream = await fetch(await sign(), {
+  const url = await sign()
+  const upstream = await fetch(url, {
     method: request.method,
     headers: conditions,
     redirect: 'manual',
+  }).catch(() => {
+    throw storeUnavailable(undefined)
   })
   const reason = REFUSED[upstream.status]
   if (reason || ![200, 206, 304].includes(upstream.status)) {
     await upstream.body?.cancel()
     if (reason) return { ok: false, reason }
+    if (upstream.status >= 500) throw storeUnavailable(upstream.status)
     throw new Error(`store answered ${upstream.status} to a proxied read`)
   }
   const headers = new Headers()

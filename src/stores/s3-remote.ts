@@ -3,7 +3,7 @@
 // (aws4fetch), and objects read through a seconds-lived presigned request. Store errors are
 // reduced to their S3 code; their bodies are never echoed.
 import { AwsClient } from 'aws4fetch'
-import { AppError } from '../errors'
+import { AppError, storeUnavailable } from '../errors'
 import type { CorsFormat } from '../lib/cors'
 import { escapeXml } from '../lib/xml'
 import { GCS_HOST } from './gcs'
@@ -86,7 +86,9 @@ export class S3RemoteStore extends EndpointStore implements store.Store {
       region: this.target.region,
       retries: 0,
     })
-    const response = await client.fetch(url, init)
+    const response = await client.fetch(url, init).catch(() => {
+      throw storeUnavailable(undefined)
+    })
     const text = await response.text()
     // S3 may answer 200 with an <Error> body for CompleteMultipartUpload.
     if (!response.ok || /<Error>/.test(text)) {
@@ -95,7 +97,10 @@ export class S3RemoteStore extends EndpointStore implements store.Store {
     return text
   }
 
-  /** Store refusals the caller can act on; anything else is Signet's failure (500). */
+  /**
+   * Store refusals the caller can act on; the store's own failures (5xx) are store_unavailable;
+   * anything else is Signet's failure (500).
+   */
   private async control(url: string, init: RequestInit): Promise<string> {
     try {
       return await this.send(url, init)
@@ -107,16 +112,20 @@ export class S3RemoteStore extends EndpointStore implements store.Store {
         if (error.status >= 400 && error.status < 500) {
           throw new AppError('invalid_request', `The store refused the request (${error.code}).`)
         }
+        if (error.status >= 500) throw storeUnavailable(error.status)
       }
       throw error
     }
   }
 
-  async createMultipartUpload(key: string, contentType: string | undefined): Promise<string> {
-    const text = await this.control(`${this.plainUrl(key)}?uploads`, {
-      method: 'POST',
-      headers: contentType ? { 'Content-Type': contentType } : {},
-    })
+  async createMultipartUpload(key: string, start: store.MultipartStart): Promise<string> {
+    const headers: Record<string, string> = {}
+    if (start.contentType) headers['Content-Type'] = start.contentType
+    for (const [name, value] of Object.entries(start.metadata ?? {})) {
+      headers[`${this.metadataPrefix}${name}`] = value
+    }
+    // The store keeps the upload's own id; every part URL signed its length when one was declared.
+    const text = await this.control(`${this.plainUrl(key)}?uploads`, { method: 'POST', headers })
     const uploadId = xmlValue(text, 'UploadId')
     if (!uploadId) throw new StoreError('MalformedResponse', 200)
     return uploadId

@@ -54,6 +54,15 @@ export type PresignField = 'checksumSha256' | 'ifNoneMatch' | 'versionId'
 
 export type CompletedPart = { partNumber: number; etag: string }
 
+/** How a multipart upload starts: its media type, its metadata, and what it declared. */
+export type MultipartStart = {
+  contentType?: string | undefined
+  /** User metadata (names without the store's prefix). */
+  metadata?: Record<string, string>
+  /** Parts and total length, when the upload declared them: completing with less is refused. */
+  declared?: { parts: number; length: number } | undefined
+}
+
 export interface Store {
   /** Signet's name for the bucket. */
   readonly name: string
@@ -86,7 +95,7 @@ export interface Store {
   objectExists(key: string): Promise<boolean | undefined>
   readObject(key: string, request: ReadRequest, options: ReadOptions): Promise<ObjectRead>
   /** Starts a multipart upload; answers the upload id to give out. */
-  createMultipartUpload(key: string, contentType: string | undefined): Promise<string>
+  createMultipartUpload(key: string, start: MultipartStart): Promise<string>
   /** Completes it; answers the object's ETag when the store gives one. AppError when refused. */
   completeMultipartUpload(
     key: string,

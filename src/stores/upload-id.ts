@@ -1,6 +1,7 @@
 // Upload ids the gateway hands out for R2 multipart uploads carry a tag that binds them to their
-// bucket and key (HMAC-SHA256 under a key derived from the bucket's gateway secret). A forged id,
-// or a real one used with another key, is refused here: R2 is never asked about it.
+// bucket and key (HMAC-SHA256 under a key derived from the bucket's gateway secret), and the
+// parts and length the upload declared, if any. A forged id, or a real one used with another key
+// or another declaration, is refused here: R2 is never asked about it.
 import { base64url, textEqual } from '../lib/bytes'
 import type { Credential } from './store'
 
@@ -29,34 +30,53 @@ function tagKey(credential: Credential): Promise<CryptoKey> {
   return key
 }
 
-async function tag(credential: Credential, bucket: string, key: string, id: string) {
+/** What a multipart upload said it would be: so many parts, so many bytes in all. */
+export type Declared = { parts: number; length: number }
+
+/** The declaration's segment of a sealed id: `p<parts>l<length>`. */
+const DECLARED = /^p(\d{1,5})l(\d{1,16})$/
+
+async function tag(credential: Credential, bucket: string, key: string, body: string) {
   const mac = await crypto.subtle.sign(
     'HMAC',
     await tagKey(credential),
-    encoder.encode(`${bucket}\n${key}\n${id}`),
+    encoder.encode(`${bucket}\n${key}\n${body}`),
   )
   return base64url(new Uint8Array(mac)).slice(0, TAG_LENGTH)
 }
 
-/** The id to give out for R2's upload `id` of `key` in `bucket`. */
+/** The id to give out for R2's upload `id` of `key` in `bucket`, with its declaration if any. */
 export async function sealUploadId(
   credential: Credential,
   bucket: string,
   key: string,
   id: string,
+  declared?: Declared,
 ): Promise<string> {
-  return `${id}.${await tag(credential, bucket, key, id)}`
+  const body = declared ? `${id}.p${declared.parts}l${declared.length}` : id
+  return `${body}.${await tag(credential, bucket, key, body)}`
 }
 
-/** R2's upload id inside a sealed one, or undefined when it was not made for this bucket and key. */
+/**
+ * R2's upload id inside a sealed one, and the declaration sealed with it; undefined when it was
+ * not made for this bucket and key.
+ */
 export async function openUploadId(
   credential: Credential,
   bucket: string,
   key: string,
   sealed: string,
-): Promise<string | undefined> {
+): Promise<{ id: string; declared: Declared | undefined } | undefined> {
   const dot = sealed.lastIndexOf('.')
   if (dot < 1 || sealed.length - dot - 1 !== TAG_LENGTH) return undefined
-  const id = sealed.slice(0, dot)
-  return textEqual(await tag(credential, bucket, key, id), sealed.slice(dot + 1)) ? id : undefined
+  const body = sealed.slice(0, dot)
+  if (!textEqual(await tag(credential, bucket, key, body), sealed.slice(dot + 1))) return undefined
+  // Covered by the tag, so trusted. Ids sealed without a declaration end in R2's own id.
+  const inner = body.lastIndexOf('.')
+  const match = inner > 0 ? DECLARED.exec(body.slice(inner + 1)) : null
+  if (!match) return { id: body, declared: undefined }
+  return {
+    id: body.slice(0, inner),
+    declared: { parts: Number(match[1]), length: Number(match[2]) },
+  }
 }
