@@ -105,7 +105,9 @@ export class SignetRpc extends WorkerEntrypoint<Env, SignetRpcProps> {
   }
 
   presign(request: unknown) {
-    return this.#run(async () => this.#presignOne(await this.#caller(), getConfig(this.env), request))
+    return this.#run(async () =>
+      this.#presignOne(await this.#caller(), getConfig(this.env), request),
+    )
   }
 
   presignBatch(items: unknown) {

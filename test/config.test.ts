@@ -37,6 +37,8 @@ describe('configuration', () => {
     ['SIGNET_BUCKETS', { SIGNET_BUCKETS: '{"docs":{"binding":"BUCKET_LOCAL"}}' }],
     ['SIGNET_CORS_ORIGINS', { SIGNET_CORS_ORIGINS: '["https://app.example/path"]' }],
     ['SIGNET_CORS_ORIGINS', { SIGNET_CORS_ORIGINS: '["*"]' }],
+    ['SIGNET_REDIRECT_SECONDS', { SIGNET_REDIRECT_SECONDS: '4' }],
+    ['SIGNET_REDIRECT_SECONDS', { SIGNET_REDIRECT_SECONDS: '60s' }],
     ['SIGNET_CORS_ORIGINS', { SIGNET_CORS_ORIGINS: '"https://app.example"' }],
     [
       'SIGNET_CREDENTIALS',

@@ -115,7 +115,10 @@ describe('the RPC entrypoint, called from a second Worker', () => {
       expect(answer.thrown, helper).toMatch(/does not (implement|expose)|not a function|no such/i)
     }
     for (const method of ['presign', 'presignBatch', 'createShare', 'revokeShare', 'inspect']) {
-      const answer = (await rpc('SIGNET', method, {})) as unknown as { thrown?: string; ok: boolean }
+      const answer = (await rpc('SIGNET', method, {})) as unknown as {
+        thrown?: string
+        ok: boolean
+      }
       expect(answer.thrown, method).toBeUndefined()
       expect(answer.ok, method).toBe(false)
     }

@@ -2,40 +2,7 @@ import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { insertShare, newShareId, type Share } from '../src/share/store'
 import { call, createKey, expectError, FULL_SCOPE } from './helpers'
-
-type ShareAnswer = {
-  id: string
-  url: string
-  expiresAt: string
-  maxDownloads: number | null
-  downloads: number
-  allowIps: string[] | null
-  mode: string
-  lastUsedAt: string | null
-  policyHints: {
-    enforcedBy: string
-    notes: string[]
-    s3BucketPolicy: { Statement: { Resource: string }[] }
-    cloudflareWafExpression: string
-  } | null
-}
-
-async function createShare(token: string, body: Record<string, unknown>): Promise<ShareAnswer> {
-  const response = await call('/v1/shares', {
-    token,
-    json: { bucket: 'local', key: 'shared/report.pdf', ...body },
-  })
-  expect(response.status, await response.clone().text()).toBe(201)
-  return (await response.json()) as ShareAnswer
-}
-
-function use(share: { id: string }, init: RequestInit & { ip?: string } = {}) {
-  return call(`/s/${share.id}`, init)
-}
-
-async function seed(key = 'shared/report.pdf', body = 'the report body') {
-  await env.BUCKET_LOCAL.put(key, body, { httpMetadata: { contentType: 'application/pdf' } })
-}
+import { createShare, type ShareAnswer, seed, use } from './share/helpers'
 
 async function insertRaw(overrides: Partial<Share>): Promise<Share> {
   const share: Share = {
@@ -235,12 +202,14 @@ describe('GET/HEAD /s/:id', () => {
     for (const ip of ['198.51.100.1', '198.51.100.255', '2001:db8::1', '::ffff:198.51.100.9']) {
       expect((await use(share, { headers: { 'CF-Connecting-IP': ip } })).status, ip).toBe(302)
     }
-    // The gateway redirect target carries the CIDRs too: it is no bearer URL for its seconds.
+    // The gateway redirect target is bound to the client inside the CIDRs: no bearer URL for its
+    // seconds, not even for the rest of the range.
     const redirect = await use(share, { headers: { 'CF-Connecting-IP': '198.51.100.1' } })
     const target = new URL(redirect.headers.get('Location') as string)
-    expect(target.searchParams.get('x-signet-allow-ips')).toBe('198.51.100.0/24,2001:db8::/32')
+    expect(target.searchParams.get('x-signet-allow-ips')).toBe('198.51.100.1')
     const path = `${target.pathname}${target.search}`
     expect((await call(path, { headers: { 'CF-Connecting-IP': '198.51.100.1' } })).status).toBe(200)
+    expect((await call(path, { headers: { 'CF-Connecting-IP': '198.51.100.2' } })).status).toBe(403)
     expect((await call(path, { headers: { 'CF-Connecting-IP': '203.0.113.1' } })).status).toBe(403)
     for (const ip of ['198.51.101.0', '2001:db9::1', '::ffff:198.51.101.9']) {
       await expectError(

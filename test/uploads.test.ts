@@ -88,6 +88,48 @@ describe('multipart uploads through the gateway', () => {
     expect(stored?.httpMetadata?.contentType).toBe('application/octet-stream')
   })
 
+  it('completes a declared upload only with every part it declared, so the object has its length', async () => {
+    const { key } = await createKey()
+    const length = 10 * MiB + 1
+    const checksumSha256 = 'n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg='
+    const upload = await startUpload(key, {
+      key: 'mp/declared.bin',
+      parts: 2,
+      contentLength: length,
+      checksumSha256,
+    })
+    const data = bytes(length, 9)
+    const etags: { partNumber: number; etag: string }[] = []
+    let offset = 0
+    for (const part of upload.parts) {
+      const size = Number(part.headers['Content-Length'])
+      const response = await call(path(part.url), {
+        method: 'PUT',
+        body: data.slice(offset, offset + size),
+      })
+      expect(response.status).toBe(200)
+      etags.push({ partNumber: part.partNumber, etag: response.headers.get('ETag') as string })
+      offset += size
+    }
+    const complete = (parts: { partNumber: number; etag: string }[], uploadId = upload.uploadId) =>
+      call('/v1/multipart/complete', {
+        token: key,
+        json: { bucket: 'local', key: 'mp/declared.bin', uploadId, parts },
+      })
+    const refused = await expectError(await complete(etags.slice(0, 1)), 400, 'invalid_request')
+    expect(refused.message).toContain('declared 2 parts')
+    expect(await env.BUCKET_LOCAL.head('mp/declared.bin')).toBeNull()
+    // The declaration is sealed into the id: one edited to declare one part is no upload at all.
+    const edited = upload.uploadId.replace(/\.p2l\d+\./, `.p1l${5 * MiB + 1}.`)
+    expect(edited).not.toBe(upload.uploadId)
+    await expectError(await complete(etags.slice(0, 1), edited), 404, 'not_found')
+    expect((await complete(etags)).status).toBe(200)
+    const stored = await env.BUCKET_LOCAL.head('mp/declared.bin')
+    expect(stored?.size).toBe(length)
+    // The whole object's SHA-256 is kept with it, for downloads to check.
+    expect(stored?.customMetadata).toEqual({ sha256: checksumSha256 })
+  })
+
   it('aborts: nothing is written and the upload is gone', async () => {
     const { key } = await createKey()
     const upload = await startUpload(key, { key: 'mp/aborted.bin', parts: 1 })

@@ -184,10 +184,13 @@ export class ShareObject extends DurableObject<Env> {
   async refusals(id: string): Promise<RefusalSummary[]> {
     if (!(await this.load(id))) return []
     return this.sql
-      .exec<{ outcome: UseOutcome; client_ip: string; count: number; first_at: string; last_at: string }>(
-        'SELECT * FROM refusals ORDER BY last_at DESC LIMIT ?',
-        MAX_REFUSAL_SUMMARIES,
-      )
+      .exec<{
+        outcome: UseOutcome
+        client_ip: string
+        count: number
+        first_at: string
+        last_at: string
+      }>('SELECT * FROM refusals ORDER BY last_at DESC LIMIT ?', MAX_REFUSAL_SUMMARIES)
       .toArray()
       .map((row) => ({
         outcome: row.outcome,

@@ -158,7 +158,11 @@ export async function listShares(
 }
 
 /** Ids of an owner's shares not yet revoked, up to `limit` (revoking them empties the list). */
-export async function liveShareIds(db: D1Database, owner: string, limit: number): Promise<string[]> {
+export async function liveShareIds(
+  db: D1Database,
+  owner: string,
+  limit: number,
+): Promise<string[]> {
   const { results } = await db
     .prepare('SELECT id FROM shares WHERE owner = ?1 AND revoked_at IS NULL LIMIT ?2')
     .bind(owner, limit)
@@ -167,12 +171,18 @@ export async function liveShareIds(db: D1Database, owner: string, limit: number)
 }
 
 /** Marks shares revoked in the index (their objects were told first). */
-export async function revokeShares(db: D1Database, ids: readonly string[], now: Date): Promise<void> {
+export async function revokeShares(
+  db: D1Database,
+  ids: readonly string[],
+  now: Date,
+): Promise<void> {
   if (ids.length === 0) return
   const at = now.toISOString()
   await db.batch(
     ids.map((id) =>
-      db.prepare('UPDATE shares SET revoked_at = COALESCE(revoked_at, ?2) WHERE id = ?1').bind(id, at),
+      db
+        .prepare('UPDATE shares SET revoked_at = COALESCE(revoked_at, ?2) WHERE id = ?1')
+        .bind(id, at),
     ),
   )
 }

@@ -238,7 +238,10 @@ export class R2BindingStore implements store.Store {
   }
 
   async abortMultipartUpload(key: string, uploadId: string): Promise<void> {
-    const upload = this.binding.resumeMultipartUpload(key, (await this.openUploadId(key, uploadId)).id)
+    const upload = this.binding.resumeMultipartUpload(
+      key,
+      (await this.openUploadId(key, uploadId)).id,
+    )
     try {
       await upload.abort()
     } catch (error) {

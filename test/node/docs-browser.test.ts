@@ -35,7 +35,9 @@ describe.skipIf(!haveChromium('docs-browser'))('/docs with Scalar in Chromium', 
     const { page, watch } = await watchedPage(browser, server.origin)
     await page.setViewport({ width: 1280, height: 800 })
     const answer = await page.goto(`${server.origin}/docs`, { waitUntil: 'networkidle0' })
-    expect(answer?.headers()['content-security-policy']).toMatch(/script-src 'nonce-[^']+' 'strict-dynamic'(;|$)/)
+    expect(answer?.headers()['content-security-policy']).toMatch(
+      /script-src 'nonce-[^']+' 'strict-dynamic'(;|$)/,
+    )
     await page.waitForSelector('::-p-text(Explain a presigned URL)')
     const text = await page.evaluate(() => document.body.textContent ?? '')
     const missing = summaries.filter((summary) => !text.includes(summary))

@@ -1,0 +1,62 @@
+// Share-link test helpers: make a share through the API, use its link, put its object.
+import { env } from 'cloudflare:workers'
+import { expect } from 'vitest'
+import { call } from '../helpers'
+
+export type ShareAnswer = {
+  id: string
+  url: string
+  owner: string
+  expiresAt: string
+  maxDownloads: number | null
+  downloads: number
+  allowIps: string[] | null
+  mode: string
+  revokedAt: string | null
+  lastUsedAt: string | null
+  policyHints: {
+    enforcedBy: string
+    notes: string[]
+    s3BucketPolicy: { Statement: { Resource: string }[] }
+    cloudflareWafExpression: string
+  } | null
+}
+
+export type UsesAnswer = {
+  uses: { seq: number; at: string; clientIp: string | null; outcome: string }[]
+  refusals: { outcome: string; clientIp: string | null; count: number }[]
+}
+
+export async function createShare(
+  token: string,
+  body: Record<string, unknown>,
+): Promise<ShareAnswer> {
+  const response = await call('/v1/shares', {
+    token,
+    json: { bucket: 'local', key: 'shared/report.pdf', ...body },
+  })
+  expect(response.status, await response.clone().text()).toBe(201)
+  return (await response.json()) as ShareAnswer
+}
+
+export function use(share: { id: string }, init: RequestInit & { ip?: string } = {}) {
+  return call(`/s/${share.id}`, init)
+}
+
+export async function seed(key = 'shared/report.pdf', body = 'the report body') {
+  await env.BUCKET_LOCAL.put(key, body, { httpMetadata: { contentType: 'application/pdf' } })
+}
+
+/** The share's audit trail as its owner (or the admin) reads it. */
+export async function usesOf(token: string, share: { id: string }): Promise<UsesAnswer> {
+  const response = await call(`/v1/shares/${share.id}/uses?limit=1000`, { token })
+  expect(response.status).toBe(200)
+  return (await response.json()) as UsesAnswer
+}
+
+/** The share as its owner (or the admin) reads it. */
+export async function readShare(token: string, share: { id: string }): Promise<ShareAnswer> {
+  const response = await call(`/v1/shares/${share.id}`, { token })
+  expect(response.status).toBe(200)
+  return (await response.json()) as ShareAnswer
+}
