@@ -20,7 +20,7 @@ import { download, type Retry, StepError, type Target, upload } from './transfer
 const USAGE = `usage: signet <command> [options]
 
   cp      <file|-> s3://bucket/key     upload (one PUT, or multipart with parallel parts)
-  cp      s3://bucket/key <file|->     download (resumes with Range; checks length and SHA-256)
+  cp      s3://bucket/key <file|->     download (resumes with Range; verified before it is kept)
           [--content-type TYPE] [--part-size 8MiB] [--parallel 4]
           [--multipart-threshold 16MiB] [--retries 4]
   share   <file> [--to s3://bucket/key] upload the file, then create a share link to it
@@ -322,6 +322,7 @@ const commands: Record<string, (parsed: Parsed) => Promise<void>> = {
           dest,
           retry: retryOf(options),
           progress: (bytes) => new Progress(downloadMode, basename(source.key), bytes),
+          warn: (message) => process.stderr.write(`signet: warning: ${message}\n`),
           signal,
         })
         result.progress.finish(`downloaded s3://${source.bucket}/${source.key} to ${dest}`, {

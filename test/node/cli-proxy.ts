@@ -18,6 +18,10 @@ export type ProxyControl = {
   failParts: Map<number, number>
   /** Cut the next object GET after this many bytes (then pass GETs whole). */
   cutNextDownloadAfter: number | undefined
+  /** Reset object GETs, one entry each, after that many bytes of their body (then pass whole). */
+  resetDownloadsAfter: number[]
+  /** Flip one bit of the next object GET's body at this offset of the body. */
+  corruptNextDownloadAt: number | undefined
   /** Bytes per second for object bodies (PUT and GET), undefined for full speed. */
   bytesPerSecond: number | undefined
   stop(): Promise<void>
@@ -44,6 +48,8 @@ export async function startProxy(target: string): Promise<ProxyControl> {
     maxPartsInFlight: 0,
     failParts: new Map(),
     cutNextDownloadAfter: undefined,
+    resetDownloadsAfter: [],
+    corruptNextDownloadAt: undefined,
     bytesPerSecond: undefined,
     stop: async () => {
       server.closeAllConnections()
@@ -85,6 +91,32 @@ export async function startProxy(target: string): Promise<ProxyControl> {
       (answer) => {
         seen.status = answer.statusCode
         res.writeHead(answer.statusCode ?? 502, answer.headers)
+        const reset = isObjectGet ? control.resetDownloadsAfter.shift() : undefined
+        const corrupt = isObjectGet ? control.corruptNextDownloadAt : undefined
+        if (reset !== undefined || corrupt !== undefined) {
+          if (corrupt !== undefined) control.corruptNextDownloadAt = undefined
+          let passed = 0
+          answer.on('data', (chunk: Buffer) => {
+            if (reset !== undefined && passed >= reset) return
+            if (corrupt !== undefined && corrupt >= passed && corrupt < passed + chunk.length) {
+              chunk = Buffer.from(chunk)
+              chunk[corrupt - passed] = (chunk[corrupt - passed] as number) ^ 0x01
+            }
+            if (reset !== undefined && passed + chunk.length >= reset) {
+              res.write(chunk.subarray(0, reset - passed), () => {
+                // A reset (RST), as a dropped connection arrives, not a clean close.
+                answer.destroy()
+                res.socket?.resetAndDestroy()
+              })
+              passed = reset
+              return
+            }
+            passed += chunk.length
+            res.write(chunk)
+          })
+          answer.on('end', () => res.end())
+          return
+        }
         const cut = isObjectGet ? control.cutNextDownloadAfter : undefined
         if (cut !== undefined) {
           control.cutNextDownloadAfter = undefined
