@@ -169,7 +169,11 @@ describe('signet cp and signet share ./file', () => {
       bucket: 'local',
       key: 'cli/interrupted.bin',
       uploadId,
-      parts: [{ partNumber: 1, etag: '"0123456789abcdef0123456789abcdef"' }],
+      // Every part the upload declared (64 MiB in 8 MiB parts), so only the upload's absence can refuse it.
+      parts: Array.from({ length: 8 }, (_, index) => ({
+        partNumber: index + 1,
+        etag: '"0123456789abcdef0123456789abcdef"',
+      })),
     })
     expect(complete.status).toBe(404)
     const missing = await signet(['cp', 's3://local/cli/interrupted.bin', join(dir, 'nothing.bin')])

@@ -136,6 +136,8 @@ describe.skipIf(!haveChromium('console-browser'))('the console and share pages i
     expect(await text(page, '#progress-text')).toBe('Uploaded console/big report.bin (21.0 MB).')
     const stored = await (await server.mf.getR2Bucket('BUCKET_LOCAL')).get('console/big report.bin')
     expect(sha256(new Uint8Array(await (stored as R2ObjectBody).arrayBuffer()))).toBe(sha256(bytes))
+    // The file's SHA-256, computed in the page, is kept with the object for downloads to check.
+    expect(stored?.customMetadata?.sha256).toBe(createHash('sha256').update(bytes).digest('base64'))
     await screenshot(page, 'console-upload')
 
     // A link with one download.
@@ -247,7 +249,11 @@ describe.skipIf(!haveChromium('console-browser'))('the console and share pages i
       bucket: 'local',
       key: 'console/cancelled.bin',
       uploadId,
-      parts: [{ partNumber: 1, etag: '"0123456789abcdef0123456789abcdef"' }],
+      // Every part the upload declared (40 MiB in 8 MiB parts), so only the upload's absence can refuse it.
+      parts: Array.from({ length: 5 }, (_, index) => ({
+        partNumber: index + 1,
+        etag: '"0123456789abcdef0123456789abcdef"',
+      })),
     })
     expect(complete.status).toBe(404)
     expect(
