@@ -17,12 +17,13 @@ import type {
   PostPolicyRequest,
   PresignAnswer,
   PresignRequest,
+  RefusalSummary,
   Scope,
   Share,
   ShareRequest,
   ShareUse,
 } from './schemas'
-import type { PolicyHints } from './share/policy-hints'
+import type { PolicyHints } from './stores/policy-hints'
 
 export type {
   AbortRequest,
@@ -42,6 +43,7 @@ export type {
   PostPolicyRequest,
   PresignAnswer,
   PresignRequest,
+  RefusalSummary,
   Scope,
   Share,
   ShareRequest,
@@ -165,7 +167,7 @@ export class SignetClient {
   shareUses(
     id: string,
     options: { limit?: number; after?: number } = {},
-  ): Promise<{ uses: ShareUse[] }> {
+  ): Promise<{ uses: ShareUse[]; refusals: RefusalSummary[] }> {
     const query = new URLSearchParams()
     if (options.limit !== undefined) query.set('limit', String(options.limit))
     if (options.after !== undefined) query.set('after', String(options.after))

@@ -3,7 +3,8 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { findApiKey, KeyCache } from '../src/auth/api-keys'
-import { insertShare, newShareId } from '../src/share/store'
+import { insertShare } from '../src/share/index-db'
+import { newShareId } from '../src/share/record'
 import { ADMIN_TOKEN, call, createKey } from './helpers'
 
 function d1Trips(response: Response): number {
@@ -161,7 +162,7 @@ describe('share links at the edge', () => {
       allowIps: null,
       maxDownloads: 2,
       downloads: 1,
-      createdAt: new Date().toISOString(),
+      createdAt: Date.now(),
       expiresAt: Date.now() + 3_600_000,
       revokedAt: null,
       lastUsedAt: null,

@@ -2,7 +2,8 @@
 // nothing); its Download button counts once; programs keep getting the object.
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { insertShare, newShareId } from '../src/share/store'
+import { insertShare } from '../src/share/index-db'
+import { newShareId } from '../src/share/record'
 import { call, createKey, expectError, FULL_SCOPE, ORIGIN } from './helpers'
 
 const BROWSER = {
@@ -206,7 +207,7 @@ describe('share pages', () => {
       allowIps: null,
       maxDownloads: 1,
       downloads: 0,
-      createdAt: new Date().toISOString(),
+      createdAt: Date.now(),
       expiresAt: Date.now() + 3_600_000,
       revokedAt: null,
       lastUsedAt: null,

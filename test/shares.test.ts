@@ -1,11 +1,12 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { insertShare, newShareId, type Share } from '../src/share/store'
+import { insertShare } from '../src/share/index-db'
+import { newShareId, type ShareRecord } from '../src/share/record'
 import { call, createKey, expectError, FULL_SCOPE } from './helpers'
 import { createShare, type ShareAnswer, seed, use } from './share/helpers'
 
-async function insertRaw(overrides: Partial<Share>): Promise<Share> {
-  const share: Share = {
+async function insertRaw(overrides: Partial<ShareRecord>): Promise<ShareRecord> {
+  const share: ShareRecord = {
     id: newShareId(),
     owner: 'key:key_raw',
     bucket: 'local',
@@ -17,7 +18,7 @@ async function insertRaw(overrides: Partial<Share>): Promise<Share> {
     allowIps: null,
     maxDownloads: null,
     downloads: 0,
-    createdAt: new Date().toISOString(),
+    createdAt: Date.now(),
     expiresAt: Date.now() + 3600_000,
     revokedAt: null,
     lastUsedAt: null,

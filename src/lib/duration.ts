@@ -23,3 +23,25 @@ export function parseInstant(value: number | string): number | undefined {
   const ms = Date.parse(value)
   return Number.isFinite(ms) ? ms : undefined
 }
+
+/** An instant cut to whole seconds (as SigV4 dates are), in epoch milliseconds. */
+export function wholeSecondMs(now: Date): number {
+  return Math.floor(now.getTime() / 1000) * 1000
+}
+
+/** An instant as ISO 8601 (milliseconds where it has them). */
+export function isoOf(ms: number): string {
+  return new Date(ms).toISOString()
+}
+
+/** An instant as ISO 8601 without milliseconds (expiries are whole seconds). */
+export function isoSeconds(ms: number): string {
+  return isoOf(ms).replace(/\.\d{3}Z$/, 'Z')
+}
+
+/** An ISO instant as stored → epoch milliseconds (null stays null). */
+export function msOf(iso: string): number
+export function msOf(iso: string | null): number | null
+export function msOf(iso: string | null): number | null {
+  return iso === null ? null : Date.parse(iso)
+}

@@ -17,16 +17,6 @@ function invalid(message: string): AppError {
   return new AppError('invalid_request', message)
 }
 
-/** Signing time: whole seconds, as SigV4 dates are. */
-export function wholeSeconds(now: Date): number {
-  return Math.floor(now.getTime() / 1000) * 1000
-}
-
-/** An instant as ISO 8601 without milliseconds. */
-export function isoSeconds(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
-}
-
 /**
  * Seconds from `nowMs` for expiresIn or expiresAt, within 1..limits.max. Without either, the
  * default is limits.default or the caller's scope maximum, whichever is shorter: an omitted

@@ -63,5 +63,5 @@ export async function revokeKey(
   if (!(await revokeApiKey(db, id, options.now))) {
     throw new AppError('not_found', 'No such API key.')
   }
-  if (!options.keepLinks) await revokeSharesOf(db, shares, `key:${id}`, options.now)
+  if (!options.keepLinks) await revokeSharesOf(db, shares, `key:${id}`, options.now.getTime())
 }

@@ -6,16 +6,17 @@ import { type Config, storeFor } from '../config'
 import type { Caller } from '../env'
 import { AppError, toIssues } from '../errors'
 import { contentDisposition } from '../lib/content-disposition'
+import { isoSeconds, wholeSecondMs } from '../lib/duration'
 import {
   type BatchResult,
   type PresignAnswer,
   type PresignRequest,
   PresignRequestSchema,
 } from '../schemas'
-import { policyHints } from '../share/policy-hints'
+import { policyHints } from '../stores/policy-hints'
 import type { Credential } from '../stores/store'
 import { corsHintsFor } from './cors'
-import { isoSeconds, resolveExpiresIn, wholeSeconds } from './expiry'
+import { resolveExpiresIn } from './expiry'
 
 export type PresignContext = {
   caller: Caller
@@ -126,7 +127,7 @@ export async function presign(
 ): Promise<PresignAnswer> {
   const method = request.method ?? 'GET'
   checkFieldsForMethod(request, method)
-  const nowMs = wholeSeconds(ctx.now)
+  const nowMs = wholeSecondMs(ctx.now)
   const expiresIn = resolveExpiresIn(request, nowMs, ctx.caller.scope.maxExpiresIn)
   const scopeRequest: Parameters<typeof authorize>[1] = {
     bucket: request.bucket,

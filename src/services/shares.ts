@@ -8,58 +8,14 @@ import { callerId } from '../auth/caller'
 import { type Config, storeFor } from '../config'
 import type { Caller, Principal } from '../env'
 import { AppError } from '../errors'
-import { type Cursor, nextCursor, readCursor } from '../lib/cursor'
+import { readCursor } from '../lib/cursor'
+import { wholeSecondMs } from '../lib/duration'
 import { DEFAULT_SHARE_LIFETIME, MAX_SHARE_LIFETIME } from '../lib/limits'
 import type { ShareRequest } from '../schemas'
-import { policyHints } from '../share/policy-hints'
-import {
-  insertShare,
-  isShareId,
-  listShares,
-  liveShareIds,
-  newShareId,
-  revokeShares,
-  type Share,
-} from '../share/store'
+import { insertShare, listShares, liveShareIds, revokeShares } from '../share/index-db'
+import { isShareId, newShareId, type ShareRecord, toApiShare } from '../share/record'
 import { shareObject } from '../share/use'
-import type { Store } from '../stores/store'
-import { isoSeconds, resolveExpiresIn, wholeSeconds } from './expiry'
-
-/** A share as the API answers it, with the policy hints its CIDRs call for. */
-export function shareAnswer(share: Share, origin: string, store: Store | undefined) {
-  return {
-    id: share.id,
-    url: `${origin}/s/${share.id}`,
-    owner: share.owner,
-    bucket: share.bucket,
-    key: share.key,
-    mode: share.mode,
-    page: share.page,
-    expiresAt: isoSeconds(share.expiresAt),
-    maxDownloads: share.maxDownloads,
-    downloads: share.downloads,
-    allowIps: share.allowIps,
-    filename: share.filename,
-    disposition: share.disposition,
-    createdAt: share.createdAt,
-    revokedAt: share.revokedAt,
-    lastUsedAt: share.lastUsedAt,
-    policyHints: share.allowIps
-      ? policyHints({
-          // The store's own name for the bucket, as its policy must say it.
-          bucket: store?.bucketName ?? share.bucket,
-          key: share.key,
-          allowIps: share.allowIps,
-          mode:
-            share.mode === 'proxy'
-              ? 'share-proxy'
-              : store?.enforcesUrlIps
-                ? 'share-redirect-gateway'
-                : 'share-redirect',
-        })
-      : null,
-  }
-}
+import { resolveExpiresIn } from './expiry'
 
 /** Who asks, with what configuration and database, and Signet's origin for the links. */
 export type ShareContext = {
@@ -92,7 +48,7 @@ export async function createShare(ctx: ShareContext, request: ShareRequest) {
   const { config, db, origin } = ctx
   const caller = callerOf(ctx)
   const now = new Date()
-  const nowMs = wholeSeconds(now)
+  const nowMs = wholeSecondMs(now)
   const expiresIn = resolveExpiresIn(request, nowMs, caller.scope.maxExpiresIn, {
     default: DEFAULT_SHARE_LIFETIME,
     max: MAX_SHARE_LIFETIME,
@@ -100,7 +56,7 @@ export async function createShare(ctx: ShareContext, request: ShareRequest) {
   })
   authorize(caller, { bucket: request.bucket, key: request.key, operation: 'share', expiresIn })
   const store = storeFor(config, request.bucket)
-  const share: Share = {
+  const share: ShareRecord = {
     id: newShareId(),
     owner: callerId(caller),
     bucket: request.bucket,
@@ -113,7 +69,7 @@ export async function createShare(ctx: ShareContext, request: ShareRequest) {
     allowIps: request.allowIps ?? null,
     maxDownloads: request.maxDownloads ?? null,
     downloads: 0,
-    createdAt: now.toISOString(),
+    createdAt: now.getTime(),
     expiresAt: nowMs + expiresIn * 1000,
     revokedAt: null,
     lastUsedAt: null,
@@ -121,14 +77,14 @@ export async function createShare(ctx: ShareContext, request: ShareRequest) {
   // The index row first: a share whose object was not told loads itself from it on first use.
   await insertShare(db, share)
   await shareObject(ctx.shares, share.id).init(share)
-  return shareAnswer(share, origin, store)
+  return toApiShare(share, origin, store)
 }
 
 /**
  * The caller's own share as its object holds it (any share for the admin); someone else's is as
  * absent as a missing one.
  */
-async function ownShare(ctx: ShareContext, id: string): Promise<Share> {
+async function ownShare(ctx: ShareContext, id: string): Promise<ShareRecord> {
   const share = isShareId(id) ? await shareObject(ctx.shares, id).read(id) : null
   const owner = actingOwner(ctx.principal)
   if (!share || (owner !== null && share.owner !== owner)) {
@@ -142,22 +98,24 @@ export async function listOwnShares(
   page: { limit: number; cursor?: string | undefined; owner?: string | undefined },
 ) {
   const { config, db, origin } = ctx
-  const cursor: Cursor | undefined = readCursor(page.cursor)
+  const cursor = readCursor(page.cursor)
   const own = actingOwner(ctx.principal)
   const filter = page.owner === undefined ? undefined : ownerFilter(page.owner)
   if (own !== null && filter !== undefined && filter !== own) {
     throw new AppError('forbidden', 'Only the admin lists the shares of other owners.')
   }
-  const records = await listShares(db, own ?? filter, page.limit, cursor)
+  const listed = await listShares(db, own ?? filter, page.limit, cursor)
   return {
-    shares: records.map((share) => shareAnswer(share, origin, config.stores.get(share.bucket))),
-    cursor: nextCursor(records, page.limit),
+    shares: listed.records.map((share) =>
+      toApiShare(share, origin, config.stores.get(share.bucket)),
+    ),
+    cursor: listed.cursor,
   }
 }
 
 export async function readOwnShare(ctx: ShareContext, id: string) {
   const share = await ownShare(ctx, id)
-  return shareAnswer(share, ctx.origin, ctx.config.stores.get(share.bucket))
+  return toApiShare(share, ctx.origin, ctx.config.stores.get(share.bucket))
 }
 
 export async function listOwnShareUses(
@@ -179,9 +137,9 @@ export async function listOwnShareUses(
  * anywhere is refused at once; then the index, so listings show it. not_found for anything else.
  */
 export async function revokeOwnShare(ctx: ShareContext, id: string): Promise<void> {
-  const now = new Date()
+  const now = Date.now()
   const owner = actingOwner(ctx.principal)
-  if (!isShareId(id) || !(await shareObject(ctx.shares, id).revoke(id, owner, now.getTime()))) {
+  if (!isShareId(id) || !(await shareObject(ctx.shares, id).revoke(id, owner, now))) {
     throw new AppError('not_found', 'No such share.')
   }
   await revokeShares(ctx.db, [id], now)
@@ -199,13 +157,13 @@ export async function revokeSharesOf(
   db: D1Database,
   shares: Env['SHARES'],
   owner: string,
-  now: Date,
+  now: number,
 ): Promise<number> {
   let revoked = 0
   for (;;) {
     const ids = await liveShareIds(db, owner, REVOKE_BATCH)
     if (ids.length === 0) return revoked
-    await Promise.all(ids.map((id) => shareObject(shares, id).revoke(id, null, now.getTime())))
+    await Promise.all(ids.map((id) => shareObject(shares, id).revoke(id, null, now)))
     await revokeShares(db, ids, now)
     revoked += ids.length
   }

@@ -6,6 +6,7 @@ import type { ScopeRequest } from '../auth/scope'
 import { type Config, storeFor } from '../config'
 import type { Caller } from '../env'
 import { AppError } from '../errors'
+import { isoSeconds, wholeSecondMs } from '../lib/duration'
 import { MAX_PART_SIZE, MIN_PART_SIZE } from '../lib/limits'
 import { buildPostPolicy } from '../s3/post-policy'
 import {
@@ -16,7 +17,7 @@ import {
   SHA256_METADATA,
 } from '../schemas'
 import { corsHintsFor } from './cors'
-import { isoSeconds, resolveExpiresIn, wholeSeconds } from './expiry'
+import { resolveExpiresIn } from './expiry'
 
 /** Part sizes for a declared total: equal parts of at least 5 MiB, the last one smaller. */
 export function partSizes(total: number, parts: number): number[] {
@@ -56,7 +57,7 @@ export type UploadContext = { caller: Caller; config: Config; origin: URL; now: 
 
 export async function startMultipart(ctx: UploadContext, request: MultipartRequest) {
   const { caller, config, origin, now } = ctx
-  const nowMs = wholeSeconds(now)
+  const nowMs = wholeSecondMs(now)
   const expiresIn = resolveExpiresIn(request, nowMs, caller.scope.maxExpiresIn)
   const scopeRequest: ScopeRequest = {
     bucket: request.bucket,
@@ -135,7 +136,7 @@ export async function postPolicy(ctx: UploadContext, request: PostPolicyRequest)
   if (min > request.maxContentLength) {
     throw new AppError('invalid_request', 'minContentLength must not exceed maxContentLength.')
   }
-  const nowMs = wholeSeconds(now)
+  const nowMs = wholeSecondMs(now)
   const expiresIn = resolveExpiresIn(request, nowMs, caller.scope.maxExpiresIn)
   const typeRange = request.contentType?.endsWith('/*') ?? false
   const scopeRequest: ScopeRequest = {

@@ -8,6 +8,7 @@
 // also counted per outcome and address, however many there are.
 import { DurableObject } from 'cloudflare:workers'
 import { ipInCidrList } from '../lib/cidr'
+import { isoOf, msOf } from '../lib/duration'
 import {
   DOWNLOAD_SESSION_SECONDS,
   MAX_AUDIT_ROWS,
@@ -15,38 +16,33 @@ import {
   MAX_SERVED_AUDIT_ROWS,
   SHARE_FLUSH_SECONDS,
 } from '../lib/limits'
+import { getShare, legacyUses, recordUse } from './index-db'
 import {
-  getShare,
-  type RefusalSummary,
+  type AuditRow,
+  fromStoredRecord,
+  type RefusalOutcome,
+  type RefusalRow,
   SERVED_OUTCOMES,
-  type Share,
-  type ShareUse,
+  type ShareRecord,
+  toStoredRecord,
+  type UseKind,
   type UseOutcome,
-} from './store'
+} from './record'
 
-/** What a use asks for: the outcome the store's answer makes it, or a refusal check. */
+/** What a use reports: what the store answered it, and when, from where. */
 export type UseRequest = {
   id: string
   /** Epoch milliseconds. */
   now: number
   clientIp: string | null
   /**
-   * `downloaded` counts; `continuation` is a range further in, free inside the client's download
-   * session and a download otherwise; `head`/`not_modified` count nothing; `missing` records that
-   * the store has no such object; `view` is the share's page, shown to a browser or a link-preview
-   * bot, which counts nothing and is audited as `viewed`; the store's refusals of the client's
-   * preconditions or range, and a malformed condition, count nothing and are audited as such.
+   * `downloaded` counts; `partial` is a range further in, free inside the client's download
+   * session and recorded as a download otherwise; `viewed` is the share's page, shown to a
+   * browser or a link-preview bot; everything else counts nothing.
    */
-  outcome:
-    | 'downloaded'
-    | 'continuation'
-    | 'head'
-    | 'not_modified'
-    | 'missing'
-    | 'view'
-    | 'precondition_failed'
-    | 'range_not_satisfiable'
-    | 'bad_request'
+  outcome: UseKind
+  /** Seconds the share must still have to live for this use (a redirect URL lives at least 1). */
+  minSecondsLeft: number
 }
 
 export type UseDecision =
@@ -69,12 +65,12 @@ const REFUSAL_OUTCOME = {
   share_expired: 'expired',
   ip_not_allowed: 'ip_not_allowed',
   share_exhausted: 'exhausted',
-} as const
+} as const satisfies Record<string, RefusalOutcome>
 
 export class ShareObject extends DurableObject<Env> {
   private readonly sql: SqlStorage
   /** The share as last read or written: storage is the truth, this saves re-reading it. */
-  private held: Share | undefined
+  private held: ShareRecord | undefined
   /** Whether a flush alarm is set, so a use need not ask storage. */
   private alarmSet: boolean | undefined
 
@@ -94,19 +90,19 @@ export class ShareObject extends DurableObject<Env> {
   }
 
   /** Holds a new share (called at creation; the D1 index row is written first). */
-  init(share: Share): void {
+  init(share: ShareRecord): void {
     this.sql.exec(
       'INSERT OR IGNORE INTO state (id, record, downloads, revoked_at, last_used_at) VALUES (?, ?, ?, ?, ?)',
       share.id,
-      JSON.stringify(share),
+      toStoredRecord(share),
       share.downloads,
-      share.revokedAt,
-      share.lastUsedAt,
+      share.revokedAt === null ? null : isoOf(share.revokedAt),
+      share.lastUsedAt === null ? null : isoOf(share.lastUsedAt),
     )
   }
 
   /** The share as it is now, or null when there is no such share. */
-  async read(id: string): Promise<Share | null> {
+  async read(id: string): Promise<ShareRecord | null> {
     return (await this.load(id)) ?? null
   }
 
@@ -114,7 +110,7 @@ export class ShareObject extends DurableObject<Env> {
   async use(request: UseRequest): Promise<UseDecision> {
     const share = await this.load(request.id)
     if (!share) return { ok: false, code: 'not_found' }
-    const at = new Date(request.now).toISOString()
+    const at = isoOf(request.now)
     const refuse = (code: keyof typeof REFUSAL_OUTCOME): UseDecision => {
       this.audit(at, request.clientIp, REFUSAL_OUTCOME[code])
       this.countRefusal(at, request.clientIp, REFUSAL_OUTCOME[code])
@@ -122,7 +118,8 @@ export class ShareObject extends DurableObject<Env> {
     }
     // The contract's order: revoked, expired, outside the CIDRs, used up.
     if (share.revokedAt !== null) return refuse('share_revoked')
-    if (request.now >= share.expiresAt) return refuse('share_expired')
+    const left = share.expiresAt - request.now
+    if (left <= 0 || left < request.minSecondsLeft * 1000) return refuse('share_expired')
     if (share.allowIps && !ipInCidrList(share.allowIps, request.clientIp ?? undefined)) {
       return refuse('ip_not_allowed')
     }
@@ -142,7 +139,7 @@ export class ShareObject extends DurableObject<Env> {
         at,
         share.id,
       )
-      this.held = { ...share, downloads, lastUsedAt: at }
+      this.held = { ...share, downloads, lastUsedAt: request.now }
       await this.scheduleFlush(request.now)
     }
     this.audit(at, request.clientIp, outcome)
@@ -157,9 +154,8 @@ export class ShareObject extends DurableObject<Env> {
     const share = await this.load(id)
     if (!share || (owner !== null && share.owner !== owner)) return false
     if (share.revokedAt === null) {
-      const at = new Date(now).toISOString()
-      this.sql.exec('UPDATE state SET revoked_at = ? WHERE id = ?', at, id)
-      this.held = { ...share, revokedAt: at }
+      this.sql.exec('UPDATE state SET revoked_at = ? WHERE id = ?', isoOf(now), id)
+      this.held = { ...share, revokedAt: now }
     }
     return true
   }
@@ -168,7 +164,7 @@ export class ShareObject extends DurableObject<Env> {
    * The audit trail, oldest first, after `after`: the newest MAX_SERVED_AUDIT_ROWS uses that
    * served bytes and, apart from them, the newest MAX_AUDIT_ROWS other uses and refusals.
    */
-  async uses(id: string, limit: number, after: number): Promise<(ShareUse & { seq: number })[]> {
+  async uses(id: string, limit: number, after: number): Promise<AuditRow[]> {
     if (!(await this.load(id))) return []
     return this.sql
       .exec<{ seq: number; at: string; client_ip: string | null; outcome: UseOutcome }>(
@@ -181,7 +177,7 @@ export class ShareObject extends DurableObject<Env> {
   }
 
   /** Refusals per outcome and client address: how many, first and last (most recent first). */
-  async refusals(id: string): Promise<RefusalSummary[]> {
+  async refusals(id: string): Promise<RefusalRow[]> {
     if (!(await this.load(id))) return []
     return this.sql
       .exec<{
@@ -207,24 +203,15 @@ export class ShareObject extends DurableObject<Env> {
     await this.ctx.storage.put('flushedAt', Date.now())
     const rows = this.sql.exec<StateRow & { id: string }>('SELECT * FROM state WHERE dirty = 1')
     for (const row of rows.toArray()) {
-      await this.env.DB.prepare('UPDATE shares SET downloads = ?2, last_used_at = ?3 WHERE id = ?1')
-        .bind(row.id, row.downloads, row.last_used_at)
-        .run()
+      await recordUse(this.env.DB, row.id, row.downloads, msOf(row.last_used_at))
       this.sql.exec('UPDATE state SET dirty = 0 WHERE id = ?', row.id)
     }
   }
 
-  private outcomeOf(request: UseRequest): UseOutcome {
-    switch (request.outcome) {
-      case 'missing':
-        return 'not_found_in_store'
-      case 'continuation':
-        return this.inSession(request.clientIp, request.now) ? 'partial' : 'downloaded'
-      case 'view':
-        return 'viewed'
-      default:
-        return request.outcome
-    }
+  /** A range further in is a continuation inside the client's download session, else a download. */
+  private outcomeOf(request: UseRequest): UseKind {
+    if (request.outcome !== 'partial') return request.outcome
+    return this.inSession(request.clientIp, request.now) ? 'partial' : 'downloaded'
   }
 
   /**
@@ -241,7 +228,7 @@ export class ShareObject extends DurableObject<Env> {
 
   private inSession(clientIp: string | null, now: number): boolean {
     if (clientIp === null) return false
-    const since = new Date(now - DOWNLOAD_SESSION_SECONDS * 1000).toISOString()
+    const since = isoOf(now - DOWNLOAD_SESSION_SECONDS * 1000)
     return (
       this.sql
         .exec(
@@ -302,23 +289,21 @@ export class ShareObject extends DurableObject<Env> {
   }
 
   /** The share as this object holds it now (read synchronously: no other call interleaves). */
-  private stored(id: string): Share | undefined {
+  private stored(id: string): ShareRecord | undefined {
     if (this.held?.id === id) return this.held
     const row = this.sql.exec<StateRow>('SELECT * FROM state WHERE id = ?', id).toArray()[0]
     if (!row) return undefined
-    // Records written before share pages existed have no `page`: they answer as they always did.
-    const share = { page: false, ...(JSON.parse(row.record) as Partial<Share>) } as Share
     this.held = {
-      ...share,
+      ...fromStoredRecord(row.record),
       downloads: row.downloads,
-      revokedAt: row.revoked_at,
-      lastUsedAt: row.last_used_at,
+      revokedAt: msOf(row.revoked_at),
+      lastUsedAt: msOf(row.last_used_at),
     }
     return this.held
   }
 
   /** The share, loaded once from D1 when this object does not hold it yet (a share made before). */
-  private async load(id: string): Promise<Share | undefined> {
+  private async load(id: string): Promise<ShareRecord | undefined> {
     const held = this.stored(id)
     if (held) return held
     // No other call runs while the D1 rows are copied in, so none decides on a half-loaded share.
@@ -326,13 +311,9 @@ export class ShareObject extends DurableObject<Env> {
       if (this.stored(id)) return
       const legacy = await getShare(this.env.DB, id)
       if (!legacy) return
-      const { results } = await this.env.DB.prepare(
-        'SELECT at, client_ip, outcome FROM share_uses WHERE share_id = ?1 ORDER BY seq DESC LIMIT ?2',
-      )
-        .bind(id, MAX_AUDIT_ROWS)
-        .all<{ at: string; client_ip: string | null; outcome: UseOutcome }>()
+      const uses = await legacyUses(this.env.DB, id, MAX_AUDIT_ROWS)
       this.init(legacy)
-      for (const use of results.reverse()) this.audit(use.at, use.client_ip, use.outcome)
+      for (const use of uses) this.audit(use.at, use.client_ip, use.outcome as UseOutcome)
     })
     return this.stored(id)
   }

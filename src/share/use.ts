@@ -9,8 +9,8 @@ import { parseCidr } from '../lib/cidr'
 import { contentDisposition } from '../lib/content-disposition'
 import { TtlCache } from '../lib/ttl-cache'
 import type { ObjectRead, Store } from '../stores/store'
-import type { ShareObject, UseRequest } from './object'
-import { isShareId, type Share } from './store'
+import type { ShareObject } from './object'
+import { isShareId, type ShareRecord, type UseKind } from './record'
 
 export type ShareUseInput = {
   shares: DurableObjectNamespace<ShareObject>
@@ -29,7 +29,7 @@ export type ShareUseInput = {
 
 /** What a share's page shows: the share's own facts, and where its download may redirect. */
 export type SharePageFacts = {
-  share: Share
+  share: ShareRecord
   size: number | null
   /** The origin the Download button's answer may redirect to. */
   downloadOrigin: string
@@ -52,13 +52,13 @@ export function shareObject(namespace: DurableObjectNamespace<ShareObject>, id: 
  * What never changes about a share (object, mode, expiry, CIDRs, cap), kept in the isolate so a
  * warm use is one call to the share's object. Bounded; an entry lives until its share expires.
  */
-const facts = new TtlCache<string, Share>(10_000)
+const facts = new TtlCache<string, ShareRecord>(10_000)
 
 async function shareFacts(
   object: ReturnType<typeof shareObject>,
   id: string,
   nowMs: number,
-): Promise<Share | undefined> {
+): Promise<ShareRecord | undefined> {
   const known = facts.get(id, nowMs)
   if (known) return known
   const share = (await object.read(id)) ?? undefined
@@ -66,7 +66,7 @@ async function shareFacts(
   return share
 }
 
-function dispositionParam(share: Share): [string, string][] {
+function dispositionParam(share: ShareRecord): [string, string][] {
   if (share.filename === null && share.disposition === null) return []
   return [
     [
@@ -77,25 +77,25 @@ function dispositionParam(share: Share): [string, string][] {
 }
 
 /**
- * Which use a store answer is. Bytes from 0 are a download; a range from further in is a
- * continuation, which the share's object counts only outside the client's download session.
+ * Which use a store answer is. Bytes from 0 are a download; a range from further in is partial,
+ * which the share's object counts only outside the client's download session.
  */
-function outcomeOf(method: string, read: Extract<ObjectRead, { ok: true }>): UseRequest['outcome'] {
+function outcomeOf(method: string, read: Extract<ObjectRead, { ok: true }>): UseKind {
   if (method === 'HEAD') return 'head'
   if (read.status === 304) return 'not_modified'
   if (read.status === 206 && !/^bytes 0-/.test(read.headers.get('Content-Range') ?? '')) {
-    return 'continuation'
+    return 'partial'
   }
   return 'downloaded'
 }
 
 /** Every proxied read the store refuses is audited as what it was. */
 const READ_FAILURE_OUTCOME = {
-  not_found: 'missing',
+  not_found: 'not_found_in_store',
   precondition_failed: 'precondition_failed',
   invalid_range: 'range_not_satisfiable',
   bad_condition: 'bad_request',
-} as const satisfies Record<Extract<ObjectRead, { ok: false }>['reason'], UseRequest['outcome']>
+} as const satisfies Record<Extract<ObjectRead, { ok: false }>['reason'], UseKind>
 
 /**
  * The addresses a redirect URL is bound to: the client's own where the store enforces URL-bound
@@ -104,7 +104,7 @@ const READ_FAILURE_OUTCOME = {
  */
 function redirectAddresses(
   store: Store,
-  share: Share,
+  share: ShareRecord,
   clientIp: string | undefined,
 ): string[] | undefined {
   if (store.enforcesUrlIps && clientIp !== undefined && parseCidr(clientIp)) return [clientIp]
@@ -118,8 +118,14 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
   const object = shareObject(input.shares, id)
   const share = await shareFacts(object, id, now.getTime())
   if (!share) return { type: 'refused', code: 'not_found' }
-  const decide = async (outcome: UseRequest['outcome'], at = now.getTime()) =>
-    object.use({ id, now: at, clientIp: input.clientIp ?? null, outcome })
+  const decide = async (outcome: UseKind, minSecondsLeft = 0) =>
+    object.use({
+      id,
+      now: now.getTime(),
+      clientIp: input.clientIp ?? null,
+      outcome,
+      minSecondsLeft,
+    })
 
   const config = input.config()
   const store = config.stores.get(share.bucket)
@@ -132,7 +138,7 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
   if (share.page && input.wantsPage) {
     // The page counts nothing: the share's object checks and audits the view, the store says
     // the object's size.
-    const decision = await decide('view')
+    const decision = await decide('viewed')
     if (!decision.ok) return { type: 'refused', code: decision.code }
     const head = await store.readObject(
       share.key,
@@ -156,9 +162,10 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
     // tell without a round trip to elsewhere (never from memory: a deleted object counts nothing).
     // HEAD gets a URL signed for HEAD, which the store refuses for GET, and counts nothing.
     const exists = left < 1 ? undefined : await store.objectExists(share.key)
-    const outcome = exists === false ? 'missing' : method === 'HEAD' ? 'head' : 'downloaded'
+    const outcome =
+      exists === false ? 'not_found_in_store' : method === 'HEAD' ? 'head' : 'downloaded'
     // Under a second left is expired for a redirect: its URL could not live at all.
-    const decision = await decide(outcome, left < 1 ? share.expiresAt : now.getTime())
+    const decision = await decide(outcome, 1)
     if (!decision.ok) return { type: 'refused', code: decision.code }
     if (decision.outcome === 'not_found_in_store') return { type: 'refused', code: 'not_found' }
     const location = await store.objectUrl({

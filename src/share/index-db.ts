@@ -1,56 +1,9 @@
-// Share records in D1: the owner index listings read, and where a share's Durable Object loads a
-// share it does not hold yet (shares made before). Uses are decided and audited in the object.
-import { base64url, randomBytes } from '../lib/bytes'
-import type { Cursor } from '../lib/cursor'
-
-export type ShareMode = 'redirect' | 'proxy'
-
-export type Share = {
-  id: string
-  owner: string
-  bucket: string
-  key: string
-  mode: ShareMode
-  /** Browsers and link-preview bots get a page that counts nothing; its button downloads. */
-  page: boolean
-  filename: string | null
-  disposition: 'attachment' | 'inline' | null
-  allowIps: string[] | null
-  maxDownloads: number | null
-  downloads: number
-  createdAt: string
-  /** Epoch milliseconds. */
-  expiresAt: number
-  revokedAt: string | null
-  lastUsedAt: string | null
-}
-
-export type UseOutcome =
-  | 'downloaded'
-  | 'partial'
-  | 'head'
-  | 'not_modified'
-  | 'expired'
-  | 'revoked'
-  | 'exhausted'
-  | 'ip_not_allowed'
-  | 'not_found_in_store'
-  | 'viewed'
-  | 'precondition_failed'
-  | 'range_not_satisfiable'
-  | 'bad_request'
-
-/** The outcomes of uses that served bytes: the audit never lets other uses push these out. */
-export const SERVED_OUTCOMES: readonly UseOutcome[] = ['downloaded', 'partial']
-
-/** Refusals of one outcome from one address: how many, and when first and last. */
-export type RefusalSummary = {
-  outcome: UseOutcome
-  clientIp: string | null
-  count: number
-  firstAt: string
-  lastAt: string
-}
+// The share index in D1: the owner index listings read (their counters reach it a few seconds
+// late), and where a share's object loads a share it does not hold yet (shares made before
+// objects held them). Rows convert to and from the ShareRecord here and nowhere else.
+import { type Cursor, nextCursor } from '../lib/cursor'
+import { isoOf, msOf } from '../lib/duration'
+import type { ShareMode, ShareRecord } from './record'
 
 type Row = {
   id: string
@@ -64,24 +17,14 @@ type Row = {
   allow_ips: string | null
   max_downloads: number | null
   downloads: number
+  /** ISO text; expires_at is epoch milliseconds. */
   created_at: string
   expires_at: number
   revoked_at: string | null
   last_used_at: string | null
 }
 
-/** 128 random bits, base64url: 22 characters. */
-const SHARE_ID = /^[A-Za-z0-9_-]{22}$/
-
-export function newShareId(): string {
-  return base64url(randomBytes(16))
-}
-
-export function isShareId(text: string): boolean {
-  return SHARE_ID.test(text)
-}
-
-function toShare(row: Row): Share {
+function fromRow(row: Row): ShareRecord {
   return {
     id: row.id,
     owner: row.owner,
@@ -94,14 +37,14 @@ function toShare(row: Row): Share {
     allowIps: row.allow_ips === null ? null : (JSON.parse(row.allow_ips) as string[]),
     maxDownloads: row.max_downloads,
     downloads: row.downloads,
-    createdAt: row.created_at,
+    createdAt: msOf(row.created_at),
     expiresAt: row.expires_at,
-    revokedAt: row.revoked_at,
-    lastUsedAt: row.last_used_at,
+    revokedAt: msOf(row.revoked_at),
+    lastUsedAt: msOf(row.last_used_at),
   }
 }
 
-export async function insertShare(db: D1Database, share: Share): Promise<void> {
+export async function insertShare(db: D1Database, share: ShareRecord): Promise<void> {
   await db
     .prepare(
       `INSERT INTO shares (id, owner, bucket, object_key, mode, filename, disposition, allow_ips,
@@ -118,25 +61,25 @@ export async function insertShare(db: D1Database, share: Share): Promise<void> {
       share.disposition,
       share.allowIps === null ? null : JSON.stringify(share.allowIps),
       share.maxDownloads,
-      share.createdAt,
+      isoOf(share.createdAt),
       share.expiresAt,
       share.page ? 1 : 0,
     )
     .run()
 }
 
-export async function getShare(db: D1Database, id: string): Promise<Share | undefined> {
+export async function getShare(db: D1Database, id: string): Promise<ShareRecord | undefined> {
   const row = await db.prepare('SELECT * FROM shares WHERE id = ?1').bind(id).first<Row>()
-  return row ? toShare(row) : undefined
+  return row ? fromRow(row) : undefined
 }
 
-/** Shares in creation order: one owner's, or (owner undefined) everyone's. */
+/** Shares in creation order: one owner's, or (owner undefined) everyone's; and the next cursor. */
 export async function listShares(
   db: D1Database,
   owner: string | undefined,
   limit: number,
   cursor: Cursor | undefined,
-): Promise<Share[]> {
+): Promise<{ records: ShareRecord[]; cursor: string | null }> {
   const where: string[] = []
   const params: (string | number)[] = []
   if (owner !== undefined) {
@@ -154,7 +97,13 @@ export async function listShares(
     .prepare(sql)
     .bind(...params)
     .all<Row>()
-  return results.map(toShare)
+  return {
+    records: results.map(fromRow),
+    cursor: nextCursor(
+      results.map((row) => ({ createdAt: row.created_at, id: row.id })),
+      limit,
+    ),
+  }
 }
 
 /** Ids of an owner's shares not yet revoked, up to `limit` (revoking them empties the list). */
@@ -174,10 +123,10 @@ export async function liveShareIds(
 export async function revokeShares(
   db: D1Database,
   ids: readonly string[],
-  now: Date,
+  now: number,
 ): Promise<void> {
   if (ids.length === 0) return
-  const at = now.toISOString()
+  const at = isoOf(now)
   await db.batch(
     ids.map((id) =>
       db
@@ -187,4 +136,30 @@ export async function revokeShares(
   )
 }
 
-export type ShareUse = { at: string; clientIp: string | null; outcome: UseOutcome }
+/** Writes a share's counter and last use (the object's flush). */
+export async function recordUse(
+  db: D1Database,
+  id: string,
+  downloads: number,
+  lastUsedAt: number | null,
+): Promise<void> {
+  await db
+    .prepare('UPDATE shares SET downloads = ?2, last_used_at = ?3 WHERE id = ?1')
+    .bind(id, downloads, lastUsedAt === null ? null : isoOf(lastUsedAt))
+    .run()
+}
+
+/** The newest audit rows of a share made before objects held them, oldest first. */
+export async function legacyUses(
+  db: D1Database,
+  id: string,
+  limit: number,
+): Promise<{ at: string; client_ip: string | null; outcome: string }[]> {
+  const { results } = await db
+    .prepare(
+      'SELECT at, client_ip, outcome FROM share_uses WHERE share_id = ?1 ORDER BY seq DESC LIMIT ?2',
+    )
+    .bind(id, limit)
+    .all<{ at: string; client_ip: string | null; outcome: string }>()
+  return results.reverse()
+}

@@ -1,0 +1,148 @@
+// The share feature's one internal model: the ShareRecord (every instant in epoch milliseconds),
+// the one vocabulary of use outcomes from request to audit, share ids, and the named conversions
+// to what others see: the API's Share (ISO instants) and the JSON the share's object keeps.
+import { base64url, randomBytes } from '../lib/bytes'
+import { isoOf, isoSeconds, msOf } from '../lib/duration'
+import type { Share } from '../schemas'
+import { type HintMode, policyHints } from '../stores/policy-hints'
+import type { Store } from '../stores/store'
+
+export type ShareMode = 'redirect' | 'proxy'
+
+export type ShareRecord = {
+  id: string
+  /** Who made it: `key:<id>`, `jwt:<sub>` or `binding:<name>`. */
+  owner: string
+  bucket: string
+  key: string
+  mode: ShareMode
+  /** Browsers and link-preview bots get a page that counts nothing; its button downloads. */
+  page: boolean
+  filename: string | null
+  disposition: 'attachment' | 'inline' | null
+  allowIps: string[] | null
+  maxDownloads: number | null
+  downloads: number
+  /** Instants, epoch milliseconds. */
+  createdAt: number
+  expiresAt: number
+  revokedAt: number | null
+  lastUsedAt: number | null
+}
+
+/**
+ * What a use was, one word from the request that reports it to the audit row that records it.
+ * A use that reaches the share's object is one of USE_KINDS; the object answers a refusal with
+ * one of the refusal outcomes, and may record a `partial` as `downloaded` (outside the client's
+ * download session).
+ */
+export type UseOutcome =
+  | 'downloaded'
+  | 'partial'
+  | 'head'
+  | 'not_modified'
+  | 'viewed'
+  | 'not_found_in_store'
+  | 'precondition_failed'
+  | 'range_not_satisfiable'
+  | 'bad_request'
+  | RefusalOutcome
+
+/** The refusals, in the contract's order of checking. */
+export type RefusalOutcome = 'revoked' | 'expired' | 'ip_not_allowed' | 'exhausted'
+
+/** What a use reports to the share's object: everything but a refusal, which the object decides. */
+export type UseKind = Exclude<UseOutcome, RefusalOutcome>
+
+/** The outcomes of uses that served bytes: the audit never lets other uses push these out. */
+export const SERVED_OUTCOMES: readonly UseOutcome[] = ['downloaded', 'partial']
+
+/** One row of the audit trail. */
+export type AuditRow = { seq: number; at: string; clientIp: string | null; outcome: UseOutcome }
+
+/** Refusals of one outcome from one address: how many, and when first and last. */
+export type RefusalRow = {
+  outcome: UseOutcome
+  clientIp: string | null
+  count: number
+  firstAt: string
+  lastAt: string
+}
+
+/** 128 random bits, base64url: 22 characters. */
+const SHARE_ID = /^[A-Za-z0-9_-]{22}$/
+
+export function newShareId(): string {
+  return base64url(randomBytes(16))
+}
+
+export function isShareId(text: string): boolean {
+  return SHARE_ID.test(text)
+}
+
+/** How a share's mode and its store's abilities decide who enforces its CIDRs. */
+function hintMode(record: ShareRecord, store: Store | undefined): HintMode {
+  if (record.mode === 'proxy') return 'share-proxy'
+  return store?.enforcesUrlIps ? 'share-redirect-gateway' : 'share-redirect'
+}
+
+/** The API's Share for a record, with the policy hints its CIDRs call for. */
+export function toApiShare(record: ShareRecord, origin: string, store: Store | undefined): Share {
+  return {
+    id: record.id,
+    url: `${origin}/s/${record.id}`,
+    owner: record.owner,
+    bucket: record.bucket,
+    key: record.key,
+    mode: record.mode,
+    page: record.page,
+    expiresAt: isoSeconds(record.expiresAt),
+    maxDownloads: record.maxDownloads,
+    downloads: record.downloads,
+    allowIps: record.allowIps,
+    filename: record.filename,
+    disposition: record.disposition,
+    createdAt: isoOf(record.createdAt),
+    revokedAt: record.revokedAt === null ? null : isoOf(record.revokedAt),
+    lastUsedAt: record.lastUsedAt === null ? null : isoOf(record.lastUsedAt),
+    policyHints: record.allowIps
+      ? policyHints({
+          // The store's own name for the bucket, as its policy must say it.
+          bucket: store?.bucketName ?? record.bucket,
+          key: record.key,
+          allowIps: record.allowIps,
+          mode: hintMode(record, store),
+        })
+      : null,
+  }
+}
+
+/**
+ * The record as the share's object keeps it (JSON; instants as ISO text, the format objects have
+ * always held), and back. Records written before share pages existed have no `page`: they answer
+ * as they always did.
+ */
+export function toStoredRecord(record: ShareRecord): string {
+  return JSON.stringify({
+    ...record,
+    createdAt: isoOf(record.createdAt),
+    revokedAt: record.revokedAt === null ? null : isoOf(record.revokedAt),
+    lastUsedAt: record.lastUsedAt === null ? null : isoOf(record.lastUsedAt),
+  })
+}
+
+export function fromStoredRecord(json: string): ShareRecord {
+  const stored = JSON.parse(json) as Omit<ShareRecord, 'createdAt' | 'revokedAt' | 'lastUsedAt'> & {
+    createdAt: string
+    revokedAt: string | null
+    lastUsedAt: string | null
+    page?: boolean
+  }
+  return {
+    ...stored,
+    page: stored.page ?? false,
+    createdAt: msOf(stored.createdAt),
+    revokedAt: msOf(stored.revokedAt),
+    lastUsedAt: msOf(stored.lastUsedAt),
+  }
+}
