@@ -12,7 +12,8 @@ import {
 } from './lib/limits'
 import { pemToPkcs8, type ServiceAccount } from './s3/goog4'
 import { BUCKET_NAME } from './schemas'
-import { GCS_HOST, GcsStore } from './stores/gcs'
+import { defaultRegion, defaultStyle, GCS_HOST, providerOf } from './stores/endpoint'
+import { GcsStore } from './stores/gcs'
 import { type GatewayTarget, R2BindingStore } from './stores/r2-binding'
 import { type RemoteTarget, S3RemoteStore } from './stores/s3-remote'
 import type { Credential, Store } from './stores/store'
@@ -146,14 +147,13 @@ function parseTarget(
   if (endpoint.pathname !== '/') {
     throw new ConfigError('SIGNET_BUCKETS', `${name}.endpoint must have no path`)
   }
-  const isR2 = endpoint.hostname.endsWith('.r2.cloudflarestorage.com')
-  const region = raw.region ?? (isR2 || endpoint.hostname === GCS_HOST ? 'auto' : undefined)
+  const provider = providerOf(endpoint)
+  const region = raw.region ?? defaultRegion(provider)
   if (!region) throw new ConfigError('SIGNET_BUCKETS', `${name}.region is required`)
   const bucket = raw.bucket ?? name
   // Virtual-hosted style needs a DNS-compatible name and TLS that covers it (no dots).
   const dnsSafe = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(bucket)
-  const isAws = /(^|\.)amazonaws\.com$/.test(endpoint.hostname)
-  const style = raw.style ?? (isAws && dnsSafe ? 'virtual' : 'path')
+  const style = raw.style ?? defaultStyle(provider, dnsSafe)
   if (style === 'virtual' && !dnsSafe) {
     throw new ConfigError('SIGNET_BUCKETS', `${name}.style "virtual" needs a DNS-compatible bucket`)
   }
@@ -213,7 +213,7 @@ export function parseConfig(env: Record<string, unknown>): Config {
     if ('type' in raw) {
       // Named by bucket and field only: a key file's contents never reach a message.
       const target = buckets.get(name)
-      if (!target || 'binding' in target || target.endpoint.hostname !== GCS_HOST) {
+      if (!target || 'binding' in target || providerOf(target.endpoint) !== 'gcs') {
         throw new ConfigError(
           'SIGNET_CREDENTIALS',
           `${name} has a service-account key, which signs only for ${GCS_HOST}`,

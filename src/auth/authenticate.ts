@@ -6,7 +6,7 @@ import { AppError } from '../errors'
 import { findApiKey } from './api-keys'
 import { looksLikeJwt, verifyJwt } from './jwt'
 import { enforceRateLimit } from './rate-limit'
-import { callerIpAllowed, checkScope, type ScopeRequest } from './scope'
+import { callerIpAllowed } from './scope'
 import { API_KEY_PREFIX, secretsEqual } from './tokens'
 
 const BEARER = /^Bearer +([\x21-\x7e]{1,4096})$/i
@@ -61,31 +61,4 @@ export function requireCaller(c: Context<AppEnv>): Caller {
     throw new AppError('forbidden', 'The admin token manages API keys only; use an API key.')
   }
   return principal
-}
-
-/**
- * The enforcement point every object route calls: the caller's scope must allow the request.
- * Limits the caller asked to exceed are invalid_request (the message says the limit); access
- * outside the scope is forbidden.
- */
-export function authorize(caller: Caller, request: ScopeRequest): void {
-  const check = checkScope(caller.scope, request)
-  if (check.ok) return
-  switch (check.reason) {
-    case 'invalid_key':
-    case 'expires_in':
-    case 'content_length_missing':
-    case 'content_type_missing':
-      throw new AppError('invalid_request', check.message)
-    case 'bucket':
-    case 'operation':
-    case 'prefix':
-    case 'content_length':
-    case 'content_type':
-      throw new AppError('forbidden', check.message)
-    default: {
-      const unreachable: never = check.reason
-      throw new Error(`unhandled scope denial ${String(unreachable)}`)
-    }
-  }
 }

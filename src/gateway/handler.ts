@@ -204,8 +204,9 @@ function noSuchBucket(): S3Error {
 
 /** The gateway serves only the buckets whose store is an R2 binding of this Worker. */
 function gatewayBucket(store: Store | undefined): GatewayBucket {
-  if (!store?.binding || !store.credential) throw noSuchBucket()
-  return { store, binding: store.binding, credential: store.credential, name: store.name }
+  const access = store?.gateway
+  if (!store || !access) throw noSuchBucket()
+  return { store, binding: access.binding, credential: access.credential, name: store.name }
 }
 
 async function dispatch(
@@ -267,7 +268,7 @@ export async function rootGateway(
   const name = new URL(c.req.url).pathname.split('/')[1] ?? ''
   let served = false
   try {
-    served = getConfig(c.env).stores.get(name)?.binding !== undefined
+    served = getConfig(c.env).stores.get(name)?.gateway !== undefined
   } catch {
     // A bad configuration answers on the routes that use it, not on paths that are none.
   }

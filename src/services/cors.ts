@@ -44,12 +44,11 @@ export function corsHintsFor(
   }
   const bucket = store.bucketName
   if (rules.s3) {
-    const endpoint = store.endpoint
-    const onAws = endpoint === undefined || endpoint.hostname.endsWith('.amazonaws.com')
+    const endpoint = store.awsCliEndpoint
     hints.s3 = {
       ...rules.s3,
       command: `aws s3api put-bucket-cors --bucket ${bucket} --cors-configuration file://cors.json${
-        onAws ? '' : ` --endpoint-url ${endpoint.origin}`
+        endpoint === undefined ? '' : ` --endpoint-url ${endpoint}`
       }`,
     }
   }

@@ -5,10 +5,9 @@ import type { Config } from '../config'
 import type { Caller } from '../env'
 import { AppError } from '../errors'
 import type { Timing } from '../lib/timing'
-import type { ServiceAccount } from '../s3/goog4'
 import { inspectUrl } from '../s3/inspect'
-import type { SigningCredential } from '../s3/sigv4'
 import type { InspectAnswer, InspectRequest } from '../schemas'
+import type { Store } from '../stores/store'
 import { checkCors, storeAddressed } from './cors'
 
 export async function inspectFor(
@@ -40,17 +39,19 @@ export async function inspectFor(
       'Signet sends a CORS preflight only to the URL of a bucket in your scope, at its configured endpoint; this URL is not one.',
     )
   }
-  const held = new Map<string, SigningCredential>()
-  const accounts = new Map<string, ServiceAccount>()
-  for (const bucket of caller.scope.buckets) {
-    const store = config.stores.get(bucket)
-    if (store?.credential) held.set(store.credential.accessKeyId, store.credential)
-    if (store?.account) accounts.set(store.account.clientEmail, store.account)
+  // Only the caller's own buckets' keys check signatures: each store answers for its own.
+  const stores = caller.scope.buckets.flatMap((bucket) => config.stores.get(bucket) ?? [])
+  const first = <T>(find: (store: Store) => T | undefined) => {
+    for (const store of stores) {
+      const found = find(store)
+      if (found !== undefined) return found
+    }
+    return undefined
   }
   const inspection: InspectAnswer = await inspectUrl(body.url, {
     now: new Date(),
-    lookup: (id) => held.get(id),
-    accounts: (email) => accounts.get(email),
+    lookup: (id) => first((store) => store.keyFor(id)),
+    accounts: (email) => first((store) => store.accountFor(email)),
     method: body.method,
     headers: body.headers,
     gatewayHost: signetOrigin?.host,

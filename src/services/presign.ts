@@ -1,7 +1,7 @@
 // The presign service: one presigned URL from a PresignRequest (field rules, expiry, the caller's
 // scope, the exact headers to send), signed by the bucket's store; and batches of them. Used by
 // /v1/presign, /v1/presign/batch and RPC alike.
-import { authorize } from '../auth/authenticate'
+import { authorize } from '../auth/authorize'
 import { type Config, storeFor } from '../config'
 import type { Caller } from '../env'
 import { AppError, toIssues } from '../errors'
@@ -14,7 +14,6 @@ import {
   PresignRequestSchema,
 } from '../schemas'
 import { policyHints } from '../stores/policy-hints'
-import type { Credential } from '../stores/store'
 import { corsHintsFor } from './cors'
 import { resolveExpiresIn } from './expiry'
 
@@ -30,9 +29,10 @@ function invalid(message: string): AppError {
   return new AppError('invalid_request', message)
 }
 
-function checkCredentialLifetime(credential: Credential, nowMs: number, expiresIn: number): void {
-  if (credential.expiresAt === undefined) return
-  const left = credential.expiresAt - Math.floor(nowMs / 1000)
+/** A URL may not outlive the key that signs it (`signsUntil`, epoch seconds). */
+function checkSigningLifetime(signsUntil: number | undefined, nowMs: number, expiresIn: number) {
+  if (signsUntil === undefined) return
+  const left = signsUntil - Math.floor(nowMs / 1000)
   if (left < 1) {
     throw new AppError('invalid_request', 'The credential for this bucket has expired.')
   }
@@ -147,7 +147,7 @@ export async function presign(
       `${unsupported} is not supported by the store of bucket ${request.bucket}.`,
     )
   }
-  if (store.credential) checkCredentialLifetime(store.credential, nowMs, expiresIn)
+  checkSigningLifetime(store.signsUntil, nowMs, expiresIn)
 
   const headers = method === 'PUT' ? uploadHeaders(request, store.metadataPrefix) : {}
   const allowIps = request.allowIps

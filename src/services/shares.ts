@@ -3,7 +3,7 @@
 // admin may list, read, audit and revoke every share (and revoking an API key revokes the links
 // it made). The share's Durable Object holds its use-time state (read, audit, revoke go there
 // first); D1 holds the owner index that listings read, whose counters may lag by a few seconds.
-import { authorize } from '../auth/authenticate'
+import { authorize } from '../auth/authorize'
 import { callerId } from '../auth/caller'
 import { type Config, storeFor } from '../config'
 import type { Caller, Principal } from '../env'

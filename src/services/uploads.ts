@@ -1,14 +1,13 @@
 // The uploads service: multipart uploads (start with presigned part URLs, complete, abort) and
 // POST policies for browser forms, each within the caller's scope, carried out by the bucket's
 // store. Used by the HTTP routes and open to RPC.
-import { authorize } from '../auth/authenticate'
+import { authorize } from '../auth/authorize'
 import type { ScopeRequest } from '../auth/scope'
 import { type Config, storeFor } from '../config'
 import type { Caller } from '../env'
 import { AppError } from '../errors'
 import { isoSeconds, wholeSecondMs } from '../lib/duration'
 import { MAX_PART_SIZE, MIN_PART_SIZE } from '../lib/limits'
-import { buildPostPolicy } from '../s3/post-policy'
 import {
   type AbortRequest,
   type CompleteRequest,
@@ -150,9 +149,7 @@ export async function postPolicy(ctx: UploadContext, request: PostPolicyRequest)
   if (request.contentType !== undefined) scopeRequest.contentType = request.contentType
   authorize(caller, scopeRequest)
   const store = storeFor(config, request.bucket)
-  const target = store.postTarget(ctx.origin.origin, typeRange)
-  const policy = await buildPostPolicy({
-    bucket: target.bucket,
+  const policy = await store.postPolicy(ctx.origin.origin, {
     key: request.key !== undefined ? { exact: request.key } : { prefix: request.keyPrefix ?? '' },
     minContentLength: min,
     maxContentLength: request.maxContentLength,
@@ -164,13 +161,11 @@ export async function postPolicy(ctx: UploadContext, request: PostPolicyRequest)
             : { exact: request.contentType },
         }),
     ...(request.successActionStatus ? { successActionStatus: request.successActionStatus } : {}),
-    region: target.region,
     now: new Date(nowMs),
     expiresIn,
-    credential: target.credential,
   })
   const answer = {
-    url: target.url,
+    url: policy.url,
     fields: policy.fields,
     expiresAt: isoSeconds(policy.expiresAt.getTime()),
   }

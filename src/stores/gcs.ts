@@ -7,8 +7,6 @@ import { presignGoog4, type ServiceAccount } from '../s3/goog4'
 import { EndpointStore, locate, type RemoteTarget } from './read-through'
 import type * as store from './store'
 
-export const GCS_HOST = 'storage.googleapis.com'
-
 function unsupported(what: string): never {
   throw new AppError(
     'unsupported_by_target',
@@ -17,16 +15,24 @@ function unsupported(what: string): never {
 }
 
 export class GcsStore extends EndpointStore implements store.Store {
-  readonly credential = undefined
+  readonly signsUntil = undefined
   readonly metadataPrefix = 'x-goog-meta-'
   readonly unsupported = new Set<store.PresignField>(['checksumSha256', 'ifNoneMatch', 'versionId'])
   readonly corsFormats = ['gcs'] as const
 
   constructor(
     target: RemoteTarget,
-    readonly account: ServiceAccount,
+    private readonly account: ServiceAccount,
   ) {
     super(target)
+  }
+
+  keyFor(): undefined {
+    return undefined
+  }
+
+  accountFor(clientEmail: string): ServiceAccount | undefined {
+    return clientEmail === this.account.clientEmail ? this.account : undefined
   }
 
   async objectUrl(request: store.UrlRequest): Promise<string> {
@@ -56,7 +62,7 @@ export class GcsStore extends EndpointStore implements store.Store {
     unsupported('Multipart upload')
   }
 
-  postTarget(): store.PostTarget {
+  postPolicy(): Promise<store.SignedPostPolicy> {
     unsupported('A POST policy')
   }
 }

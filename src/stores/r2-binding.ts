@@ -12,6 +12,7 @@ import {
   resolveRange,
 } from '../lib/http-conditions'
 import { encodeKeyPath } from '../s3/encoding'
+import { buildPostPolicy } from '../s3/post-policy'
 import { presignedV4Url } from './sigv4-url'
 import type * as store from './store'
 import { openUploadId, sealUploadId } from './upload-id'
@@ -92,19 +93,31 @@ export class R2BindingStore implements store.Store {
   readonly metadataPrefix = 'x-amz-meta-'
   readonly unsupported = new Set<store.PresignField>()
   readonly enforcesUrlIps = true
-  readonly endpoint = undefined
-  /** The gateway answers every preflight itself (lib/cors gatewayPreflight). */
+  /** The gateway answers every preflight itself (lib/cors gatewayPreflight): no store rule. */
   readonly corsFormats = []
+  readonly awsCliEndpoint = undefined
   readonly name: string
   readonly bucketName: string
-  readonly binding: R2Bucket
-  readonly credential: store.Credential
+  readonly gateway: store.GatewayAccess
+  readonly signsUntil: number | undefined
+  private readonly binding: R2Bucket
+  private readonly credential: store.Credential
 
   constructor(target: GatewayTarget, credential: store.Credential) {
     // The gateway serves the bucket under Signet's name for it.
     this.name = this.bucketName = target.name
     this.binding = target.bucket
     this.credential = credential
+    this.gateway = { binding: target.bucket, credential }
+    this.signsUntil = credential.expiresAt
+  }
+
+  keyFor(accessKeyId: string): store.Credential | undefined {
+    return accessKeyId === this.credential.accessKeyId ? this.credential : undefined
+  }
+
+  accountFor(): undefined {
+    return undefined
   }
 
   objectOrigin(signetOrigin: string): string {
@@ -249,13 +262,14 @@ export class R2BindingStore implements store.Store {
     }
   }
 
-  postTarget(origin: string): store.PostTarget {
+  async postPolicy(origin: string, spec: store.PostPolicySpec): Promise<store.SignedPostPolicy> {
     // The gateway checks the policy itself, and insists on one media type under `type/*`.
-    return {
-      url: `${origin}/s3/${this.name}`,
+    const policy = await buildPostPolicy({
+      ...spec,
       bucket: this.name,
       region: GATEWAY_REGION,
       credential: this.credential,
-    }
+    })
+    return { url: `${origin}/s3/${this.name}`, fields: policy.fields, expiresAt: policy.expiresAt }
   }
 }

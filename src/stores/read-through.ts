@@ -5,6 +5,7 @@
 import { storeUnavailable } from '../errors'
 import { readConditions } from '../lib/http-conditions'
 import { encodeKeyPath } from '../s3/encoding'
+import { type Provider, providerOf } from './endpoint'
 import type * as store from './store'
 
 /** A bucket at a store's endpoint, as config parsed it. */
@@ -115,16 +116,17 @@ export async function readThroughUrl(
 export abstract class EndpointStore {
   readonly servedBySignet = false
   readonly enforcesUrlIps = false
-  readonly binding = undefined
+  readonly gateway = undefined
   readonly name: string
   readonly bucketName: string
-
-  readonly endpoint: URL
+  readonly provider: Provider
+  readonly awsCliEndpoint: string | undefined
 
   constructor(readonly target: RemoteTarget) {
     this.name = target.name
     this.bucketName = target.bucket
-    this.endpoint = target.endpoint
+    this.provider = providerOf(target.endpoint)
+    this.awsCliEndpoint = this.provider === 'aws' ? undefined : target.endpoint.origin
   }
 
   objectOrigin(): string {

@@ -6,7 +6,8 @@ import { AwsClient } from 'aws4fetch'
 import { AppError, storeUnavailable } from '../errors'
 import type { CorsFormat } from '../lib/cors'
 import { escapeXml } from '../lib/xml'
-import { GCS_HOST } from './gcs'
+import { buildPostPolicy } from '../s3/post-policy'
+import type { Provider } from './endpoint'
 import { EndpointStore, locate, type RemoteTarget } from './read-through'
 import { presignedV4Url } from './sigv4-url'
 import type * as store from './store'
@@ -35,17 +36,12 @@ function xmlValue(xml: string, tag: string): string | undefined {
     .replaceAll('&amp;', '&')
 }
 
-function isR2(target: RemoteTarget): boolean {
-  return target.endpoint.hostname.endsWith('.r2.cloudflarestorage.com')
-}
-
 /** R2 takes S3's PutBucketCors and its own rules; GCS's XML API (HMAC keys) takes GCS's. */
-function corsFormatsOf(target: RemoteTarget): readonly CorsFormat[] {
-  if (isR2(target)) return ['s3', 'r2']
-  if (target.endpoint.hostname === GCS_HOST || target.endpoint.hostname.endsWith(`.${GCS_HOST}`)) {
-    return ['gcs']
-  }
-  return ['s3']
+const CORS_FORMATS: Record<Provider, readonly CorsFormat[]> = {
+  r2: ['s3', 'r2'],
+  gcs: ['gcs'],
+  aws: ['s3'],
+  other: ['s3'],
 }
 
 export class S3RemoteStore extends EndpointStore implements store.Store {
@@ -53,13 +49,23 @@ export class S3RemoteStore extends EndpointStore implements store.Store {
   readonly unsupported = new Set<store.PresignField>()
 
   readonly corsFormats: readonly CorsFormat[]
+  readonly signsUntil: number | undefined
 
   constructor(
     target: RemoteTarget,
-    readonly credential: store.Credential,
+    private readonly credential: store.Credential,
   ) {
     super(target)
-    this.corsFormats = corsFormatsOf(target)
+    this.corsFormats = CORS_FORMATS[this.provider]
+    this.signsUntil = credential.expiresAt
+  }
+
+  keyFor(accessKeyId: string): store.Credential | undefined {
+    return accessKeyId === this.credential.accessKeyId ? this.credential : undefined
+  }
+
+  accountFor(): undefined {
+    return undefined
   }
 
   private plainUrl(key: string): string {
@@ -155,25 +161,26 @@ export class S3RemoteStore extends EndpointStore implements store.Store {
     })
   }
 
-  postTarget(_origin: string, typeRange: boolean): store.PostTarget {
-    if (isR2(this.target)) {
+  async postPolicy(_origin: string, spec: store.PostPolicySpec): Promise<store.SignedPostPolicy> {
+    if (this.provider === 'r2') {
       throw new AppError(
         'unsupported_by_target',
         "R2's S3 API has no POST uploads. Use a presigned PUT (POST /v1/presign with contentLength), or serve the bucket through a gateway binding, which accepts POST policies with a size cap.",
       )
     }
-    if (typeRange) {
+    if (spec.contentType && 'prefix' in spec.contentType) {
       // S3 checks a type range with starts-with, which "image/png, text/html" also passes.
       throw new AppError(
         'unsupported_by_target',
         'This store would accept a list of media types under a "type/*" policy; give contentType as one exact media type for this bucket.',
       )
     }
-    const { endpoint, bucket } = this.target
+    const { endpoint, bucket, region } = this.target
     const url =
       this.target.style === 'virtual'
         ? `${endpoint.protocol}//${bucket}.${endpoint.host}/`
         : `${endpoint.protocol}//${endpoint.host}/${bucket}`
-    return { url, bucket, region: this.target.region, credential: this.credential }
+    const policy = await buildPostPolicy({ ...spec, bucket, region, credential: this.credential })
+    return { url, fields: policy.fields, expiresAt: policy.expiresAt }
   }
 }

@@ -5,6 +5,7 @@
 
 import type { CorsFormat } from '../lib/cors'
 import type { ServiceAccount } from '../s3/goog4'
+import type { PostPolicyInput } from '../s3/post-policy'
 
 /** A bucket's key pair as SIGNET_CREDENTIALS gives it. */
 export type Credential = {
@@ -46,8 +47,14 @@ export type ObjectRead =
   | { ok: true; status: 200 | 206 | 304; headers: Headers; body: ReadableStream | null }
   | { ok: false; reason: 'not_found' | 'precondition_failed' | 'invalid_range' | 'bad_condition' }
 
-/** Where a browser form upload goes, what its policy names and the key pair that signs it. */
-export type PostTarget = { url: string; bucket: string; region: string; credential: Credential }
+/** A browser form upload's policy, as a feature asks for it (the store adds where and who signs). */
+export type PostPolicySpec = Omit<PostPolicyInput, 'bucket' | 'region' | 'credential'>
+
+/** A signed form: where it posts, its fields (before the file), and until when. */
+export type SignedPostPolicy = { url: string; fields: Record<string, string>; expiresAt: Date }
+
+/** What Signet's gateway needs of a bucket it serves: the R2 binding and the key pair it verifies. */
+export type GatewayAccess = { binding: R2Bucket; credential: Credential }
 
 /** PresignRequest fields a store may not support; naming one answers unsupported_by_target. */
 export type PresignField = 'checksumSha256' | 'ifNoneMatch' | 'versionId'
@@ -68,10 +75,8 @@ export interface Store {
   readonly name: string
   /** The store's own name for it (bucket policies, POST policies). */
   readonly bucketName: string
-  /** The SigV4 key pair, for stores that sign with one (not a GCS service account). */
-  readonly credential: Credential | undefined
-  /** The service account, for stores that sign with one (GCS GOOG4-RSA-SHA256). */
-  readonly account?: ServiceAccount | undefined
+  /** Epoch seconds after which its signing key no longer signs (temporary credentials). */
+  readonly signsUntil: number | undefined
   /** How the store names user metadata headers: `x-amz-meta-` or `x-goog-meta-`. */
   readonly metadataPrefix: string
   /** PresignRequest fields this store cannot honour. */
@@ -80,10 +85,17 @@ export interface Store {
   readonly servedBySignet: boolean
   /** A URL's allowIps are signed into it and enforced on every request. */
   readonly enforcesUrlIps: boolean
-  /** The R2 binding behind Signet's gateway: present only for the buckets the gateway serves. */
-  readonly binding: R2Bucket | undefined
-  /** The store's endpoint (its S3 or XML API), for stores with one of their own. */
-  readonly endpoint: URL | undefined
+  /** Present only for the buckets Signet's gateway serves: their R2 binding and key pair. */
+  readonly gateway: GatewayAccess | undefined
+  /**
+   * The endpoint the AWS CLI must be pointed at (`--endpoint-url`) for this bucket's S3 API;
+   * undefined on AWS itself and where no store rule applies (the gateway).
+   */
+  readonly awsCliEndpoint: string | undefined
+  /** Its SigV4 key pair when `accessKeyId` is its own (to check a URL's signature), else undefined. */
+  keyFor(accessKeyId: string): Credential | undefined
+  /** Its service account when `clientEmail` is its own (GOOG4 signatures), else undefined. */
+  accountFor(clientEmail: string): ServiceAccount | undefined
   /** The bucket CORS rule formats its store takes; none where Signet answers preflights itself. */
   readonly corsFormats: readonly CorsFormat[]
   /** The origin its object URLs point at (a share page's form may be redirected there). */
@@ -104,8 +116,8 @@ export interface Store {
   ): Promise<string | null>
   abortMultipartUpload(key: string, uploadId: string): Promise<void>
   /**
-   * Where a form upload goes. AppError unsupported_by_target where the store takes no POST, or
-   * cannot hold a `type/*` Content-Type condition to one media type (typeRange).
+   * A signed browser form upload into this bucket. AppError unsupported_by_target where the store
+   * takes no POST, or cannot hold a `type/*` Content-Type condition (a prefix) to one media type.
    */
-  postTarget(origin: string, typeRange: boolean): PostTarget
+  postPolicy(origin: string, spec: PostPolicySpec): Promise<SignedPostPolicy>
 }

@@ -1,6 +1,7 @@
 // The layering of src/ (docs/ARCHITECTURE.md), checked on the source: no import cycle (type-only
 // imports included), no floor importing a higher one, RPC calling services and never routes, and
-// no feature outside the store modules branching on a target's kind.
+// no feature outside the store modules branching on a target's kind, testing a host name or
+// reading a store's credentials.
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -107,5 +108,32 @@ describe('the layering of src/', () => {
         ),
     )
     expect(branching).toEqual([])
+  })
+
+  it('keeps host names and credentials inside the stores', () => {
+    // Where a store's endpoint or keys may be read: the stores themselves, config (which builds
+    // them), the pure signers (credentials are their parameters) and the gateway (the server half
+    // of the R2 binding store, which verifies with its key pair).
+    const allowed = (file: string) => /^(stores|s3|gateway)\//.test(file) || file === 'config.ts'
+    const hostTest = /(amazonaws|googleapis|cloudflarestorage)\.com(?!\/doc\/)/
+    const storeSecrets =
+      /\.(credential|account|secretAccessKey|accessKeyId|sessionToken|privateKey|clientEmail|endpoint|binding)\b/
+    const leaks = [...graph.keys()].flatMap((file) => {
+      if (allowed(file)) return []
+      const text = readFileSync(join(SRC, file), 'utf8')
+      return [hostTest, storeSecrets].flatMap((pattern) => {
+        const found = pattern.exec(text)
+        return found ? [`${file}: ${found[0]}`] : []
+      })
+    })
+    expect(leaks).toEqual([])
+  })
+
+  it('lets features authorise without the HTTP middleware', () => {
+    const middleware = [...graph]
+      .filter(([file]) => /^(services|share)\//.test(file) || file === 'rpc.ts')
+      .filter(([, imports]) => imports.includes('auth/authenticate.ts'))
+      .map(([file]) => file)
+    expect(middleware).toEqual([])
   })
 })

@@ -143,7 +143,10 @@ describe('signet cp downloads', () => {
     const etag = head.headers.get('etag') as string
     for (const [name, damage] of [
       ['zeroed', (bytes: Buffer) => bytes.fill(0, 5 * MiB, 5 * MiB + 64 * 1024)],
-      ['flipped', (bytes: Buffer) => bytes.fill(0x5a, 29_405, 29_406)],
+      [
+        'flipped',
+        (bytes: Buffer) => bytes.writeUInt8((bytes.readUInt8(29_405) ^ 0xff) & 0xff, 29_405),
+      ],
     ] as const) {
       const out = join(dir, `${name}.bin`)
       // What a crash or a disk error leaves: the first 12 MiB, with a hole of zeros or a bad byte.

@@ -24,7 +24,7 @@ describe('the audit trail of a share link', () => {
     expect(audit.refusals).toEqual([
       expect.objectContaining({ outcome: 'exhausted', clientIp: '203.0.113.66', count: 1100 }),
     ])
-  })
+  }, 120_000)
 
   it('audits every proxied answer, also the store refusing a precondition, a range or a malformed condition', async () => {
     await seed('audit/proxy.txt', 'proxied bytes')
