@@ -1,80 +1,16 @@
-// Moving bytes through presigned URLs: uploads (one PUT, or a multipart upload of parts sent in
-// parallel, each retried with backoff, the upload aborted when cancelled or failed for good; the
-// file's SHA-256 kept with the object either way) and downloads (a presigned GET, resumed with
-// Range after a dropped connection or an interrupted run, verified before it is put in place).
-// Only the typed client talks to Signet.
+// Moving bytes through presigned URLs from the command line: the uploader's transport for a
+// local file (src/uploader.ts does the rest, for the console too), and downloads (a presigned
+// GET, resumed with Range after a dropped connection or an interrupted run, verified before it is
+// put in place). Only the typed client talks to Signet.
 import { createHash } from 'node:crypto'
 import { createReadStream, existsSync, readFileSync } from 'node:fs'
 import { type FileHandle, open, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { type SignetClient, SignetError } from '../src/client'
+import type { SignetClient } from '../src/client'
+import { type Retry, StepError, type Target, type Transport, withRetries } from '../src/uploader'
 import type { Progress } from './progress'
 import { Check, checkFile, describeExpected, type Expected, expectedOf } from './verify'
-
-export type Target = { bucket: string; key: string }
-
-/** A failure of one step of a transfer, named so the user knows what failed. */
-export class StepError extends Error {
-  constructor(
-    readonly step: string,
-    readonly cause: unknown,
-  ) {
-    super(`${step}: ${cause instanceof Error ? cause.message : String(cause)}`)
-    this.name = 'StepError'
-  }
-}
-
-export type Retry = { attempts: number; baseMs: number }
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(resolve, ms)
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer)
-        reject(signal.reason)
-      },
-      { once: true },
-    )
-  })
-
-/** Failures that another attempt cannot mend: a named step's refusal, or Signet's 4xx. */
-function permanent(error: unknown): boolean {
-  if (error instanceof StepError) return true
-  return (
-    error instanceof SignetError &&
-    error.status >= 400 &&
-    error.status < 500 &&
-    error.status !== 429
-  )
-}
-
-/**
- * Runs `work` until it succeeds or `retry.attempts` are used, waiting longer each time (with
- * jitter). Permanent failures are not tried again.
- */
-async function withRetries<T>(
-  step: string,
-  retry: Retry,
-  signal: AbortSignal,
-  work: (attempt: number) => Promise<T>,
-): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await work(attempt)
-    } catch (error) {
-      if (signal.aborted) throw signal.reason
-      if (permanent(error)) throw error
-      if (attempt >= retry.attempts) {
-        throw new StepError(`${step} failed after ${attempt} attempts`, error)
-      }
-      const backoff = Math.min(8000, retry.baseMs * 2 ** (attempt - 1))
-      await sleep(backoff * (0.5 + Math.random() / 2), signal)
-    }
-  }
-}
 
 /** Why a store refused: its S3 error code when the body has one. */
 async function storeRefusal(response: Response): Promise<Error> {
@@ -85,9 +21,11 @@ async function storeRefusal(response: Response): Promise<Error> {
 
 /** A file's bytes [start, end) as a request body, counted as they are read. */
 function fileBody(path: string, start: number, end: number, counted: (bytes: number) => void) {
+  let read = 0
   const counter = new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, controller) {
-      counted(chunk.byteLength)
+      read += chunk.byteLength
+      counted(read)
       controller.enqueue(chunk)
     },
   })
@@ -100,152 +38,28 @@ function fileBody(path: string, start: number, end: number, counted: (bytes: num
   return source.pipeThrough(counter)
 }
 
-async function putBytes(
-  url: string,
-  headers: Record<string, string>,
-  path: string,
-  start: number,
-  end: number,
-  progress: Progress,
-  signal: AbortSignal,
-): Promise<string | null> {
-  let sent = 0
-  try {
-    const response = await fetch(url, {
-      method: 'PUT',
-      headers: { ...headers, 'Content-Length': String(end - start) },
-      body: fileBody(path, start, end, (bytes) => {
-        sent += bytes
-        progress.add(bytes)
-      }),
-      signal,
-      duplex: 'half',
-    } as RequestInit)
-    if (!response.ok) throw await storeRefusal(response)
-    await response.body?.cancel()
-    return response.headers.get('etag')
-  } catch (error) {
-    progress.undo(sent)
-    throw error
+/** The uploader's transport for a local file: fetch with a streamed body. */
+export function fileTransport(path: string): Transport {
+  return {
+    async put(url, headers, { start, end }, sent, signal) {
+      const response = await fetch(url, {
+        method: 'PUT',
+        headers: { ...headers, 'Content-Length': String(end - start) },
+        body: fileBody(path, start, end, sent),
+        signal,
+        duplex: 'half',
+      } as RequestInit)
+      if (!response.ok) throw await storeRefusal(response)
+      await response.body?.cancel()
+      return response.headers.get('etag')
+    },
   }
 }
 
-async function sha256Base64(path: string): Promise<string> {
+export async function sha256Base64(path: string): Promise<string> {
   const hash = createHash('sha256')
   await pipeline(createReadStream(path), hash)
   return hash.digest('base64')
-}
-
-export type UploadRequest = {
-  client: SignetClient
-  path: string
-  size: number
-  target: Target
-  contentType: string
-  /** Files up to this size go in one PUT. */
-  threshold: number
-  partSize: number
-  parallel: number
-  retry: Retry
-  progress: Progress
-  signal: AbortSignal
-  /** Told the multipart upload's id once it exists (for messages). */
-  onUploadId?: (uploadId: string) => void
-}
-
-export async function upload(request: UploadRequest): Promise<{ etag: string | null }> {
-  const { client, path, size, target, retry, progress, signal } = request
-  if (size <= request.threshold) {
-    // One PUT, its SHA-256 signed in, so the store refuses anything else and keeps the checksum.
-    const checksumSha256 = await sha256Base64(path)
-    const etag = await withRetries('upload', retry, signal, async () => {
-      const url = await client
-        .presign({
-          ...target,
-          method: 'PUT',
-          contentType: request.contentType,
-          contentLength: size,
-          checksumSha256,
-        })
-        .catch((error) => {
-          throw new StepError('presign the upload', error)
-        })
-      return putBytes(url.url, url.headers, path, 0, size, progress, signal)
-    })
-    return { etag }
-  }
-
-  const partCount = Math.ceil(size / request.partSize)
-  // The whole file's SHA-256 is kept with the object, so any later download can check its bytes.
-  const checksumSha256 = await sha256Base64(path)
-  const started = await client.multipart
-    .start({
-      ...target,
-      contentType: request.contentType,
-      parts: partCount,
-      contentLength: size,
-      checksumSha256,
-    })
-    .catch((error) => {
-      throw new StepError('start the multipart upload', error)
-    })
-  request.onUploadId?.(started.uploadId)
-  // One failure stops the other parts at once: their requests are aborted, no new part starts.
-  const parts = new AbortController()
-  const stopParts = () => parts.abort(signal.reason)
-  signal.addEventListener('abort', stopParts, { once: true })
-  try {
-    const etags: string[] = []
-    let offset = 0
-    const slices = started.parts.map((part) => {
-      const length = Number(part.headers['Content-Length'])
-      const slice = { part, start: offset, end: offset + length }
-      offset += length
-      return slice
-    })
-    let next = 0
-    let failure: unknown
-    const worker = async () => {
-      while (next < slices.length && !parts.signal.aborted) {
-        const { part, start, end } = slices[next++] as (typeof slices)[number]
-        try {
-          const etag = await withRetries(
-            `upload part ${part.partNumber}`,
-            retry,
-            parts.signal,
-            () => putBytes(part.url, part.headers, path, start, end, progress, parts.signal),
-          )
-          if (!etag) throw new StepError(`upload part ${part.partNumber}`, 'the store gave no ETag')
-          etags[part.partNumber - 1] = etag
-        } catch (error) {
-          if (!parts.signal.aborted) {
-            failure = error
-            parts.abort(error)
-          }
-          return
-        }
-      }
-    }
-    await Promise.all(Array.from({ length: Math.min(request.parallel, slices.length) }, worker))
-    if (signal.aborted) throw signal.reason
-    if (failure !== undefined) throw failure
-    const completed = await client.multipart
-      .complete({
-        ...target,
-        uploadId: started.uploadId,
-        parts: etags.map((etag, index) => ({ partNumber: index + 1, etag })),
-      })
-      .catch((error) => {
-        throw new StepError('complete the multipart upload', error)
-      })
-    return { etag: completed.etag }
-  } catch (error) {
-    // Cancelled or failed for good: no parts are left behind.
-    await client.multipart.abort({ ...target, uploadId: started.uploadId }).catch(() => undefined)
-    throw error
-  } finally {
-    signal.removeEventListener('abort', stopParts)
-  }
 }
 
 export type DownloadRequest = {

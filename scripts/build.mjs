@@ -12,7 +12,7 @@ const DIST = join(ROOT, 'dist')
 export async function buildPackage() {
   rmSync(DIST, { recursive: true, force: true })
   await build({
-    entryPoints: { cli: join(ROOT, 'cli', 'main.ts') },
+    entryPoints: { cli: join(ROOT, 'cli', 'bin.ts') },
     outdir: DIST,
     bundle: true,
     platform: 'node',

@@ -150,12 +150,14 @@ export class SignetClient {
     return this.request('GET', `/v1/shares/${encodeURIComponent(id)}`)
   }
 
+  /** Your share links (the admin: everyone's, or `owner`'s). */
   listShares(
-    options: { limit?: number; cursor?: string } = {},
+    options: { limit?: number; cursor?: string; owner?: string } = {},
   ): Promise<{ shares: Share[]; cursor: string | null }> {
     const query = new URLSearchParams()
     if (options.limit !== undefined) query.set('limit', String(options.limit))
     if (options.cursor !== undefined) query.set('cursor', options.cursor)
+    if (options.owner !== undefined) query.set('owner', options.owner)
     return this.request('GET', `/v1/shares?${query}`)
   }
 
@@ -205,7 +207,21 @@ export class SignetClient {
       if (options.cursor !== undefined) query.set('cursor', options.cursor)
       return this.request('GET', `/v1/keys?${query}`)
     },
-    revoke: (id: string): Promise<void> =>
-      this.request('DELETE', `/v1/keys/${encodeURIComponent(id)}`),
+    /** Revokes a key and, unless `keepLinks`, the share links it made. */
+    revoke: (id: string, options: { keepLinks?: boolean } = {}): Promise<void> =>
+      this.request(
+        'DELETE',
+        `/v1/keys/${encodeURIComponent(id)}${options.keepLinks ? '?keepLinks=true' : ''}`,
+      ),
   }
+}
+
+/** A share link's state, in the words every surface uses. */
+export type ShareState = 'active' | 'revoked' | 'expired' | 'used up'
+
+export function shareState(share: Share, now = Date.now()): ShareState {
+  if (share.revokedAt) return 'revoked'
+  if (Date.parse(share.expiresAt) <= now) return 'expired'
+  if (share.maxDownloads !== null && share.downloads >= share.maxDownloads) return 'used up'
+  return 'active'
 }

@@ -2,7 +2,8 @@
 // (src/client.ts). The API key lives in sessionStorage only and is sent only to this origin.
 import { sha256 } from '@noble/hashes/sha2.js'
 import { renderSVG } from 'uqr'
-import { type Me, type Share, SignetClient, SignetError } from '../src/client'
+import { type Me, type Share, SignetClient, SignetError, shareState } from '../src/client'
+import { StepError, type Transport, upload as uploadWith } from '../src/uploader'
 
 const KEY_STORAGE = 'signet.apiKey'
 /** Files up to this size go up in one presigned PUT; larger ones as a multipart upload. */
@@ -10,6 +11,8 @@ const SINGLE_PUT_MAX = 8 * 1024 * 1024
 /** Target part size for multipart uploads, and how many parts are in flight at once. */
 const PART_SIZE = 8 * 1024 * 1024
 const PARALLEL_PARTS = 4
+/** Each request is tried up to 4 times, with backoff from 250 ms (as the CLI does). */
+const RETRY = { attempts: 4, baseMs: 250 }
 
 function element<T extends HTMLElement>(id: string): T {
   const found = document.getElementById(id)
@@ -143,19 +146,20 @@ function formatSeconds(seconds: number): string {
 /** Bytes sent so far, rate and time left, shown as the upload goes. */
 class Progress {
   private readonly started = performance.now()
-  private readonly sent = new Map<number, number>()
+  private sent = 0
   constructor(private readonly total: number) {
     ui.progress.value = 0
     ui.progress.max = Math.max(total, 1)
     ui.progressBox.hidden = false
     this.render()
   }
-  update(part: number, bytes: number): void {
-    this.sent.set(part, bytes)
+  /** Bytes sent (positive), or taken back after a failed attempt (negative). */
+  add(bytes: number): void {
+    this.sent += bytes
     this.render()
   }
   private render(): void {
-    const sent = [...this.sent.values()].reduce((sum, bytes) => sum + bytes, 0)
+    const sent = this.sent
     const seconds = (performance.now() - this.started) / 1000
     const rate = seconds > 0 ? sent / seconds : 0
     const left = rate > 0 ? (this.total - sent) / rate : Number.POSITIVE_INFINITY
@@ -164,43 +168,47 @@ class Progress {
   }
 }
 
-/** One PUT of `body` to a presigned URL, reporting progress; answers the ETag header. */
-function put(
-  url: string,
-  headers: Record<string, string>,
-  body: Blob,
-  onProgress: (bytes: number) => void,
-  requests: Set<XMLHttpRequest>,
-): Promise<string | null> {
-  return new Promise((resolve, reject) => {
-    const xhr = new XMLHttpRequest()
-    requests.add(xhr)
-    xhr.open('PUT', url)
-    for (const [name, value] of Object.entries(headers)) {
-      // The browser sets Content-Length itself.
-      if (name.toLowerCase() !== 'content-length') xhr.setRequestHeader(name, value)
-    }
-    xhr.upload.onprogress = (event) => onProgress(event.loaded)
-    xhr.onload = () => {
-      requests.delete(xhr)
-      if (xhr.status >= 200 && xhr.status < 300) {
-        onProgress(body.size)
-        resolve(xhr.getResponseHeader('ETag'))
-      } else {
-        const code = /<Code>([^<]*)<\/Code>/.exec(xhr.responseText)?.[1]
-        reject(new Error(`The store refused the upload (${xhr.status}${code ? ` ${code}` : ''}).`))
-      }
-    }
-    xhr.onerror = () => {
-      requests.delete(xhr)
-      reject(new Error('The upload failed: the connection broke.'))
-    }
-    xhr.onabort = () => {
-      requests.delete(xhr)
-      reject(new DOMException('Cancelled', 'AbortError'))
-    }
-    xhr.send(body)
-  })
+/** The uploader's transport in a browser: XMLHttpRequest, for its upload progress events. */
+function xhrTransport(file: File): Transport {
+  return {
+    put(url, headers, { start, end }, sent, signal) {
+      const body = file.slice(start, end)
+      return new Promise((resolve, reject) => {
+        const xhr = new XMLHttpRequest()
+        const abort = () => xhr.abort()
+        signal.addEventListener('abort', abort, { once: true })
+        const settle = () => signal.removeEventListener('abort', abort)
+        xhr.open('PUT', url)
+        for (const [name, value] of Object.entries(headers)) {
+          // The browser sets Content-Length itself.
+          if (name.toLowerCase() !== 'content-length') xhr.setRequestHeader(name, value)
+        }
+        xhr.upload.onprogress = (event) => sent(event.loaded)
+        xhr.onload = () => {
+          settle()
+          if (xhr.status >= 200 && xhr.status < 300) {
+            sent(body.size)
+            resolve(xhr.getResponseHeader('ETag'))
+          } else {
+            const code = /<Code>([^<]*)<\/Code>/.exec(xhr.responseText)?.[1]
+            reject(
+              new Error(`The store refused the upload (${xhr.status}${code ? ` ${code}` : ''}).`),
+            )
+          }
+        }
+        xhr.onerror = () => {
+          settle()
+          reject(new Error('The upload failed: the connection broke.'))
+        }
+        xhr.onabort = () => {
+          settle()
+          reject(signal.reason ?? new DOMException('Cancelled', 'AbortError'))
+        }
+        if (signal.aborted) return abort()
+        xhr.send(body)
+      })
+    },
+  }
 }
 
 let cancelUpload: (() => void) | undefined
@@ -221,23 +229,6 @@ async function fileSha256(file: File, cancelled: () => boolean): Promise<string>
   return btoa(text)
 }
 
-/**
- * A presigned PUT that carries the file's SHA-256: signed as x-amz-checksum-sha256, so the store
- * checks and keeps it; on a store that takes no checksum (GCS), signed as metadata instead.
- */
-async function presignPut(
-  client: SignetClient,
-  request: { bucket: string; key: string; contentType: string; contentLength: number },
-  checksumSha256: string,
-) {
-  try {
-    return await client.presign({ ...request, method: 'PUT', checksumSha256 })
-  } catch (error) {
-    if (!(error instanceof SignetError) || error.code !== 'unsupported_by_target') throw error
-    return client.presign({ ...request, method: 'PUT', metadata: { sha256: checksumSha256 } })
-  }
-}
-
 async function upload(): Promise<void> {
   const { client } = signedIn()
   const file = ui.file.files?.[0]
@@ -245,63 +236,36 @@ async function upload(): Promise<void> {
   const bucket = ui.bucket.value
   const key = keyFor(file)
   const contentType = file.type || 'application/octet-stream'
-  const requests = new Set<XMLHttpRequest>()
   const progress = new Progress(file.size)
-  let cancelled = false
-  let abortUpload: (() => Promise<void>) | undefined
-  cancelUpload = () => {
-    cancelled = true
-    for (const xhr of requests) xhr.abort()
-  }
+  const cancel = new AbortController()
+  cancelUpload = () => cancel.abort(new DOMException('Cancelled', 'AbortError'))
   ui.upload.disabled = true
   ui.cancel.hidden = false
   try {
     ui.progressText.textContent = 'Reading the file…'
-    const checksumSha256 = await fileSha256(file, () => cancelled)
-    if (file.size <= SINGLE_PUT_MAX) {
-      const presigned = await presignPut(
-        client,
-        { bucket, key, contentType, contentLength: file.size },
-        checksumSha256,
-      )
-      await put(
-        presigned.url,
-        presigned.headers,
-        file,
-        (bytes) => progress.update(1, bytes),
-        requests,
-      )
-    } else {
-      const parts = Math.min(10_000, Math.ceil(file.size / PART_SIZE))
-      const started = await client.multipart.start({
-        bucket,
-        key,
-        contentType,
-        parts,
-        contentLength: file.size,
-        checksumSha256,
-      })
-      abortUpload = () => client.multipart.abort({ bucket, key, uploadId: started.uploadId })
-      if (cancelled) throw new DOMException('Cancelled', 'AbortError')
-      const etags = await uploadParts(file, started.parts, progress, requests)
-      await client.multipart.complete({
-        bucket,
-        key,
-        uploadId: started.uploadId,
-        parts: etags.map((etag, index) => ({ partNumber: index + 1, etag })),
-      })
-    }
+    const checksumSha256 = await fileSha256(file, () => cancel.signal.aborted)
+    await uploadWith({
+      client,
+      target: { bucket, key },
+      size: file.size,
+      contentType,
+      checksumSha256,
+      transport: xhrTransport(file),
+      threshold: SINGLE_PUT_MAX,
+      partSize: PART_SIZE,
+      parallel: PARALLEL_PARTS,
+      retry: RETRY,
+      signal: cancel.signal,
+      progress: (delta) => progress.add(delta),
+    })
     ui.progressText.textContent = `Uploaded ${key} (${formatBytes(file.size)}).`
     ui.object.value = key
   } catch (error) {
-    if (cancelled || (error instanceof DOMException && error.name === 'AbortError')) {
-      for (const xhr of requests) xhr.abort()
-      await abortUpload?.()
+    if (cancel.signal.aborted) {
       ui.progressText.textContent = 'Upload cancelled.'
       return
     }
-    await abortUpload?.().catch(() => undefined)
-    throw error
+    throw error instanceof StepError ? (error.cause instanceof Error ? error.cause : error) : error
   } finally {
     ui.upload.disabled = false
     ui.cancel.hidden = true
@@ -309,48 +273,7 @@ async function upload(): Promise<void> {
   }
 }
 
-/** PUTs the parts, PARALLEL_PARTS at a time; answers their ETags in part order. */
-async function uploadParts(
-  file: File,
-  parts: { partNumber: number; url: string; headers: Record<string, string> }[],
-  progress: Progress,
-  requests: Set<XMLHttpRequest>,
-): Promise<string[]> {
-  const etags: string[] = []
-  let offset = 0
-  const slices = parts.map((part) => {
-    const size = Number(part.headers['Content-Length'] ?? PART_SIZE)
-    const slice = { part, start: offset, end: Math.min(file.size, offset + size) }
-    offset += size
-    return slice
-  })
-  let next = 0
-  const worker = async () => {
-    while (next < slices.length) {
-      const { part, start, end } = slices[next++] as (typeof slices)[number]
-      const etag = await put(
-        part.url,
-        part.headers,
-        file.slice(start, end),
-        (bytes) => progress.update(part.partNumber, bytes),
-        requests,
-      )
-      if (!etag) throw new Error('The store did not expose the ETag of a part.')
-      etags[part.partNumber - 1] = etag
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(PARALLEL_PARTS, slices.length) }, worker))
-  return etags
-}
-
 // ---- links -----------------------------------------------------------------------------------
-
-function stateOf(share: Share): string {
-  if (share.revokedAt !== null) return 'revoked'
-  if (Date.parse(share.expiresAt) <= Date.now()) return 'expired'
-  if (share.maxDownloads !== null && share.downloads >= share.maxDownloads) return 'used up'
-  return 'active'
-}
 
 function when(iso: string | null): string {
   return iso === null ? '—' : new Date(iso).toLocaleString()
@@ -396,7 +319,7 @@ function cell(text: string, className?: string): HTMLTableCellElement {
 function linkRow(share: Share): HTMLTableRowElement {
   const row = document.createElement('tr')
   row.dataset.share = share.id
-  const state = stateOf(share)
+  const state = shareState(share)
   const object = cell('', 'object')
   const link = document.createElement('a')
   link.href = share.url

@@ -1,0 +1,219 @@
+// What every command shares: how a command is declared (its options, each with its help, parsed
+// by node:util parseArgs so an option of another command is a usage error), the help text made
+// from the declaration, where output goes, the failures with their exit codes, and the small
+// readers of arguments (s3:// URLs, durations, sizes, lists).
+import { parseArgs } from 'node:util'
+import { SignetClient } from '../src/client'
+import { StepError, type Target } from '../src/uploader'
+
+export const EXIT = {
+  ok: 0,
+  error: 1,
+  usage: 2,
+  auth: 3,
+  missing: 4,
+  unreachable: 5,
+  interrupted: 130,
+}
+
+export class UsageError extends Error {}
+
+export class Interrupted extends Error {
+  constructor() {
+    super('interrupted')
+  }
+}
+
+/** One option: parseArgs' declaration plus what help says of it. */
+export type OptionSpec = {
+  type: 'string' | 'boolean'
+  short?: string
+  multiple?: boolean
+  /** The value's placeholder in help (`N`, `CIDR`, `8MiB`). */
+  value?: string
+  help: string
+}
+
+export type OptionSpecs = Record<string, OptionSpec>
+
+/** Options every command takes. */
+export const COMMON_OPTIONS = {
+  url: { type: 'string', value: 'URL', help: "Signet's URL (default: SIGNET_URL)" },
+  token: { type: 'string', value: 'TOKEN', help: 'an API key or the admin token (SIGNET_TOKEN)' },
+  json: { type: 'boolean', help: "print Signet's answer as JSON" },
+  quiet: { type: 'boolean', short: 'q', help: 'print nothing' },
+  help: { type: 'boolean', short: 'h', help: 'show this help' },
+} as const satisfies OptionSpecs
+
+type Value<S extends OptionSpec> = S['type'] extends 'string'
+  ? S['multiple'] extends true
+    ? string[]
+    : string
+  : boolean
+
+/** The parsed values of a command's options (its own and the common ones). */
+export type Values<O extends OptionSpecs> = {
+  [K in keyof (O & typeof COMMON_OPTIONS)]?: Value<(O & typeof COMMON_OPTIONS)[K]>
+}
+
+/** Where a command's output goes: stdout for what was asked for, stderr for the rest. */
+export type Io = { out: (text: string) => void; err: (text: string) => void }
+
+export const processIo: Io = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+}
+
+export type Command<O extends OptionSpecs = OptionSpecs> = {
+  name: string
+  /** What follows the name: `<file|-> s3://bucket/key`. */
+  usage: string[]
+  summary: string
+  options: O
+  run(input: { positionals: string[]; options: Values<O>; io: Io }): Promise<void>
+}
+
+/** Declares a command (keeps its option types). */
+export function command<O extends OptionSpecs>(spec: Command<O>): Command<O> {
+  return spec
+}
+
+/** parseArgs for one command: its options and the common ones, nothing else. */
+export function parse<O extends OptionSpecs>(
+  cmd: Command<O>,
+  args: string[],
+): { positionals: string[]; options: Values<O> } {
+  const specs: OptionSpecs = { ...cmd.options, ...COMMON_OPTIONS }
+  const options = Object.fromEntries(
+    Object.entries(specs).map(([name, spec]) => [
+      name,
+      {
+        type: spec.type,
+        ...(spec.short ? { short: spec.short } : {}),
+        ...(spec.multiple ? { multiple: true } : {}),
+      },
+    ]),
+  )
+  const parsed = parseArgs({ args, options, allowPositionals: true, strict: true })
+  return { positionals: parsed.positionals, options: parsed.values as Values<O> }
+}
+
+function optionLine(name: string, spec: OptionSpec): string {
+  const flag = `${spec.short ? `-${spec.short}, ` : ''}--${name}${spec.value ? ` ${spec.value}` : ''}`
+  return `  ${flag.padEnd(30)} ${spec.help}${spec.multiple ? ' (repeatable)' : ''}`
+}
+
+/** A command's help, made from its declaration. */
+export function helpOf(cmd: Command): string {
+  const lines = cmd.usage.map((usage, index) =>
+    `${index === 0 ? 'usage:' : '      '} signet ${cmd.name} ${usage}`.trimEnd(),
+  )
+  lines.push('', cmd.summary)
+  const own = Object.entries(cmd.options)
+  if (own.length > 0) lines.push('', 'options:', ...own.map(([n, s]) => optionLine(n, s)))
+  lines.push(
+    '',
+    'common options:',
+    ...Object.entries(COMMON_OPTIONS).map(([n, s]) => optionLine(n, s)),
+  )
+  return lines.join('\n')
+}
+
+export function clientFrom(options: { url?: string; token?: string }): SignetClient {
+  const url = options.url ?? process.env.SIGNET_URL
+  const token = options.token ?? process.env.SIGNET_TOKEN
+  if (!url)
+    throw new UsageError('set SIGNET_URL (or --url) to your Signet, e.g. http://localhost:8787')
+  if (!token) throw new UsageError('set SIGNET_TOKEN (or --token) to an API key or the admin token')
+  try {
+    return new SignetClient({ url, token })
+  } catch {
+    throw new UsageError('SIGNET_URL is not a URL')
+  }
+}
+
+/** The one thing asked for: plain text, or Signet's answer as JSON; nothing with --quiet. */
+export function print(
+  io: Io,
+  options: { json?: boolean; quiet?: boolean },
+  answer: unknown,
+  plain: string,
+): void {
+  if (options.quiet) return
+  io.out(options.json ? `${JSON.stringify(answer, null, 2)}\n` : `${plain}\n`)
+}
+
+/** Names the step that failed: "presign", "create the share link", … */
+export async function step<T>(name: string, work: Promise<T>): Promise<T> {
+  try {
+    return await work
+  } catch (error) {
+    throw error instanceof StepError || error instanceof Interrupted
+      ? error
+      : new StepError(name, error)
+  }
+}
+
+/** s3://bucket/key → {bucket, key}; the key is taken as written (no decoding). */
+export function parseS3Url(text: string | undefined): Target {
+  const match = /^s3:\/\/([^/]+)\/(.*)$/.exec(text ?? '')
+  if (!match) throw new UsageError('expected s3://bucket/key')
+  return { bucket: match[1] as string, key: match[2] as string }
+}
+
+export function wholeNumber(text: string | undefined, name: string): number | undefined {
+  if (text === undefined) return undefined
+  if (!/^\d+$/.test(text)) throw new UsageError(`--${name} must be a whole number`)
+  return Number(text)
+}
+
+/** "300", "90s", "15m", "2h", "7d" pass through as Signet reads them; numbers as numbers. */
+export function duration(text: string | undefined, name: string): number | string | undefined {
+  if (text === undefined) return undefined
+  if (/^\d+$/.test(text)) return Number(text)
+  if (/^\d+[smhd]$/.test(text)) return text
+  throw new UsageError(`--${name} must be seconds or a duration like 90s, 15m, 2h, 7d`)
+}
+
+const SIZE_UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1000,
+  kb: 1000,
+  kib: 1024,
+  m: 1000 ** 2,
+  mb: 1000 ** 2,
+  mib: 1024 ** 2,
+  g: 1000 ** 3,
+  gb: 1000 ** 3,
+  gib: 1024 ** 3,
+}
+
+/** "8MiB", "16M", "5000000" → bytes. */
+export function size(text: string | undefined, name: string, fallback: number): number {
+  if (text === undefined) return fallback
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text)
+  const unit = SIZE_UNITS[(match?.[2] ?? '').toLowerCase()]
+  if (!match || unit === undefined) throw new UsageError(`--${name} must be a size like 8MiB`)
+  return Math.floor(Number(match[1]) * unit)
+}
+
+/** Repeated and comma-separated values as one list. */
+export function list(values: readonly string[] | undefined): string[] {
+  return (values ?? []).flatMap((value) => value.split(',')).filter(Boolean)
+}
+
+/** Ctrl-C cancels the transfer: the signal aborts requests, the upload is aborted. */
+export function interruptible(): { signal: AbortSignal; done: () => void } {
+  const controller = new AbortController()
+  const onSignal = () => controller.abort(new Interrupted())
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
+  return {
+    signal: controller.signal,
+    done: () => {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+    },
+  }
+}

@@ -1,0 +1,109 @@
+// signet share: a share link to an object already there, or to a local file uploaded first.
+import { basename } from 'node:path'
+import { renderUnicodeCompact } from 'uqr'
+import type { Share, ShareRequest, SignetClient } from '../../src/client'
+import type { Target } from '../../src/uploader'
+import {
+  clientFrom,
+  command,
+  duration,
+  type Io,
+  list,
+  parseS3Url,
+  print,
+  step,
+  UsageError,
+  type Values,
+  wholeNumber,
+} from '../command'
+import { outputMode } from '../progress'
+import { TRANSFER_OPTIONS, uploadFile } from '../upload-file'
+
+const OPTIONS = {
+  to: {
+    type: 'string',
+    value: 's3://bucket/key',
+    help: "where the file goes (default: your scope's first bucket and prefix)",
+  },
+  expire: { type: 'string', value: '7d', help: 'how long the link lives (90s, 15m, 2h, 7d)' },
+  'max-downloads': { type: 'string', value: 'N', help: 'downloads before the link is used up' },
+  'allow-ip': { type: 'string', multiple: true, value: 'CIDR', help: 'addresses that may use it' },
+  page: { type: 'boolean', help: 'open on a share page (default with --max-downloads)' },
+  'no-page': { type: 'boolean', help: 'never a share page' },
+  proxy: { type: 'boolean', help: 'Signet streams the bytes (default: a redirect)' },
+  filename: { type: 'string', value: 'NAME', help: 'the name the download is saved as' },
+  qr: { type: 'boolean', help: 'also print a QR code of the link' },
+  ...TRANSFER_OPTIONS,
+} as const
+
+type Options = Values<typeof OPTIONS>
+
+/** Where `share ./file` puts the file: --to, or the scope's first bucket and prefix. */
+async function defaultTarget(
+  client: SignetClient,
+  options: Options,
+  file: string,
+): Promise<Target> {
+  if (options.to) {
+    const target = parseS3Url(options.to)
+    return target.key === '' || target.key.endsWith('/')
+      ? { ...target, key: `${target.key}${basename(file)}` }
+      : target
+  }
+  const me = await step('read your scope', client.me())
+  const bucket = me.scope.buckets[0] as string
+  return { bucket, key: `${me.scope.prefixes?.[0] ?? ''}${basename(file)}` }
+}
+
+function shareRequest(options: Options, target: Target, filename?: string): ShareRequest {
+  const request: ShareRequest = { ...target, mode: options.proxy ? 'proxy' : 'redirect' }
+  const expire = duration(options.expire, 'expire')
+  if (expire !== undefined) request.expiresIn = expire
+  const maxDownloads = wholeNumber(options['max-downloads'], 'max-downloads')
+  if (maxDownloads !== undefined) request.maxDownloads = maxDownloads
+  const allowIps = list(options['allow-ip'])
+  if (allowIps.length > 0) request.allowIps = allowIps
+  const name = options.filename ?? filename
+  if (name !== undefined) request.filename = name
+  if (options.page) request.page = true
+  if (options['no-page']) request.page = false
+  return request
+}
+
+function printShare(io: Io, options: Options, share: Share): void {
+  print(io, options, share, share.url)
+  if (options.qr && !options.json && !options.quiet) {
+    io.out(`${renderUnicodeCompact(share.url, { border: 2 })}\n`)
+  }
+}
+
+export const share = command({
+  name: 'share',
+  usage: ['<file>', 's3://bucket/key'],
+  summary:
+    'Print a share link: to an object already in a bucket, or to a local file, uploaded first.',
+  options: OPTIONS,
+  async run({ positionals, options, io }) {
+    const what = positionals[0]
+    if (!what) throw new UsageError('share needs a file or s3://bucket/key')
+    const client = clientFrom(options)
+    if (what.startsWith('s3://')) {
+      const made = await step(
+        'create the share link',
+        client.createShare(shareRequest(options, parseS3Url(what))),
+      )
+      printShare(io, options, made)
+      return
+    }
+    const target = await defaultTarget(client, options, what)
+    // The link is the one line of output: the upload shows only its bar, on a terminal.
+    const mode = outputMode(options) === 'tty' ? 'tty' : 'quiet'
+    const done = await uploadFile(client, options, what, target, mode, io)
+    done.progress.stop()
+    const made = await step(
+      'create the share link',
+      client.createShare(shareRequest(options, target, basename(what))),
+    )
+    printShare(io, options, made)
+  },
+})

@@ -1,0 +1,238 @@
+// One uploader for every surface outside the Worker (the CLI and the console), through the typed
+// client: one presigned PUT up to a threshold, else a multipart upload of parts sent in parallel,
+// each retried with backoff and jitter; one failure for good stops the other parts at once and
+// aborts the upload, as does cancelling; the object keeps the bytes' SHA-256 (signed into the
+// PUT, or as the multipart upload's metadata). How bytes travel is the surface's: a Transport
+// (fetch streams from a file in Node, XMLHttpRequest with upload progress in a browser).
+import { type SignetClient, SignetError } from './client'
+import { MAX_PARTS, MIN_PART_SIZE } from './lib/limits'
+
+export type Target = { bucket: string; key: string }
+
+/** A failure of one step of a transfer, named so the user knows what failed. */
+export class StepError extends Error {
+  constructor(
+    readonly step: string,
+    override readonly cause: unknown,
+  ) {
+    super(`${step}: ${cause instanceof Error ? cause.message : String(cause)}`)
+    this.name = 'StepError'
+  }
+}
+
+export type Retry = { attempts: number; baseMs: number }
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason)
+    const timer = setTimeout(resolve, ms)
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer)
+        reject(signal.reason)
+      },
+      { once: true },
+    )
+  })
+}
+
+/** Failures that another attempt cannot mend: a named step's refusal, or Signet's 4xx. */
+function permanent(error: unknown): boolean {
+  if (error instanceof StepError) return true
+  return (
+    error instanceof SignetError &&
+    error.status >= 400 &&
+    error.status < 500 &&
+    error.status !== 429
+  )
+}
+
+/**
+ * Runs `work` until it succeeds or `retry.attempts` are used, waiting longer each time (with
+ * jitter). Permanent failures are not tried again.
+ */
+export async function withRetries<T>(
+  step: string,
+  retry: Retry,
+  signal: AbortSignal,
+  work: (attempt: number) => Promise<T>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work(attempt)
+    } catch (error) {
+      if (signal.aborted) throw signal.reason
+      if (permanent(error)) throw error
+      if (attempt >= retry.attempts) {
+        throw new StepError(`${step} failed after ${attempt} attempts`, error)
+      }
+      const backoff = Math.min(8000, retry.baseMs * 2 ** (attempt - 1))
+      await sleep(backoff * (0.5 + Math.random() / 2), signal)
+    }
+  }
+}
+
+/** How a surface sends bytes [start, end) of its source to a presigned URL. */
+export type Transport = {
+  /**
+   * PUTs the bytes with `headers` (Content-Length is the transport's to set); calls `sent` with
+   * the bytes sent so far in this attempt; answers the store's ETag header. Rejects on a store
+   * refusal (its status in the message) or a broken connection; stops when `signal` aborts.
+   */
+  put(
+    url: string,
+    headers: Record<string, string>,
+    range: { start: number; end: number },
+    sent: (bytes: number) => void,
+    signal: AbortSignal,
+  ): Promise<string | null>
+}
+
+export type UploadRequest = {
+  client: SignetClient
+  target: Target
+  size: number
+  contentType: string
+  /** The bytes' SHA-256 (base64), kept with the object so downloads can check it. */
+  checksumSha256: string
+  transport: Transport
+  /** Sources up to this size go in one PUT. */
+  threshold: number
+  /** Target part size (at least 5 MiB; more when the parts would be over 10,000). */
+  partSize: number
+  parallel: number
+  retry: Retry
+  signal: AbortSignal
+  /** Bytes counted (positive) or taken back after a failed attempt (negative). */
+  progress: (delta: number) => void
+  /** Told the multipart upload's id once it exists (for messages). */
+  onUploadId?: (uploadId: string) => void
+}
+
+/** The part size for `size` bytes: at least `wanted` and 5 MiB, and at most 10,000 parts. */
+export function partSizeFor(size: number, wanted: number): number {
+  return Math.max(MIN_PART_SIZE, wanted, Math.ceil(size / MAX_PARTS))
+}
+
+/** One PUT through the transport, its progress taken back when it fails. */
+async function putCounted(
+  request: UploadRequest,
+  url: string,
+  headers: Record<string, string>,
+  range: { start: number; end: number },
+  signal: AbortSignal,
+): Promise<string | null> {
+  let counted = 0
+  try {
+    return await request.transport.put(
+      url,
+      headers,
+      range,
+      (bytes) => {
+        request.progress(bytes - counted)
+        counted = bytes
+      },
+      signal,
+    )
+  } catch (error) {
+    request.progress(-counted)
+    throw error
+  }
+}
+
+/** A presigned PUT carrying the SHA-256: signed as a checksum, or as metadata where the store takes none. */
+async function presignPut(request: UploadRequest) {
+  const { client, target, contentType, size, checksumSha256 } = request
+  const base = { ...target, method: 'PUT' as const, contentType, contentLength: size }
+  try {
+    return await client.presign({ ...base, checksumSha256 })
+  } catch (error) {
+    if (!(error instanceof SignetError) || error.code !== 'unsupported_by_target') throw error
+    return client.presign({ ...base, metadata: { sha256: checksumSha256 } })
+  }
+}
+
+export async function upload(request: UploadRequest): Promise<{ etag: string | null }> {
+  const { client, size, target, retry, signal } = request
+  if (size <= request.threshold) {
+    // One PUT, its SHA-256 signed in, so the store refuses anything else and keeps the checksum.
+    const etag = await withRetries('upload', retry, signal, async () => {
+      const url = await presignPut(request).catch((error) => {
+        throw new StepError('presign the upload', error)
+      })
+      return putCounted(request, url.url, url.headers, { start: 0, end: size }, signal)
+    })
+    return { etag }
+  }
+
+  const partCount = Math.ceil(size / partSizeFor(size, request.partSize))
+  const started = await client.multipart
+    .start({
+      ...target,
+      contentType: request.contentType,
+      parts: partCount,
+      contentLength: size,
+      checksumSha256: request.checksumSha256,
+    })
+    .catch((error) => {
+      throw new StepError('start the multipart upload', error)
+    })
+  request.onUploadId?.(started.uploadId)
+  // One failure stops the other parts at once: their requests are aborted, no new part starts.
+  const parts = new AbortController()
+  const stopParts = () => parts.abort(signal.reason)
+  signal.addEventListener('abort', stopParts, { once: true })
+  try {
+    const etags: string[] = []
+    let offset = 0
+    const slices = started.parts.map((part) => {
+      const length = Number(part.headers['Content-Length'])
+      const slice = { part, start: offset, end: offset + length }
+      offset += length
+      return slice
+    })
+    let next = 0
+    let failure: unknown
+    const worker = async () => {
+      while (next < slices.length && !parts.signal.aborted) {
+        const { part, start, end } = slices[next++] as (typeof slices)[number]
+        try {
+          const etag = await withRetries(
+            `upload part ${part.partNumber}`,
+            retry,
+            parts.signal,
+            () => putCounted(request, part.url, part.headers, { start, end }, parts.signal),
+          )
+          if (!etag) throw new StepError(`upload part ${part.partNumber}`, 'the store gave no ETag')
+          etags[part.partNumber - 1] = etag
+        } catch (error) {
+          if (!parts.signal.aborted) {
+            failure = error
+            parts.abort(error)
+          }
+          return
+        }
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(request.parallel, slices.length) }, worker))
+    if (signal.aborted) throw signal.reason
+    if (failure !== undefined) throw failure
+    const completed = await client.multipart
+      .complete({
+        ...target,
+        uploadId: started.uploadId,
+        parts: etags.map((etag, index) => ({ partNumber: index + 1, etag })),
+      })
+      .catch((error) => {
+        throw new StepError('complete the multipart upload', error)
+      })
+    return { etag: completed.etag }
+  } catch (error) {
+    // Cancelled or failed for good: no parts are left behind.
+    await client.multipart.abort({ ...target, uploadId: started.uploadId }).catch(() => undefined)
+    throw error
+  } finally {
+    signal.removeEventListener('abort', stopParts)
+  }
+}
