@@ -10,6 +10,7 @@ import {
   MAX_OBJECT_SIZE,
   MAX_PART_SIZE,
   MAX_PARTS,
+  MAX_PUT_SIZE,
   MAX_SCOPE_BYTES,
   RATE_LIMIT_TIERS,
   type RateLimitTier,
@@ -200,7 +201,7 @@ export const PresignRequestSchema = z
       .number()
       .int()
       .min(0)
-      .max(5 * 1024 ** 3)
+      .max(MAX_PUT_SIZE)
       .optional(),
     checksumSha256: Sha256Schema.optional(),
     metadata: z

@@ -104,3 +104,19 @@ describe('the error model', () => {
     expect(ids.size).toBe(5)
   })
 })
+
+describe('answer headers', () => {
+  it.each([
+    ['/docs', {}],
+    ['/openapi.json', {}],
+    ['/healthz', {}],
+    ['/v1/keys', { token: ADMIN_TOKEN }],
+    ['/v1/keys', {}],
+    ['/nowhere', {}],
+  ])('%s answers with nosniff and a Referrer-Policy', async (path, init) => {
+    const response = await (await import('./helpers')).call(path, init)
+    expect(response.headers.get('X-Content-Type-Options')).toBe('nosniff')
+    expect(response.headers.get('Referrer-Policy')).toBe('no-referrer')
+    await response.body?.cancel()
+  })
+})

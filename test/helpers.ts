@@ -69,3 +69,27 @@ export async function createKey(
   expect(response.status).toBe(201)
   return (await response.json()) as { id: string; key: string }
 }
+
+/** A presigned URL for a gateway bucket (`local` unless the body says otherwise). */
+export async function presignOk(
+  token: string,
+  body: Record<string, unknown>,
+): Promise<{ url: string; headers: Record<string, string> }> {
+  const response = await call('/v1/presign', { token, json: { bucket: 'local', ...body } })
+  expect(response.status, await response.clone().text()).toBe(200)
+  return (await response.json()) as { url: string; headers: Record<string, string> }
+}
+
+/** The path and query of a URL, to send through the Worker's entry. */
+export function pathOf(url: string): string {
+  const u = new URL(url)
+  return `${u.pathname}${u.search}`
+}
+
+/** Asserts an S3-style answer: its status, and its XML error code where it has a body. */
+export async function expectS3Error(response: Response, status: number, code: string) {
+  expect(response.status).toBe(status)
+  if (response.headers.get('Content-Type') === 'application/xml') {
+    expect(await response.text()).toContain(`<Code>${code}</Code>`)
+  }
+}

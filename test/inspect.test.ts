@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Inspection } from '../src/s3/inspect'
-import { call, createKey, expectError, FULL_SCOPE } from './helpers'
+import { call, createKey, expectError, FULL_SCOPE, presignOk } from './helpers'
 
 const AWS = 'https://examplebucket.s3.amazonaws.com/test.txt'
 const BASE =
@@ -151,5 +151,24 @@ describe('POST /v1/inspect', () => {
       'invalid_request',
     )
     await expectError(await call('/v1/inspect', { token: key, json: {} }), 400, 'invalid_request')
+  })
+})
+
+describe('inspect input', () => {
+  it('refuses inspect headers that cannot be HTTP headers', async () => {
+    const { key } = await createKey()
+    const { url } = await presignOk(key, { key: 'review/inspect.txt' })
+    for (const headers of [
+      { 'bad name': 'x' },
+      { 'x-ok': 'a\nb' },
+      { 'x-ok': 'a\r\nb' },
+      { '': 'x' },
+    ]) {
+      await expectError(
+        await call('/v1/inspect', { token: key, json: { url, headers } }),
+        400,
+        'invalid_request',
+      )
+    }
   })
 })

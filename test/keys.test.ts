@@ -193,3 +193,19 @@ describe('/v1/keys', () => {
     )
   })
 })
+
+describe('scope size', () => {
+  it.each([
+    ['operations', { operations: Array(20000).fill('get') }],
+    ['duplicate operations', { operations: ['get', 'get'] }],
+    ['buckets', { buckets: Array.from({ length: 101 }, (_, i) => `bucket-${i}`) }],
+    ['prefixes', { prefixes: Array.from({ length: 101 }, (_, i) => `p${i}/`) }],
+    ['total size', { prefixes: Array.from({ length: 100 }, (_, i) => `${'p'.repeat(1000)}${i}/`) }],
+  ])('bounds %s', async (_, extra) => {
+    const response = await call('/v1/keys', {
+      token: ADMIN_TOKEN,
+      json: { name: 'huge', scope: { ...FULL_SCOPE, ...extra } },
+    })
+    await expectError(response, 400, 'invalid_request')
+  })
+})

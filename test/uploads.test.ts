@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { call, createKey, expectError, FULL_SCOPE } from './helpers'
+import { call, createKey, expectError, expectS3Error, FULL_SCOPE, pathOf } from './helpers'
 
 const MiB = 1024 * 1024
 
@@ -23,16 +23,6 @@ async function sha(data: ArrayBuffer | Uint8Array): Promise<string> {
   ).join('')
 }
 
-function path(url: string): string {
-  const u = new URL(url)
-  return `${u.pathname}${u.search}`
-}
-
-async function expectS3Error(response: Response, status: number, code: string) {
-  expect(response.status).toBe(status)
-  expect(await response.text()).toContain(`<Code>${code}</Code>`)
-}
-
 async function startUpload(token: string, body: Record<string, unknown>): Promise<Multipart> {
   const response = await call('/v1/multipart', { token, json: { bucket: 'local', ...body } })
   expect(response.status, await response.clone().text()).toBe(200)
@@ -52,7 +42,7 @@ describe('multipart uploads through the gateway', () => {
     const etags: { partNumber: number; etag: string }[] = []
     for (const [index, part] of upload.parts.entries()) {
       expect(new URL(part.url).searchParams.get('uploadId')).toBe(upload.uploadId)
-      const response = await call(path(part.url), {
+      const response = await call(pathOf(part.url), {
         method: 'PUT',
         body: chunks[index] as Uint8Array,
       })
@@ -64,7 +54,7 @@ describe('multipart uploads through the gateway', () => {
     // A part URL is bound to its part number and upload.
     const swapped = (upload.parts[0] as { url: string }).url.replace('partNumber=1', 'partNumber=2')
     await expectS3Error(
-      await call(path(swapped), { method: 'PUT', body: chunks[1] as Uint8Array }),
+      await call(pathOf(swapped), { method: 'PUT', body: chunks[1] as Uint8Array }),
       403,
       'SignatureDoesNotMatch',
     )
@@ -103,7 +93,7 @@ describe('multipart uploads through the gateway', () => {
     let offset = 0
     for (const part of upload.parts) {
       const size = Number(part.headers['Content-Length'])
-      const response = await call(path(part.url), {
+      const response = await call(pathOf(part.url), {
         method: 'PUT',
         body: data.slice(offset, offset + size),
       })
@@ -134,7 +124,7 @@ describe('multipart uploads through the gateway', () => {
     const { key } = await createKey()
     const upload = await startUpload(key, { key: 'mp/aborted.bin', parts: 1 })
     const part = upload.parts[0] as { url: string }
-    const put = await call(path(part.url), { method: 'PUT', body: bytes(1000, 4) })
+    const put = await call(pathOf(part.url), { method: 'PUT', body: bytes(1000, 4) })
     const etag = put.headers.get('ETag') as string
     const aborted = await call('/v1/multipart/abort', {
       token: key,
@@ -241,13 +231,13 @@ describe('multipart uploads through the gateway', () => {
     const first = upload.parts[0] as { url: string }
     expect(new URL(first.url).searchParams.get('X-Amz-SignedHeaders')).toBe('content-length;host')
     await expectS3Error(
-      await call(path(first.url), { method: 'PUT', body: bytes(5.5 * MiB + 1, 5) }),
+      await call(pathOf(first.url), { method: 'PUT', body: bytes(5.5 * MiB + 1, 5) }),
       403,
       'SignatureDoesNotMatch',
     )
-    expect((await call(path(first.url), { method: 'PUT', body: bytes(5.5 * MiB, 5) })).status).toBe(
-      200,
-    )
+    expect(
+      (await call(pathOf(first.url), { method: 'PUT', body: bytes(5.5 * MiB, 5) })).status,
+    ).toBe(200)
     const { key: noMultipart } = await createKey({ ...FULL_SCOPE, operations: ['put'] })
     await expectError(
       await call('/v1/multipart', {
@@ -481,5 +471,96 @@ describe('POST policy uploads through the gateway', () => {
       403,
       'forbidden',
     )
+  })
+})
+
+describe('multipart under a scope with maxContentLength and contentTypes', () => {
+  it('lets the caller that started an upload complete and abort it', async () => {
+    const { key } = await createKey({
+      ...FULL_SCOPE,
+      maxContentLength: 10 * 1024 * 1024,
+      contentTypes: ['video/*'],
+    })
+    const start = async (objectKey: string) => {
+      const response = await call('/v1/multipart', {
+        token: key,
+        json: {
+          bucket: 'local',
+          key: objectKey,
+          parts: 1,
+          contentType: 'video/mp4',
+          contentLength: 5,
+        },
+      })
+      expect(response.status, await response.clone().text()).toBe(200)
+      return (await response.json()) as { uploadId: string; parts: { url: string }[] }
+    }
+    const upload = await start('review/clip.mp4')
+    const part = await call(pathOf(upload.parts[0]?.url as string), {
+      method: 'PUT',
+      body: 'video',
+    })
+    expect(part.status).toBe(200)
+    const complete = await call('/v1/multipart/complete', {
+      token: key,
+      json: {
+        bucket: 'local',
+        key: 'review/clip.mp4',
+        uploadId: upload.uploadId,
+        parts: [{ partNumber: 1, etag: part.headers.get('ETag') }],
+      },
+    })
+    expect(complete.status, await complete.clone().text()).toBe(200)
+    expect(await (await env.BUCKET_LOCAL.get('review/clip.mp4'))?.text()).toBe('video')
+
+    const other = await start('review/clip2.mp4')
+    const abort = await call('/v1/multipart/abort', {
+      token: key,
+      json: { bucket: 'local', key: 'review/clip2.mp4', uploadId: other.uploadId },
+    })
+    expect(abort.status, await abort.clone().text()).toBe(204)
+  })
+
+  it('answers complete and abort for an unknown upload, another key or duplicate parts with 4xx', async () => {
+    const { key } = await createKey()
+    const started = await call('/v1/multipart', {
+      token: key,
+      json: { bucket: 'local', key: 'review/mp.bin', parts: 1 },
+    })
+    const { uploadId } = (await started.json()) as { uploadId: string }
+    const parts = [{ partNumber: 1, etag: '"0123"' }]
+    await expectError(
+      await call('/v1/multipart/complete', {
+        token: key,
+        json: { bucket: 'local', key: 'review/mp.bin', uploadId: 'no-such-upload', parts },
+      }),
+      404,
+      'not_found',
+    )
+    await expectError(
+      await call('/v1/multipart/complete', {
+        token: key,
+        json: { bucket: 'local', key: 'review/other.bin', uploadId, parts },
+      }),
+      404,
+      'not_found',
+    )
+    await expectError(
+      await call('/v1/multipart/abort', {
+        token: key,
+        json: { bucket: 'local', key: 'review/mp.bin', uploadId: 'no-such-upload' },
+      }),
+      404,
+      'not_found',
+    )
+    const duplicate = await expectError(
+      await call('/v1/multipart/complete', {
+        token: key,
+        json: { bucket: 'local', key: 'review/mp.bin', uploadId, parts: [...parts, ...parts] },
+      }),
+      400,
+      'invalid_request',
+    )
+    expect(duplicate.issues?.map((issue) => issue.message).join()).toMatch(/partNumber/)
   })
 })

@@ -1,9 +1,9 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { insertShare } from '../src/share/index-db'
-import { newShareId, type ShareRecord } from '../src/share/record'
-import { call, createKey, expectError, FULL_SCOPE } from './helpers'
-import { createShare, type ShareAnswer, seed, use } from './share/helpers'
+import { insertShare } from '../../src/share/index-db'
+import { newShareId, type ShareRecord } from '../../src/share/record'
+import { call, createKey, expectError, FULL_SCOPE } from '../helpers'
+import { createShare, type ShareAnswer, seed, use } from './helpers'
 
 async function insertRaw(overrides: Partial<ShareRecord>): Promise<ShareRecord> {
   const share: ShareRecord = {

@@ -2,9 +2,9 @@
 // nothing); its Download button counts once; programs keep getting the object.
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { insertShare } from '../src/share/index-db'
-import { newShareId } from '../src/share/record'
-import { call, createKey, expectError, FULL_SCOPE, ORIGIN } from './helpers'
+import { insertShare } from '../../src/share/index-db'
+import { newShareId } from '../../src/share/record'
+import { call, createKey, expectError, FULL_SCOPE, ORIGIN } from '../helpers'
 
 const BROWSER = {
   Accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8',
