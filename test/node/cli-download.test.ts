@@ -43,6 +43,17 @@ describe('signet cp downloads', () => {
     return { status, stdout: Buffer.concat(stdout), stderr }
   }
 
+  /** The object's ETag, as a HEAD through a presigned URL answers it. */
+  async function etagOf(key: string): Promise<string> {
+    const presigned = await callApi<{ url: string }>(server, token, 'POST', '/v1/presign', {
+      bucket: 'local',
+      key,
+      method: 'HEAD',
+    })
+    const head = await fetch(presigned.body.url, { method: 'HEAD' })
+    return head.headers.get('etag') as string
+  }
+
   /** 10 to 20 resets at random offsets spread over `size` bytes. */
   function resets(size: number): number[] {
     const count = randomInt(10, 21)
@@ -130,17 +141,7 @@ describe('signet cp downloads', () => {
   }, 120_000)
 
   it('discards a partial file that does not verify and fetches the object again', async () => {
-    const head = await fetch(
-      (
-        await callApi<{ url: string }>(server, token, 'POST', '/v1/presign', {
-          bucket: 'local',
-          key: 'verify/multipart.bin',
-          method: 'HEAD',
-        })
-      ).body.url,
-      { method: 'HEAD' },
-    )
-    const etag = head.headers.get('etag') as string
+    const etag = await etagOf('verify/multipart.bin')
     for (const [name, damage] of [
       ['zeroed', (bytes: Buffer) => bytes.fill(0, 5 * MiB, 5 * MiB + 64 * 1024)],
       [
@@ -200,22 +201,10 @@ describe('signet cp downloads', () => {
     // A partial file of an earlier run cannot be checked afterwards: never kept.
     const again = join(dir, 'odd-again.bin')
     writeFileSync(`${again}.signet-partial`, Buffer.alloc(MiB))
-    const head = await fetch(
-      (
-        await callApi<{ url: string }>(server, token, 'POST', '/v1/presign', {
-          bucket: 'local',
-          key: 'verify/odd.bin',
-          method: 'HEAD',
-        })
-      ).body.url,
-      { method: 'HEAD' },
-    )
+    const etag = await etagOf('verify/odd.bin')
     // The gateway's ETag is S3's, over parts of a size no usual uploader picks.
-    expect(head.headers.get('etag')).toBe(multipartEtag(odd, 5 * MiB + 12_345))
-    writeFileSync(
-      `${again}.signet-partial.json`,
-      JSON.stringify({ etag: head.headers.get('etag'), size: odd.length }),
-    )
+    expect(etag).toBe(multipartEtag(odd, 5 * MiB + 12_345))
+    writeFileSync(`${again}.signet-partial.json`, JSON.stringify({ etag, size: odd.length }))
     proxy.seen.length = 0
     const fresh = await signet(['cp', 's3://local/verify/odd.bin', again, '--quiet'])
     expect(fresh.status).toBe(0)

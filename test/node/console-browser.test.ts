@@ -262,6 +262,50 @@ describe.skipIf(!haveChromium('console-browser'))('the console and share pages i
     await page.close()
   }, 120_000)
 
+  it('retries a part that fails, as the CLI does, and completes the upload', async () => {
+    // Not a watched page: the failure it injects is a failed request on purpose.
+    const page = await browser.newPage()
+    await page.goto(`${server.origin}/console`, { waitUntil: 'networkidle0' })
+    await signIn(page)
+    const bytes = randomBytes(20 * MiB)
+    const file = join(dir, 'retried.bin')
+    writeFileSync(file, bytes)
+    const input = await page.$('#file')
+    await (input as NonNullable<typeof input>).uploadFile(file)
+    await page.setRequestInterception(true)
+    const attempts = new Map<string, number>()
+    page.on('request', (request) => {
+      const url = new URL(request.url())
+      const part = url.searchParams.get('partNumber')
+      if (request.method() !== 'PUT' || part === null) return void request.continue()
+      attempts.set(part, (attempts.get(part) ?? 0) + 1)
+      // Part 2's first attempt fails as a store's 500 would.
+      if (part === '2' && attempts.get(part) === 1) {
+        return void request.respond({
+          status: 500,
+          contentType: 'application/xml',
+          body: '<Error><Code>InternalError</Code></Error>',
+        })
+      }
+      return void request.continue()
+    })
+    await page.click('#upload')
+    const done = await until(
+      'the upload to finish',
+      async () => {
+        const shown = await text(page, '#progress-text')
+        return shown?.startsWith('Uploaded') || shown?.startsWith('The') ? shown : undefined
+      },
+      60_000,
+    )
+    expect(done).toBe('Uploaded console/retried.bin (21.0 MB).')
+    expect(attempts.get('2')).toBe(2)
+    expect(attempts.get('1')).toBe(1)
+    const stored = await (await server.mf.getR2Bucket('BUCKET_LOCAL')).get('console/retried.bin')
+    expect(sha256(new Uint8Array(await (stored as R2ObjectBody).arrayBuffer()))).toBe(sha256(bytes))
+    await page.close()
+  }, 120_000)
+
   it('fits 360 px without sideways scrolling', async () => {
     const made = await callApi(server, token, 'POST', '/v1/shares', {
       bucket: 'local',
