@@ -197,12 +197,7 @@ export const PresignRequestSchema = z
     method: z.enum(['GET', 'HEAD', 'PUT', 'DELETE']).optional(),
     ...ExpiryShape,
     contentType: MediaTypeSchema.optional(),
-    contentLength: z
-      .number()
-      .int()
-      .min(0)
-      .max(MAX_PUT_SIZE)
-      .optional(),
+    contentLength: z.number().int().min(0).max(MAX_PUT_SIZE).optional(),
     checksumSha256: Sha256Schema.optional(),
     metadata: z
       .record(

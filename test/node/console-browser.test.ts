@@ -63,6 +63,14 @@ describe.skipIf(!haveChromium('console-browser'))('the console and share pages i
     await page.waitForSelector('#who:not([hidden])')
   }
 
+  /** Writes `bytes` to a file named `name` and chooses it in the page's file input. */
+  async function chooseFile(page: Page, name: string, bytes: Uint8Array) {
+    const file = join(dir, name)
+    writeFileSync(file, bytes)
+    const input = await page.$('#file')
+    await (input as NonNullable<typeof input>).uploadFile(file)
+  }
+
   const text = (page: Page, selector: string) =>
     page.$eval(selector, (node) => (node as HTMLElement).textContent)
 
@@ -109,10 +117,7 @@ describe.skipIf(!haveChromium('console-browser'))('the console and share pages i
     await signIn(page)
 
     const bytes = randomBytes(20 * MiB)
-    const file = join(dir, 'big report.bin')
-    writeFileSync(file, bytes)
-    const input = await page.$('#file')
-    await (input as NonNullable<typeof input>).uploadFile(file)
+    await chooseFile(page, 'big report.bin', bytes)
     expect(await text(page, '#key-preview')).toBe('console/big report.bin')
     // Slow the upload down so the bar has time to move.
     await page.emulateNetworkConditions({ download: -1, upload: 6 * MiB, latency: 0 })
@@ -227,10 +232,7 @@ describe.skipIf(!haveChromium('console-browser'))('the console and share pages i
   it('cancels a multipart upload and leaves no upload behind', async () => {
     const page = await open('/console', 'console cancel')
     await signIn(page)
-    const file = join(dir, 'cancelled.bin')
-    writeFileSync(file, randomBytes(40 * MiB))
-    const input = await page.$('#file')
-    await (input as NonNullable<typeof input>).uploadFile(file)
+    await chooseFile(page, 'cancelled.bin', randomBytes(40 * MiB))
     await page.emulateNetworkConditions({ download: -1, upload: 2 * MiB, latency: 0 })
     const started = page.waitForResponse((r) => r.url().endsWith('/v1/multipart'))
     const aborted = page.waitForResponse((r) => r.url().endsWith('/v1/multipart/abort'))
@@ -268,10 +270,7 @@ describe.skipIf(!haveChromium('console-browser'))('the console and share pages i
     await page.goto(`${server.origin}/console`, { waitUntil: 'networkidle0' })
     await signIn(page)
     const bytes = randomBytes(20 * MiB)
-    const file = join(dir, 'retried.bin')
-    writeFileSync(file, bytes)
-    const input = await page.$('#file')
-    await (input as NonNullable<typeof input>).uploadFile(file)
+    await chooseFile(page, 'retried.bin', bytes)
     await page.setRequestInterception(true)
     const attempts = new Map<string, number>()
     page.on('request', (request) => {
