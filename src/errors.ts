@@ -11,6 +11,7 @@ export const ERROR_STATUS = {
   share_expired: 410,
   share_revoked: 410,
   share_exhausted: 410,
+  share_changed: 410,
   payload_too_large: 413,
   unsupported_by_target: 422,
   rate_limited: 429,

@@ -326,6 +326,10 @@ export const ShareRequestSchema = z
       description:
         'Browsers and link-preview bots get a page (file name, size, expiry, downloads left, a Download button) that counts nothing; the button downloads and counts. Default: true when maxDownloads is given.',
     }),
+    pin: z.boolean().optional().openapi({
+      description:
+        'true (default): the link serves only the object as it is now (its ETag); after a change or a delete it answers 410 share_changed, and a missing object is refused at creation (404). false: the link follows the key (a "latest build" link) and may point at a file still to come.',
+    }),
   })
   .openapi('ShareRequest')
 
@@ -343,6 +347,10 @@ export const ShareSchema = z
     expiresAt: z.string(),
     maxDownloads: z.number().int().nullable(),
     downloads: z.number().int(),
+    etag: z.string().nullable().openapi({
+      description: "The object's ETag when the share was made (null: no object yet)",
+    }),
+    pin: z.boolean(),
     allowIps: z.array(z.string()).nullable(),
     filename: z.string().nullable(),
     disposition: z.enum(['attachment', 'inline']).nullable(),

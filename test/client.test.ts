@@ -37,6 +37,8 @@ describe('the typed client', () => {
       bucket: 'local',
       key: 'client/a.txt',
       maxDownloads: 1,
+      // A link to a file still to come: not pinned.
+      pin: false,
     })
     expect((await signet.getShare(share.id)).downloads).toBe(0)
     expect((await signet.listShares()).shares.map((s) => s.id)).toContain(share.id)

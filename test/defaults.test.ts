@@ -47,7 +47,7 @@ describe('default expiry', () => {
 
     const share = await call('/v1/shares', {
       token: key,
-      json: { bucket: 'local', key: 'defaults/e.txt' },
+      json: { bucket: 'local', key: 'defaults/e.txt', pin: false },
     })
     expect(share.status).toBe(201)
     expect(secondsUntil(((await share.json()) as { expiresAt: string }).expiresAt)).toBeCloseTo(
@@ -65,7 +65,7 @@ describe('default expiry', () => {
     expect(((await presign.json()) as { expiresIn: number }).expiresIn).toBe(3600)
     const share = await call('/v1/shares', {
       token: key,
-      json: { bucket: 'local', key: 'defaults/g.txt' },
+      json: { bucket: 'local', key: 'defaults/g.txt', pin: false },
     })
     expect(secondsUntil(((await share.json()) as { expiresAt: string }).expiresAt)).toBeCloseTo(
       7 * 86400,

@@ -162,6 +162,8 @@ describe('share links at the edge', () => {
       allowIps: null,
       maxDownloads: 2,
       downloads: 1,
+      etag: null,
+      pin: false,
       createdAt: Date.now(),
       expiresAt: Date.now() + 3_600_000,
       revokedAt: null,

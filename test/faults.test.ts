@@ -213,7 +213,7 @@ describe('faults', () => {
     await expectInternalError(
       await callWith({ DB: failingD1(env.DB, /^\s*INSERT INTO shares/) }, '/v1/shares', {
         token: key,
-        json: { bucket: 'local', key: 'faults/none.txt' },
+        json: { bucket: 'local', key: 'faults/none.txt', pin: false },
       }),
     )
     const after = (

@@ -53,7 +53,7 @@ describe('JWT callers', () => {
     const bob = await token({ sub: 'bob' })
     const created = await call('/v1/shares', {
       token: alice,
-      json: { bucket: 'local', key: 'users/alice/s.txt', expiresIn: 600 },
+      json: { bucket: 'local', key: 'users/alice/s.txt', expiresIn: 600, pin: false },
     })
     expect(created.status).toBe(201)
     const { id } = (await created.json()) as { id: string }

@@ -12,7 +12,7 @@ import { MAX_HEADER_BYTES, MAX_HEADERS, MAX_QUERY_BYTES, MAX_QUERY_PARAMS } from
 import { checkObjectKey } from '../lib/object-key'
 import { type VerifyFailure, verifyPresigned } from '../s3/verify'
 import { isV2Query, type V2Failure, verifyPresignedV2 } from '../s3/verify-v2'
-import { ALLOW_IPS_PARAM } from '../stores/r2-binding'
+import { ALLOW_IPS_PARAM, IF_MATCH_PARAM } from '../stores/r2-binding'
 import type { Store } from '../stores/store'
 import { openUploadId } from '../stores/upload-id'
 import { S3Error, type S3ErrorCode, s3ErrorResponse } from './errors'
@@ -223,7 +223,12 @@ async function dispatch(
         const value = params.get(param)
         return value === undefined ? [] : [[param, value] as const]
       })
-      return getObject(bucket, key, c.req.raw, overrides)
+      // Signed, so trusted: a URL made for one version of the object serves no other (412).
+      const pinned = params.get(IF_MATCH_PARAM)
+      if (pinned === undefined) return getObject(bucket, key, c.req.raw, overrides)
+      const request = new Request(c.req.raw)
+      request.headers.set('If-Match', pinned)
+      return getObject(bucket, key, request, overrides)
     }
     case 'PUT':
       if (params.has('uploadId') || params.has('partNumber')) {

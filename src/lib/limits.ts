@@ -32,6 +32,11 @@ export const MAX_SHARE_LIFETIME = 365 * 86400
 export const DEFAULT_REDIRECT_SECONDS = 60
 export const MIN_REDIRECT_SECONDS = 5
 export const MAX_REDIRECT_SECONDS = 3600
+/**
+ * How long an isolate may trust a remote store's answer to "which version is this object?" for a
+ * pinned redirect share (the gateway is asked on every use, and enforces the version itself).
+ */
+export const PIN_CHECK_SECONDS = 10
 /** How long after a counted proxy download the same client may go on with ranges uncounted. */
 export const DOWNLOAD_SESSION_SECONDS = 600
 

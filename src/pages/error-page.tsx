@@ -20,6 +20,10 @@ const TEXT: Partial<Record<ErrorCode, { title: string; body: string }>> = {
     title: 'Link used up',
     body: 'This link has been used as many times as it allows.',
   },
+  share_changed: {
+    title: 'File changed',
+    body: 'The file changed after this link was shared, so the link no longer opens it. Ask the person who shared it for a new link.',
+  },
   ip_not_allowed: {
     title: 'Not available here',
     body: 'This link cannot be opened from your network.',

@@ -18,6 +18,8 @@ const MESSAGES: Partial<Record<ErrorCode, string>> = {
   share_expired: 'This share link has expired.',
   share_revoked: 'This share link has been revoked.',
   share_exhausted: 'This share link has been used as many times as it allows.',
+  share_changed:
+    'The object changed after this share link was made: the link serves only what was shared.',
   ip_not_allowed: 'This share link may not be used from this address.',
 }
 

@@ -15,6 +15,7 @@ import type { ShareRequest } from '../schemas'
 import { insertShare, listShares, liveShareIds, revokeShares } from '../share/index-db'
 import { isShareId, newShareId, type ShareRecord, toApiShare } from '../share/record'
 import { shareObject } from '../share/use'
+import { StoreRefused } from '../stores/read-through'
 import { resolveExpiresIn } from './expiry'
 
 /** Who asks, with what configuration and database, and Signet's origin for the links. */
@@ -56,6 +57,28 @@ export async function createShare(ctx: ShareContext, request: ShareRequest) {
   })
   authorize(caller, { bucket: request.bucket, key: request.key, operation: 'share', expiresIn })
   const store = storeFor(config, request.bucket)
+  // The version shared: a pinned link serves only it, so it must exist now.
+  const pin = request.pin ?? true
+  // A link that follows its key records the version there now, if the store can say; it may
+  // point at a file still to come, or at a store that answers later.
+  const head = await store.headObject(request.key, nowMs).catch((error: unknown) => {
+    if (!pin && error instanceof AppError && error.code === 'store_unavailable') return null
+    if (error instanceof StoreRefused) {
+      // A bucket policy (or a key) that does not let Signet read the object: nothing to pin to.
+      if (!pin) return null
+      throw new AppError(
+        'invalid_request',
+        `The store refused Signet's request for the object (${error.status}), so the share cannot be pinned to its version: let Signet read it, or give pin: false.`,
+      )
+    }
+    throw error
+  })
+  if (pin && !head) {
+    throw new AppError(
+      'not_found',
+      'No such object to share. A pinned link (the default) shares the object as it is now; give pin: false to link to a file still to come.',
+    )
+  }
   const share: ShareRecord = {
     id: newShareId(),
     owner: callerId(caller),
@@ -69,6 +92,8 @@ export async function createShare(ctx: ShareContext, request: ShareRequest) {
     allowIps: request.allowIps ?? null,
     maxDownloads: request.maxDownloads ?? null,
     downloads: 0,
+    etag: head?.etag ?? null,
+    pin,
     createdAt: now.getTime(),
     expiresAt: nowMs + expiresIn * 1000,
     revokedAt: null,

@@ -17,6 +17,8 @@ type Row = {
   allow_ips: string | null
   max_downloads: number | null
   downloads: number
+  etag: string | null
+  pin: number
   /** ISO text; expires_at is epoch milliseconds. */
   created_at: string
   expires_at: number
@@ -37,6 +39,8 @@ function fromRow(row: Row): ShareRecord {
     allowIps: row.allow_ips === null ? null : (JSON.parse(row.allow_ips) as string[]),
     maxDownloads: row.max_downloads,
     downloads: row.downloads,
+    etag: row.etag,
+    pin: row.pin === 1,
     createdAt: msOf(row.created_at),
     expiresAt: row.expires_at,
     revokedAt: msOf(row.revoked_at),
@@ -48,8 +52,8 @@ export async function insertShare(db: D1Database, share: ShareRecord): Promise<v
   await db
     .prepare(
       `INSERT INTO shares (id, owner, bucket, object_key, mode, filename, disposition, allow_ips,
-        max_downloads, downloads, created_at, expires_at, page)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10, ?11, ?12)`,
+        max_downloads, downloads, created_at, expires_at, page, etag, pin)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10, ?11, ?12, ?13, ?14)`,
     )
     .bind(
       share.id,
@@ -64,6 +68,8 @@ export async function insertShare(db: D1Database, share: ShareRecord): Promise<v
       isoOf(share.createdAt),
       share.expiresAt,
       share.page ? 1 : 0,
+      share.etag,
+      share.pin ? 1 : 0,
     )
     .run()
 }

@@ -23,6 +23,10 @@ export type ShareRecord = {
   allowIps: string[] | null
   maxDownloads: number | null
   downloads: number
+  /** The object's ETag when the share was made (null: there was no object yet). */
+  etag: string | null
+  /** Serves only the object with that ETag: after a change, 410 share_changed. */
+  pin: boolean
   /** Instants, epoch milliseconds. */
   createdAt: number
   expiresAt: number
@@ -43,6 +47,8 @@ export type UseOutcome =
   | 'not_modified'
   | 'viewed'
   | 'not_found_in_store'
+  /** A pinned share's object changed or went: 410 share_changed, counts nothing. */
+  | 'changed'
   | 'precondition_failed'
   | 'range_not_satisfiable'
   | 'bad_request'
@@ -99,6 +105,8 @@ export function toApiShare(record: ShareRecord, origin: string, store: Store | u
     expiresAt: isoSeconds(record.expiresAt),
     maxDownloads: record.maxDownloads,
     downloads: record.downloads,
+    etag: record.etag,
+    pin: record.pin,
     allowIps: record.allowIps,
     filename: record.filename,
     disposition: record.disposition,
@@ -119,8 +127,8 @@ export function toApiShare(record: ShareRecord, origin: string, store: Store | u
 
 /**
  * The record as the share's object keeps it (JSON; instants as ISO text, the format objects have
- * always held), and back. Records written before share pages existed have no `page`: they answer
- * as they always did.
+ * always held), and back. Records written before share pages or pinning existed have no `page`,
+ * `etag` or `pin`: they answer as they always did (no page, following their key).
  */
 export function toStoredRecord(record: ShareRecord): string {
   return JSON.stringify({
@@ -132,17 +140,30 @@ export function toStoredRecord(record: ShareRecord): string {
 }
 
 export function fromStoredRecord(json: string): ShareRecord {
-  const stored = JSON.parse(json) as Omit<ShareRecord, 'createdAt' | 'revokedAt' | 'lastUsedAt'> & {
+  const stored = JSON.parse(json) as Omit<
+    ShareRecord,
+    'createdAt' | 'revokedAt' | 'lastUsedAt' | 'page' | 'etag' | 'pin'
+  > & {
     createdAt: string
     revokedAt: string | null
     lastUsedAt: string | null
     page?: boolean
+    etag?: string | null
+    pin?: boolean
   }
   return {
     ...stored,
     page: stored.page ?? false,
+    etag: stored.etag ?? null,
+    pin: stored.pin ?? false,
     createdAt: msOf(stored.createdAt),
     revokedAt: msOf(stored.revokedAt),
     lastUsedAt: msOf(stored.lastUsedAt),
   }
+}
+
+/** Whether `etag` names the version a pinned share recorded (quotes and W/ aside). */
+export function sameVersion(recorded: string, etag: string | null): boolean {
+  const bare = (text: string) => text.replace(/^W\//, '').replaceAll('"', '')
+  return etag !== null && bare(recorded) === bare(etag)
 }

@@ -7,10 +7,11 @@ import type { Config } from '../config'
 import { AppError, type ErrorCode } from '../errors'
 import { parseCidr } from '../lib/cidr'
 import { contentDisposition } from '../lib/content-disposition'
+import { PIN_CHECK_SECONDS } from '../lib/limits'
 import { TtlCache } from '../lib/ttl-cache'
 import type { ObjectRead, Store } from '../stores/store'
 import type { ShareObject } from './object'
-import { isShareId, type ShareRecord, type UseKind } from './record'
+import { isShareId, type ShareRecord, sameVersion, type UseKind } from './record'
 
 export type ShareUseInput = {
   shares: DurableObjectNamespace<ShareObject>
@@ -64,6 +65,22 @@ async function shareFacts(
   const share = (await object.read(id)) ?? undefined
   if (share) facts.set(id, share, share.expiresAt)
   return share
+}
+
+/**
+ * A pinned share's current version where the store says it only through a round trip (a remote
+ * store's HEAD): remembered per isolate for at most PIN_CHECK_SECONDS, so a busy link asks about
+ * once every PIN_CHECK_SECONDS. null: the object is gone.
+ */
+const versions = new TtlCache<string, { etag: string | null }>(10_000)
+
+async function pinnedVersion(store: Store, share: ShareRecord, nowMs: number) {
+  const known = versions.get(share.id, nowMs)
+  if (known) return known.etag
+  const head = await store.headObject(share.key, nowMs)
+  const etag = head?.etag ?? null
+  versions.set(share.id, { etag }, nowMs + PIN_CHECK_SECONDS * 1000)
+  return etag
 }
 
 function dispositionParam(share: ShareRecord): [string, string][] {
@@ -135,6 +152,11 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
   const left = Math.floor((share.expiresAt - now.getTime()) / 1000)
   const seconds = Math.max(1, Math.min(config.redirectSeconds, left))
 
+  // A pinned share serves only the version it recorded; a share made before pinning follows
+  // its key.
+  const pinned = share.pin && share.etag !== null ? share.etag : undefined
+  const changed = (etag: string | null) => pinned !== undefined && !sameVersion(pinned, etag)
+
   if (share.page && input.wantsPage) {
     // The page counts nothing: the share's object checks and audits the view, the store says
     // the object's size.
@@ -145,7 +167,8 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
       { method: 'HEAD', headers: new Headers() },
       { overrides: [], nowMs, maxSeconds: seconds },
     )
-    if (!head.ok) return { type: 'refused', code: 'not_found' }
+    if (!head.ok) return { type: 'refused', code: pinned ? 'share_changed' : 'not_found' }
+    if (changed(head.headers.get('etag'))) return { type: 'refused', code: 'share_changed' }
     const length = Number(head.headers.get('content-length') ?? Number.NaN)
     return {
       type: 'page',
@@ -160,14 +183,28 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
   if (share.mode === 'redirect') {
     // An object that is not there is not a download, asked on every use where the store can
     // tell without a round trip to elsewhere (never from memory: a deleted object counts nothing).
-    // HEAD gets a URL signed for HEAD, which the store refuses for GET, and counts nothing.
-    const exists = left < 1 ? undefined : await store.objectExists(share.key)
-    const outcome =
-      exists === false ? 'not_found_in_store' : method === 'HEAD' ? 'head' : 'downloaded'
+    // A pinned share's version is checked before signing: by the store where that is free, else
+    // by a HEAD remembered for at most PIN_CHECK_SECONDS. HEAD gets a URL signed for HEAD, which
+    // the store refuses for GET, and counts nothing.
+    let version = left < 1 ? undefined : await store.knownVersion(share.key)
+    if (version === undefined && pinned && left >= 1) {
+      version = await pinnedVersion(store, share, nowMs)
+    }
+    const outcome: UseKind =
+      version === null
+        ? pinned
+          ? 'changed'
+          : 'not_found_in_store'
+        : version !== undefined && changed(version)
+          ? 'changed'
+          : method === 'HEAD'
+            ? 'head'
+            : 'downloaded'
     // Under a second left is expired for a redirect: its URL could not live at all.
     const decision = await decide(outcome, 1)
     if (!decision.ok) return { type: 'refused', code: decision.code }
     if (decision.outcome === 'not_found_in_store') return { type: 'refused', code: 'not_found' }
+    if (decision.outcome === 'changed') return { type: 'refused', code: 'share_changed' }
     const location = await store.objectUrl({
       key: share.key,
       method,
@@ -178,15 +215,37 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
       // Where the store enforces signed addresses, the URL serves only the client that used the
       // link (inside the share's CIDRs, checked above): one use, one copy.
       allowIps: redirectAddresses(store, share, input.clientIp),
+      // Where the store enforces it, the URL serves only the pinned version, even if the object
+      // changes during its seconds.
+      ifMatch: pinned,
     })
     return { type: 'redirect', location }
   }
 
+  // A pinned read asks the store for the pinned version itself when the client set no If-Match
+  // of its own: a changed object then costs no bytes, and its 412 means "changed".
+  const pinByStore = pinned !== undefined && !input.headers.has('if-match')
+  const headers = new Headers(input.headers)
+  if (pinByStore) headers.set('if-match', pinned)
   const read = await store.readObject(
     share.key,
-    { method, headers: input.headers },
+    { method, headers },
     { overrides: dispositionParam(share), nowMs, maxSeconds: seconds },
   )
+  const gone =
+    !read.ok &&
+    (read.reason === 'not_found' || (pinByStore && read.reason === 'precondition_failed'))
+  // A 304 is of the pinned version when the store checked our If-Match; else by its ETag, if any.
+  const otherVersion =
+    read.ok &&
+    (read.status === 304
+      ? !pinByStore && read.headers.has('etag') && changed(read.headers.get('etag'))
+      : changed(read.headers.get('etag')))
+  if (pinned && (gone || otherVersion)) {
+    if (read.ok) await read.body?.cancel()
+    const decision = await decide('changed')
+    return { type: 'refused', code: decision.ok ? 'share_changed' : decision.code }
+  }
   if (!read.ok) {
     const decision = await decide(READ_FAILURE_OUTCOME[read.reason])
     if (!decision.ok) return { type: 'refused', code: decision.code }

@@ -25,6 +25,9 @@ export const GATEWAY_REGION = 'auto'
 /** The query parameter that carries a gateway URL's allowed CIDRs (signed with the rest). */
 export const ALLOW_IPS_PARAM = 'x-signet-allow-ips'
 
+/** The query parameter that carries the only ETag a gateway URL may serve (signed with the rest). */
+export const IF_MATCH_PARAM = 'x-signet-if-match'
+
 const NO_SUCH_UPLOAD = 'No such multipart upload for this bucket and key.'
 
 const OVERRIDE_HEADERS = new Map(RESPONSE_OVERRIDES)
@@ -136,6 +139,7 @@ export class R2BindingStore implements store.Store {
   objectUrl(request: store.UrlRequest): Promise<string> {
     const query = [...(request.query ?? [])]
     if (request.allowIps) query.push([ALLOW_IPS_PARAM, request.allowIps.join(',')])
+    if (request.ifMatch) query.push([IF_MATCH_PARAM, request.ifMatch])
     const place = {
       protocol: request.origin.protocol,
       host: request.origin.host,
@@ -145,8 +149,13 @@ export class R2BindingStore implements store.Store {
     return presignedV4Url(place, request, query, this.credential)
   }
 
-  async objectExists(key: string): Promise<boolean> {
-    return (await this.binding.head(key)) !== null
+  async knownVersion(key: string): Promise<string | null> {
+    return (await this.binding.head(key))?.httpEtag ?? null
+  }
+
+  async headObject(key: string): Promise<{ etag: string; size: number } | null> {
+    const head = await this.binding.head(key)
+    return head ? { etag: head.httpEtag, size: head.size } : null
   }
 
   async readObject(

@@ -47,6 +47,17 @@ export function readRemote(
   )
 }
 
+/**
+ * The store refused Signet's own signed request (403, 400, …): Signet's configuration or the
+ * bucket's policy, not the store failing. Internal unless a feature can say more.
+ */
+export class StoreRefused extends Error {
+  constructor(readonly status: number) {
+    super(`store answered ${status} to a signed read`)
+    this.name = 'StoreRefused'
+  }
+}
+
 /** Headers of a store's answer that a proxied read passes on. */
 const RETURNED = [
   'content-type',
@@ -91,7 +102,7 @@ export async function readThroughUrl(
     await upstream.body?.cancel()
     if (reason) return { ok: false, reason }
     if (upstream.status >= 500) throw storeUnavailable(upstream.status)
-    throw new Error(`store answered ${upstream.status} to a proxied read`)
+    throw new StoreRefused(upstream.status)
   }
   const headers = new Headers()
   for (const name of RETURNED) {
@@ -110,8 +121,8 @@ export async function readThroughUrl(
 
 /**
  * The part every store at an endpoint of its own shares: its names, where objects live, and
- * reading them for proxying. Not asked whether an object exists: that would be a round trip to
- * the store on every share use.
+ * reading them for proxying. knownVersion never asks the store: that would be a round trip on
+ * every share use (headObject asks, when a feature must know).
  */
 export abstract class EndpointStore {
   readonly servedBySignet = false
@@ -145,8 +156,21 @@ export abstract class EndpointStore {
 
   abstract objectUrl(request: store.UrlRequest): Promise<string>
 
-  async objectExists(): Promise<undefined> {
+  async knownVersion(): Promise<undefined> {
     return undefined
+  }
+
+  async headObject(key: string, nowMs: number): Promise<{ etag: string; size: number } | null> {
+    const head = await this.readObject(
+      key,
+      { method: 'HEAD', headers: new Headers() },
+      { overrides: [], nowMs, maxSeconds: 60 },
+    )
+    if (!head.ok) return null
+    return {
+      etag: head.headers.get('etag') ?? '',
+      size: Number(head.headers.get('content-length') ?? 0),
+    }
   }
 
   readObject(

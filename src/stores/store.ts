@@ -30,6 +30,8 @@ export type UrlRequest = {
   headers?: Record<string, string>
   /** CIDRs to bind the URL to, signed into it where the store enforces them (enforcesUrlIps). */
   allowIps?: readonly string[] | undefined
+  /** The only version (ETag) the URL may serve, signed into it where the store enforces it. */
+  ifMatch?: string | undefined
 }
 
 export type ReadRequest = { method: 'GET' | 'HEAD'; headers: Headers }
@@ -103,8 +105,13 @@ export interface Store {
   /** Whether `url` addresses this bucket: at its store's endpoint, or at Signet's own origin. */
   addresses(url: URL, signetOrigin: string): boolean
   objectUrl(request: UrlRequest): Promise<string>
-  /** Whether the object exists, when the store can say so without a round trip; else undefined. */
-  objectExists(key: string): Promise<boolean | undefined>
+  /**
+   * The object's ETag (null when there is no such object), where the store can say so without a
+   * round trip to elsewhere (an R2 binding); else undefined.
+   */
+  knownVersion(key: string): Promise<string | null | undefined>
+  /** The object's ETag and size, asking the store (a subrequest for remote stores); null if none. */
+  headObject(key: string, nowMs: number): Promise<{ etag: string; size: number } | null>
   readObject(key: string, request: ReadRequest, options: ReadOptions): Promise<ObjectRead>
   /** Starts a multipart upload; answers the upload id to give out. */
   createMultipartUpload(key: string, start: MultipartStart): Promise<string>

@@ -310,6 +310,7 @@ describe.skipIf(!haveChromium('console-browser'))('the console and share pages i
       bucket: 'local',
       key: 'console/a rather long file name for a small screen.pdf',
       maxDownloads: 3,
+      pin: false,
     })
     expect(made.status).toBe(201)
     const page = await open('/console', 'console 360')

@@ -60,7 +60,7 @@ beforeAll(async () => {
     { key: 'fuzz/a.txt' },
     { key: 'fuzz/a.txt', mode: 'proxy' },
     { key: 'fuzz/empty.txt', mode: 'proxy', maxDownloads: 3 },
-    { key: 'fuzz/missing.txt', allowIps: ['203.0.113.0/24'] },
+    { key: 'fuzz/missing.txt', allowIps: ['203.0.113.0/24'], pin: false },
   ]) {
     shareIds.push(
       (await api('POST', '/v1/shares', apiKey, { bucket: 'local', ...share })).id as string,

@@ -14,23 +14,29 @@ describe.skipIf(!haveS3('rgw-shares'))('share links on a remote bucket (Ceph RGW
   let server: WorkerServer
   let key: string
 
-  beforeAll(async () => {
-    createBucket(BUCKET)
-    const file = join(mkdtempSync(join(tmpdir(), 'signet-rgw-')), 'report.txt')
-    writeFileSync(file, 'report bytes')
+  const scratch = mkdtempSync(join(tmpdir(), 'signet-rgw-'))
+
+  /** Puts an object into the RGW bucket with the AWS CLI, as its owner would. */
+  function putObject(objectKey: string, body: string) {
+    writeFileSync(join(scratch, 'body'), body)
     const put = aws([
       's3api',
       'put-object',
       '--bucket',
       BUCKET,
       '--key',
-      'docs/report.txt',
+      objectKey,
       '--body',
-      file,
+      join(scratch, 'body'),
       '--content-type',
       'text/plain',
     ])
     expect(put.status, put.stderr).toBe(0)
+  }
+
+  beforeAll(async () => {
+    createBucket(BUCKET)
+    putObject('docs/report.txt', 'report bytes')
     server = await startWorker({
       buckets: { rgw: { endpoint: S3.endpoint, region: 'us-east-1', bucket: BUCKET } },
       credentials: { rgw: { accessKeyId: S3.accessKeyId, secretAccessKey: S3.secretAccessKey } },
@@ -75,6 +81,27 @@ describe.skipIf(!haveS3('rgw-shares'))('share links on a remote bucket (Ceph RGW
     const after = await fetch(share.url, { redirect: 'manual' })
     expect(after.status).toBe(410)
   }, 30_000)
+
+  it('serves a pinned link only while the object is the version shared, in both modes', async () => {
+    putObject('docs/pinned.txt', "alice's contract")
+    const proxy = (await api('/v1/shares', {
+      bucket: 'rgw',
+      key: 'docs/pinned.txt',
+      mode: 'proxy',
+    })) as { url: string; etag: string }
+    const redirect = (await api('/v1/shares', { bucket: 'rgw', key: 'docs/pinned.txt' })) as {
+      url: string
+    }
+    expect(proxy.etag).toMatch(/^"[0-9a-f]{32}"$/)
+    expect(await (await fetch(proxy.url)).text()).toBe("alice's contract")
+    putObject('docs/pinned.txt', "bob's medical results")
+    const changed = await fetch(proxy.url)
+    expect(changed.status).toBe(410)
+    expect(await changed.text()).toContain('share_changed')
+    // The redirect share was not used before the change: its first HEAD sees the new version.
+    const refused = await fetch(redirect.url, { redirect: 'manual' })
+    expect(refused.status).toBe(410)
+  })
 
   it('streams a remote object in proxy mode, with Range and HEAD', async () => {
     const share = (await api('/v1/shares', {
@@ -128,9 +155,18 @@ describe.skipIf(!haveS3('rgw-shares'))('share links on a remote bucket (Ceph RGW
     expect(denied.status).toBe(403)
     expect(await denied.text()).toContain('AccessDenied')
 
+    // Not pinned: the policy above denies Signet's own address too, so it cannot read the
+    // object's version (a pinned share is refused, which the next request shows).
+    const refused = await fetch(`${server.origin}/v1/shares`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ bucket: 'rgw', key: 'docs/report.txt', allowIps: ['10.0.0.0/8'] }),
+    })
+    expect(refused.status).toBe(400)
     const inside = (await api('/v1/shares', {
       bucket: 'rgw',
       key: 'docs/report.txt',
+      pin: false,
       allowIps: ['127.0.0.0/8', '10.0.0.0/8'],
     })) as {
       policyHints: { s3BucketPolicy: unknown }

@@ -24,6 +24,7 @@ describe.skipIf(!haveChromium('share-page-browser'))(
       const share = await callApi<{ id: string; url: string }>(server, key, 'POST', '/v1/shares', {
         bucket: 'local',
         key: 'private/salaries-2026.xlsx',
+        pin: false,
       })
       const { id, url } = share.body
       expect((await callApi(server, key, 'DELETE', `/v1/shares/${id}`)).status).toBe(204)

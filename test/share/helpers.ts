@@ -7,6 +7,8 @@ export type ShareAnswer = {
   id: string
   url: string
   owner: string
+  etag: string | null
+  pin: boolean
   expiresAt: string
   maxDownloads: number | null
   downloads: number

@@ -18,6 +18,8 @@ async function insertRaw(overrides: Partial<ShareRecord>): Promise<ShareRecord> 
     allowIps: null,
     maxDownloads: null,
     downloads: 0,
+    etag: null,
+    pin: false,
     createdAt: Date.now(),
     expiresAt: Date.now() + 3600_000,
     revokedAt: null,
@@ -31,12 +33,16 @@ async function insertRaw(overrides: Partial<ShareRecord>): Promise<ShareRecord> 
 describe('POST /v1/shares', () => {
   it('creates a share with an unguessable id and the contract fields', async () => {
     const { key } = await createKey()
+    await seed()
     const share = await createShare(key, { expiresIn: '2h', maxDownloads: 3 })
     expect(share.id).toMatch(/^[A-Za-z0-9_-]{22}$/)
+    // The version shared: the object's ETag now.
+    expect(share.etag).toBe((await env.BUCKET_LOCAL.head('shared/report.pdf'))?.httpEtag)
     expect(share.url).toBe(`http://signet.test/s/${share.id}`)
     expect(share).toMatchObject({
       maxDownloads: 3,
       downloads: 0,
+      pin: true,
       allowIps: null,
       mode: 'redirect',
       policyHints: null,
@@ -91,6 +97,7 @@ describe('POST /v1/shares', () => {
   })
 
   it('gives policy hints for CIDR-bound shares, honest about each mode', async () => {
+    await seed()
     const { key } = await createKey({ ...FULL_SCOPE, buckets: ['local', 'r2-remote'] })
     const gateway = await createShare(key, { allowIps: ['203.0.113.0/24'] })
     expect(gateway.policyHints?.enforcedBy).toBe('signet')
@@ -98,7 +105,11 @@ describe('POST /v1/shares', () => {
       'arn:aws:s3:::local/shared/report.pdf',
     )
     expect(gateway.policyHints?.notes.join(' ')).toMatch(/carries the same CIDRs/)
-    const remote = await createShare(key, { bucket: 'r2-remote', allowIps: ['203.0.113.0/24'] })
+    const remote = await createShare(key, {
+      bucket: 'r2-remote',
+      allowIps: ['203.0.113.0/24'],
+      pin: false,
+    })
     expect(remote.policyHints?.notes.join(' ')).toMatch(/60 seconds.*bearer URL/)
     const proxied = await createShare(key, { allowIps: ['203.0.113.0/24'], mode: 'proxy' })
     expect(proxied.policyHints?.notes.join(' ')).toMatch(/every byte/)
@@ -300,7 +311,7 @@ describe('GET/HEAD /s/:id', () => {
 
   it('serves a small HTML page to browsers in the error cases, without details', async () => {
     const { key } = await createKey()
-    const share = await createShare(key, { key: 'secret/plans/q4-layoffs.pdf' })
+    const share = await createShare(key, { key: 'secret/plans/q4-layoffs.pdf', pin: false })
     await call(`/v1/shares/${share.id}`, { token: key, method: 'DELETE' })
     const page = await use(share, { headers: { Accept: 'text/html,application/xhtml+xml' } })
     expect(page.status).toBe(410)
@@ -358,6 +369,7 @@ describe('share links on Google Cloud Storage', () => {
       bucket: 'gcs-remote',
       key: 'photos/beach.jpg',
       filename: 'beach.jpg',
+      pin: false,
     })
     const response = await use(share)
     expect(response.status).toBe(302)

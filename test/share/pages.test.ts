@@ -180,11 +180,17 @@ describe('share pages', () => {
       (await call(`/s/${bound.share.id}`, { headers: BROWSER, ip: '198.51.100.7' })).status,
     ).toBe(200)
 
+    // A pinned share whose object went: the file changed; one that follows its key: not found.
     const missing = await setup({ maxDownloads: 1 })
     await env.BUCKET_LOCAL.delete(missing.key)
     const none = await call(`/s/${missing.share.id}`, { headers: BROWSER })
-    expect(none.status).toBe(404)
-    expect(await none.text()).toContain('Link not found')
+    expect(none.status).toBe(410)
+    expect(await none.text()).toContain('File changed')
+    const following = await setup({ maxDownloads: 1, pin: false })
+    await env.BUCKET_LOCAL.delete(following.key)
+    const absent = await call(`/s/${following.share.id}`, { headers: BROWSER })
+    expect(absent.status).toBe(404)
+    expect(await absent.text()).toContain('Link not found')
     // JSON for programs, as before.
     await expectError(await call(`/s/${revoked.share.id}`), 410, 'share_revoked')
   })
@@ -207,6 +213,8 @@ describe('share pages', () => {
       allowIps: null,
       maxDownloads: 1,
       downloads: 0,
+      etag: null,
+      pin: false,
       createdAt: Date.now(),
       expiresAt: Date.now() + 3_600_000,
       revokedAt: null,

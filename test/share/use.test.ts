@@ -83,7 +83,12 @@ describe('ranges on proxy shares: download sessions', () => {
 describe('redirect shares of missing objects', () => {
   it('answers 404 and counts nothing when a gateway object does not exist', async () => {
     const { key } = await createKey()
-    const share = await createShare(key, { key: 'review/never-uploaded.txt', maxDownloads: 1 })
+    // Not pinned: a link to a file still to come.
+    const share = await createShare(key, {
+      key: 'review/never-uploaded.txt',
+      maxDownloads: 1,
+      pin: false,
+    })
     await expectError(await call(`/s/${share.id}`), 404, 'not_found')
     expect((await readShare(key, share)).downloads).toBe(0)
     await env.BUCKET_LOCAL.put('review/never-uploaded.txt', 'now it is')

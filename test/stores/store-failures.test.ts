@@ -14,6 +14,7 @@ describe("a store's own failure", () => {
       bucket: 's3-remote',
       key: 'failing/report.pdf',
       mode: 'proxy',
+      pin: false,
     })
     const error = await expectError(await use(share), 502, 'store_unavailable')
     expect(error.message).toBe("The bucket's store answered 503.")
