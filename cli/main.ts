@@ -6,7 +6,7 @@
 // help. Exit codes: 0 ok, 1 other error, 2 usage, 3 unauthorized/forbidden, 4 not found/gone,
 // 5 Signet unreachable, 130 interrupted (Ctrl-C).
 import { SignetError } from '../src/client'
-import { StepError } from '../src/uploader'
+import { ObjectExists, StepError } from '../src/uploader'
 import {
   type Command,
   EXIT,
@@ -59,6 +59,7 @@ function exitCodeOf(error: unknown): number {
 }
 
 function describe(error: unknown): string {
+  if (error instanceof ObjectExists) return `${error.message}: give --overwrite to replace it`
   if (error instanceof StepError && error.cause instanceof SignetError) {
     const cause = error.cause
     const where = cause.requestId ? ` (request ${cause.requestId})` : ''

@@ -41,6 +41,12 @@ function fileBody(path: string, start: number, end: number, counted: (bytes: num
 /** The uploader's transport for a local file: fetch with a streamed body. */
 export function fileTransport(path: string): Transport {
   return {
+    async exists(url, signal) {
+      const response = await fetch(url, { method: 'HEAD', signal })
+      if (response.status === 404) return false
+      if (!response.ok) throw await storeRefusal(response)
+      return true
+    },
     async put(url, headers, { start, end }, sent, signal) {
       const response = await fetch(url, {
         method: 'PUT',

@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises'
 import mime from 'mime/lite'
 import type { SignetClient } from '../src/client'
 import { MIN_PART_SIZE } from '../src/lib/limits'
-import { type Retry, type Target, upload } from '../src/uploader'
+import { objectExists, type Retry, type Target, upload } from '../src/uploader'
 import {
   Interrupted,
   type Io,
@@ -39,9 +39,12 @@ export const TRANSFER_OPTIONS = {
     help: 'files up to this size go in one PUT',
   },
   retries: { type: 'string', value: '3', help: 'more attempts for a failed request' },
+  overwrite: { type: 'boolean', help: 'replace an object already at the key (never by default)' },
 } as const satisfies OptionSpecs
 
-type TransferValues = { [K in keyof typeof TRANSFER_OPTIONS]?: string }
+type TransferValues = {
+  [K in Exclude<keyof typeof TRANSFER_OPTIONS, 'overwrite'>]?: string
+} & { overwrite?: boolean }
 
 export function retryOf(options: { retries?: string }): Retry {
   return { attempts: (wholeNumber(options.retries, 'retries') ?? 3) + 1, baseMs: 250 }
@@ -91,6 +94,7 @@ export async function uploadFile(
         contentType,
         checksumSha256: await sha256Base64(path),
         transport: fileTransport(path),
+        overwrite: options.overwrite === true,
         threshold: size(options['multipart-threshold'], 'multipart-threshold', 16 * MiB),
         partSize: Math.max(MIN_PART_SIZE, size(options['part-size'], 'part-size', 8 * MiB)),
         parallel: Math.max(1, wholeNumber(options.parallel, 'parallel') ?? 4),
@@ -113,4 +117,28 @@ export async function uploadFile(
     done()
     if (scratch) await rm(scratch, { recursive: true, force: true })
   }
+}
+
+/**
+ * A key next to `target` that holds no object yet: the key itself, else `name-2.ext`,
+ * `name-3.ext`, … (for `share ./file`, which never replaces a file someone may have a link to).
+ */
+export async function freeTarget(
+  client: SignetClient,
+  path: string,
+  target: Target,
+  signal: AbortSignal,
+): Promise<Target> {
+  const transport = fileTransport(path)
+  const slash = target.key.lastIndexOf('/') + 1
+  const name = target.key.slice(slash)
+  const dot = name.lastIndexOf('.')
+  const [stem, ext] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, '']
+  for (let n = 1; n <= 100; n++) {
+    const key = n === 1 ? target.key : `${target.key.slice(0, slash)}${stem}-${n}${ext}`
+    if ((await objectExists(client, transport, { ...target, key }, signal)) !== true) {
+      return { ...target, key }
+    }
+  }
+  throw new UsageError(`s3://${target.bucket}/${target.key} and 99 names like it exist: give --to`)
 }

@@ -39,7 +39,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 /** Failures that another attempt cannot mend: a named step's refusal, or Signet's 4xx. */
 function permanent(error: unknown): boolean {
-  if (error instanceof StepError) return true
+  if (error instanceof StepError || error instanceof ObjectExists) return true
   return (
     error instanceof SignetError &&
     error.status >= 400 &&
@@ -73,8 +73,18 @@ export async function withRetries<T>(
   }
 }
 
+/** The target already holds an object, and the upload was not told to replace it. */
+export class ObjectExists extends Error {
+  constructor(readonly target: Target) {
+    super(`s3://${target.bucket}/${target.key} already exists`)
+    this.name = 'ObjectExists'
+  }
+}
+
 /** How a surface sends bytes [start, end) of its source to a presigned URL. */
 export type Transport = {
+  /** Whether a presigned HEAD finds an object (true), none (false); throws on anything else. */
+  exists(url: string, signal: AbortSignal): Promise<boolean>
   /**
    * PUTs the bytes with `headers` (Content-Length is the transport's to set); calls `sent` with
    * the bytes sent so far in this attempt; answers the store's ETag header. Rejects on a store
@@ -97,6 +107,12 @@ export type UploadRequest = {
   /** The bytes' SHA-256 (base64), kept with the object so downloads can check it. */
   checksumSha256: string
   transport: Transport
+  /**
+   * Replace an object already at the target. Without it nothing is silently replaced: the
+   * upload stops with ObjectExists (a single PUT also signs If-None-Match: *, so the store
+   * refuses a race; a multipart upload is checked before it starts).
+   */
+  overwrite: boolean
   /** Sources up to this size go in one PUT. */
   threshold: number
   /** Target part size (at least 5 MiB; more when the parts would be over 10,000). */
@@ -141,27 +157,70 @@ async function putCounted(
   }
 }
 
-/** A presigned PUT carrying the SHA-256: signed as a checksum, or as metadata where the store takes none. */
+/**
+ * A presigned PUT carrying the SHA-256 (signed as a checksum) and, unless overwriting,
+ * If-None-Match: *; where the store takes neither (GCS), the SHA-256 as metadata (the existence
+ * check before the upload still holds).
+ */
 async function presignPut(request: UploadRequest) {
   const { client, target, contentType, size, checksumSha256 } = request
   const base = { ...target, method: 'PUT' as const, contentType, contentLength: size }
   try {
-    return await client.presign({ ...base, checksumSha256 })
+    return await client.presign({
+      ...base,
+      checksumSha256,
+      ...(request.overwrite ? {} : { ifNoneMatch: '*' as const }),
+    })
   } catch (error) {
     if (!(error instanceof SignetError) || error.code !== 'unsupported_by_target') throw error
     return client.presign({ ...base, metadata: { sha256: checksumSha256 } })
   }
 }
 
+/**
+ * Whether the target holds an object now (a presigned HEAD through the surface's transport);
+ * undefined when the caller's scope may not look (no `head`): then a single PUT's
+ * If-None-Match: * is what keeps an object from being replaced.
+ */
+export async function objectExists(
+  client: SignetClient,
+  transport: Transport,
+  target: Target,
+  signal: AbortSignal,
+): Promise<boolean | undefined> {
+  let url: string
+  try {
+    url = (await client.presign({ ...target, method: 'HEAD' })).url
+  } catch (error) {
+    if (error instanceof SignetError && error.code === 'forbidden') return undefined
+    throw new StepError('look up the target', error)
+  }
+  return transport.exists(url, signal)
+}
+
 export async function upload(request: UploadRequest): Promise<{ etag: string | null }> {
   const { client, size, target, retry, signal } = request
+  if (
+    !request.overwrite &&
+    (await objectExists(client, request.transport, target, signal)) === true
+  ) {
+    throw new ObjectExists(target)
+  }
   if (size <= request.threshold) {
     // One PUT, its SHA-256 signed in, so the store refuses anything else and keeps the checksum.
     const etag = await withRetries('upload', retry, signal, async () => {
       const url = await presignPut(request).catch((error) => {
         throw new StepError('presign the upload', error)
       })
-      return putCounted(request, url.url, url.headers, { start: 0, end: size }, signal)
+      return putCounted(request, url.url, url.headers, { start: 0, end: size }, signal).catch(
+        (error: unknown) => {
+          // The store's answer to If-None-Match: * — someone put an object there meanwhile.
+          if (!request.overwrite && error instanceof Error && /\b412\b/.test(error.message)) {
+            throw new ObjectExists(target)
+          }
+          throw error
+        },
+      )
     })
     return { etag }
   }

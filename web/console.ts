@@ -3,7 +3,7 @@
 import { sha256 } from '@noble/hashes/sha2.js'
 import { renderSVG } from 'uqr'
 import { type Me, type Share, SignetClient, SignetError, shareState } from '../src/client'
-import { StepError, type Transport, upload as uploadWith } from '../src/uploader'
+import { objectExists, StepError, type Transport, upload as uploadWith } from '../src/uploader'
 
 const KEY_STORAGE = 'signet.apiKey'
 /** Files up to this size go up in one presigned PUT; larger ones as a multipart upload. */
@@ -171,6 +171,12 @@ class Progress {
 /** The uploader's transport in a browser: XMLHttpRequest, for its upload progress events. */
 function xhrTransport(file: File): Transport {
   return {
+    async exists(url, signal) {
+      const response = await fetch(url, { method: 'HEAD', signal })
+      if (response.status === 404) return false
+      if (!response.ok) throw new Error(`The store answered ${response.status} to a HEAD.`)
+      return true
+    },
     put(url, headers, { start, end }, sent, signal) {
       const body = file.slice(start, end)
       return new Promise((resolve, reject) => {
@@ -244,13 +250,24 @@ async function upload(): Promise<void> {
   try {
     ui.progressText.textContent = 'Reading the file…'
     const checksumSha256 = await fileSha256(file, () => cancel.signal.aborted)
+    // Nothing is replaced without a person saying so: someone may hold a link to that file.
+    const transport = xhrTransport(file)
+    let overwrite = false
+    if ((await objectExists(client, transport, { bucket, key }, cancel.signal)) === true) {
+      overwrite = window.confirm(`${key} already exists. Replace it with ${file.name}?`)
+      if (!overwrite) {
+        ui.progressText.textContent = `Not uploaded: ${key} already exists.`
+        return
+      }
+    }
     await uploadWith({
       client,
       target: { bucket, key },
       size: file.size,
       contentType,
       checksumSha256,
-      transport: xhrTransport(file),
+      transport,
+      overwrite,
       threshold: SINGLE_PUT_MAX,
       partSize: PART_SIZE,
       parallel: PARALLEL_PARTS,

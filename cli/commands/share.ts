@@ -17,7 +17,7 @@ import {
   wholeNumber,
 } from '../command'
 import { outputMode } from '../progress'
-import { TRANSFER_OPTIONS, uploadFile } from '../upload-file'
+import { freeTarget, TRANSFER_OPTIONS, uploadFile } from '../upload-file'
 
 const OPTIONS = {
   to: {
@@ -95,7 +95,16 @@ export const share = command({
       printShare(io, options, made)
       return
     }
-    const target = await defaultTarget(client, options, what)
+    const wanted = await defaultTarget(client, options, what)
+    // A file someone may hold a link to is never replaced: another name, said on stderr.
+    const target = options.overwrite
+      ? wanted
+      : await freeTarget(client, what, wanted, AbortSignal.timeout(60_000))
+    if (target.key !== wanted.key) {
+      io.err(
+        `signet: s3://${wanted.bucket}/${wanted.key} exists: uploading as s3://${target.bucket}/${target.key}\n`,
+      )
+    }
     // The link is the one line of output: the upload shows only its bar, on a terminal.
     const mode = outputMode(options) === 'tty' ? 'tty' : 'quiet'
     const done = await uploadFile(client, options, what, target, mode, io)

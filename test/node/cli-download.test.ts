@@ -75,7 +75,13 @@ describe('signet cp downloads', () => {
       ['multipart.bin', 'verify/multipart.bin'],
       ['single.bin', 'verify/single.bin'],
     ] as const) {
-      const up = await signet(['cp', join(dir, name), `s3://local/${key}`, '--quiet'])
+      const up = await signet([
+        'cp',
+        join(dir, name),
+        `s3://local/${key}`,
+        '--quiet',
+        '--overwrite',
+      ])
       expect(up.status, up.stderr).toBe(0)
     }
     // Two parts of sizes no usual uploader picks, and no SHA-256 anywhere.

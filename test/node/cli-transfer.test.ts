@@ -6,7 +6,15 @@
 // when piped.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -96,7 +104,8 @@ describe('signet cp and signet share ./file', () => {
 
   it('uploads 64 MiB in parallel parts, retrying a part that fails twice, and reads it back through a cut connection', async () => {
     proxy.failParts.set(3, 2)
-    const up = await signet(['cp', big, 's3://local/cli/big.bin', '--parallel', '4'])
+    // --overwrite: the local default keeps its objects from run to run.
+    const up = await signet(['cp', big, 's3://local/cli/big.bin', '--parallel', '4', '--overwrite'])
     expect(up.status, up.stderr).toBe(0)
     // Piped: one final line, no control characters, nothing on stderr.
     const line = up.stdout.toString()
@@ -185,7 +194,10 @@ describe('signet cp and signet share ./file', () => {
 
   it('streams stdin up and an object down to stdout, checking its SHA-256', async () => {
     const small = randomBytes(3 * MiB + 17)
-    const up = await signet(['cp', '-', 's3://local/cli/from-stdin.bin', '--quiet'], small)
+    const up = await signet(
+      ['cp', '-', 's3://local/cli/from-stdin.bin', '--quiet', '--overwrite'],
+      small,
+    )
     expect(up.status, up.stderr).toBe(0)
     expect(up.stdout.length).toBe(0)
     const down = await signet(['cp', 's3://local/cli/from-stdin.bin', '-'])
@@ -211,11 +223,51 @@ describe('signet cp and signet share ./file', () => {
     expect(qr.join('')).toMatch(/[█▀▄]/)
     const got = await fetch(link as string)
     expect(await got.text()).toBe('shared from the command line\n')
-    const json = await signet(['share', file, '--to', 's3://local/cli/again/', '--json'])
+    const json = await signet([
+      'share',
+      file,
+      '--to',
+      's3://local/cli/again/',
+      '--json',
+      '--overwrite',
+    ])
     expect(JSON.parse(json.stdout.toString())).toMatchObject({
       key: 'cli/again/notes.txt',
       page: false,
     })
+  })
+
+  it('never replaces an object: share picks a free name, cp stops unless --overwrite', async () => {
+    const run = randomBytes(4).toString('hex')
+    const to = `s3://local/cli/same-name-${run}/`
+    const alice = join(dir, 'a', 'report.txt')
+    const bob = join(dir, 'b', 'report.txt')
+    mkdirSync(join(dir, 'a'), { recursive: true })
+    mkdirSync(join(dir, 'b'), { recursive: true })
+    writeFileSync(alice, "alice's contract\n")
+    writeFileSync(bob, "bob's medical results\n")
+    const first = await signet(['share', alice, '--to', to])
+    expect(first.status, first.stderr).toBe(0)
+    expect(first.stderr).toBe('')
+    const second = await signet(['share', bob, '--to', to])
+    expect(second.status, second.stderr).toBe(0)
+    expect(second.stderr).toBe(`signet: ${to}report.txt exists: uploading as ${to}report-2.txt\n`)
+    // Two links, each serving its own bytes.
+    expect(await (await fetch(first.stdout.toString().trim())).text()).toBe("alice's contract\n")
+    expect(await (await fetch(second.stdout.toString().trim())).text()).toBe(
+      "bob's medical results\n",
+    )
+    // cp to an existing key stops, and replaces only when asked.
+    const refused = await signet(['cp', bob, `${to}report.txt`])
+    expect(refused.status).toBe(1)
+    expect(refused.stderr).toBe(
+      `signet: ${to}report.txt already exists: give --overwrite to replace it\n`,
+    )
+    const replaced = await signet(['cp', bob, `${to}report.txt`, '--overwrite', '--quiet'])
+    expect(replaced.status, replaced.stderr).toBe(0)
+    // The first link was pinned to alice's file: it never serves bob's.
+    const link = await fetch(first.stdout.toString().trim())
+    expect(link.status).toBe(410)
   })
 
   it('names the failing step and keeps the exit codes', async () => {
@@ -256,6 +308,7 @@ describe('signet cp and signet share ./file', () => {
         'cp',
         big,
         's3://local/cli/tty.bin',
+        '--overwrite',
         '; sleep 30',
       ].join(' ')
       spawnSync('tmux', ['new-session', '-d', '-s', session, '-x', '150', '-y', '10', command])
