@@ -8,15 +8,25 @@ import { type FileHandle, open, rename, rm, stat, writeFile } from 'node:fs/prom
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { SignetClient } from '../src/client'
-import { type Retry, StepError, type Target, type Transport, withRetries } from '../src/uploader'
+import {
+  type Retry,
+  StepError,
+  StoreRefusal,
+  type Target,
+  type Transport,
+  withRetries,
+} from '../src/uploader'
 import type { Progress } from './progress'
 import { Check, checkFile, describeExpected, type Expected, expectedOf } from './verify'
 
 /** Why a store refused: its S3 error code when the body has one. */
-async function storeRefusal(response: Response): Promise<Error> {
+async function storeRefusal(response: Response): Promise<StoreRefusal> {
   const text = await response.text().catch(() => '')
   const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1]
-  return new Error(`the store answered ${response.status}${code ? ` ${code}` : ''}`)
+  return new StoreRefusal(
+    response.status,
+    `the store answered ${response.status}${code ? ` ${code}` : ''}`,
+  )
 }
 
 /** A file's bytes [start, end) as a request body, counted as they are read. */

@@ -6,6 +6,7 @@
 // same way.
 import { createHash, type Hash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
+import { SHA256_METADATA } from '../src/schemas'
 
 const MiB = 1024 * 1024
 /** Part sizes tried for a multipart ETag, at most (each costs one MD5 pass over the bytes). */
@@ -22,7 +23,8 @@ export function expectedOf(headers: Headers): Expected | undefined {
   const checksum = headers.get('x-amz-checksum-sha256')
   if (checksum && sha256.test(checksum))
     return { kind: 'sha256', base64: checksum, source: 'store' }
-  const claimed = headers.get('x-amz-meta-sha256') ?? headers.get('x-goog-meta-sha256')
+  const claimed =
+    headers.get(`x-amz-meta-${SHA256_METADATA}`) ?? headers.get(`x-goog-meta-${SHA256_METADATA}`)
   if (claimed && sha256.test(claimed))
     return { kind: 'sha256', base64: claimed, source: 'metadata' }
   const etag = (headers.get('etag') ?? '').replace(/^W\//, '').replaceAll('"', '').toLowerCase()

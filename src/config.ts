@@ -289,30 +289,16 @@ export function parseConfig(env: Record<string, unknown>): Config {
   for (const [name, target] of buckets) {
     stores.set(name, buildStore(target, credentials.get(name), serviceAccounts.get(name)))
   }
-  let keyCacheSeconds = DEFAULT_KEY_CACHE_SECONDS
-  const cacheText = env.SIGNET_KEY_CACHE_SECONDS
-  if (cacheText !== undefined && cacheText !== '') {
-    keyCacheSeconds = Number(cacheText)
-    if (!Number.isInteger(keyCacheSeconds) || keyCacheSeconds < 0 || keyCacheSeconds > 3600) {
-      throw new ConfigError('SIGNET_KEY_CACHE_SECONDS', 'must be whole seconds from 0 to 3600')
-    }
-  }
-
-  let redirectSeconds = DEFAULT_REDIRECT_SECONDS
-  const redirectText = env.SIGNET_REDIRECT_SECONDS
-  if (redirectText !== undefined && redirectText !== '') {
-    redirectSeconds = Number(redirectText)
-    if (
-      !Number.isInteger(redirectSeconds) ||
-      redirectSeconds < MIN_REDIRECT_SECONDS ||
-      redirectSeconds > MAX_REDIRECT_SECONDS
-    ) {
-      throw new ConfigError(
-        'SIGNET_REDIRECT_SECONDS',
-        `must be whole seconds from ${MIN_REDIRECT_SECONDS} to ${MAX_REDIRECT_SECONDS}`,
-      )
-    }
-  }
+  const keyCacheSeconds = secondsVar(
+    env,
+    'SIGNET_KEY_CACHE_SECONDS',
+    DEFAULT_KEY_CACHE_SECONDS,
+    [0, 3600],
+  )
+  const redirectSeconds = secondsVar(env, 'SIGNET_REDIRECT_SECONDS', DEFAULT_REDIRECT_SECONDS, [
+    MIN_REDIRECT_SECONDS,
+    MAX_REDIRECT_SECONDS,
+  ])
 
   const corsOrigins = parseCorsOrigins(env.SIGNET_CORS_ORIGINS)
 
@@ -327,6 +313,22 @@ export function parseConfig(env: Record<string, unknown>): Config {
     redirectSeconds,
     corsOrigins,
   }
+}
+
+/** A var of whole seconds within [min, max]; its default when unset or empty. */
+function secondsVar(
+  env: Record<string, unknown>,
+  variable: string,
+  fallback: number,
+  [min, max]: [number, number],
+): number {
+  const text = env[variable]
+  if (text === undefined || text === '') return fallback
+  const seconds = Number(text)
+  if (!Number.isInteger(seconds) || seconds < min || seconds > max) {
+    throw new ConfigError(variable, `must be whole seconds from ${min} to ${max}`)
+  }
+  return seconds
 }
 
 const cache = new WeakMap<object, Config>()

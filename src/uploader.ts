@@ -6,6 +6,7 @@
 // (fetch streams from a file in Node, XMLHttpRequest with upload progress in a browser).
 import { type SignetClient, SignetError } from './client'
 import { MAX_PARTS, MIN_PART_SIZE } from './lib/limits'
+import { SHA256_METADATA } from './schemas'
 
 export type Target = { bucket: string; key: string }
 
@@ -73,6 +74,17 @@ export async function withRetries<T>(
   }
 }
 
+/** A store's answer to a presigned request that was not a success: its status, in words. */
+export class StoreRefusal extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message)
+    this.name = 'StoreRefusal'
+  }
+}
+
 /** The target already holds an object, and the upload was not told to replace it. */
 export class ObjectExists extends Error {
   constructor(readonly target: Target) {
@@ -87,8 +99,9 @@ export type Transport = {
   exists(url: string, signal: AbortSignal): Promise<boolean>
   /**
    * PUTs the bytes with `headers` (Content-Length is the transport's to set); calls `sent` with
-   * the bytes sent so far in this attempt; answers the store's ETag header. Rejects on a store
-   * refusal (its status in the message) or a broken connection; stops when `signal` aborts.
+   * the bytes sent so far in this attempt; answers the store's ETag header. Rejects with a
+   * StoreRefusal when the store refuses, an Error on a broken connection; stops when `signal`
+   * aborts.
    */
   put(
     url: string,
@@ -173,7 +186,7 @@ async function presignPut(request: UploadRequest) {
     })
   } catch (error) {
     if (!(error instanceof SignetError) || error.code !== 'unsupported_by_target') throw error
-    return client.presign({ ...base, metadata: { sha256: checksumSha256 } })
+    return client.presign({ ...base, metadata: { [SHA256_METADATA]: checksumSha256 } })
   }
 }
 
@@ -215,7 +228,7 @@ export async function upload(request: UploadRequest): Promise<{ etag: string | n
       return putCounted(request, url.url, url.headers, { start: 0, end: size }, signal).catch(
         (error: unknown) => {
           // The store's answer to If-None-Match: * — someone put an object there meanwhile.
-          if (!request.overwrite && error instanceof Error && /\b412\b/.test(error.message)) {
+          if (!request.overwrite && error instanceof StoreRefusal && error.status === 412) {
             throw new ObjectExists(target)
           }
           throw error

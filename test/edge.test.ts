@@ -3,9 +3,8 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { findApiKey, KeyCache } from '../src/auth/api-keys'
-import { insertShare } from '../src/share/index-db'
-import { newShareId } from '../src/share/record'
 import { ADMIN_TOKEN, call, createKey } from './helpers'
+import { insertLegacyShare } from './share/helpers'
 
 function d1Trips(response: Response): number {
   const header = response.headers.get('Server-Timing') ?? ''
@@ -149,25 +148,11 @@ describe('share links at the edge', () => {
   it('keeps a share made before Durable Objects working and counting', async () => {
     await env.BUCKET_LOCAL.put('edge/old.txt', 'old')
     const { id: keyId, key } = await createKey()
-    const id = newShareId()
-    await insertShare(env.DB, {
-      id,
+    const { id } = await insertLegacyShare({
       owner: `key:${keyId}`,
-      bucket: 'local',
       key: 'edge/old.txt',
-      mode: 'redirect',
-      page: false,
-      filename: null,
-      disposition: null,
-      allowIps: null,
       maxDownloads: 2,
       downloads: 1,
-      etag: null,
-      pin: false,
-      createdAt: Date.now(),
-      expiresAt: Date.now() + 3_600_000,
-      revokedAt: null,
-      lastUsedAt: null,
     })
     // Used once already, counted in D1 the old way.
     await env.DB.prepare('UPDATE shares SET downloads = 1 WHERE id = ?1').bind(id).run()

@@ -3,7 +3,13 @@
 import { sha256 } from '@noble/hashes/sha2.js'
 import { renderSVG } from 'uqr'
 import { type Me, type Share, SignetClient, SignetError, shareState } from '../src/client'
-import { objectExists, StepError, type Transport, upload as uploadWith } from '../src/uploader'
+import {
+  ObjectExists,
+  StepError,
+  StoreRefusal,
+  type Transport,
+  upload as uploadWith,
+} from '../src/uploader'
 
 const KEY_STORAGE = 'signet.apiKey'
 /** Files up to this size go up in one presigned PUT; larger ones as a multipart upload. */
@@ -174,7 +180,9 @@ function xhrTransport(file: File): Transport {
     async exists(url, signal) {
       const response = await fetch(url, { method: 'HEAD', signal })
       if (response.status === 404) return false
-      if (!response.ok) throw new Error(`The store answered ${response.status} to a HEAD.`)
+      if (!response.ok) {
+        throw new StoreRefusal(response.status, `The store answered ${response.status} to a HEAD.`)
+      }
       return true
     },
     put(url, headers, { start, end }, sent, signal) {
@@ -198,7 +206,10 @@ function xhrTransport(file: File): Transport {
           } else {
             const code = /<Code>([^<]*)<\/Code>/.exec(xhr.responseText)?.[1]
             reject(
-              new Error(`The store refused the upload (${xhr.status}${code ? ` ${code}` : ''}).`),
+              new StoreRefusal(
+                xhr.status,
+                `The store refused the upload (${xhr.status}${code ? ` ${code}` : ''}).`,
+              ),
             )
           }
         }
@@ -250,31 +261,34 @@ async function upload(): Promise<void> {
   try {
     ui.progressText.textContent = 'Reading the file…'
     const checksumSha256 = await fileSha256(file, () => cancel.signal.aborted)
-    // Nothing is replaced without a person saying so: someone may hold a link to that file.
-    const transport = xhrTransport(file)
-    let overwrite = false
-    if ((await objectExists(client, transport, { bucket, key }, cancel.signal)) === true) {
-      overwrite = window.confirm(`${key} already exists. Replace it with ${file.name}?`)
-      if (!overwrite) {
+    const send = (overwrite: boolean) =>
+      uploadWith({
+        client,
+        target: { bucket, key },
+        size: file.size,
+        contentType,
+        checksumSha256,
+        transport: xhrTransport(file),
+        overwrite,
+        threshold: SINGLE_PUT_MAX,
+        partSize: PART_SIZE,
+        parallel: PARALLEL_PARTS,
+        retry: RETRY,
+        signal: cancel.signal,
+        progress: (delta) => progress.add(delta),
+      })
+    // Nothing is replaced without a person saying so: someone may hold a link to that file. The
+    // uploader looks before it sends a byte; only then is the person asked.
+    try {
+      await send(false)
+    } catch (error) {
+      if (!(error instanceof ObjectExists)) throw error
+      if (!window.confirm(`${key} already exists. Replace it with ${file.name}?`)) {
         ui.progressText.textContent = `Not uploaded: ${key} already exists.`
         return
       }
+      await send(true)
     }
-    await uploadWith({
-      client,
-      target: { bucket, key },
-      size: file.size,
-      contentType,
-      checksumSha256,
-      transport,
-      overwrite,
-      threshold: SINGLE_PUT_MAX,
-      partSize: PART_SIZE,
-      parallel: PARALLEL_PARTS,
-      retry: RETRY,
-      signal: cancel.signal,
-      progress: (delta) => progress.add(delta),
-    })
     ui.progressText.textContent = `Uploaded ${key} (${formatBytes(file.size)}).`
     ui.object.value = key
   } catch (error) {

@@ -29,9 +29,11 @@ export function wholeSecondMs(now: Date): number {
   return Math.floor(now.getTime() / 1000) * 1000
 }
 
-/** An instant as ISO 8601 (milliseconds where it has them). */
-export function isoOf(ms: number): string {
-  return new Date(ms).toISOString()
+/** An instant as ISO 8601 (milliseconds where it has them); null stays null. */
+export function isoOf(ms: number): string
+export function isoOf(ms: number | null): string | null
+export function isoOf(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString()
 }
 
 /** An instant as ISO 8601 without milliseconds (expiries are whole seconds). */

@@ -151,7 +151,7 @@ export async function recordUse(
 ): Promise<void> {
   await db
     .prepare('UPDATE shares SET downloads = ?2, last_used_at = ?3 WHERE id = ?1')
-    .bind(id, downloads, lastUsedAt === null ? null : isoOf(lastUsedAt))
+    .bind(id, downloads, isoOf(lastUsedAt))
     .run()
 }
 

@@ -96,8 +96,8 @@ export class ShareObject extends DurableObject<Env> {
       share.id,
       toStoredRecord(share),
       share.downloads,
-      share.revokedAt === null ? null : isoOf(share.revokedAt),
-      share.lastUsedAt === null ? null : isoOf(share.lastUsedAt),
+      isoOf(share.revokedAt),
+      isoOf(share.lastUsedAt),
     )
   }
 
@@ -181,7 +181,7 @@ export class ShareObject extends DurableObject<Env> {
     if (!(await this.load(id))) return []
     return this.sql
       .exec<{
-        outcome: UseOutcome
+        outcome: RefusalOutcome
         client_ip: string
         count: number
         first_at: string
@@ -269,16 +269,23 @@ export class ShareObject extends DurableObject<Env> {
     }
   }
 
-  /** Counts a refusal by outcome and address; the least recent summaries go past the bound. */
-  private countRefusal(at: string, clientIp: string | null, outcome: UseOutcome): void {
-    this.sql.exec(
-      `INSERT INTO refusals (outcome, client_ip, count, first_at, last_at) VALUES (?, ?, 1, ?, ?)
-       ON CONFLICT (outcome, client_ip) DO UPDATE SET count = count + 1, last_at = excluded.last_at`,
-      outcome,
-      clientIp ?? '',
-      at,
-      at,
-    )
+  /**
+   * Counts a refusal by outcome and address; the least recent summaries go past the bound (only
+   * a new pair can pass it, so a repeated refusal costs one statement).
+   */
+  private countRefusal(at: string, clientIp: string | null, outcome: RefusalOutcome): void {
+    const { count } = this.sql
+      .exec<{ count: number }>(
+        `INSERT INTO refusals (outcome, client_ip, count, first_at, last_at) VALUES (?, ?, 1, ?, ?)
+         ON CONFLICT (outcome, client_ip) DO UPDATE SET count = count + 1, last_at = excluded.last_at
+         RETURNING count`,
+        outcome,
+        clientIp ?? '',
+        at,
+        at,
+      )
+      .one()
+    if (count > 1) return
     const { rows } = this.sql.exec<{ rows: number }>('SELECT COUNT(*) AS rows FROM refusals').one()
     if (rows > MAX_REFUSAL_SUMMARIES) {
       this.sql.exec(

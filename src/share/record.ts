@@ -36,7 +36,7 @@ export type ShareRecord = {
 
 /**
  * What a use was, one word from the request that reports it to the audit row that records it.
- * A use that reaches the share's object is one of USE_KINDS; the object answers a refusal with
+ * A use that reaches the share's object is a UseKind; the object answers a refusal with
  * one of the refusal outcomes, and may record a `partial` as `downloaded` (outside the client's
  * download session).
  */
@@ -68,7 +68,7 @@ export type AuditRow = { seq: number; at: string; clientIp: string | null; outco
 
 /** Refusals of one outcome from one address: how many, and when first and last. */
 export type RefusalRow = {
-  outcome: UseOutcome
+  outcome: RefusalOutcome
   clientIp: string | null
   count: number
   firstAt: string
@@ -111,8 +111,8 @@ export function toApiShare(record: ShareRecord, origin: string, store: Store | u
     filename: record.filename,
     disposition: record.disposition,
     createdAt: isoOf(record.createdAt),
-    revokedAt: record.revokedAt === null ? null : isoOf(record.revokedAt),
-    lastUsedAt: record.lastUsedAt === null ? null : isoOf(record.lastUsedAt),
+    revokedAt: isoOf(record.revokedAt),
+    lastUsedAt: isoOf(record.lastUsedAt),
     policyHints: record.allowIps
       ? policyHints({
           // The store's own name for the bucket, as its policy must say it.
@@ -134,8 +134,8 @@ export function toStoredRecord(record: ShareRecord): string {
   return JSON.stringify({
     ...record,
     createdAt: isoOf(record.createdAt),
-    revokedAt: record.revokedAt === null ? null : isoOf(record.revokedAt),
-    lastUsedAt: record.lastUsedAt === null ? null : isoOf(record.lastUsedAt),
+    revokedAt: isoOf(record.revokedAt),
+    lastUsedAt: isoOf(record.lastUsedAt),
   })
 }
 

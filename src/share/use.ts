@@ -7,6 +7,7 @@ import type { Config } from '../config'
 import { AppError, type ErrorCode } from '../errors'
 import { parseCidr } from '../lib/cidr'
 import { contentDisposition } from '../lib/content-disposition'
+import { wholeSecondMs } from '../lib/duration'
 import { PIN_CHECK_SECONDS } from '../lib/limits'
 import { TtlCache } from '../lib/ttl-cache'
 import type { ObjectRead, Store } from '../stores/store'
@@ -148,7 +149,7 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
   const store = config.stores.get(share.bucket)
   if (!store) throw new Error('share names a bucket that is no longer configured')
   // A URL made for this use lives at most SIGNET_REDIRECT_SECONDS and never past the share.
-  const nowMs = Math.floor(now.getTime() / 1000) * 1000
+  const nowMs = wholeSecondMs(now)
   const left = Math.floor((share.expiresAt - now.getTime()) / 1000)
   const seconds = Math.max(1, Math.min(config.redirectSeconds, left))
 

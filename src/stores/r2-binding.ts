@@ -150,7 +150,7 @@ export class R2BindingStore implements store.Store {
   }
 
   async knownVersion(key: string): Promise<string | null> {
-    return (await this.binding.head(key))?.httpEtag ?? null
+    return (await this.headObject(key))?.etag ?? null
   }
 
   async headObject(key: string): Promise<{ etag: string; size: number } | null> {

@@ -1,6 +1,8 @@
 // Share-link test helpers: make a share through the API, use its link, put its object.
 import { env } from 'cloudflare:workers'
 import { expect } from 'vitest'
+import { insertShare } from '../../src/share/index-db'
+import { newShareId, type ShareRecord } from '../../src/share/record'
 import { call } from '../helpers'
 
 export type ShareAnswer = {
@@ -61,4 +63,33 @@ export async function readShare(token: string, share: { id: string }): Promise<S
   const response = await call(`/v1/shares/${share.id}`, { token })
   expect(response.status).toBe(200)
   return (await response.json()) as ShareAnswer
+}
+
+/**
+ * A share as D1 held it before Durable Objects did (and before pages and pinning): its object
+ * loads it on first use.
+ */
+export async function insertLegacyShare(overrides: Partial<ShareRecord>): Promise<ShareRecord> {
+  const share: ShareRecord = {
+    id: newShareId(),
+    owner: 'key:key_raw',
+    bucket: 'local',
+    key: 'shared/report.pdf',
+    mode: 'redirect',
+    page: false,
+    filename: null,
+    disposition: null,
+    allowIps: null,
+    maxDownloads: null,
+    downloads: 0,
+    etag: null,
+    pin: false,
+    createdAt: Date.now(),
+    expiresAt: Date.now() + 3600_000,
+    revokedAt: null,
+    lastUsedAt: null,
+    ...overrides,
+  }
+  await insertShare(env.DB, share)
+  return share
 }

@@ -1,34 +1,8 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { insertShare } from '../../src/share/index-db'
-import { newShareId, type ShareRecord } from '../../src/share/record'
+import { newShareId } from '../../src/share/record'
 import { call, createKey, expectError, FULL_SCOPE } from '../helpers'
-import { createShare, type ShareAnswer, seed, use } from './helpers'
-
-async function insertRaw(overrides: Partial<ShareRecord>): Promise<ShareRecord> {
-  const share: ShareRecord = {
-    id: newShareId(),
-    owner: 'key:key_raw',
-    bucket: 'local',
-    key: 'shared/report.pdf',
-    mode: 'redirect',
-    page: false,
-    filename: null,
-    disposition: null,
-    allowIps: null,
-    maxDownloads: null,
-    downloads: 0,
-    etag: null,
-    pin: false,
-    createdAt: Date.now(),
-    expiresAt: Date.now() + 3600_000,
-    revokedAt: null,
-    lastUsedAt: null,
-    ...overrides,
-  }
-  await insertShare(env.DB, share)
-  return share
-}
+import { createShare, insertLegacyShare, type ShareAnswer, seed, use } from './helpers'
 
 describe('POST /v1/shares', () => {
   it('creates a share with an unguessable id and the contract fields', async () => {
@@ -147,7 +121,7 @@ describe('GET/HEAD /s/:id', () => {
 
   it('never lets the redirect target outlive the share', async () => {
     await seed()
-    const share = await insertRaw({ expiresAt: Date.now() + 20_000 })
+    const share = await insertLegacyShare({ expiresAt: Date.now() + 20_000 })
     const response = await use(share)
     expect(response.status).toBe(302)
     const expires = Number(
@@ -172,7 +146,7 @@ describe('GET/HEAD /s/:id', () => {
   it('answers 410 for expired, revoked and used-up shares, revocation taking effect at once', async () => {
     await seed()
     const { key } = await createKey()
-    const expired = await insertRaw({ expiresAt: Date.now() - 1000 })
+    const expired = await insertLegacyShare({ expiresAt: Date.now() - 1000 })
     await expectError(await use(expired), 410, 'share_expired')
 
     const share = await createShare(key, {})

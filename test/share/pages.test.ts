@@ -2,9 +2,8 @@
 // nothing); its Download button counts once; programs keep getting the object.
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { insertShare } from '../../src/share/index-db'
-import { newShareId } from '../../src/share/record'
 import { call, createKey, expectError, FULL_SCOPE, ORIGIN } from '../helpers'
+import { insertLegacyShare } from './helpers'
 
 const BROWSER = {
   Accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8',
@@ -200,26 +199,7 @@ describe('share pages', () => {
     const key = 'pages/legacy.txt'
     await env.BUCKET_LOCAL.put(key, 'legacy')
     // A D1 row from before the page column had a value: the default 0.
-    const id = newShareId()
-    await insertShare(env.DB, {
-      id,
-      owner: `key:${owner}`,
-      bucket: 'local',
-      key,
-      mode: 'redirect',
-      page: false,
-      filename: null,
-      disposition: null,
-      allowIps: null,
-      maxDownloads: 1,
-      downloads: 0,
-      etag: null,
-      pin: false,
-      createdAt: Date.now(),
-      expiresAt: Date.now() + 3_600_000,
-      revokedAt: null,
-      lastUsedAt: null,
-    })
+    const { id } = await insertLegacyShare({ owner: `key:${owner}`, key, maxDownloads: 1 })
     expect((await call(`/s/${id}`, { headers: BROWSER })).status).toBe(302)
   })
 })
