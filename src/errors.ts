@@ -5,6 +5,8 @@
 export const ERROR_STATUS = {
   invalid_request: 400,
   unauthorized: 401,
+  share_password_required: 401,
+  share_password_invalid: 401,
   forbidden: 403,
   ip_not_allowed: 403,
   not_found: 404,
@@ -98,6 +100,9 @@ export function errorResponse(
     'X-Request-Id': id,
   })
   if (code === 'unauthorized') headers.set('WWW-Authenticate', 'Bearer realm="signet"')
+  if (code === 'share_password_required' || code === 'share_password_invalid') {
+    headers.set('WWW-Authenticate', 'Basic realm="share"')
+  }
   if (code === 'rate_limited') headers.set('Retry-After', String(extra.retryAfter ?? 60))
   return new Response(JSON.stringify(body), { status: ERROR_STATUS[code], headers })
 }

@@ -10,8 +10,10 @@ import {
   MAX_OBJECT_SIZE,
   MAX_PART_SIZE,
   MAX_PARTS,
+  MAX_PASSWORD_LENGTH,
   MAX_PUT_SIZE,
   MAX_SCOPE_BYTES,
+  MIN_PASSWORD_LENGTH,
   RATE_LIMIT_TIERS,
   type RateLimitTier,
 } from './lib/limits'
@@ -330,6 +332,10 @@ export const ShareRequestSchema = z
       description:
         'true (default): the link serves only the object as it is now (its ETag); after a change or a delete it answers 410 share_changed, and a missing object is refused at creation (404). false: the link follows the key (a "latest build" link) and may point at a file still to come.',
     }),
+    password: z.string().min(MIN_PASSWORD_LENGTH).max(MAX_PASSWORD_LENGTH).optional().openapi({
+      description:
+        'Every use of the link asks for it: browsers on a form, programs as `Authorization: Basic` with an empty user (`curl -u :password`). Kept only as a PBKDF2-SHA256 hash, never returned. 10 wrong passwords within 15 minutes lock the link for everyone (429 rate_limited with Retry-After).',
+    }),
   })
   .openapi('ShareRequest')
 
@@ -351,6 +357,7 @@ export const ShareSchema = z
       description: "The object's ETag when the share was made (null: no object yet)",
     }),
     pin: z.boolean(),
+    passwordProtected: z.boolean(),
     allowIps: z.array(z.string()).nullable(),
     filename: z.string().nullable(),
     disposition: z.enum(['attachment', 'inline']).nullable(),
@@ -367,6 +374,30 @@ export const ShareUseSchema = z.object({
   clientIp: z.string().nullable(),
   outcome: z.string(),
 })
+
+export const ShareStatsSchema = z
+  .object({
+    views: z.number().int().openapi({ description: 'Views of the share page' }),
+    previews: z.number().int().openapi({ description: 'Previews the share page showed' }),
+    downloads: z.number().int(),
+    byDay: z.array(
+      z.object({
+        day: z.string().openapi({ example: '2026-12-01', description: 'UTC day' }),
+        views: z.number().int(),
+        previews: z.number().int(),
+        downloads: z.number().int(),
+      }),
+    ),
+    byCountry: z.array(
+      z.object({
+        country: z.string().nullable().openapi({
+          description: "ISO 3166 code from the edge's request.cf.country; null where unknown",
+        }),
+        downloads: z.number().int(),
+      }),
+    ),
+  })
+  .openapi('ShareStats')
 
 export const RefusalSummarySchema = z.object({
   outcome: z.string(),

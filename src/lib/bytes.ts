@@ -58,6 +58,19 @@ export async function sha256Hex(data: string | Uint8Array): Promise<string> {
   return hex(await sha256(data))
 }
 
+/** HMAC-SHA256 of `data` under a raw key. */
+export async function hmacSha256(key: Uint8Array, data: string | Uint8Array): Promise<Uint8Array> {
+  const imported = await crypto.subtle.importKey(
+    'raw',
+    key,
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  )
+  const bytes = typeof data === 'string' ? encoder.encode(data) : data
+  return new Uint8Array(await crypto.subtle.sign('HMAC', imported, bytes))
+}
+
 /** Constant time for equal lengths; a length difference alone answers false at once. */
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return a.byteLength === b.byteLength && crypto.subtle.timingSafeEqual(a, b)

@@ -37,6 +37,20 @@ export const MAX_REDIRECT_SECONDS = 3600
  * pinned redirect share (the gateway is asked on every use, and enforces the version itself).
  */
 export const PIN_CHECK_SECONDS = 10
+/**
+ * Share passwords: PBKDF2-SHA256 iterations (Workers' Web Crypto derives at most 100,000), the
+ * password's length in characters, and the guessing lock: PASSWORD_LOCK_FAILURES wrong passwords
+ * within PASSWORD_LOCK_SECONDS lock the link for everyone until the oldest of them is that old.
+ */
+export const PASSWORD_ITERATIONS = 100_000
+export const MIN_PASSWORD_LENGTH = 8
+export const MAX_PASSWORD_LENGTH = 256
+export const PASSWORD_LOCK_FAILURES = 10
+export const PASSWORD_LOCK_SECONDS = 15 * 60
+/** A browser that entered a share's password may use that link without it this long (a cookie). */
+export const PASSWORD_TICKET_SECONDS = 30 * 60
+/** A share page's preview of a text file shows at most this much of it. */
+export const TEXT_PREVIEW_BYTES = 64 * 1024
 /** How long after a counted proxy download the same client may go on with ranges uncounted. */
 export const DOWNLOAD_SESSION_SECONDS = 600
 

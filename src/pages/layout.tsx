@@ -15,6 +15,17 @@ dd { margin: 0; text-align: left; }
 button { font: inherit; font-weight: 600; padding: .75rem 2rem; border-radius: .5rem; border: 0; background: #1d4ed8; color: #fff; cursor: pointer; }
 button:focus-visible { outline: 3px solid #f59e0b; outline-offset: 2px; }
 .quiet { opacity: .8; }
+label { display: block; font-weight: 600; margin: 1rem 0 .25rem; }
+input { font: inherit; padding: .6rem .75rem; border-radius: .5rem; border: 1px solid GrayText; width: 100%; box-sizing: border-box; margin-bottom: 1rem; background: Field; color: FieldText; }
+input:focus-visible { outline: 3px solid #f59e0b; outline-offset: 2px; }
+.error { color: #b91c1c; font-weight: 600; }
+@media (prefers-color-scheme: dark) { .error { color: #fca5a5; } }
+.preview { margin: 1rem 0; }
+.preview img, .preview video, .preview audio, .preview iframe { display: block; width: 100%; max-height: 70vh; border: 0; }
+.preview iframe { height: 70vh; }
+.preview .text { text-align: left; max-height: 50vh; overflow: auto; padding: .75rem; border: 1px solid GrayText; border-radius: .5rem; }
+.preview pre { margin: 0; white-space: pre-wrap; font-size: .85rem; }
+.preview .text:focus-visible { outline: 3px solid #f59e0b; outline-offset: 2px; }
 `
 
 export type PageHead = { title: string; description?: string }
@@ -42,10 +53,21 @@ export function Page(props: { head: PageHead; children: Child }) {
   )
 }
 
-/** The policy of these pages: inline style only, no script, forms only where `formAction` says. */
-export function pageCsp(formAction: readonly string[] = []): string {
+/**
+ * The policy of these pages: inline style only, no script, forms only where `formAction` says,
+ * and whatever else `extra` adds (a share page's preview: `media-src 'self'` or `frame-src 'self'`).
+ */
+export function pageCsp(formAction: readonly string[] = [], extra: readonly string[] = []): string {
   const action = formAction.length > 0 ? formAction.join(' ') : "'none'"
-  return `default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action ${action}; frame-ancestors 'none'`
+  return [
+    "default-src 'none'",
+    "style-src 'unsafe-inline'",
+    "img-src 'self'",
+    ...extra,
+    "base-uri 'none'",
+    `form-action ${action}`,
+    "frame-ancestors 'none'",
+  ].join('; ')
 }
 
 /** A whole document as text. */

@@ -2,6 +2,7 @@
 // has left, and a Download button (a POST to the link, which counts once). Browsers and
 // link-preview bots get it instead of the file, so opening or previewing a link uses nothing.
 // It shows only the share's own facts: the last segment of the key, never the bucket or owner.
+import type { ShareRecord } from '../share/record'
 import type { SharePageFacts } from '../share/use'
 import { Page } from './layout'
 
@@ -24,15 +25,50 @@ function formatExpiry(epochMs: number): string {
 }
 
 /** The name a person sees: the share's filename, or the last segment of its key. */
-export function displayName(facts: SharePageFacts): string {
-  const { share } = facts
+export function displayName(share: ShareRecord): string {
   return share.filename ?? share.key.split('/').filter(Boolean).pop() ?? share.key
+}
+
+/** The file shown inline (an uncounted share), or why a counted one shows none. */
+function Preview(props: { facts: SharePageFacts; name: string }) {
+  const { share, preview } = props.facts
+  if (share.maxDownloads !== null) {
+    return <p class="quiet">No preview: each view of the file counts as a download.</p>
+  }
+  if (!preview) return null
+  const src = `/s/${share.id}?preview=1`
+  switch (preview.kind) {
+    case 'image':
+      return <img src={src} alt={`Preview of ${props.name}`} />
+    case 'video':
+      // biome-ignore lint/a11y/useMediaCaption: a shared file comes with no captions to offer.
+      return <video src={src} controls preload="metadata" aria-label={`Preview of ${props.name}`} />
+    case 'audio':
+      // biome-ignore lint/a11y/useMediaCaption: a shared file comes with no captions to offer.
+      return <audio src={src} controls preload="metadata" aria-label={`Preview of ${props.name}`} />
+    case 'pdf':
+      return <iframe src={src} title={`Preview of ${props.name}`} />
+    case 'text':
+      return (
+        <>
+          {/* A scrolling region must be reachable by keyboard (axe: scrollable-region-focusable). */}
+          <section class="text" tabindex={0} aria-label={`Preview of ${props.name}`}>
+            <pre>{preview.text ?? ''}</pre>
+          </section>
+          {preview.truncated && <p class="quiet">Showing the first 64 KB.</p>}
+        </>
+      )
+    default: {
+      const unreachable: never = preview.kind
+      throw new Error(`unhandled preview ${String(unreachable)}`)
+    }
+  }
 }
 
 export function SharePage(props: { facts: SharePageFacts }) {
   const { facts } = props
   const { share, size } = facts
-  const name = displayName(facts)
+  const name = displayName(share)
   const left = share.maxDownloads === null ? null : share.maxDownloads - share.downloads
   const downloads =
     left === null ? 'Unlimited' : left === 1 ? '1 download left' : `${left} downloads left`
@@ -51,6 +87,9 @@ export function SharePage(props: { facts: SharePageFacts }) {
         <dt>Downloads</dt>
         <dd>{downloads}</dd>
       </dl>
+      <div class="preview">
+        <Preview facts={facts} name={name} />
+      </div>
       <form method="post" action={`/s/${share.id}`}>
         <button type="submit">Download</button>
       </form>

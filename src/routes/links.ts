@@ -1,7 +1,9 @@
 // GET/HEAD/POST /s/:id: using a share link, decided by the share-use logic; this route turns its
 // answer into HTTP. A share with a page answers browsers and link-preview bots with it (counting
 // nothing); its Download button POSTs here, which downloads like a GET and counts. Browsers get
-// a small HTML page for the error cases, everyone else the JSON error.
+// a small HTML page for the error cases, everyone else the JSON error. A password-protected link
+// takes its password as `Authorization: Basic` (any user) or from its page's form, which answers
+// with a cookie scoped to the link (a ticket) and sends the browser back to the link.
 import type { Context } from 'hono'
 import { getConfig } from '../config'
 import type { AppEnv } from '../env'
@@ -10,8 +12,15 @@ import { asksForHtml, wantsSharePage } from '../lib/link-preview'
 import { OBJECT_SAFETY_HEADERS } from '../lib/serving'
 import { ErrorPage } from '../pages/error-page'
 import { html, pageCsp } from '../pages/layout'
+import { PasswordPage } from '../pages/password-page'
 import { SharePage } from '../pages/share-page'
-import { type SharePageFacts, useShare } from '../share/use'
+import { basicPassword, ticketCookie, ticketOf } from '../share/password'
+import { previewCspSources } from '../share/preview'
+import type { ShareRecord } from '../share/record'
+import { type SharePageFacts, type ShareUseResult, useShare } from '../share/use'
+
+/** The page's password form is small: anything larger is not it. */
+const MAX_FORM_BYTES = 4096
 
 const MESSAGES: Partial<Record<ErrorCode, string>> = {
   not_found: 'No such share link.',
@@ -21,6 +30,11 @@ const MESSAGES: Partial<Record<ErrorCode, string>> = {
   share_changed:
     'The object changed after this share link was made: the link serves only what was shared.',
   ip_not_allowed: 'This share link may not be used from this address.',
+  share_password_required:
+    'This share link asks for a password: send it as Authorization: Basic with an empty user (curl -u :password).',
+  share_password_invalid: 'Wrong password for this share link.',
+  rate_limited:
+    'This share link is locked after too many wrong passwords; try again after Retry-After seconds.',
 }
 
 /** An HTML answer of the share pages: no caching, no referrer, no indexing, their CSP. */
@@ -39,10 +53,19 @@ async function pageResponse(
   return new Response(c.req.method === 'HEAD' ? null : await html(page), { status, headers })
 }
 
-async function linkError(c: Context<AppEnv>, code: ErrorCode): Promise<Response> {
+/** Whether the answer is for a person: a browser navigating, or a form it sent. */
+function forBrowser(c: Context<AppEnv>): boolean {
+  return asksForHtml(c.req.header('Accept')) || c.req.method === 'POST'
+}
+
+async function linkError(
+  c: Context<AppEnv>,
+  code: ErrorCode,
+  retryAfter?: number,
+): Promise<Response> {
   const requestId = c.get('requestId')
-  if (asksForHtml(c.req.header('Accept')) || c.req.method === 'POST') {
-    const response = errorResponse(requestId, code, MESSAGES[code] ?? '')
+  if (forBrowser(c)) {
+    const response = errorResponse(requestId, code, MESSAGES[code] ?? '', { retryAfter })
     return pageResponse(
       c,
       response.status,
@@ -51,7 +74,27 @@ async function linkError(c: Context<AppEnv>, code: ErrorCode): Promise<Response>
       new Headers(response.headers),
     )
   }
-  return errorResponse(requestId, code, MESSAGES[code] ?? 'The share link cannot be used.')
+  return errorResponse(requestId, code, MESSAGES[code] ?? 'The share link cannot be used.', {
+    retryAfter,
+  })
+}
+
+/**
+ * A link that asks for its password: programs get 401 with a Basic challenge; a browser gets the
+ * form, also 401, but challenged as a form (a Basic challenge would open the browser's own dialog
+ * over it).
+ */
+async function passwordAnswer(
+  c: Context<AppEnv>,
+  share: ShareRecord,
+  wrong: boolean,
+): Promise<Response> {
+  const code = wrong ? 'share_password_invalid' : 'share_password_required'
+  const response = errorResponse(c.get('requestId'), code, MESSAGES[code] ?? '')
+  if (!forBrowser(c)) return response
+  const headers = new Headers(response.headers)
+  headers.set('WWW-Authenticate', 'Form realm="share"')
+  return pageResponse(c, 401, PasswordPage({ share, wrong }), pageCsp(["'self'"]), headers)
 }
 
 function sharePage(c: Context<AppEnv>, facts: SharePageFacts): Promise<Response> {
@@ -59,12 +102,30 @@ function sharePage(c: Context<AppEnv>, facts: SharePageFacts): Promise<Response>
   const origin = new URL(c.req.url).origin
   const formAction = ["'self'"]
   if (facts.downloadOrigin !== origin) formAction.push(facts.downloadOrigin)
-  return pageResponse(c, 200, SharePage({ facts }), pageCsp(formAction))
+  const csp = pageCsp(formAction, previewCspSources(facts.preview?.kind ?? null))
+  return pageResponse(c, 200, SharePage({ facts }), csp)
+}
+
+/** The password the page's form sent, if this POST is that form. */
+async function formPassword(c: Context<AppEnv>): Promise<string | undefined> {
+  if (c.req.method !== 'POST') return undefined
+  const type = c.req.header('Content-Type') ?? ''
+  const length = Number(c.req.header('Content-Length') ?? Number.NaN)
+  if (!/^application\/x-www-form-urlencoded\b/i.test(type)) return undefined
+  if (!(length > 0 && length <= MAX_FORM_BYTES)) return undefined
+  return new URLSearchParams(await c.req.text()).get('password') ?? undefined
+}
+
+/** The edge's idea of where the client is (`request.cf.country`); null where it says nothing. */
+function countryOf(c: Context<AppEnv>): string | null {
+  const cf = c.req.raw.cf as { country?: unknown } | undefined
+  return typeof cf?.country === 'string' && /^[A-Z]{2}$/.test(cf.country) ? cf.country : null
 }
 
 export async function useShareLink(c: Context<AppEnv>): Promise<Response> {
-  // POST is the page's Download button: a download, never the page again.
+  // POST is the page's Download button (a download, never the page again) or its password form.
   const download = c.req.method === 'POST'
+  const typed = await formPassword(c)
   const result = await useShare({
     shares: c.get('shares'),
     config: () => getConfig(c.env),
@@ -75,10 +136,52 @@ export async function useShareLink(c: Context<AppEnv>): Promise<Response> {
     now: new Date(),
     origin: new URL(c.req.url),
     wantsPage: !download && wantsSharePage(c.req.raw.headers),
+    preview: c.req.method !== 'POST' && c.req.query('preview') !== undefined,
+    password: typed ?? basicPassword(c.req.header('Authorization')),
+    ticket: ticketOf(c.req.header('Cookie')),
+    unlock: typed !== undefined,
+    country: countryOf(c),
   })
+  return answer(c, result, download)
+}
+
+function answer(
+  c: Context<AppEnv>,
+  result: ShareUseResult,
+  download: boolean,
+): Promise<Response> | Response {
   switch (result.type) {
     case 'refused':
-      return linkError(c, result.code)
+      return linkError(c, result.code, result.retryAfter)
+    case 'password':
+      return passwordAnswer(c, result.share, result.wrong)
+    case 'unlocked': {
+      // Back to the link, which the cookie now opens: its page, or the file.
+      const secure = new URL(c.req.url).protocol === 'https:'
+      return new Response(null, {
+        status: 303,
+        headers: {
+          Location: `/s/${result.share.id}`,
+          'Set-Cookie': ticketCookie(result.ticket, result.share.id, secure),
+          'Cache-Control': 'no-store',
+          'Referrer-Policy': 'no-referrer',
+        },
+      })
+    }
+    case 'preview': {
+      // Inline on the share's own page only: never framed or embedded by another site. A PDF
+      // needs an unsandboxed frame to render; it is served as application/pdf with nosniff.
+      const headers = new Headers(result.headers)
+      headers.set('Cache-Control', 'private, no-store')
+      headers.set('Referrer-Policy', 'no-referrer')
+      headers.set('X-Content-Type-Options', 'nosniff')
+      headers.set('Cross-Origin-Resource-Policy', 'same-origin')
+      headers.set(
+        'Content-Security-Policy',
+        result.kind === 'pdf' ? "frame-ancestors 'self'" : "sandbox; frame-ancestors 'self'",
+      )
+      return new Response(result.body, { status: result.status, headers })
+    }
     case 'page':
       return sharePage(c, result.page)
     case 'redirect':

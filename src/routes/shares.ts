@@ -10,12 +10,14 @@ import {
   RefusalSummarySchema,
   ShareRequestSchema,
   ShareSchema,
+  ShareStatsSchema,
   ShareUseSchema,
 } from '../schemas'
 import {
   createShare,
   listOwnShares,
   listOwnShareUses,
+  ownShareStats,
   readOwnShare,
   revokeOwnShare,
   type ShareContext,
@@ -135,6 +137,24 @@ export const shares = newApp()
         await listOwnShareUses(shareContext(c), c.req.valid('param').id, c.req.valid('query')),
         200,
       ),
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/{id}/stats',
+      summary: 'How often a share link was viewed, previewed and downloaded, per day and country',
+      security,
+      request: { params: IdParam },
+      responses: {
+        200: {
+          description:
+            'Views of its page, previews and downloads; per UTC day, and downloads per country (request.cf.country; null where the edge does not say)',
+          content: { 'application/json': { schema: ShareStatsSchema } },
+        },
+        ...errorResponses(401, 403, 404),
+      },
+    }),
+    async (c) => c.json(await ownShareStats(shareContext(c), c.req.valid('param').id), 200),
   )
   .openapi(
     createRoute({

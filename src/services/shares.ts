@@ -13,6 +13,7 @@ import { wholeSecondMs } from '../lib/duration'
 import { DEFAULT_SHARE_LIFETIME, MAX_SHARE_LIFETIME } from '../lib/limits'
 import type { ShareRequest } from '../schemas'
 import { insertShare, listShares, liveShareIds, revokeShares } from '../share/index-db'
+import { hashPassword } from '../share/password'
 import { isShareId, newShareId, type ShareRecord, toApiShare } from '../share/record'
 import { shareObject } from '../share/use'
 import { StoreRefused } from '../stores/read-through'
@@ -94,6 +95,7 @@ export async function createShare(ctx: ShareContext, request: ShareRequest) {
     downloads: 0,
     etag: head?.etag ?? null,
     pin,
+    password: request.password === undefined ? null : await hashPassword(request.password),
     createdAt: now.getTime(),
     expiresAt: nowMs + expiresIn * 1000,
     revokedAt: null,
@@ -155,6 +157,14 @@ export async function listOwnShareUses(
     object.refusals(share.id),
   ])
   return { uses, refusals }
+}
+
+/** A share's views, previews and downloads, per UTC day and per country, from its object. */
+export async function ownShareStats(ctx: ShareContext, id: string) {
+  const share = await ownShare(ctx, id)
+  const stats = await shareObject(ctx.shares, id).stats(share.id)
+  if (!stats) throw new AppError('not_found', 'No such share.')
+  return stats
 }
 
 /**

@@ -3,6 +3,7 @@
 // objects held them). Rows convert to and from the ShareRecord here and nowhere else.
 import { type Cursor, nextCursor } from '../lib/cursor'
 import { isoOf, msOf } from '../lib/duration'
+import type { PasswordHash } from './password'
 import type { ShareMode, ShareRecord } from './record'
 
 type Row = {
@@ -19,6 +20,8 @@ type Row = {
   downloads: number
   etag: string | null
   pin: number
+  /** The password's hash as JSON, or null. */
+  password: string | null
   /** ISO text; expires_at is epoch milliseconds. */
   created_at: string
   expires_at: number
@@ -41,6 +44,7 @@ function fromRow(row: Row): ShareRecord {
     downloads: row.downloads,
     etag: row.etag,
     pin: row.pin === 1,
+    password: row.password === null ? null : (JSON.parse(row.password) as PasswordHash),
     createdAt: msOf(row.created_at),
     expiresAt: row.expires_at,
     revokedAt: msOf(row.revoked_at),
@@ -52,8 +56,8 @@ export async function insertShare(db: D1Database, share: ShareRecord): Promise<v
   await db
     .prepare(
       `INSERT INTO shares (id, owner, bucket, object_key, mode, filename, disposition, allow_ips,
-        max_downloads, downloads, created_at, expires_at, page, etag, pin)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10, ?11, ?12, ?13, ?14)`,
+        max_downloads, downloads, created_at, expires_at, page, etag, pin, password)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10, ?11, ?12, ?13, ?14, ?15)`,
     )
     .bind(
       share.id,
@@ -70,6 +74,7 @@ export async function insertShare(db: D1Database, share: ShareRecord): Promise<v
       share.page ? 1 : 0,
       share.etag,
       share.pin ? 1 : 0,
+      share.password === null ? null : JSON.stringify(share.password),
     )
     .run()
 }

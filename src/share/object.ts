@@ -5,7 +5,10 @@
 // late (an alarm flushes them). A share the object does not know is loaded once from D1 (shares
 // made before Durable Objects held them). The audit keeps uses that served bytes apart from
 // everything else, so no flood of refusals or HEADs can push a download out of it; refusals are
-// also counted per outcome and address, however many there are.
+// also counted per outcome and address, however many there are. A password-protected share
+// counts wrong passwords here too, and locks itself after too many (for everyone, so guessing
+// from many addresses gains nothing). Views, previews and downloads are also summed per day and
+// country for the share's stats.
 import { DurableObject } from 'cloudflare:workers'
 import { ipInCidrList } from '../lib/cidr'
 import { isoOf, msOf } from '../lib/duration'
@@ -14,6 +17,8 @@ import {
   MAX_AUDIT_ROWS,
   MAX_REFUSAL_SUMMARIES,
   MAX_SERVED_AUDIT_ROWS,
+  PASSWORD_LOCK_FAILURES,
+  PASSWORD_LOCK_SECONDS,
   SHARE_FLUSH_SECONDS,
 } from '../lib/limits'
 import { getShare, legacyUses, recordUse } from './index-db'
@@ -43,14 +48,38 @@ export type UseRequest = {
   outcome: UseKind
   /** Seconds the share must still have to live for this use (a redirect URL lives at least 1). */
   minSecondsLeft: number
+  /**
+   * For a password-protected share, what the isolate found: the right password (or a valid
+   * ticket), none, or a wrong one. Ignored for a share without a password.
+   */
+  password?: 'accepted' | 'missing' | 'wrong' | undefined
+  /** The client's country where the edge says it (`request.cf.country`), for the stats. */
+  country?: string | null | undefined
 }
+
+export type UseRefusal =
+  | 'not_found'
+  | 'share_revoked'
+  | 'share_expired'
+  | 'ip_not_allowed'
+  | 'rate_limited'
+  | 'share_password_required'
+  | 'share_password_invalid'
+  | 'share_exhausted'
 
 export type UseDecision =
   | { ok: true; outcome: UseOutcome; downloads: number }
-  | {
-      ok: false
-      code: 'not_found' | 'share_revoked' | 'share_expired' | 'ip_not_allowed' | 'share_exhausted'
-    }
+  /** retryAfter: seconds until a locked link takes passwords again. */
+  | { ok: false; code: UseRefusal; retryAfter?: number }
+
+/** A share's numbers: views of its page, previews, downloads, per UTC day and per country. */
+export type ShareStats = {
+  views: number
+  previews: number
+  downloads: number
+  byDay: { day: string; views: number; previews: number; downloads: number }[]
+  byCountry: { country: string | null; downloads: number }[]
+}
 
 type StateRow = {
   record: string
@@ -64,8 +93,18 @@ const REFUSAL_OUTCOME = {
   share_revoked: 'revoked',
   share_expired: 'expired',
   ip_not_allowed: 'ip_not_allowed',
+  rate_limited: 'rate_limited',
+  share_password_required: 'password_required',
+  share_password_invalid: 'password_failed',
   share_exhausted: 'exhausted',
-} as const satisfies Record<string, RefusalOutcome>
+} as const satisfies Record<Exclude<UseRefusal, 'not_found'>, RefusalOutcome>
+
+/** What each use adds to the stats. */
+const STAT_COLUMN: Partial<Record<UseOutcome, 'views' | 'previews' | 'downloads'>> = {
+  viewed: 'views',
+  previewed: 'previews',
+  downloaded: 'downloads',
+}
 
 export class ShareObject extends DurableObject<Env> {
   private readonly sql: SqlStorage
@@ -87,6 +126,11 @@ export class ShareObject extends DurableObject<Env> {
     this.sql.exec(`CREATE TABLE IF NOT EXISTS refusals (
       outcome TEXT NOT NULL, client_ip TEXT NOT NULL, count INTEGER NOT NULL,
       first_at TEXT NOT NULL, last_at TEXT NOT NULL, PRIMARY KEY (outcome, client_ip))`)
+    this.sql.exec('CREATE TABLE IF NOT EXISTS password_failures (at INTEGER NOT NULL)')
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS stats (
+      day TEXT NOT NULL, country TEXT NOT NULL, views INTEGER NOT NULL DEFAULT 0,
+      previews INTEGER NOT NULL DEFAULT 0, downloads INTEGER NOT NULL DEFAULT 0,
+      PRIMARY KEY (day, country))`)
   }
 
   /** Holds a new share (called at creation; the D1 index row is written first). */
@@ -111,24 +155,39 @@ export class ShareObject extends DurableObject<Env> {
     const share = await this.load(request.id)
     if (!share) return { ok: false, code: 'not_found' }
     const at = isoOf(request.now)
-    const refuse = (code: keyof typeof REFUSAL_OUTCOME): UseDecision => {
+    const refuse = (code: keyof typeof REFUSAL_OUTCOME, retryAfter?: number): UseDecision => {
       this.audit(at, request.clientIp, REFUSAL_OUTCOME[code])
       this.countRefusal(at, request.clientIp, REFUSAL_OUTCOME[code])
-      return { ok: false, code }
+      return retryAfter === undefined ? { ok: false, code } : { ok: false, code, retryAfter }
     }
-    // The contract's order: revoked, expired, outside the CIDRs, used up.
+    // The contract's order: revoked, expired, outside the CIDRs, the password, used up.
     if (share.revokedAt !== null) return refuse('share_revoked')
     const left = share.expiresAt - request.now
     if (left <= 0 || left < request.minSecondsLeft * 1000) return refuse('share_expired')
     if (share.allowIps && !ipInCidrList(share.allowIps, request.clientIp ?? undefined)) {
       return refuse('ip_not_allowed')
     }
+    if (share.password !== null) {
+      // Locked for everyone, the right password included, until the window passes.
+      const lockedFor = this.lockedFor(request.now)
+      if (lockedFor > 0) return refuse('rate_limited', lockedFor)
+      if (request.password === 'wrong') {
+        this.sql.exec(
+          'DELETE FROM password_failures WHERE at <= ?',
+          request.now - PASSWORD_LOCK_SECONDS * 1000,
+        )
+        this.sql.exec('INSERT INTO password_failures (at) VALUES (?)', request.now)
+        return refuse('share_password_invalid')
+      }
+      if (request.password !== 'accepted') return refuse('share_password_required')
+    }
     const outcome = this.outcomeOf(request)
     const used = share.maxDownloads !== null && share.downloads >= share.maxDownloads
     // A continuation of the client's own download goes on even when it used the share up.
     if (used && outcome !== 'partial') return refuse('share_exhausted')
-    if (outcome === 'viewed') {
+    if (outcome === 'viewed' || outcome === 'previewed' || outcome === 'unlocked') {
       this.audit(at, request.clientIp, outcome)
+      this.countStat(request, outcome)
       return { ok: true, outcome, downloads: share.downloads }
     }
     const downloads = share.downloads + (outcome === 'downloaded' ? 1 : 0)
@@ -143,7 +202,37 @@ export class ShareObject extends DurableObject<Env> {
       await this.scheduleFlush(request.now)
     }
     this.audit(at, request.clientIp, outcome)
+    this.countStat(request, outcome)
     return { ok: true, outcome, downloads }
+  }
+
+  /** The share's stats: downloads from its counter, the rest from the daily sums. */
+  async stats(id: string): Promise<ShareStats | null> {
+    const share = await this.load(id)
+    if (!share) return null
+    const byDay = this.sql
+      .exec<{ day: string; views: number; previews: number; downloads: number }>(
+        `SELECT day, SUM(views) AS views, SUM(previews) AS previews, SUM(downloads) AS downloads
+         FROM stats GROUP BY day ORDER BY day`,
+      )
+      .toArray()
+    const byCountry = this.sql
+      .exec<{ country: string; downloads: number }>(
+        `SELECT country, SUM(downloads) AS downloads FROM stats GROUP BY country
+         HAVING SUM(downloads) > 0 ORDER BY SUM(downloads) DESC, country`,
+      )
+      .toArray()
+      .map((row) => ({
+        country: row.country === '' ? null : row.country,
+        downloads: row.downloads,
+      }))
+    return {
+      views: byDay.reduce((sum, day) => sum + day.views, 0),
+      previews: byDay.reduce((sum, day) => sum + day.previews, 0),
+      downloads: share.downloads,
+      byDay: byDay.map((row) => ({ ...row })),
+      byCountry,
+    }
   }
 
   /**
@@ -206,6 +295,33 @@ export class ShareObject extends DurableObject<Env> {
       await recordUse(this.env.DB, row.id, row.downloads, msOf(row.last_used_at))
       this.sql.exec('UPDATE state SET dirty = 0 WHERE id = ?', row.id)
     }
+  }
+
+  /**
+   * Seconds until a locked link takes passwords again: PASSWORD_LOCK_FAILURES wrong ones within
+   * PASSWORD_LOCK_SECONDS lock it until the oldest of them is that old; 0 when it is not locked.
+   */
+  private lockedFor(now: number): number {
+    const row = this.sql
+      .exec<{ at: number }>(
+        'SELECT at FROM password_failures WHERE at > ? ORDER BY at DESC LIMIT 1 OFFSET ?',
+        now - PASSWORD_LOCK_SECONDS * 1000,
+        PASSWORD_LOCK_FAILURES - 1,
+      )
+      .toArray()[0]
+    return row ? Math.max(1, Math.ceil((row.at + PASSWORD_LOCK_SECONDS * 1000 - now) / 1000)) : 0
+  }
+
+  /** Adds a view, preview or download to its UTC day and the client's country. */
+  private countStat(request: UseRequest, outcome: UseOutcome): void {
+    const column = STAT_COLUMN[outcome]
+    if (!column) return
+    this.sql.exec(
+      `INSERT INTO stats (day, country, ${column}) VALUES (?, ?, 1)
+       ON CONFLICT (day, country) DO UPDATE SET ${column} = ${column} + 1`,
+      new Date(request.now).toISOString().slice(0, 10),
+      request.country ?? '',
+    )
   }
 
   /** A range further in is a continuation inside the client's download session, else a download. */

@@ -6,6 +6,7 @@ import { isoOf, isoSeconds, msOf } from '../lib/duration'
 import type { Share } from '../schemas'
 import { type HintMode, policyHints } from '../stores/policy-hints'
 import type { Store } from '../stores/store'
+import type { PasswordHash } from './password'
 
 export type ShareMode = 'redirect' | 'proxy'
 
@@ -27,6 +28,8 @@ export type ShareRecord = {
   etag: string | null
   /** Serves only the object with that ETag: after a change, 410 share_changed. */
   pin: boolean
+  /** The password's PBKDF2 hash: every way into the share asks for the password. */
+  password: PasswordHash | null
   /** Instants, epoch milliseconds. */
   createdAt: number
   expiresAt: number
@@ -46,6 +49,10 @@ export type UseOutcome =
   | 'head'
   | 'not_modified'
   | 'viewed'
+  /** The share page showed the file (an uncounted share): counts nothing. */
+  | 'previewed'
+  /** A browser entered the share's password on its page. */
+  | 'unlocked'
   | 'not_found_in_store'
   /** A pinned share's object changed or went: 410 share_changed, counts nothing. */
   | 'changed'
@@ -55,7 +62,15 @@ export type UseOutcome =
   | RefusalOutcome
 
 /** The refusals, in the contract's order of checking. */
-export type RefusalOutcome = 'revoked' | 'expired' | 'ip_not_allowed' | 'exhausted'
+export type RefusalOutcome =
+  | 'revoked'
+  | 'expired'
+  | 'ip_not_allowed'
+  /** The link is locked after too many wrong passwords: 429, the right one included. */
+  | 'rate_limited'
+  | 'password_required'
+  | 'password_failed'
+  | 'exhausted'
 
 /** What a use reports to the share's object: everything but a refusal, which the object decides. */
 export type UseKind = Exclude<UseOutcome, RefusalOutcome>
@@ -107,6 +122,7 @@ export function toApiShare(record: ShareRecord, origin: string, store: Store | u
     downloads: record.downloads,
     etag: record.etag,
     pin: record.pin,
+    passwordProtected: record.password !== null,
     allowIps: record.allowIps,
     filename: record.filename,
     disposition: record.disposition,
@@ -127,8 +143,9 @@ export function toApiShare(record: ShareRecord, origin: string, store: Store | u
 
 /**
  * The record as the share's object keeps it (JSON; instants as ISO text, the format objects have
- * always held), and back. Records written before share pages or pinning existed have no `page`,
- * `etag` or `pin`: they answer as they always did (no page, following their key).
+ * always held), and back. Records written before share pages, pinning or passwords existed have no
+ * `page`, `etag`, `pin` or `password`: they answer as they always did (no page, following their
+ * key, no password).
  */
 export function toStoredRecord(record: ShareRecord): string {
   return JSON.stringify({
@@ -142,7 +159,7 @@ export function toStoredRecord(record: ShareRecord): string {
 export function fromStoredRecord(json: string): ShareRecord {
   const stored = JSON.parse(json) as Omit<
     ShareRecord,
-    'createdAt' | 'revokedAt' | 'lastUsedAt' | 'page' | 'etag' | 'pin'
+    'createdAt' | 'revokedAt' | 'lastUsedAt' | 'page' | 'etag' | 'pin' | 'password'
   > & {
     createdAt: string
     revokedAt: string | null
@@ -150,12 +167,14 @@ export function fromStoredRecord(json: string): ShareRecord {
     page?: boolean
     etag?: string | null
     pin?: boolean
+    password?: PasswordHash | null
   }
   return {
     ...stored,
     page: stored.page ?? false,
     etag: stored.etag ?? null,
     pin: stored.pin ?? false,
+    password: stored.password ?? null,
     createdAt: msOf(stored.createdAt),
     revokedAt: msOf(stored.revokedAt),
     lastUsedAt: msOf(stored.lastUsedAt),

@@ -2,16 +2,20 @@
 // the use (revoked, expired, CIDRs by CF-Connecting-IP only, used up, counted) atomically; the
 // object is reached through the bucket's store, as a seconds-lived URL (redirect mode, bound to
 // the client's address where the store enforces it) or read and handed back (proxy mode). A use
-// that gets no bytes counts nothing. Answers what happened; the route turns it into HTTP.
+// that gets no bytes counts nothing. A password-protected share is opened by its password (or
+// the ticket a browser got for it) before anything else is asked of its object or its store.
+// Answers what happened; the route turns it into HTTP.
 import type { Config } from '../config'
 import { AppError, type ErrorCode } from '../errors'
 import { parseCidr } from '../lib/cidr'
 import { contentDisposition } from '../lib/content-disposition'
 import { wholeSecondMs } from '../lib/duration'
-import { PIN_CHECK_SECONDS } from '../lib/limits'
+import { PIN_CHECK_SECONDS, TEXT_PREVIEW_BYTES } from '../lib/limits'
 import { TtlCache } from '../lib/ttl-cache'
 import type { ObjectRead, Store } from '../stores/store'
-import type { ShareObject } from './object'
+import type { ShareObject, UseDecision, UseRefusal, UseRequest } from './object'
+import { issueTicket, passwordMatches, ticketValid } from './password'
+import { mediaTypeOf, type PreviewKind, previewKind } from './preview'
 import { isShareId, type ShareRecord, sameVersion, type UseKind } from './record'
 
 export type ShareUseInput = {
@@ -27,6 +31,15 @@ export type ShareUseInput = {
   origin: URL
   /** A browser or a link-preview bot: a share with a page answers with it and counts nothing. */
   wantsPage: boolean
+  /** The share page's preview of the file (`?preview`): honoured only where a page may show one. */
+  preview: boolean
+  /** What the request brings for a password-protected share: the password, or a page ticket. */
+  password: string | undefined
+  ticket: string | undefined
+  /** The page's password form was sent: answer with a ticket, not the file. */
+  unlock: boolean
+  /** The client's country where the edge says it, for the share's stats. */
+  country: string | null
 }
 
 /** What a share's page shows: the share's own facts, and where its download may redirect. */
@@ -35,13 +48,27 @@ export type SharePageFacts = {
   size: number | null
   /** The origin the Download button's answer may redirect to. */
   downloadOrigin: string
+  /** How the page previews the file (null: it does not), with a text file's start. */
+  preview: { kind: PreviewKind; text?: string; truncated?: boolean } | null
 }
 
 export type ShareUseResult =
-  | { type: 'refused'; code: ErrorCode }
+  | { type: 'refused'; code: ErrorCode; retryAfter?: number }
+  /** The share asks for its password: none came, or a wrong one (a browser gets the form). */
+  | { type: 'password'; share: ShareRecord; wrong: boolean }
+  /** The right password came through the page's form: a ticket for the browser's cookie. */
+  | { type: 'unlocked'; share: ShareRecord; ticket: { value: string; maxAge: number } }
   | { type: 'page'; page: SharePageFacts }
   | { type: 'redirect'; location: string }
   | { type: 'object'; status: 200 | 206 | 304; headers: Headers; body: ReadableStream | null }
+  /** The page's preview of the file, served inline as its one media type. */
+  | {
+      type: 'preview'
+      kind: PreviewKind
+      status: 200 | 206 | 304
+      headers: Headers
+      body: ReadableStream | null
+    }
   /** The store's own answer to a precondition or a range: status only. */
   | { type: 'unsatisfied'; status: 412 | 416 }
 
@@ -107,6 +134,29 @@ function outcomeOf(method: string, read: Extract<ObjectRead, { ok: true }>): Use
   return 'downloaded'
 }
 
+/**
+ * Links known locked after too many wrong passwords, until when: a guess then costs neither a
+ * password hash nor a call to the share's object (the object locks every isolate anyway).
+ */
+const locks = new TtlCache<string, number>(10_000)
+
+/** What the request brings for a password-protected share (undefined: it has none). */
+async function passwordVerdict(
+  share: ShareRecord,
+  input: ShareUseInput,
+  nowMs: number,
+): Promise<UseRequest['password']> {
+  if (share.password === null) return undefined
+  if (
+    input.ticket !== undefined &&
+    (await ticketValid(share.password, share.id, input.ticket, nowMs))
+  ) {
+    return 'accepted'
+  }
+  if (input.password === undefined) return 'missing'
+  return (await passwordMatches(share.password, input.password)) ? 'accepted' : 'wrong'
+}
+
 /** Every proxied read the store refuses is audited as what it was. */
 const READ_FAILURE_OUTCOME = {
   not_found: 'not_found_in_store',
@@ -136,6 +186,13 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
   const object = shareObject(input.shares, id)
   const share = await shareFacts(object, id, now.getTime())
   if (!share) return { type: 'refused', code: 'not_found' }
+
+  const lockedUntil = locks.get(id, now.getTime())
+  if (lockedUntil !== undefined) {
+    const retryAfter = Math.max(1, Math.ceil((lockedUntil - now.getTime()) / 1000))
+    return { type: 'refused', code: 'rate_limited', retryAfter }
+  }
+  const password = await passwordVerdict(share, input, now.getTime())
   const decide = async (outcome: UseKind, minSecondsLeft = 0) =>
     object.use({
       id,
@@ -143,7 +200,24 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
       clientIp: input.clientIp ?? null,
       outcome,
       minSecondsLeft,
+      password,
+      country: input.country,
     })
+  const refused = (decision: Extract<UseDecision, { ok: false }>): ShareUseResult =>
+    refusal(share, decision, now.getTime())
+
+  // Without the password, nothing is asked of the store: the object refuses (or locks) at once.
+  if (password === 'missing' || password === 'wrong') {
+    const decision = await decide('viewed')
+    if (decision.ok) throw new Error("a share's object let a use in without its password")
+    return refused(decision)
+  }
+  if (input.unlock && share.password !== null) {
+    const decision = await decide('unlocked')
+    if (!decision.ok) return refused(decision)
+    const ticket = await issueTicket(share.password, id, now.getTime(), share.expiresAt)
+    return { type: 'unlocked', share, ticket }
+  }
 
   const config = input.config()
   const store = config.stores.get(share.bucket)
@@ -158,11 +232,17 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
   const pinned = share.pin && share.etag !== null ? share.etag : undefined
   const changed = (etag: string | null) => pinned !== undefined && !sameVersion(pinned, etag)
 
+  // A counted share shows no preview: it would be a free download.
+  const previews = share.page && share.maxDownloads === null
+  if (input.preview && previews) {
+    return previewUse({ input, share, store, pinned, changed, decide, refused, nowMs, seconds })
+  }
+
   if (share.page && input.wantsPage) {
     // The page counts nothing: the share's object checks and audits the view, the store says
     // the object's size.
     const decision = await decide('viewed')
-    if (!decision.ok) return { type: 'refused', code: decision.code }
+    if (!decision.ok) return refused(decision)
     const head = await store.readObject(
       share.key,
       { method: 'HEAD', headers: new Headers() },
@@ -171,12 +251,34 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
     if (!head.ok) return { type: 'refused', code: pinned ? 'share_changed' : 'not_found' }
     if (changed(head.headers.get('etag'))) return { type: 'refused', code: 'share_changed' }
     const length = Number(head.headers.get('content-length') ?? Number.NaN)
+    const kind = previews ? previewKind(head.headers.get('content-type')) : null
+    let preview: SharePageFacts['preview'] = kind ? { kind } : null
+    if (kind === 'text') {
+      // The start of a text file is shown in the page itself: one read, audited as a preview.
+      const headers = new Headers({ range: `bytes=0-${TEXT_PREVIEW_BYTES - 1}` })
+      if (pinned) headers.set('if-match', pinned)
+      const read = await store.readObject(
+        share.key,
+        { method: 'GET', headers },
+        { overrides: [], nowMs, maxSeconds: seconds },
+      )
+      const shown = read.ok ? await decide('previewed') : undefined
+      if (read.ok && shown?.ok && read.body) {
+        const bytes = new Uint8Array(await new Response(read.body).arrayBuffer())
+        const text = new TextDecoder('utf-8').decode(bytes.subarray(0, TEXT_PREVIEW_BYTES))
+        preview = { kind, text, truncated: Number.isSafeInteger(length) && length > bytes.length }
+      } else {
+        if (read.ok) await read.body?.cancel()
+        preview = null
+      }
+    }
     return {
       type: 'page',
       page: {
         share: { ...share, downloads: decision.downloads },
         size: Number.isSafeInteger(length) ? length : null,
         downloadOrigin: store.objectOrigin(input.origin.origin),
+        preview,
       },
     }
   }
@@ -203,7 +305,7 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
             : 'downloaded'
     // Under a second left is expired for a redirect: its URL could not live at all.
     const decision = await decide(outcome, 1)
-    if (!decision.ok) return { type: 'refused', code: decision.code }
+    if (!decision.ok) return refused(decision)
     if (decision.outcome === 'not_found_in_store') return { type: 'refused', code: 'not_found' }
     if (decision.outcome === 'changed') return { type: 'refused', code: 'share_changed' }
     const location = await store.objectUrl({
@@ -245,33 +347,115 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
   if (pinned && (gone || otherVersion)) {
     if (read.ok) await read.body?.cancel()
     const decision = await decide('changed')
-    return { type: 'refused', code: decision.ok ? 'share_changed' : decision.code }
+    return decision.ok ? { type: 'refused', code: 'share_changed' } : refused(decision)
   }
   if (!read.ok) {
     const decision = await decide(READ_FAILURE_OUTCOME[read.reason])
-    if (!decision.ok) return { type: 'refused', code: decision.code }
-    switch (read.reason) {
-      case 'not_found':
-        return { type: 'refused', code: 'not_found' }
-      case 'precondition_failed':
-        return { type: 'unsatisfied', status: 412 }
-      case 'invalid_range':
-        return { type: 'unsatisfied', status: 416 }
-      case 'bad_condition':
-        throw new AppError(
-          'invalid_request',
-          'If-Match and If-None-Match must be * or entity tags like "abc".',
-        )
-      default: {
-        const unreachable: never = read.reason
-        throw new Error(`unhandled read failure ${String(unreachable)}`)
-      }
-    }
+    if (!decision.ok) return refused(decision)
+    return readFailure(read.reason)
   }
   const decision = await decide(outcomeOf(method, read))
   if (!decision.ok) {
     await read.body?.cancel()
-    return { type: 'refused', code: decision.code }
+    return refused(decision)
   }
   return { type: 'object', status: read.status, headers: read.headers, body: read.body }
+}
+
+/** A refusal from the share's object as the route answers it; a lock is remembered here too. */
+function refusal(
+  share: ShareRecord,
+  decision: { code: UseRefusal; retryAfter?: number | undefined },
+  nowMs: number,
+): ShareUseResult {
+  const { code, retryAfter } = decision
+  if (code === 'share_password_required' || code === 'share_password_invalid') {
+    return { type: 'password', share, wrong: code === 'share_password_invalid' }
+  }
+  if (code === 'rate_limited' && retryAfter !== undefined) {
+    locks.set(share.id, nowMs + retryAfter * 1000, nowMs + retryAfter * 1000)
+    return { type: 'refused', code, retryAfter }
+  }
+  return { type: 'refused', code }
+}
+
+/** A store's refusal of a proxied read, answered as the store answered it (or as a bad request). */
+function readFailure(reason: Extract<ObjectRead, { ok: false }>['reason']): ShareUseResult {
+  switch (reason) {
+    case 'not_found':
+      return { type: 'refused', code: 'not_found' }
+    case 'precondition_failed':
+      return { type: 'unsatisfied', status: 412 }
+    case 'invalid_range':
+      return { type: 'unsatisfied', status: 416 }
+    case 'bad_condition':
+      throw new AppError(
+        'invalid_request',
+        'If-Match and If-None-Match must be * or entity tags like "abc".',
+      )
+    default: {
+      const unreachable: never = reason
+      throw new Error(`unhandled read failure ${String(unreachable)}`)
+    }
+  }
+}
+
+/**
+ * The share page's preview (`?preview`) of an uncounted share: the object's bytes through Signet,
+ * inline, as the one media type it previews as (with Range, for video and audio), after the same
+ * checks as a download, audited as `previewed` and counting nothing.
+ */
+async function previewUse(args: {
+  input: ShareUseInput
+  share: ShareRecord
+  store: Store
+  pinned: string | undefined
+  changed: (etag: string | null) => boolean
+  decide: (outcome: UseKind) => Promise<UseDecision>
+  refused: (decision: Extract<UseDecision, { ok: false }>) => ShareUseResult
+  nowMs: number
+  seconds: number
+}): Promise<ShareUseResult> {
+  const { input, share, store, pinned, decide, refused } = args
+  const headers = new Headers()
+  const range = input.headers.get('range')
+  if (range) headers.set('range', range)
+  if (pinned) headers.set('if-match', pinned)
+  const read = await store.readObject(
+    share.key,
+    { method: input.method, headers },
+    { overrides: [], nowMs: args.nowMs, maxSeconds: args.seconds },
+  )
+  if (!read.ok) {
+    const changedNow =
+      pinned !== undefined && (read.reason === 'not_found' || read.reason === 'precondition_failed')
+    const decision = await decide(changedNow ? 'changed' : READ_FAILURE_OUTCOME[read.reason])
+    if (!decision.ok) return refused(decision)
+    return changedNow ? { type: 'refused', code: 'share_changed' } : readFailure(read.reason)
+  }
+  const kind = previewKind(read.headers.get('content-type'))
+  if (!kind || kind === 'text' || args.changed(read.headers.get('etag'))) {
+    // Only what the page shows from here: never a type it would not preview.
+    await read.body?.cancel()
+    return { type: 'refused', code: kind === 'text' || !kind ? 'not_found' : 'share_changed' }
+  }
+  const decision = await decide('previewed')
+  if (!decision.ok) {
+    await read.body?.cancel()
+    return refused(decision)
+  }
+  const answer = new Headers()
+  for (const name of [
+    'content-length',
+    'content-range',
+    'etag',
+    'last-modified',
+    'accept-ranges',
+  ]) {
+    const value = read.headers.get(name)
+    if (value !== null) answer.set(name, value)
+  }
+  answer.set('content-type', mediaTypeOf(read.headers.get('content-type')))
+  answer.set('content-disposition', 'inline')
+  return { type: 'preview', kind, status: read.status, headers: answer, body: read.body }
 }

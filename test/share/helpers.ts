@@ -84,6 +84,7 @@ export async function insertLegacyShare(overrides: Partial<ShareRecord>): Promis
     downloads: 0,
     etag: null,
     pin: false,
+    password: null,
     createdAt: Date.now(),
     expiresAt: Date.now() + 3600_000,
     revokedAt: null,
