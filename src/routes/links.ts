@@ -113,7 +113,8 @@ async function formPassword(c: Context<AppEnv>): Promise<string | undefined> {
   const length = Number(c.req.header('Content-Length') ?? Number.NaN)
   if (!/^application\/x-www-form-urlencoded\b/i.test(type)) return undefined
   if (!(length > 0 && length <= MAX_FORM_BYTES)) return undefined
-  return new URLSearchParams(await c.req.text()).get('password') ?? undefined
+  const body = new TextDecoder().decode(await c.req.arrayBuffer())
+  return new URLSearchParams(body).get('password') ?? undefined
 }
 
 /** The edge's idea of where the client is (`request.cf.country`); null where it says nothing. */

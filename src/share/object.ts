@@ -219,7 +219,7 @@ export class ShareObject extends DurableObject<Env> {
     const byCountry = this.sql
       .exec<{ country: string; downloads: number }>(
         `SELECT country, SUM(downloads) AS downloads FROM stats GROUP BY country
-         HAVING SUM(downloads) > 0 ORDER BY SUM(downloads) DESC, country`,
+         HAVING SUM(downloads) > 0 ORDER BY SUM(downloads) DESC, country = '', country`,
       )
       .toArray()
       .map((row) => ({
