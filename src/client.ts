@@ -21,6 +21,7 @@ import type {
   Scope,
   Share,
   ShareRequest,
+  ShareStats,
   ShareUse,
 } from './schemas'
 import type { PolicyHints } from './stores/policy-hints'
@@ -47,6 +48,7 @@ export type {
   Scope,
   Share,
   ShareRequest,
+  ShareStats,
   ShareUse,
 }
 
@@ -174,6 +176,11 @@ export class SignetClient {
     if (options.limit !== undefined) query.set('limit', String(options.limit))
     if (options.after !== undefined) query.set('after', String(options.after))
     return this.request('GET', `/v1/shares/${encodeURIComponent(id)}/uses?${query}`)
+  }
+
+  /** A share's views, previews and downloads, per UTC day and per country. */
+  shareStats(id: string): Promise<ShareStats> {
+    return this.request('GET', `/v1/shares/${encodeURIComponent(id)}/stats`)
   }
 
   readonly multipart = {

@@ -658,6 +658,7 @@ export type MultipartRequest = z.infer<typeof MultipartRequestSchema>
 export type MultipartAnswer = z.infer<typeof MultipartAnswerSchema>
 export type CompleteAnswer = z.infer<typeof CompleteAnswerSchema>
 export type ShareUse = z.infer<typeof ShareUseSchema>
+export type ShareStats = z.infer<typeof ShareStatsSchema>
 export type RefusalSummary = z.infer<typeof RefusalSummarySchema>
 export type Me = z.infer<typeof MeSchema>
 export type CompleteRequest = z.infer<typeof CompleteSchema>

@@ -48,6 +48,7 @@ const ui = {
   object: element<HTMLInputElement>('object'),
   expires: element<HTMLInputElement>('expires'),
   maxDownloads: element<HTMLInputElement>('max-downloads'),
+  sharePassword: element<HTMLInputElement>('share-password'),
   allowIps: element<HTMLInputElement>('allow-ips'),
   newLink: element<HTMLDivElement>('new-link'),
   linkUrl: element<HTMLAnchorElement>('link-url'),
@@ -325,7 +326,9 @@ async function createLink(): Promise<void> {
     filename: key.split('/').pop() || key,
     ...(maxDownloads === '' ? {} : { maxDownloads: Number(maxDownloads) }),
     ...(allowIps.length > 0 ? { allowIps } : {}),
+    ...(ui.sharePassword.value === '' ? {} : { password: ui.sharePassword.value }),
   })
+  ui.sharePassword.value = ''
   ui.linkUrl.href = share.url
   ui.linkUrl.textContent = share.url
   // uqr draws modules as SVG paths: no script, no external service.
@@ -366,7 +369,19 @@ function linkRow(share: Share): HTMLTableRowElement {
     'click',
     guarded(() => showAudit(share, actions)),
   )
-  actions.append(audit)
+  const stats = document.createElement('button')
+  stats.type = 'button'
+  stats.className = 'quiet'
+  stats.textContent = 'Stats'
+  stats.setAttribute('aria-label', `Stats of ${share.key}`)
+  stats.addEventListener(
+    'click',
+    guarded(() => showStats(share, actions)),
+  )
+  actions.append(audit, stats)
+  if (share.passwordProtected) {
+    link.after(Object.assign(document.createElement('span'), { textContent: ' (password)' }))
+  }
   if (state === 'active' || state === 'used up') {
     const revoke = document.createElement('button')
     revoke.type = 'button'
@@ -406,6 +421,45 @@ async function showAudit(share: Share, into: HTMLElement): Promise<void> {
     list.append(item)
   }
   into.append(list)
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`
+}
+
+/** Views, previews and downloads of a link, in all and per day, and downloads per country. */
+async function showStats(share: Share, into: HTMLElement): Promise<void> {
+  const stats = await signedIn().client.shareStats(share.id)
+  into.querySelector('.stats')?.remove()
+  const box = document.createElement('section')
+  box.className = 'stats'
+  box.setAttribute('aria-label', `Stats of ${share.key}`)
+  const totals = document.createElement('p')
+  totals.textContent = [
+    plural(stats.views, 'view'),
+    plural(stats.previews, 'preview'),
+    plural(stats.downloads, 'download'),
+  ].join(' · ')
+  box.append(totals)
+  const list = (label: string, items: string[]) => {
+    if (items.length === 0) return
+    const ul = document.createElement('ul')
+    ul.setAttribute('aria-label', label)
+    for (const text of items)
+      ul.append(Object.assign(document.createElement('li'), { textContent: text }))
+    box.append(ul)
+  }
+  list(
+    'Per day',
+    stats.byDay.map(
+      (day) => `${day.day}: ${plural(day.views, 'view')}, ${plural(day.downloads, 'download')}`,
+    ),
+  )
+  list(
+    'Downloads per country',
+    stats.byCountry.map((row) => `${row.country ?? 'unknown'}: ${row.downloads}`),
+  )
+  into.append(box)
 }
 
 // ---- wiring ----------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 // signet revoke and signet shares: revoke a share link, list yours with their state.
-import { type Share, shareState } from '../../src/client'
+import { type Share, type ShareStats, shareState } from '../../src/client'
 import { clientFrom, command, print, step, UsageError } from '../command'
 
 export const revoke = command({
@@ -21,7 +21,7 @@ export const revoke = command({
 export const shares = command({
   name: 'shares',
   usage: [''],
-  summary: 'List your share links: id, state, downloads/max, expiry, object.',
+  summary: 'List your share links: id, state, views, downloads/max, expiry, object.',
   options: {},
   async run({ options, io }) {
     const client = clientFrom(options)
@@ -35,16 +35,49 @@ export const shares = command({
       all.push(...page.shares)
       cursor = page.cursor
     } while (cursor)
+    // Views and downloads come from each share's stats (its object's own count, never late).
+    const stats = await step('read the links’ stats', statsOf(client, all))
     const now = Date.now()
-    const lines = all.map((share) =>
-      [
+    const lines = all.map((share, i) => {
+      const counted = stats[i]
+      return [
         share.id,
         shareState(share, now).padEnd(7),
-        `${share.downloads}/${share.maxDownloads ?? '∞'}`.padEnd(9),
+        plural(counted?.views ?? 0, 'view').padEnd(9),
+        `${counted?.downloads ?? share.downloads}/${share.maxDownloads ?? '∞'} downloads`.padEnd(
+          15,
+        ),
         share.expiresAt,
         `s3://${share.bucket}/${share.key}`,
-      ].join('  '),
-    )
-    print(io, options, all, lines.join('\n') || '(no shares)')
+      ].join('  ')
+    })
+    const listed = all.map((share, i) => ({
+      ...share,
+      views: stats[i]?.views ?? 0,
+      downloads: stats[i]?.downloads ?? share.downloads,
+    }))
+    print(io, options, listed, lines.join('\n') || '(no shares)')
   },
 })
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`
+}
+
+/** Each share's stats, asked a few at a time. */
+async function statsOf(
+  client: ReturnType<typeof clientFrom>,
+  all: readonly Share[],
+): Promise<ShareStats[]> {
+  const out: ShareStats[] = new Array(all.length)
+  let next = 0
+  const worker = async () => {
+    while (next < all.length) {
+      const i = next++
+      const share = all[i]
+      if (share) out[i] = await client.shareStats(share.id)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(8, all.length) }, worker))
+  return out
+}

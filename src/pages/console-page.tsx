@@ -103,6 +103,19 @@ export function ConsolePage(props: { nonce: string }) {
                 <p id="allow-ips-hint" class="hint">
                   Optional: addresses or CIDR ranges, separated by commas.
                 </p>
+                <label for="share-password">Password</label>
+                <input
+                  id="share-password"
+                  name="share-password"
+                  type="password"
+                  autocomplete="new-password"
+                  minlength={8}
+                  maxlength={256}
+                  aria-describedby="share-password-hint"
+                />
+                <p id="share-password-hint" class="hint">
+                  Optional, 8 to 256 characters: the link then asks for it.
+                </p>
                 <button type="submit">Create link</button>
               </form>
               <div id="new-link" hidden>

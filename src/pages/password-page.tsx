@@ -2,12 +2,12 @@
 // form, nothing else about the file. The form posts to the link, which answers with a cookie for
 // this link and sends the browser back to it.
 import type { ShareRecord } from '../share/record'
+import { shownName } from '../share/use'
 import { Page } from './layout'
-import { displayName } from './share-page'
 
 export function PasswordPage(props: { share: ShareRecord; wrong: boolean }) {
   const { share, wrong } = props
-  const name = displayName(share)
+  const name = shownName(share)
   return (
     <Page head={{ title: name }}>
       <h1>{name}</h1>

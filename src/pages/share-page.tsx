@@ -2,8 +2,7 @@
 // has left, and a Download button (a POST to the link, which counts once). Browsers and
 // link-preview bots get it instead of the file, so opening or previewing a link uses nothing.
 // It shows only the share's own facts: the last segment of the key, never the bucket or owner.
-import type { ShareRecord } from '../share/record'
-import type { SharePageFacts } from '../share/use'
+import { type SharePageFacts, shownName } from '../share/use'
 import { Page } from './layout'
 
 const UNITS = ['bytes', 'KB', 'MB', 'GB', 'TB']
@@ -22,11 +21,6 @@ export function formatSize(bytes: number): string {
 
 function formatExpiry(epochMs: number): string {
   return `${new Date(epochMs).toISOString().slice(0, 16).replace('T', ' ')} UTC`
-}
-
-/** The name a person sees: the share's filename, or the last segment of its key. */
-export function displayName(share: ShareRecord): string {
-  return share.filename ?? share.key.split('/').filter(Boolean).pop() ?? share.key
 }
 
 /** The file shown inline (an uncounted share), or why a counted one shows none. */
@@ -68,7 +62,7 @@ function Preview(props: { facts: SharePageFacts; name: string }) {
 export function SharePage(props: { facts: SharePageFacts }) {
   const { facts } = props
   const { share, size } = facts
-  const name = displayName(share)
+  const name = shownName(share)
   const left = share.maxDownloads === null ? null : share.maxDownloads - share.downloads
   const downloads =
     left === null ? 'Unlimited' : left === 1 ? '1 download left' : `${left} downloads left`

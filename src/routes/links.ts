@@ -137,6 +137,7 @@ export async function useShareLink(c: Context<AppEnv>): Promise<Response> {
     now: new Date(),
     origin: new URL(c.req.url),
     wantsPage: !download && wantsSharePage(c.req.raw.headers),
+    button: download && typed === undefined && asksForHtml(c.req.header('Accept')),
     preview: c.req.method !== 'POST' && c.req.query('preview') !== undefined,
     password: typed ?? basicPassword(c.req.header('Authorization')),
     ticket: ticketOf(c.req.header('Cookie')),

@@ -31,6 +31,8 @@ export type ShareUseInput = {
   origin: URL
   /** A browser or a link-preview bot: a share with a page answers with it and counts nothing. */
   wantsPage: boolean
+  /** The page's Download button: the file comes as an attachment, whatever its type. */
+  button: boolean
   /** The share page's preview of the file (`?preview`): honoured only where a page may show one. */
   preview: boolean
   /** What the request brings for a password-protected share: the password, or a page ticket. */
@@ -111,14 +113,25 @@ async function pinnedVersion(store: Store, share: ShareRecord, nowMs: number) {
   return etag
 }
 
-function dispositionParam(share: ShareRecord): [string, string][] {
-  if (share.filename === null && share.disposition === null) return []
+/**
+ * The Content-Disposition a use asks the store for: the share's own, else (for the page's
+ * Download button) an attachment under the name the page showed, else none.
+ */
+function dispositionParam(share: ShareRecord, button: boolean): [string, string][] {
+  const filename = share.filename ?? (button ? shownName(share) : null)
+  const disposition = share.disposition ?? (button ? 'attachment' : null)
+  if (filename === null && disposition === null) return []
   return [
     [
       'response-content-disposition',
-      contentDisposition(share.disposition ?? 'attachment', share.filename ?? undefined),
+      contentDisposition(disposition ?? 'attachment', filename ?? undefined),
     ],
   ]
+}
+
+/** The name a share's page shows: its filename, or the last segment of its key. */
+export function shownName(share: ShareRecord): string {
+  return share.filename ?? share.key.split('/').filter(Boolean).pop() ?? share.key
 }
 
 /**
@@ -314,7 +327,7 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
       expiresIn: seconds,
       nowMs,
       origin: input.origin,
-      query: dispositionParam(share),
+      query: dispositionParam(share, input.button),
       // Where the store enforces signed addresses, the URL serves only the client that used the
       // link (inside the share's CIDRs, checked above): one use, one copy.
       allowIps: redirectAddresses(store, share, input.clientIp),
@@ -333,7 +346,7 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
   const read = await store.readObject(
     share.key,
     { method, headers },
-    { overrides: dispositionParam(share), nowMs, maxSeconds: seconds },
+    { overrides: dispositionParam(share, input.button), nowMs, maxSeconds: seconds },
   )
   const gone =
     !read.ok &&

@@ -87,12 +87,19 @@ describe('the signet CLI', () => {
     expect(downloaded.status).toBe(200)
     expect(downloaded.body).toBe('hello from the cli')
 
+    // A browser's look at the link's page is a view, not a download.
+    const viewed = curl(['-H', 'Accept: text/html', link])
+    expect(viewed.status).toBe(200)
+    expect(viewed.body).toContain('hello world.txt')
+
     const listed = signet(['shares'])
     expect(listed.status).toBe(0)
-    expect(listed.stdout).toMatch(new RegExp(`${link.split('/').pop()}\\s+active\\s+1/3`))
+    expect(listed.stdout).toMatch(
+      new RegExp(`${link.split('/').pop()}\\s+active\\s+1 view\\s+1/3 downloads`),
+    )
     const json = signet(['shares', '--json'])
     expect(JSON.parse(json.stdout)).toEqual(
-      expect.arrayContaining([expect.objectContaining({ url: link, downloads: 1 })]),
+      expect.arrayContaining([expect.objectContaining({ url: link, downloads: 1, views: 1 })]),
     )
 
     const revoked = signet(['revoke', link])

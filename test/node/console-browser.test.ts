@@ -199,6 +199,12 @@ describe.skipIf(!haveChromium('console-browser'))('the console and share pages i
     await page.waitForSelector(`tr[data-share="${id}"] ol.audit`)
     const audit = await text(page, `tr[data-share="${id}"] ol.audit`)
     expect(audit).toMatch(/viewed[\s\S]*downloaded/)
+    // Its stats: one view of the page, one download.
+    await page.click(`tr[data-share="${id}"] ::-p-text(Stats)`)
+    await page.waitForSelector(`tr[data-share="${id}"] .stats`)
+    expect(await text(page, `tr[data-share="${id}"] .stats p`)).toBe(
+      '1 view · 0 previews · 1 download',
+    )
 
     // Another link, revoked from its row: it answers 410 at once.
     await page.$eval('#max-downloads', (node) => {
@@ -364,16 +370,102 @@ describe.skipIf(!haveChromium('console-browser'))('the console and share pages i
     await page.close()
   })
 
+  it('opens a password-protected link by keyboard, then previews and downloads it', async () => {
+    // A real PNG (1×1), shared with a password and a page, uncounted: the page previews it.
+    const png = Buffer.from(
+      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+      'base64',
+    )
+    const bucket = await server.mf.getR2Bucket('BUCKET_LOCAL')
+    await bucket.put('console/secret photo.png', png, {
+      httpMetadata: { contentType: 'image/png' },
+    })
+    const created = await callApi<{ id: string; url: string; passwordProtected: boolean }>(
+      server,
+      token,
+      'POST',
+      '/v1/shares',
+      { bucket: 'local', key: 'console/secret photo.png', page: true, password: 'tulip garden 42' },
+    )
+    expect(created.status).toBe(201)
+    expect(created.body.passwordProtected).toBe(true)
+    const context = await browser.createBrowserContext()
+    const visitor = await open(`/s/${created.body.id}`, 'password page', context)
+    expect(await text(visitor, 'h1')).toBe('secret photo.png')
+    // Nothing about the file but its name: no size, no preview, no Download button.
+    expect(await visitor.$('img, dl')).toBeNull()
+    expect(await seriousViolations(visitor)).toEqual([])
+    await screenshot(visitor, 'password-page')
+    // The field has the focus; a wrong password, by keyboard, is said as an alert.
+    expect(await visitor.evaluate(() => document.activeElement?.id)).toBe('password')
+    await visitor.keyboard.type('tulip garden 41')
+    await Promise.all([visitor.waitForNavigation(), visitor.keyboard.press('Enter')])
+    expect(await text(visitor, '[role=alert]')).toContain('not right')
+    expect(await visitor.evaluate(() => document.activeElement?.id)).toBe('password')
+    expect(await seriousViolations(visitor)).toEqual([])
+    await screenshot(visitor, 'password-page-wrong')
+    await visitor.keyboard.type('tulip garden 42')
+    await Promise.all([
+      visitor.waitForNavigation({ waitUntil: 'networkidle0' }),
+      visitor.keyboard.press('Enter'),
+    ])
+    // The link's page now, with the picture previewed (through the same checks).
+    expect(new URL(visitor.url()).pathname).toBe(`/s/${created.body.id}`)
+    expect(await text(visitor, 'dl')).toContain('Unlimited')
+    const width = await visitor.$eval(
+      '.preview img',
+      (node) => (node as HTMLImageElement).naturalWidth,
+    )
+    expect(width).toBe(1)
+    expect(await seriousViolations(visitor)).toEqual([])
+    await screenshot(visitor, 'share-page-preview')
+    const [cookie] = await context.cookies()
+    expect(cookie).toMatchObject({
+      name: 'signet_share_pass',
+      path: `/s/${created.body.id}`,
+      httpOnly: true,
+      sameSite: 'Lax',
+    })
+    // Download, by keyboard: Tab to the button, Enter. The cookie opens it without the password.
+    const downloads = join(dir, 'password-downloads')
+    const cdp = await visitor.createCDPSession()
+    await cdp.send('Browser.setDownloadBehavior', {
+      behavior: 'allow',
+      downloadPath: downloads,
+      browserContextId: context.id,
+    })
+    await visitor.focus('form button[type=submit]')
+    await visitor.keyboard.press('Enter')
+    const saved = await until('the download', async () => {
+      const path = join(downloads, 'secret photo.png')
+      return existsSync(path) && statSync(path).size === png.length ? path : undefined
+    })
+    expect(readFileSync(saved).equals(png)).toBe(true)
+    await context.close()
+    const stats = await callApi<{ views: number; previews: number; downloads: number }>(
+      server,
+      token,
+      'GET',
+      `/v1/shares/${created.body.id}/stats`,
+    )
+    expect(stats.body).toMatchObject({ views: 1, previews: 1, downloads: 1 })
+  }, 120_000)
+
   it('had no console errors and made no request to another origin on any page', () => {
     // Chromium's network layer logs every refused request: the wrong key's 401, and the 404 of
     // the HEAD that finds a new upload's key free (the console never replaces without asking).
     const notFound =
       'Failed to load resource: the server responded with a status of 404 (Not Found)'
     for (const [name, watch] of watches) {
+      // The password page is a 401 (shown, then after the wrong password).
+      const unauthorized =
+        'Failed to load resource: the server responded with a status of 401 (Unauthorized)'
       const expected =
         name === 'console sign-in'
-          ? ['Failed to load resource: the server responded with a status of 401 (Unauthorized)']
-          : []
+          ? [unauthorized]
+          : name === 'password page'
+            ? [unauthorized, unauthorized]
+            : []
       expect(
         watch.errors.filter((error) => error !== notFound),
         name,

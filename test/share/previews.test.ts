@@ -71,6 +71,18 @@ describe('share page previews', () => {
     expect((await readShare(token, share)).downloads).toBe(0)
   })
 
+  it('downloads with the page’s button, as an attachment under the name the page shows', async () => {
+    const { share } = await setup('photo.png', 'image/png', 'png bytes', { mode: 'proxy' })
+    const button = await call(`/s/${share.id}`, { method: 'POST', headers: BROWSER })
+    expect(button.status).toBe(200)
+    expect(button.headers.get('Content-Disposition')).toBe('attachment; filename="photo.png"')
+    expect(await button.text()).toBe('png bytes')
+    // A program's GET gets the object as the share says (no disposition of its own).
+    const program = await call(`/s/${share.id}`)
+    expect(program.headers.get('Content-Disposition')).toBeNull()
+    await program.body?.cancel()
+  })
+
   it('serves ranges of a video preview (seeking)', async () => {
     const { share } = await setup('clip.webm', 'video/webm', '0123456789abcdef')
     const response = await call(`/s/${share.id}?preview=1`, { headers: { Range: 'bytes=10-' } })
