@@ -149,8 +149,16 @@ for (const method of ['get', 'head'] as const) {
     method,
     path: '/s/{id}',
     summary:
-      'Use a share link: 302 to a presigned GET living at most 60 s (redirect mode) or the bytes (proxy mode); a share with a page answers browsers and link-preview bots with its page instead',
-    request: { params: z.object({ id: z.string() }) },
+      'Use a share link: 302 to a presigned GET living at most SIGNET_REDIRECT_SECONDS (redirect mode) or the bytes (proxy mode); a share with a page answers browsers and link-preview bots with its page instead. A password-protected link takes its password as Authorization: Basic with an empty user.',
+    request: {
+      params: z.object({ id: z.string() }),
+      query: z.object({
+        preview: z.string().optional().openapi({
+          description:
+            "The share page's inline preview (image, video, audio, PDF) of a share without maxDownloads: the bytes as that media type, audited as previewed, counting nothing",
+        }),
+      }),
+    },
     responses: {
       200: {
         description:
@@ -159,19 +167,23 @@ for (const method of ['get', 'head'] as const) {
       206: { description: 'A byte range of the object (proxy mode)' },
       302: { description: 'Redirect to a seconds-lived presigned GET (redirect mode)' },
       304: { description: 'Not modified (proxy mode)' },
-      ...errorResponses(403, 404, 410),
+      ...errorResponses(401, 403, 404, 410, 429),
     },
   })
 }
 app.openAPIRegistry.registerPath({
   method: 'post',
   path: '/s/{id}',
-  summary: "A share page's Download button: downloads and counts, like GET without the page",
+  summary:
+    "A share page's Download button (downloads and counts, like GET without the page), or its password form (`password=…`, form-encoded: a cookie for this link and 303 back to it)",
   request: { params: z.object({ id: z.string() }) },
   responses: {
     200: { description: 'The object (proxy mode)' },
-    303: { description: 'Redirect to a seconds-lived presigned GET (redirect mode)' },
-    ...errorResponses(403, 404, 410),
+    303: {
+      description:
+        'Redirect to a seconds-lived presigned GET (redirect mode); after the right password, back to the link with its cookie',
+    },
+    ...errorResponses(401, 403, 404, 410, 429),
   },
 })
 app.get('/docs', async (c) => {

@@ -138,13 +138,13 @@ export const ErrorSchema = z
 export function errorResponses(...statuses: (400 | 401 | 403 | 404 | 410 | 413 | 422 | 429)[]) {
   const described: Record<number, string> = {
     400: 'invalid_request',
-    401: 'unauthorized',
+    401: 'unauthorized (a share link: share_password_required or share_password_invalid)',
     403: 'forbidden or ip_not_allowed',
     404: 'not_found',
-    410: 'share_expired, share_revoked or share_exhausted',
+    410: 'share_expired, share_revoked, share_exhausted or share_changed',
     413: 'payload_too_large',
     422: 'unsupported_by_target',
-    429: 'rate_limited',
+    429: 'rate_limited (with Retry-After)',
     500: 'internal_error',
   }
   const responses: Record<

@@ -21,7 +21,8 @@ input:focus-visible { outline: 3px solid #f59e0b; outline-offset: 2px; }
 .error { color: #b91c1c; font-weight: 600; }
 @media (prefers-color-scheme: dark) { .error { color: #fca5a5; } }
 .preview { margin: 1rem 0; }
-.preview img, .preview video, .preview audio, .preview iframe { display: block; width: 100%; max-height: 70vh; border: 0; }
+.preview video, .preview audio, .preview iframe { display: block; width: 100%; max-height: 70vh; border: 0; }
+.preview img { display: block; max-width: 100%; max-height: 70vh; margin: 0 auto; }
 .preview iframe { height: 70vh; }
 .preview .text { text-align: left; max-height: 50vh; overflow: auto; padding: .75rem; border: 1px solid GrayText; border-radius: .5rem; }
 .preview pre { margin: 0; white-space: pre-wrap; font-size: .85rem; }
