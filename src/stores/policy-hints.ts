@@ -49,14 +49,14 @@ export function policyHints(input: {
     case 'share-redirect':
       notes.push(
         'Signet checks the client address on every use of the link before redirecting.',
-        'The redirect target is a presigned URL that lives at most 60 seconds: for those seconds it is a bearer URL that works from any address.',
+        'The redirect target is a presigned URL that lives at most SIGNET_REDIRECT_SECONDS (default 60): for those seconds it is a bearer URL that works from any address.',
         'To close that window, apply s3BucketPolicy to the bucket or cloudflareWafExpression to the R2 custom domain, or use proxy mode.',
       )
       break
     case 'share-redirect-gateway':
       notes.push(
         'Signet checks the client address on every use of the link before redirecting.',
-        'The redirect target is a presigned gateway URL that lives at most 60 seconds and carries the same CIDRs, signed, so the gateway refuses other addresses too.',
+        'The redirect target is a presigned gateway URL that lives at most SIGNET_REDIRECT_SECONDS (default 60) and is bound, signed, to the address of the client that used the link, so the gateway refuses every other address.',
       )
       break
     case 'share-proxy':
