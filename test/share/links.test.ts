@@ -78,13 +78,17 @@ describe('POST /v1/shares', () => {
     expect(gateway.policyHints?.s3BucketPolicy.Statement[0]?.Resource).toBe(
       'arn:aws:s3:::local/shared/report.pdf',
     )
-    expect(gateway.policyHints?.notes.join(' ')).toMatch(/bound, signed, to the address of the client that used the link/)
+    expect(gateway.policyHints?.notes.join(' ')).toMatch(
+      /bound, signed, to the address of the client that used the link/,
+    )
     const remote = await createShare(key, {
       bucket: 'r2-remote',
       allowIps: ['203.0.113.0/24'],
       pin: false,
     })
-    expect(remote.policyHints?.notes.join(' ')).toMatch(/SIGNET_REDIRECT_SECONDS \(default 60\).*bearer URL/)
+    expect(remote.policyHints?.notes.join(' ')).toMatch(
+      /SIGNET_REDIRECT_SECONDS \(default 60\).*bearer URL/,
+    )
     const proxied = await createShare(key, { allowIps: ['203.0.113.0/24'], mode: 'proxy' })
     expect(proxied.policyHints?.notes.join(' ')).toMatch(/every byte/)
   })
