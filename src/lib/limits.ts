@@ -47,6 +47,8 @@ export const MIN_PASSWORD_LENGTH = 8
 export const MAX_PASSWORD_LENGTH = 256
 export const PASSWORD_LOCK_FAILURES = 10
 export const PASSWORD_LOCK_SECONDS = 15 * 60
+/** How long an isolate remembers that a password was right (a fingerprint, never the text). */
+export const PASSWORD_MEMO_SECONDS = 60
 /** A browser that entered a share's password may use that link without it this long (a cookie). */
 export const PASSWORD_TICKET_SECONDS = 30 * 60
 /** A share page's preview of a text file shows at most this much of it. */

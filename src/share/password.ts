@@ -55,6 +55,16 @@ export async function passwordMatches(kept: PasswordHash, candidate: string): Pr
 }
 
 /**
+ * A cheap fingerprint of a candidate password for one share (an HMAC under the password's hash):
+ * what an isolate may remember of a password it verified, so a program's next request (a range,
+ * a HEAD) costs no second PBKDF2. Never stored or logged; useless without the hash.
+ */
+export async function passwordMemo(kept: PasswordHash, candidate: string): Promise<string> {
+  const key = fromBase64(kept.hash) ?? new Uint8Array(32)
+  return base64url(await hmacSha256(key, utf8(`password:${candidate.normalize('NFC')}`)))
+}
+
+/**
  * The password an `Authorization: Basic` header carries (`curl -u :password`); the user name is
  * ignored. undefined when there is none.
  */

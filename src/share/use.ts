@@ -10,11 +10,11 @@ import { AppError, type ErrorCode } from '../errors'
 import { parseCidr } from '../lib/cidr'
 import { contentDisposition } from '../lib/content-disposition'
 import { wholeSecondMs } from '../lib/duration'
-import { PIN_CHECK_SECONDS, TEXT_PREVIEW_BYTES } from '../lib/limits'
+import { PASSWORD_MEMO_SECONDS, PIN_CHECK_SECONDS, TEXT_PREVIEW_BYTES } from '../lib/limits'
 import { TtlCache } from '../lib/ttl-cache'
 import type { ObjectRead, Store } from '../stores/store'
 import type { ShareObject, UseDecision, UseRefusal, UseRequest } from './object'
-import { issueTicket, passwordMatches, ticketValid } from './password'
+import { issueTicket, passwordMatches, passwordMemo, ticketValid } from './password'
 import { mediaTypeOf, type PreviewKind, previewKind } from './preview'
 import { isShareId, type ShareRecord, sameVersion, type UseKind } from './record'
 
@@ -153,6 +153,12 @@ function outcomeOf(method: string, read: Extract<ObjectRead, { ok: true }>): Use
  */
 const locks = new TtlCache<string, number>(10_000)
 
+/**
+ * Passwords this isolate verified lately (by their memo, never the text), for
+ * PASSWORD_MEMO_SECONDS: a program's ranges and HEADs with Basic cost one PBKDF2, not one each.
+ */
+const verified = new TtlCache<string, true>(10_000)
+
 /** What the request brings for a password-protected share (undefined: it has none). */
 async function passwordVerdict(
   share: ShareRecord,
@@ -167,7 +173,11 @@ async function passwordVerdict(
     return 'accepted'
   }
   if (input.password === undefined) return 'missing'
-  return (await passwordMatches(share.password, input.password)) ? 'accepted' : 'wrong'
+  const memo = `${share.id}:${await passwordMemo(share.password, input.password)}`
+  if (verified.get(memo, nowMs)) return 'accepted'
+  if (!(await passwordMatches(share.password, input.password))) return 'wrong'
+  verified.set(memo, true, nowMs + PASSWORD_MEMO_SECONDS * 1000)
+  return 'accepted'
 }
 
 /** Every proxied read the store refuses is audited as what it was. */

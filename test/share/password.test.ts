@@ -160,6 +160,19 @@ describe('programs', () => {
     expect(read.downloads).toBe(4)
   })
 
+  it('still asks the share’s object after a right password (revocation holds at once)', async () => {
+    const { token, share } = await setup()
+    const first = await call(`/s/${share.id}`, { headers: basic(PASSWORD) })
+    expect(first.status).toBe(200)
+    await first.body?.cancel()
+    await call(`/v1/shares/${share.id}`, { token, method: 'DELETE' })
+    await expectError(
+      await call(`/s/${share.id}`, { headers: basic(PASSWORD) }),
+      410,
+      'share_revoked',
+    )
+  })
+
   it('redirect mode hands out the store URL only after the password', async () => {
     const { share } = await setup({ mode: 'redirect' })
     const refused = await call(`/s/${share.id}`)
