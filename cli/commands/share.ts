@@ -32,6 +32,10 @@ const OPTIONS = {
   'no-page': { type: 'boolean', help: 'never a share page' },
   proxy: { type: 'boolean', help: 'Signet streams the bytes (default: a redirect)' },
   filename: { type: 'string', value: 'NAME', help: 'the name the download is saved as' },
+  'password-stdin': {
+    type: 'boolean',
+    help: 'ask for a password, read from stdin (8-256 characters; never an argument)',
+  },
   qr: { type: 'boolean', help: 'also print a QR code of the link' },
   ...TRANSFER_OPTIONS,
 } as const
@@ -55,8 +59,27 @@ async function defaultTarget(
   return { bucket, key: `${me.scope.prefixes?.[0] ?? ''}${basename(file)}` }
 }
 
-function shareRequest(options: Options, target: Target, filename?: string): ShareRequest {
+/** The password piped in (`--password-stdin`), without its line ending. */
+async function passwordFromStdin(): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+  const password = Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '')
+  if (password.length < 8 || password.length > 256) {
+    throw new UsageError('--password-stdin: the password must be 8 to 256 characters')
+  }
+  return password
+}
+
+function shareRequest(
+  options: Options,
+  target: Target,
+  password: string | undefined,
+  filename?: string,
+): ShareRequest {
   const request: ShareRequest = { ...target, mode: options.proxy ? 'proxy' : 'redirect' }
+  if (password !== undefined) request.password = password
   const expire = duration(options.expire, 'expire')
   if (expire !== undefined) request.expiresIn = expire
   const maxDownloads = wholeNumber(options['max-downloads'], 'max-downloads')
@@ -87,10 +110,11 @@ export const share = command({
     const what = positionals[0]
     if (!what) throw new UsageError('share needs a file or s3://bucket/key')
     const client = clientFrom(options)
+    const password = options['password-stdin'] ? await passwordFromStdin() : undefined
     if (what.startsWith('s3://')) {
       const made = await step(
         'create the share link',
-        client.createShare(shareRequest(options, parseS3Url(what))),
+        client.createShare(shareRequest(options, parseS3Url(what), password)),
       )
       printShare(io, options, made)
       return
@@ -111,7 +135,7 @@ export const share = command({
     done.progress.stop()
     const made = await step(
       'create the share link',
-      client.createShare(shareRequest(options, target, basename(what))),
+      client.createShare(shareRequest(options, target, password, basename(what))),
     )
     printShare(io, options, made)
   },

@@ -18,10 +18,11 @@ describe('the signet CLI', () => {
     await server?.stop()
   })
 
-  function signet(args: string[], token = key) {
+  function signet(args: string[], token = key, input?: string) {
     const run = spawnSync(process.execPath, [CLI, ...args], {
       encoding: 'utf8',
       env: { ...process.env, SIGNET_URL: server.origin, SIGNET_TOKEN: token },
+      ...(input === undefined ? {} : { input }),
     })
     return { status: run.status, stdout: run.stdout, stderr: run.stderr }
   }
@@ -101,6 +102,21 @@ describe('the signet CLI', () => {
     expect(JSON.parse(json.stdout)).toEqual(
       expect.arrayContaining([expect.objectContaining({ url: link, downloads: 1, views: 1 })]),
     )
+
+    // A password from stdin (never an argument): curl -u :password opens the link.
+    const locked = signet(
+      ['share', 's3://local/cli/hello world.txt', '--password-stdin', '--json'],
+      key,
+      'mellow yellow 7\n',
+    )
+    expect(locked.status, locked.stderr).toBe(0)
+    const lockedShare = JSON.parse(locked.stdout)
+    expect(lockedShare.passwordProtected).toBe(true)
+    expect(locked.stdout).not.toContain('mellow')
+    expect(curl([lockedShare.url]).status).toBe(401)
+    const opened = curl(['-L', '-u', ':mellow yellow 7', lockedShare.url])
+    expect(opened).toEqual({ status: 200, body: 'hello from the cli' })
+    expect(signet(['share', 's3://local/x', '--password-stdin'], key, 'short\n').status).toBe(2)
 
     const revoked = signet(['revoke', link])
     expect(revoked.status, revoked.stderr).toBe(0)
