@@ -37,6 +37,7 @@ describe('/openapi.json and /docs', () => {
         'POST /v1/shares',
         'GET /v1/shares',
         'GET /v1/shares/{id}',
+        'GET /v1/shares/{id}/stats',
         'GET /v1/shares/{id}/uses',
         'DELETE /v1/shares/{id}',
         'GET /s/{id}',

@@ -1,0 +1,68 @@
+// Whether a share may be used now: the contract's order of checks (revoked, expired, outside the
+// CIDRs, the password and its lock, used up) over what is known of the share. The share's object
+// decides with its own state; an isolate decides with what the object said at most
+// SIGNET_SHARE_CHECK_SECONDS ago. Pure.
+import { ipInCidrList } from '../lib/cidr'
+import type { RefusalOutcome, ShareRecord, UseOutcome } from './record'
+
+/** What a use is refused with. */
+export type UseRefusal =
+  | 'not_found'
+  | 'share_revoked'
+  | 'share_expired'
+  | 'ip_not_allowed'
+  | 'rate_limited'
+  | 'share_password_required'
+  | 'share_password_invalid'
+  | 'share_exhausted'
+
+/** How each refusal is audited. */
+export const REFUSAL_OUTCOME = {
+  share_revoked: 'revoked',
+  share_expired: 'expired',
+  ip_not_allowed: 'ip_not_allowed',
+  rate_limited: 'rate_limited',
+  share_password_required: 'password_required',
+  share_password_invalid: 'password_failed',
+  share_exhausted: 'exhausted',
+} as const satisfies Record<Exclude<UseRefusal, 'not_found'>, RefusalOutcome>
+
+/** What a use brings to the checks. */
+export type UseAttempt = {
+  /** Epoch milliseconds. */
+  now: number
+  clientIp: string | null
+  /** Seconds the share must still have to live for this use (a redirect URL lives at least 1). */
+  minSecondsLeft: number
+  /** For a password-protected share: the right password (or ticket), none, or a wrong one. */
+  password?: 'accepted' | 'missing' | 'wrong' | undefined
+  /** What the use is, once the store answered: a continuation of a download may pass the cap. */
+  outcome: UseOutcome
+}
+
+/**
+ * The first check the attempt fails, or null. `lockedFor`: seconds until a locked password link
+ * takes passwords again (0: not locked). `downloads` is the count to check the cap against.
+ */
+export function refusalOf(
+  share: ShareRecord,
+  attempt: UseAttempt,
+  lockedFor: number,
+): { code: Exclude<UseRefusal, 'not_found'>; retryAfter?: number } | null {
+  if (share.revokedAt !== null) return { code: 'share_revoked' }
+  const left = share.expiresAt - attempt.now
+  if (left <= 0 || left < attempt.minSecondsLeft * 1000) return { code: 'share_expired' }
+  if (share.allowIps && !ipInCidrList(share.allowIps, attempt.clientIp ?? undefined)) {
+    return { code: 'ip_not_allowed' }
+  }
+  if (share.password !== null) {
+    // Locked for everyone, the right password included, until the window passes.
+    if (lockedFor > 0) return { code: 'rate_limited', retryAfter: lockedFor }
+    if (attempt.password === 'wrong') return { code: 'share_password_invalid' }
+    if (attempt.password !== 'accepted') return { code: 'share_password_required' }
+  }
+  const used = share.maxDownloads !== null && share.downloads >= share.maxDownloads
+  // A continuation of the client's own download goes on even when it used the share up.
+  if (used && attempt.outcome !== 'partial') return { code: 'share_exhausted' }
+  return null
+}
