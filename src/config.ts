@@ -7,7 +7,9 @@ import { AppError, ConfigError } from './errors'
 import {
   DEFAULT_KEY_CACHE_SECONDS,
   DEFAULT_REDIRECT_SECONDS,
+  DEFAULT_SHARE_CHECK_SECONDS,
   MAX_REDIRECT_SECONDS,
+  MAX_SHARE_CHECK_SECONDS,
   MIN_REDIRECT_SECONDS,
 } from './lib/limits'
 import { pemToPkcs8, type ServiceAccount } from './s3/goog4'
@@ -46,6 +48,11 @@ export type Config = {
   keyCacheSeconds: number
   /** How long a share's redirect URL lives (SIGNET_REDIRECT_SECONDS), never past the share. */
   redirectSeconds: number
+  /**
+   * How long an isolate decides a share's uses from what its object last said
+   * (SIGNET_SHARE_CHECK_SECONDS; 0: the object decides every use).
+   */
+  shareCheckSeconds: number
   /** Browser origins allowed to call /v1/* (exact `scheme://host[:port]`); empty: none. */
   corsOrigins: ReadonlySet<string>
 }
@@ -300,6 +307,12 @@ export function parseConfig(env: Record<string, unknown>): Config {
     MAX_REDIRECT_SECONDS,
   ])
 
+  const shareCheckSeconds = secondsVar(
+    env,
+    'SIGNET_SHARE_CHECK_SECONDS',
+    DEFAULT_SHARE_CHECK_SECONDS,
+    [0, MAX_SHARE_CHECK_SECONDS],
+  )
   const corsOrigins = parseCorsOrigins(env.SIGNET_CORS_ORIGINS)
 
   return {
@@ -311,6 +324,7 @@ export function parseConfig(env: Record<string, unknown>): Config {
     publicOrigin,
     keyCacheSeconds,
     redirectSeconds,
+    shareCheckSeconds,
     corsOrigins,
   }
 }

@@ -53,6 +53,12 @@ export const PASSWORD_MEMO_SECONDS = 60
 export const PASSWORD_TICKET_SECONDS = 30 * 60
 /** A share page's preview of a text file shows at most this much of it. */
 export const TEXT_PREVIEW_BYTES = 64 * 1024
+/**
+ * SIGNET_SHARE_CHECK_SECONDS: how long an isolate decides a share's uses from what the share's
+ * object last said (revocation reaches every isolate within it), and its bounds.
+ */
+export const DEFAULT_SHARE_CHECK_SECONDS = 1
+export const MAX_SHARE_CHECK_SECONDS = 60
 /** How long after a counted proxy download the same client may go on with ranges uncounted. */
 export const DOWNLOAD_SESSION_SECONDS = 600
 

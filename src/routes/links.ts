@@ -143,6 +143,7 @@ export async function useShareLink(c: Context<AppEnv>): Promise<Response> {
     ticket: ticketOf(c.req.header('Cookie')),
     unlock: typed !== undefined,
     country: countryOf(c),
+    waitUntil: (promise) => c.executionCtx.waitUntil(promise),
   })
   return answer(c, result, download)
 }

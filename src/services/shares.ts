@@ -13,6 +13,7 @@ import { wholeSecondMs } from '../lib/duration'
 import { DEFAULT_SHARE_LIFETIME, MAX_SHARE_LIFETIME } from '../lib/limits'
 import type { ShareRequest } from '../schemas'
 import { insertShare, listShares, liveShareIds, revokeShares } from '../share/index-db'
+import { shareGate } from '../share/gate'
 import { hashPassword } from '../share/password'
 import { isShareId, newShareId, type ShareRecord, toApiShare } from '../share/record'
 import { shareObject } from '../share/use'
@@ -112,6 +113,7 @@ export async function createShare(ctx: ShareContext, request: ShareRequest) {
  * absent as a missing one.
  */
 async function ownShare(ctx: ShareContext, id: string): Promise<ShareRecord> {
+  if (isShareId(id)) await shareGate.settle(ctx.shares, id)
   const share = isShareId(id) ? await shareObject(ctx.shares, id).read(id) : null
   const owner = actingOwner(ctx.principal)
   if (!share || (owner !== null && share.owner !== owner)) {
@@ -168,8 +170,9 @@ export async function ownShareStats(ctx: ShareContext, id: string) {
 }
 
 /**
- * Revokes a caller's own share (any share for the admin): its object first, so the next use
- * anywhere is refused at once; then the index, so listings show it. not_found for anything else.
+ * Revokes a caller's own share (any share for the admin): its object first, so every isolate
+ * refuses it within SIGNET_SHARE_CHECK_SECONDS (this one at once); then the index, so listings
+ * show it. not_found for anything else.
  */
 export async function revokeOwnShare(ctx: ShareContext, id: string): Promise<void> {
   const now = Date.now()
@@ -177,6 +180,8 @@ export async function revokeOwnShare(ctx: ShareContext, id: string): Promise<voi
   if (!isShareId(id) || !(await shareObject(ctx.shares, id).revoke(id, owner, now))) {
     throw new AppError('not_found', 'No such share.')
   }
+  // Refused in this isolate at once; everywhere else within SIGNET_SHARE_CHECK_SECONDS.
+  shareGate.revoked(id, now)
   await revokeShares(ctx.db, [id], now)
 }
 
@@ -199,6 +204,7 @@ export async function revokeSharesOf(
     const ids = await liveShareIds(db, owner, REVOKE_BATCH)
     if (ids.length === 0) return revoked
     await Promise.all(ids.map((id) => shareObject(shares, id).revoke(id, null, now)))
+    for (const id of ids) shareGate.revoked(id, now)
     await revokeShares(db, ids, now)
     revoked += ids.length
   }

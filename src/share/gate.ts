@@ -70,6 +70,14 @@ export class ShareGate {
     return count
   }
 
+  /**
+   * Sends this share's queued uses now (reading a share's counter or audit from the isolate that
+   * served it sees every use it served). Other isolates' uses arrive within BATCH_MS.
+   */
+  async settle(shares: DurableObjectNamespace<ShareObject>, id: string): Promise<void> {
+    if (this.pending.has(id)) await this.deliver(shares, id)
+  }
+
   /** Sends everything queued now, retrying failures; resolves when nothing is left or all failed. */
   async flush(shares: DurableObjectNamespace<ShareObject>): Promise<void> {
     const deliveries = [...this.pending.keys()].map((id) => this.deliver(shares, id))

@@ -10,7 +10,6 @@
 // from many addresses gains nothing). Views, previews and downloads are also summed per day and
 // country for the share's stats.
 import { DurableObject } from 'cloudflare:workers'
-import { ipInCidrList } from '../lib/cidr'
 import { isoOf, msOf } from '../lib/duration'
 import {
   DOWNLOAD_SESSION_SECONDS,
@@ -21,6 +20,7 @@ import {
   PASSWORD_LOCK_SECONDS,
   SHARE_FLUSH_SECONDS,
 } from '../lib/limits'
+import { REFUSAL_OUTCOME, refusalOf, type UseRefusal } from './decide'
 import { getShare, legacyUses, recordUse } from './index-db'
 import {
   type AuditRow,
@@ -57,20 +57,32 @@ export type UseRequest = {
   country?: string | null | undefined
 }
 
-export type UseRefusal =
-  | 'not_found'
-  | 'share_revoked'
-  | 'share_expired'
-  | 'ip_not_allowed'
-  | 'rate_limited'
-  | 'share_password_required'
-  | 'share_password_invalid'
-  | 'share_exhausted'
+export type { UseRefusal }
+
+/** What the object last knew of a share's changing state: what an isolate decides uses with. */
+export type ShareView = {
+  revokedAt: number | null
+  downloads: number
+  /** Until when a password link is locked after wrong passwords (null: it is not). */
+  lockedUntil: number | null
+}
 
 export type UseDecision =
-  | { ok: true; outcome: UseOutcome; downloads: number }
+  | { ok: true; outcome: UseOutcome; downloads: number; view: ShareView }
   /** retryAfter: seconds until a locked link takes passwords again. */
-  | { ok: false; code: UseRefusal; retryAfter?: number }
+  | { ok: false; code: UseRefusal; retryAfter?: number; view?: ShareView }
+
+/**
+ * A use an isolate decided and served (or refused) itself, reported later in a batch: the
+ * outcome it had, when, from where.
+ */
+export type UseReport = {
+  /** Epoch milliseconds. */
+  at: number
+  clientIp: string | null
+  outcome: UseOutcome
+  country: string | null
+}
 
 /** A share's numbers: views of its page, previews, downloads, per UTC day and per country. */
 export type ShareStats = {
@@ -89,15 +101,22 @@ type StateRow = {
   dirty: number
 }
 
-const REFUSAL_OUTCOME = {
-  share_revoked: 'revoked',
-  share_expired: 'expired',
-  ip_not_allowed: 'ip_not_allowed',
-  rate_limited: 'rate_limited',
-  share_password_required: 'password_required',
-  share_password_invalid: 'password_failed',
-  share_exhausted: 'exhausted',
-} as const satisfies Record<Exclude<UseRefusal, 'not_found'>, RefusalOutcome>
+/** How long the object remembers a batch it recorded, so a batch delivered twice counts once. */
+const BATCH_MEMORY_SECONDS = 3600
+
+const REFUSAL_OUTCOMES: ReadonlySet<string> = new Set<RefusalOutcome>([
+  'revoked',
+  'expired',
+  'ip_not_allowed',
+  'rate_limited',
+  'password_required',
+  'password_failed',
+  'exhausted',
+])
+
+function isRefusal(outcome: UseOutcome): outcome is RefusalOutcome {
+  return REFUSAL_OUTCOMES.has(outcome)
+}
 
 /** What each use adds to the stats. */
 const STAT_COLUMN: Partial<Record<UseOutcome, 'views' | 'previews' | 'downloads'>> = {
@@ -112,6 +131,8 @@ export class ShareObject extends DurableObject<Env> {
   private held: ShareRecord | undefined
   /** Whether a flush alarm is set, so a use need not ask storage. */
   private alarmSet: boolean | undefined
+  /** A use changed the counter: the D1 index wants it (set by apply, cleared by scheduling). */
+  private needFlush = false
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
@@ -131,6 +152,7 @@ export class ShareObject extends DurableObject<Env> {
       day TEXT NOT NULL, country TEXT NOT NULL, views INTEGER NOT NULL DEFAULT 0,
       previews INTEGER NOT NULL DEFAULT 0, downloads INTEGER NOT NULL DEFAULT 0,
       PRIMARY KEY (day, country))`)
+    this.sql.exec('CREATE TABLE IF NOT EXISTS batches (id TEXT PRIMARY KEY, at INTEGER NOT NULL)')
   }
 
   /** Holds a new share (called at creation; the D1 index row is written first). */
@@ -155,55 +177,65 @@ export class ShareObject extends DurableObject<Env> {
     const share = await this.load(request.id)
     if (!share) return { ok: false, code: 'not_found' }
     const at = isoOf(request.now)
-    const refuse = (code: keyof typeof REFUSAL_OUTCOME, retryAfter?: number): UseDecision => {
-      this.audit(at, request.clientIp, REFUSAL_OUTCOME[code])
-      this.countRefusal(at, request.clientIp, REFUSAL_OUTCOME[code])
-      return retryAfter === undefined ? { ok: false, code } : { ok: false, code, retryAfter }
-    }
-    // The contract's order: revoked, expired, outside the CIDRs, the password, used up.
-    if (share.revokedAt !== null) return refuse('share_revoked')
-    const left = share.expiresAt - request.now
-    if (left <= 0 || left < request.minSecondsLeft * 1000) return refuse('share_expired')
-    if (share.allowIps && !ipInCidrList(share.allowIps, request.clientIp ?? undefined)) {
-      return refuse('ip_not_allowed')
-    }
-    if (share.password !== null) {
-      // Locked for everyone, the right password included, until the window passes.
-      const lockedFor = this.lockedFor(request.now)
-      if (lockedFor > 0) return refuse('rate_limited', lockedFor)
-      if (request.password === 'wrong') {
+    const outcome = this.outcomeOf(request)
+    const lockedFor = share.password === null ? 0 : this.lockedFor(request.now)
+    const refusal = refusalOf(share, { ...request, outcome }, lockedFor)
+    if (refusal) {
+      if (refusal.code === 'share_password_invalid') {
         this.sql.exec(
           'DELETE FROM password_failures WHERE at <= ?',
           request.now - PASSWORD_LOCK_SECONDS * 1000,
         )
         this.sql.exec('INSERT INTO password_failures (at) VALUES (?)', request.now)
-        return refuse('share_password_invalid')
       }
-      if (request.password !== 'accepted') return refuse('share_password_required')
+      const refused = REFUSAL_OUTCOME[refusal.code]
+      this.audit(at, request.clientIp, refused)
+      this.countRefusal(at, request.clientIp, refused)
+      return { ok: false, ...refusal, view: this.view(this.held ?? share, request.now) }
     }
-    const outcome = this.outcomeOf(request)
-    const used = share.maxDownloads !== null && share.downloads >= share.maxDownloads
-    // A continuation of the client's own download goes on even when it used the share up.
-    if (used && outcome !== 'partial') return refuse('share_exhausted')
-    if (outcome === 'viewed' || outcome === 'previewed' || outcome === 'unlocked') {
-      this.audit(at, request.clientIp, outcome)
-      this.countStat(request, outcome)
-      return { ok: true, outcome, downloads: share.downloads }
+    const recorded = this.apply(share, { ...request, at: request.now, outcome })
+    await this.scheduleFlush(request.now)
+    return {
+      ok: true,
+      outcome,
+      downloads: recorded.downloads,
+      view: this.view(recorded, request.now),
     }
-    const downloads = share.downloads + (outcome === 'downloaded' ? 1 : 0)
-    if (outcome !== 'not_found_in_store') {
-      this.sql.exec(
-        'UPDATE state SET downloads = ?, last_used_at = ?, dirty = 1 WHERE id = ?',
-        downloads,
-        at,
-        share.id,
-      )
-      this.held = { ...share, downloads, lastUsedAt: request.now }
-      await this.scheduleFlush(request.now)
+  }
+
+  /**
+   * Records uses an isolate decided itself, in order, once: a batch delivered again (its answer
+   * was lost) is recognised by its id and changes nothing. Answers the share's state now.
+   */
+  async record(
+    id: string,
+    batch: string,
+    reports: readonly UseReport[],
+  ): Promise<ShareView | null> {
+    let share = await this.load(id)
+    if (!share) return null
+    const now = Date.now()
+    const seen = this.sql.exec('SELECT 1 FROM batches WHERE id = ?', batch).toArray().length > 0
+    if (!seen) {
+      this.sql.exec('DELETE FROM batches WHERE at < ?', now - BATCH_MEMORY_SECONDS * 1000)
+      this.sql.exec('INSERT INTO batches (id, at) VALUES (?, ?)', batch, now)
+      for (const report of reports) {
+        const at = isoOf(report.at)
+        if (isRefusal(report.outcome)) {
+          this.audit(at, report.clientIp, report.outcome)
+          this.countRefusal(at, report.clientIp, report.outcome)
+          continue
+        }
+        const outcome = this.outcomeOf({
+          ...report,
+          now: report.at,
+          outcome: report.outcome as UseKind,
+        })
+        share = this.apply(share, { ...report, outcome })
+      }
+      await this.scheduleFlush(now)
     }
-    this.audit(at, request.clientIp, outcome)
-    this.countStat(request, outcome)
-    return { ok: true, outcome, downloads }
+    return this.view(share, now)
   }
 
   /** The share's stats: downloads from its counter, the rest from the daily sums. */
@@ -297,6 +329,47 @@ export class ShareObject extends DurableObject<Env> {
     }
   }
 
+  /** Records one allowed use: the counter and last use, the audit row, the stats. */
+  private apply(
+    share: ShareRecord,
+    use: {
+      at: number
+      clientIp: string | null
+      outcome: UseOutcome
+      country?: string | null | undefined
+    },
+  ): ShareRecord {
+    const at = isoOf(use.at)
+    const counts =
+      use.outcome !== 'viewed' && use.outcome !== 'previewed' && use.outcome !== 'unlocked'
+    let recorded = share
+    if (counts && use.outcome !== 'not_found_in_store') {
+      const downloads = share.downloads + (use.outcome === 'downloaded' ? 1 : 0)
+      this.sql.exec(
+        'UPDATE state SET downloads = ?, last_used_at = ?, dirty = 1 WHERE id = ?',
+        downloads,
+        at,
+        share.id,
+      )
+      recorded = { ...share, downloads, lastUsedAt: use.at }
+      this.held = recorded
+      this.needFlush = true
+    }
+    this.audit(at, use.clientIp, use.outcome)
+    this.countStat(use.at, use.country ?? null, use.outcome)
+    return recorded
+  }
+
+  /** The share's changing state, as an isolate decides with it. */
+  private view(share: ShareRecord, now: number): ShareView {
+    const lockedFor = share.password === null ? 0 : this.lockedFor(now)
+    return {
+      revokedAt: share.revokedAt,
+      downloads: share.downloads,
+      lockedUntil: lockedFor > 0 ? now + lockedFor * 1000 : null,
+    }
+  }
+
   /**
    * Seconds until a locked link takes passwords again: PASSWORD_LOCK_FAILURES wrong ones within
    * PASSWORD_LOCK_SECONDS lock it until the oldest of them is that old; 0 when it is not locked.
@@ -313,19 +386,19 @@ export class ShareObject extends DurableObject<Env> {
   }
 
   /** Adds a view, preview or download to its UTC day and the client's country. */
-  private countStat(request: UseRequest, outcome: UseOutcome): void {
+  private countStat(at: number, country: string | null, outcome: UseOutcome): void {
     const column = STAT_COLUMN[outcome]
     if (!column) return
     this.sql.exec(
       `INSERT INTO stats (day, country, ${column}) VALUES (?, ?, 1)
        ON CONFLICT (day, country) DO UPDATE SET ${column} = ${column} + 1`,
-      new Date(request.now).toISOString().slice(0, 10),
-      request.country ?? '',
+      new Date(at).toISOString().slice(0, 10),
+      country ?? '',
     )
   }
 
   /** A range further in is a continuation inside the client's download session, else a download. */
-  private outcomeOf(request: UseRequest): UseKind {
+  private outcomeOf(request: { outcome: UseKind; clientIp: string | null; now: number }): UseKind {
     if (request.outcome !== 'partial') return request.outcome
     return this.inSession(request.clientIp, request.now) ? 'partial' : 'downloaded'
   }
@@ -335,6 +408,8 @@ export class ShareObject extends DurableObject<Env> {
    * written together, at most one D1 write every SHARE_FLUSH_SECONDS.
    */
   private async scheduleFlush(now: number): Promise<void> {
+    if (!this.needFlush) return
+    this.needFlush = false
     this.alarmSet ??= (await this.ctx.storage.getAlarm()) !== null
     if (this.alarmSet) return
     this.alarmSet = true

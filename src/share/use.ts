@@ -13,6 +13,8 @@ import { wholeSecondMs } from '../lib/duration'
 import { PASSWORD_MEMO_SECONDS, PIN_CHECK_SECONDS, TEXT_PREVIEW_BYTES } from '../lib/limits'
 import { TtlCache } from '../lib/ttl-cache'
 import type { ObjectRead, Store } from '../stores/store'
+import { REFUSAL_OUTCOME, refusalOf } from './decide'
+import { type ShareGate, shareGate } from './gate'
 import type { ShareObject, UseDecision, UseRefusal, UseRequest } from './object'
 import { issueTicket, passwordMatches, passwordMemo, ticketValid } from './password'
 import { mediaTypeOf, type PreviewKind, previewKind } from './preview'
@@ -42,6 +44,10 @@ export type ShareUseInput = {
   unlock: boolean
   /** The client's country where the edge says it, for the share's stats. */
   country: string | null
+  /** Keeps the isolate alive for work after the answer (the batches of uses). */
+  waitUntil: (promise: Promise<unknown>) => void
+  /** What this isolate knows of shares (tests give each simulated isolate its own). */
+  gate?: ShareGate
 }
 
 /** What a share's page shows: the share's own facts, and where its download may redirect. */
@@ -216,8 +222,11 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
     return { type: 'refused', code: 'rate_limited', retryAfter }
   }
   const password = await passwordVerdict(share, input, now.getTime())
-  const decide = async (outcome: UseKind, minSecondsLeft = 0) =>
-    object.use({
+  const gate = input.gate ?? shareGate
+  // Read only once a share is found: an unknown link never depends on the configuration.
+  const config = input.config()
+  const decide = async (outcome: UseKind, minSecondsLeft = 0): Promise<UseDecision> => {
+    const attempt = {
       id,
       now: now.getTime(),
       clientIp: input.clientIp ?? null,
@@ -225,7 +234,32 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
       minSecondsLeft,
       password,
       country: input.country,
-    })
+    }
+    // An uncounted share is decided here from what its object said lately, and the use reported
+    // in a batch; a counted one, a password being tried, and a link not known lately ask it.
+    const view = gate.view(id, attempt.now)
+    const local =
+      view !== undefined &&
+      share.maxDownloads === null &&
+      (share.password === null || password === 'accepted')
+    if (!local) {
+      const decision = await object.use(attempt)
+      if (decision.view) gate.learn(id, decision.view, attempt.now, config.shareCheckSeconds)
+      return decision
+    }
+    const lockedFor =
+      view.lockedUntil === null ? 0 : Math.ceil((view.lockedUntil - attempt.now) / 1000)
+    const refusal = refusalOf({ ...share, ...view }, attempt, Math.max(0, lockedFor))
+    const report = {
+      at: attempt.now,
+      clientIp: attempt.clientIp,
+      outcome: refusal ? REFUSAL_OUTCOME[refusal.code] : outcome,
+      country: input.country,
+    }
+    gate.report(input.shares, id, report, input.waitUntil)
+    if (refusal) return { ok: false, ...refusal }
+    return { ok: true, outcome, downloads: view.downloads, view }
+  }
   const refused = (decision: Extract<UseDecision, { ok: false }>): ShareUseResult =>
     refusal(share, decision, now.getTime())
 
@@ -242,7 +276,6 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
     return { type: 'unlocked', share, ticket }
   }
 
-  const config = input.config()
   const store = config.stores.get(share.bucket)
   if (!store) throw new Error('share names a bucket that is no longer configured')
   // A URL made for this use lives at most SIGNET_REDIRECT_SECONDS and never past the share.
