@@ -59,6 +59,14 @@ export const TEXT_PREVIEW_BYTES = 64 * 1024
  */
 export const DEFAULT_SHARE_CHECK_SECONDS = 1
 export const MAX_SHARE_CHECK_SECONDS = 60
+/**
+ * Leases of a counted share's uses: at most MAX_LEASE at once, one at a time once LEASE_NEAR_END
+ * or fewer are left; a lease its isolate never returned is given up LEASE_LAPSE_SECONDS after
+ * its end (an isolate reports within seconds while it lives).
+ */
+export const MAX_LEASE = 64
+export const LEASE_NEAR_END = 8
+export const LEASE_LAPSE_SECONDS = 60
 /** How long after a counted proxy download the same client may go on with ranges uncounted. */
 export const DOWNLOAD_SESSION_SECONDS = 600
 

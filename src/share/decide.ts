@@ -3,6 +3,7 @@
 // decides with its own state; an isolate decides with what the object said at most
 // SIGNET_SHARE_CHECK_SECONDS ago. Pure.
 import { ipInCidrList } from '../lib/cidr'
+import { LEASE_NEAR_END, MAX_LEASE } from '../lib/limits'
 import type { RefusalOutcome, ShareRecord, UseOutcome } from './record'
 
 /** What a use is refused with. */
@@ -65,4 +66,16 @@ export function refusalOf(
   // A continuation of the client's own download goes on even when it used the share up.
   if (used && attempt.outcome !== 'partial') return { code: 'share_exhausted' }
   return null
+}
+
+/**
+ * How many uses of a counted share to lend an isolate when `available` are neither used nor lent:
+ * an eighth of them (so several isolates share what is left), at most what it asked for and
+ * MAX_LEASE, and one at a time from LEASE_NEAR_END on, so the last uses go wherever they are
+ * wanted and none waits in an idle isolate for longer than a lease.
+ */
+export function leaseSize(available: number, want: number): number {
+  if (available < 1 || want < 1) return 0
+  if (available <= LEASE_NEAR_END) return 1
+  return Math.max(1, Math.min(want, MAX_LEASE, Math.floor(available / 8)))
 }

@@ -6,20 +6,33 @@
 // none is dropped while the isolate lives.
 import { base64url, randomBytes } from '../lib/bytes'
 import { TtlCache } from '../lib/ttl-cache'
-import type { ShareObject, ShareView, UseReport } from './object'
+import type { Lease, ShareObject, ShareView, UseReport } from './object'
 
 /** How long uses wait in the isolate before they are sent (at most). */
 export const BATCH_MS = 1000
+/** Rounds one flush keeps going (a Worker's waitUntil work ends 30 s after its answer). */
+const MAX_ROUNDS = 25
+/** A lease lasts SIGNET_SHARE_CHECK_SECONDS, and never longer than this (so it is returned). */
+export const MAX_LEASE_SECONDS = 20
 /** Delivery attempts of one batch before it waits for the next flush; and the first pause. */
 const ATTEMPTS = 5
 const FIRST_RETRY_MS = 100
 
-type Batch = { id: string | undefined; reports: UseReport[] }
+/** Uses to report and leases to return, sent together; `id` once sealed. */
+type Batch = { id: string | undefined; reports: UseReport[]; closes: string[] }
 
 export class ShareGate {
   private readonly views = new TtlCache<string, ShareView>(10_000)
   /** Per share, batches in order: the last is open (no id yet) until it is sent. */
   private readonly pending = new Map<string, Batch[]>()
+  /** Per share, the uses its object lent this isolate: spent here until the lease ends. */
+  private readonly leases = new Map<string, (Lease & { left: number })[]>()
+  /** Password links known locked after wrong passwords, until when. */
+  private readonly locks = new TtlCache<string, number>(10_000)
+  /** Counted links whose remaining uses are all lent out, until when. */
+  private readonly busy = new TtlCache<string, number>(10_000)
+  /** A lease being asked for, per share. */
+  private readonly asking = new Map<string, Promise<unknown>>()
   private flushing: Promise<void> | undefined
   /** SIGNET_SHARE_CHECK_SECONDS, as last given: how long a delivery's answer is trusted. */
   private checkSeconds = 0
@@ -27,6 +40,29 @@ export class ShareGate {
   /** What the share's object said within the last `checkSeconds`, if anything. */
   view(id: string, now: number): ShareView | undefined {
     return this.views.get(id, now)
+  }
+
+  /** Seconds this isolate knows a password link stays locked (0: not known locked). */
+  lockedFor(id: string, now: number): number {
+    const until = this.locks.get(id, now)
+    return until === undefined ? 0 : Math.max(1, Math.ceil((until - now) / 1000))
+  }
+
+  lock(id: string, until: number): void {
+    this.locks.set(id, until, until)
+  }
+
+  /**
+   * Seconds this isolate knows a counted link's last uses are all lent out (0: not known): its
+   * downloads are refused here (429) until then, without a call each.
+   */
+  busyFor(id: string, now: number): number {
+    const until = this.busy.get(id, now)
+    return until === undefined ? 0 : Math.max(1, Math.ceil((until - now) / 1000))
+  }
+
+  markBusy(id: string, until: number): void {
+    this.busy.set(id, until, until)
   }
 
   /** Remembers the object's answer for `checkSeconds` (0: not at all). */
@@ -48,11 +84,89 @@ export class ShareGate {
     report: UseReport,
     waitUntil: (promise: Promise<unknown>) => void,
   ): void {
+    this.openBatch(id).reports.push(report)
+    this.keepFlushing(shares, waitUntil)
+  }
+
+  /** Spends one use of the share's leases while they last: the lease's id, or undefined. */
+  spend(id: string, now: number): string | undefined {
+    for (const lease of this.leases.get(id) ?? []) {
+      if (lease.left > 0 && now < lease.until) {
+        lease.left--
+        return lease.id
+      }
+    }
+    return undefined
+  }
+
+  /**
+   * The share's leases that ended or are spent: taken out (closed with the next batch), and what
+   * they did not spend, so the next call to the object gives it back at once.
+   */
+  ended(id: string, now: number): { lease: string; uses: number }[] {
+    const held = this.leases.get(id) ?? []
+    const over = held.filter((lease) => now >= lease.until || lease.left < 1)
+    if (over.length === 0) return []
+    const left = held.filter((lease) => !over.includes(lease))
+    if (left.length > 0) this.leases.set(id, left)
+    else this.leases.delete(id)
+    for (const lease of over) this.openBatch(id).closes.push(lease.id)
+    return over
+      .filter((lease) => lease.left > 0)
+      .map((lease) => ({ lease: lease.id, uses: lease.left }))
+  }
+
+  /** Holds a lease the share's object lent. */
+  hold(
+    shares: DurableObjectNamespace<ShareObject>,
+    id: string,
+    lease: Lease,
+    waitUntil: (promise: Promise<unknown>) => void,
+  ): void {
+    this.leases.set(id, [...(this.leases.get(id) ?? []), { ...lease, left: lease.uses }])
+    this.keepFlushing(shares, waitUntil)
+  }
+
+  /**
+   * One call at a time per share asks its object for a lease: the others wait for its answer
+   * and spend from it, rather than each asking (and each being lent a block).
+   */
+  async oneAsks<T>(id: string, ask: () => Promise<T>): Promise<{ asked: T } | { waited: true }> {
+    const asking = this.asking.get(id)
+    if (asking) {
+      await asking.catch(() => undefined)
+      return { waited: true }
+    }
+    const call = ask()
+    this.asking.set(id, call)
+    try {
+      return { asked: await call }
+    } finally {
+      this.asking.delete(id)
+    }
+  }
+
+  /** The share's batch still taking uses (a new one after a sealed one). */
+  private openBatch(id: string): Batch {
     const batches = this.pending.get(id) ?? []
-    const open = batches.at(-1)
-    if (open && open.id === undefined) open.reports.push(report)
-    else batches.push({ id: undefined, reports: [report] })
+    let open = batches.at(-1)
+    if (!open || open.id !== undefined) {
+      open = { id: undefined, reports: [], closes: [] }
+      batches.push(open)
+    }
     this.pending.set(id, batches)
+    return open
+  }
+
+  /** Returns the leases that ended (or are spent) with the next batch. */
+  private closeEnded(now: number): void {
+    for (const id of [...this.leases.keys()]) this.ended(id, now)
+  }
+
+  private keepFlushing(
+    shares: DurableObjectNamespace<ShareObject>,
+    waitUntil: (promise: Promise<unknown>) => void,
+  ): void {
     if (!this.flushing) {
       this.flushing = this.flushSoon(shares).finally(() => {
         this.flushing = undefined
@@ -80,13 +194,18 @@ export class ShareGate {
 
   /** Sends everything queued now, retrying failures; resolves when nothing is left or all failed. */
   async flush(shares: DurableObjectNamespace<ShareObject>): Promise<void> {
+    this.closeEnded(Date.now())
     const deliveries = [...this.pending.keys()].map((id) => this.deliver(shares, id))
     await Promise.all(deliveries)
   }
 
   private async flushSoon(shares: DurableObjectNamespace<ShareObject>): Promise<void> {
     // Keep going while uses arrive: one round a BATCH_MS, until none waits (or none can go).
-    for (let round = 0; this.pending.size > 0 && round < 30; round++) {
+    for (
+      let round = 0;
+      (this.pending.size > 0 || this.leases.size > 0) && round < MAX_ROUNDS;
+      round++
+    ) {
       await sleep(BATCH_MS)
       await this.flush(shares)
     }
@@ -103,7 +222,9 @@ export class ShareGate {
       }
       // Sealed from now on: later uses go into a new batch, and a retry is recognised by its id.
       batch.id ??= base64url(randomBytes(12))
-      const view = await attempt(() => object.record(id, batch.id as string, batch.reports))
+      const view = await attempt(() =>
+        object.record(id, batch.id as string, batch.reports, batch.closes),
+      )
       if (view === undefined) return
       this.pending.get(id)?.shift()
       if (view && this.checkSeconds > 0) {

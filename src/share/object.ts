@@ -10,9 +10,11 @@
 // from many addresses gains nothing). Views, previews and downloads are also summed per day and
 // country for the share's stats.
 import { DurableObject } from 'cloudflare:workers'
+import { base64url, randomBytes } from '../lib/bytes'
 import { isoOf, msOf } from '../lib/duration'
 import {
   DOWNLOAD_SESSION_SECONDS,
+  LEASE_LAPSE_SECONDS,
   MAX_AUDIT_ROWS,
   MAX_REFUSAL_SUMMARIES,
   MAX_SERVED_AUDIT_ROWS,
@@ -20,7 +22,7 @@ import {
   PASSWORD_LOCK_SECONDS,
   SHARE_FLUSH_SECONDS,
 } from '../lib/limits'
-import { REFUSAL_OUTCOME, refusalOf, type UseRefusal } from './decide'
+import { leaseSize, REFUSAL_OUTCOME, refusalOf, type UseRefusal } from './decide'
 import { getShare, legacyUses, recordUse } from './index-db'
 import {
   type AuditRow,
@@ -55,7 +57,17 @@ export type UseRequest = {
   password?: 'accepted' | 'missing' | 'wrong' | undefined
   /** The client's country where the edge says it (`request.cf.country`), for the stats. */
   country?: string | null | undefined
+  /**
+   * For a counted share's download: how many more uses the isolate would like lent to it (a
+   * lease), lasting `leaseSeconds`. The object lends what the cap allows (see leaseSize).
+   */
+  lease?: { want: number; seconds: number } | undefined
+  /** Leases of this isolate that ended with uses unspent: they are free again from now. */
+  giveBack?: readonly { lease: string; uses: number }[] | undefined
 }
+
+/** Uses of a counted share lent to an isolate, to spend without a call until `until`. */
+export type Lease = { id: string; uses: number; until: number }
 
 export type { UseRefusal }
 
@@ -68,9 +80,12 @@ export type ShareView = {
 }
 
 export type UseDecision =
-  | { ok: true; outcome: UseOutcome; downloads: number; view: ShareView }
-  /** retryAfter: seconds until a locked link takes passwords again. */
-  | { ok: false; code: UseRefusal; retryAfter?: number; view?: ShareView }
+  | { ok: true; outcome: UseOutcome; downloads: number; view: ShareView; lease?: Lease }
+  /**
+   * retryAfter: seconds until a locked link takes passwords again, or (busy) until uses lent to
+   * other isolates come back.
+   */
+  | { ok: false; code: UseRefusal; retryAfter?: number; busy?: boolean; view?: ShareView }
 
 /**
  * A use an isolate decided and served (or refused) itself, reported later in a batch: the
@@ -82,6 +97,8 @@ export type UseReport = {
   clientIp: string | null
   outcome: UseOutcome
   country: string | null
+  /** A download spent from a lease: decided by the isolate within the cap the object lent it. */
+  lease?: string | undefined
 }
 
 /** A share's numbers: views of its page, previews, downloads, per UTC day and per country. */
@@ -153,6 +170,9 @@ export class ShareObject extends DurableObject<Env> {
       previews INTEGER NOT NULL DEFAULT 0, downloads INTEGER NOT NULL DEFAULT 0,
       PRIMARY KEY (day, country))`)
     this.sql.exec('CREATE TABLE IF NOT EXISTS batches (id TEXT PRIMARY KEY, at INTEGER NOT NULL)')
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS leases (
+      id TEXT PRIMARY KEY, granted INTEGER NOT NULL, spent INTEGER NOT NULL DEFAULT 0,
+      until INTEGER NOT NULL)`)
   }
 
   /** Holds a new share (called at creation; the D1 index row is written first). */
@@ -179,7 +199,26 @@ export class ShareObject extends DurableObject<Env> {
     const at = isoOf(request.now)
     const outcome = this.outcomeOf(request)
     const lockedFor = share.password === null ? 0 : this.lockedFor(request.now)
-    const refusal = refusalOf(share, { ...request, outcome }, lockedFor)
+    for (const returned of request.giveBack ?? []) {
+      // The lease's row stays until its spent uses are reported; only what it did not spend goes.
+      this.sql.exec(
+        'UPDATE leases SET granted = MAX(granted - ?, spent) WHERE id = ?',
+        returned.uses,
+        returned.lease,
+      )
+    }
+    // Uses lent to isolates are spoken for: the cap holds across every isolate.
+    const reserved = share.maxDownloads === null ? 0 : this.reserved(request.now)
+    let refusal: (NonNullable<ReturnType<typeof refusalOf>> & { busy?: boolean }) | null =
+      refusalOf(
+        { ...share, downloads: share.downloads + reserved },
+        { ...request, outcome },
+        lockedFor,
+      )
+    if (refusal?.code === 'share_exhausted' && share.downloads < (share.maxDownloads ?? 0)) {
+      // Not used up: what is left is lent out, and comes back when those leases end.
+      refusal = { code: 'rate_limited', retryAfter: this.nextLeaseEnd(request.now), busy: true }
+    }
     if (refusal) {
       if (refusal.code === 'share_password_invalid') {
         this.sql.exec(
@@ -195,11 +234,16 @@ export class ShareObject extends DurableObject<Env> {
     }
     const recorded = this.apply(share, { ...request, at: request.now, outcome })
     await this.scheduleFlush(request.now)
+    const lease =
+      request.lease && outcome === 'downloaded' && recorded.maxDownloads !== null
+        ? this.lend(recorded, request.now, request.lease)
+        : undefined
     return {
       ok: true,
       outcome,
       downloads: recorded.downloads,
       view: this.view(recorded, request.now),
+      ...(lease ? { lease } : {}),
     }
   }
 
@@ -211,6 +255,7 @@ export class ShareObject extends DurableObject<Env> {
     id: string,
     batch: string,
     reports: readonly UseReport[],
+    closes: readonly string[] = [],
   ): Promise<ShareView | null> {
     let share = await this.load(id)
     if (!share) return null
@@ -226,13 +271,17 @@ export class ShareObject extends DurableObject<Env> {
           this.countRefusal(at, report.clientIp, report.outcome)
           continue
         }
-        const outcome = this.outcomeOf({
-          ...report,
-          now: report.at,
-          outcome: report.outcome as UseKind,
-        })
+        // A lease's download was decided by the isolate within the cap: it counts as one.
+        const outcome = report.lease
+          ? 'downloaded'
+          : this.outcomeOf({ ...report, now: report.at, outcome: report.outcome as UseKind })
+        if (report.lease) {
+          this.sql.exec('UPDATE leases SET spent = spent + 1 WHERE id = ?', report.lease)
+        }
         share = this.apply(share, { ...report, outcome })
       }
+      // Ended leases: what they did not spend is free again.
+      for (const lease of closes) this.sql.exec('DELETE FROM leases WHERE id = ?', lease)
       await this.scheduleFlush(now)
     }
     return this.view(share, now)
@@ -358,6 +407,44 @@ export class ShareObject extends DurableObject<Env> {
     this.audit(at, use.clientIp, use.outcome)
     this.countStat(use.at, use.country ?? null, use.outcome)
     return recorded
+  }
+
+  /** Uses lent out and not yet spent or returned (a lease its isolate never closed lapses). */
+  private reserved(now: number): number {
+    return this.sql
+      .exec<{ left: number }>(
+        'SELECT COALESCE(SUM(MAX(granted - spent, 0)), 0) AS left FROM leases WHERE until > ?',
+        now - LEASE_LAPSE_SECONDS * 1000,
+      )
+      .one().left
+  }
+
+  /** Seconds until the first lease still open ends (at least 1). */
+  private nextLeaseEnd(now: number): number {
+    const { until } = this.sql
+      .exec<{ until: number | null }>('SELECT MIN(until) AS until FROM leases WHERE until > ?', now)
+      .one()
+    return Math.max(1, Math.ceil(((until ?? now) - now) / 1000))
+  }
+
+  /** Lends an isolate uses of a counted share: never more than are left, fewer near the end. */
+  private lend(
+    share: ShareRecord,
+    now: number,
+    asked: { want: number; seconds: number },
+  ): Lease | undefined {
+    this.sql.exec('DELETE FROM leases WHERE until <= ?', now - LEASE_LAPSE_SECONDS * 1000)
+    const available = (share.maxDownloads ?? 0) - share.downloads - this.reserved(now)
+    const uses = leaseSize(available, asked.want)
+    if (uses < 1) return undefined
+    const lease = { id: base64url(randomBytes(12)), uses, until: now + asked.seconds * 1000 }
+    this.sql.exec(
+      'INSERT INTO leases (id, granted, until) VALUES (?, ?, ?)',
+      lease.id,
+      lease.uses,
+      lease.until,
+    )
+    return lease
   }
 
   /** The share's changing state, as an isolate decides with it. */

@@ -10,11 +10,16 @@ import { AppError, type ErrorCode } from '../errors'
 import { parseCidr } from '../lib/cidr'
 import { contentDisposition } from '../lib/content-disposition'
 import { wholeSecondMs } from '../lib/duration'
-import { PASSWORD_MEMO_SECONDS, PIN_CHECK_SECONDS, TEXT_PREVIEW_BYTES } from '../lib/limits'
+import {
+  MAX_LEASE,
+  PASSWORD_MEMO_SECONDS,
+  PIN_CHECK_SECONDS,
+  TEXT_PREVIEW_BYTES,
+} from '../lib/limits'
 import { TtlCache } from '../lib/ttl-cache'
 import type { ObjectRead, Store } from '../stores/store'
 import { REFUSAL_OUTCOME, refusalOf } from './decide'
-import { type ShareGate, shareGate } from './gate'
+import { MAX_LEASE_SECONDS, type ShareGate, shareGate } from './gate'
 import type { ShareObject, UseDecision, UseRefusal, UseRequest } from './object'
 import { issueTicket, passwordMatches, passwordMemo, ticketValid } from './password'
 import { mediaTypeOf, type PreviewKind, previewKind } from './preview'
@@ -154,12 +159,6 @@ function outcomeOf(method: string, read: Extract<ObjectRead, { ok: true }>): Use
 }
 
 /**
- * Links known locked after too many wrong passwords, until when: a guess then costs neither a
- * password hash nor a call to the share's object (the object locks every isolate anyway).
- */
-const locks = new TtlCache<string, number>(10_000)
-
-/**
  * Passwords this isolate verified lately (by their memo, never the text), for
  * PASSWORD_MEMO_SECONDS: a program's ranges and HEADs with Basic cost one PBKDF2, not one each.
  */
@@ -216,13 +215,11 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
   const share = await shareFacts(object, id, now.getTime())
   if (!share) return { type: 'refused', code: 'not_found' }
 
-  const lockedUntil = locks.get(id, now.getTime())
-  if (lockedUntil !== undefined) {
-    const retryAfter = Math.max(1, Math.ceil((lockedUntil - now.getTime()) / 1000))
-    return { type: 'refused', code: 'rate_limited', retryAfter }
-  }
-  const password = await passwordVerdict(share, input, now.getTime())
   const gate = input.gate ?? shareGate
+  // A password link this isolate knows is locked: a guess costs no hash and no call.
+  const lockedFor = share.password === null ? 0 : gate.lockedFor(id, now.getTime())
+  if (lockedFor > 0) return { type: 'refused', code: 'rate_limited', retryAfter: lockedFor }
+  const password = await passwordVerdict(share, input, now.getTime())
   // Read only once a share is found: an unknown link never depends on the configuration.
   const config = input.config()
   const decide = async (outcome: UseKind, minSecondsLeft = 0): Promise<UseDecision> => {
@@ -235,33 +232,76 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
       password,
       country: input.country,
     }
-    // An uncounted share is decided here from what its object said lately, and the use reported
-    // in a batch; a counted one, a password being tried, and a link not known lately ask it.
-    const view = gate.view(id, attempt.now)
-    const local =
-      view !== undefined &&
-      share.maxDownloads === null &&
-      (share.password === null || password === 'accepted')
-    if (!local) {
-      const decision = await object.use(attempt)
-      if (decision.view) gate.learn(id, decision.view, attempt.now, config.shareCheckSeconds)
+    // A share is decided here from what its object said lately, and the use reported in a
+    // batch; a counted share's download spends a use its object lent this isolate. A password
+    // being tried, a continuation of a counted download (its session is the object's), and a
+    // link not known lately ask the object.
+    const counted = share.maxDownloads !== null
+    const spends = counted && outcome === 'downloaded'
+    const checkSeconds = config.shareCheckSeconds
+    const here = (): UseDecision | undefined => {
+      const view = gate.view(id, attempt.now)
+      const local =
+        view !== undefined &&
+        (share.password === null || password === 'accepted') &&
+        !(counted && outcome === 'partial')
+      if (!local) return undefined
+      const lockedFor =
+        view.lockedUntil === null ? 0 : Math.ceil((view.lockedUntil - attempt.now) / 1000)
+      // A download's cap is the lease's (unless the object said the link is used up); anything
+      // else is checked against the object's count.
+      const leased = spends && view.downloads < (share.maxDownloads ?? 0)
+      const known = { ...share, ...view, ...(leased ? { maxDownloads: null } : {}) }
+      const busyFor = leased ? gate.busyFor(id, attempt.now) : 0
+      const refusal =
+        refusalOf(known, attempt, Math.max(0, lockedFor)) ??
+        (busyFor > 0 ? { code: 'rate_limited' as const, retryAfter: busyFor } : null)
+      const lease = refusal || !spends ? undefined : gate.spend(id, attempt.now)
+      if (!refusal && spends && !lease) return undefined
+      gate.report(
+        input.shares,
+        id,
+        {
+          at: attempt.now,
+          clientIp: attempt.clientIp,
+          outcome: refusal ? REFUSAL_OUTCOME[refusal.code] : outcome,
+          country: input.country,
+          ...(lease ? { lease } : {}),
+        },
+        input.waitUntil,
+      )
+      if (refusal) return { ok: false, ...refusal }
+      return { ok: true, outcome, downloads: view.downloads, view }
+    }
+    const ask = async (): Promise<UseDecision> => {
+      const giveBack = counted ? gate.ended(id, attempt.now) : []
+      const lease = { want: MAX_LEASE, seconds: Math.min(checkSeconds, MAX_LEASE_SECONDS) }
+      const decision = await object.use({
+        ...attempt,
+        ...(spends && checkSeconds > 0 ? { lease } : {}),
+        ...(giveBack.length > 0 ? { giveBack } : {}),
+      })
+      if (decision.view) gate.learn(id, decision.view, attempt.now, checkSeconds)
+      if (decision.ok && decision.lease) {
+        gate.hold(input.shares, id, decision.lease, input.waitUntil)
+      }
       return decision
     }
-    const lockedFor =
-      view.lockedUntil === null ? 0 : Math.ceil((view.lockedUntil - attempt.now) / 1000)
-    const refusal = refusalOf({ ...share, ...view }, attempt, Math.max(0, lockedFor))
-    const report = {
-      at: attempt.now,
-      clientIp: attempt.clientIp,
-      outcome: refusal ? REFUSAL_OUTCOME[refusal.code] : outcome,
-      country: input.country,
+    const decided = here()
+    if (decided) return decided
+    if (!spends || checkSeconds === 0) return ask()
+    // A counted download without a lease: one call at a time per share asks for one; the uses
+    // that arrive meanwhile wait for its answer and spend from it.
+    for (let round = 0; round < 3; round++) {
+      const answer = await gate.oneAsks(id, ask)
+      if ('asked' in answer) return answer.asked
+      const after = here()
+      if (after) return after
     }
-    gate.report(input.shares, id, report, input.waitUntil)
-    if (refusal) return { ok: false, ...refusal }
-    return { ok: true, outcome, downloads: view.downloads, view }
+    return ask()
   }
   const refused = (decision: Extract<UseDecision, { ok: false }>): ShareUseResult =>
-    refusal(share, decision, now.getTime())
+    refusal(share, decision, now.getTime(), gate)
 
   // Without the password, nothing is asked of the store: the object refuses (or locks) at once.
   if (password === 'missing' || password === 'wrong') {
@@ -418,18 +458,23 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
   return { type: 'object', status: read.status, headers: read.headers, body: read.body }
 }
 
-/** A refusal from the share's object as the route answers it; a lock is remembered here too. */
+/**
+ * A refusal as the route answers it. A password link's lock is remembered in the isolate (a
+ * counted link whose last uses are all lent out is busy, not locked: nothing to remember).
+ */
 function refusal(
   share: ShareRecord,
-  decision: { code: UseRefusal; retryAfter?: number | undefined },
+  decision: { code: UseRefusal; retryAfter?: number | undefined; busy?: boolean | undefined },
   nowMs: number,
+  gate: ShareGate,
 ): ShareUseResult {
   const { code, retryAfter } = decision
   if (code === 'share_password_required' || code === 'share_password_invalid') {
     return { type: 'password', share, wrong: code === 'share_password_invalid' }
   }
   if (code === 'rate_limited' && retryAfter !== undefined) {
-    locks.set(share.id, nowMs + retryAfter * 1000, nowMs + retryAfter * 1000)
+    if (decision.busy) gate.markBusy(share.id, nowMs + retryAfter * 1000)
+    else if (share.password !== null) gate.lock(share.id, nowMs + retryAfter * 1000)
     return { type: 'refused', code, retryAfter }
   }
   return { type: 'refused', code }
