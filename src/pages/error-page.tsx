@@ -28,6 +28,10 @@ const TEXT: Partial<Record<ErrorCode, { title: string; body: string }>> = {
     title: 'Not available here',
     body: 'This link cannot be opened from your network.',
   },
+  rate_limited: {
+    title: 'Try again later',
+    body: 'This link cannot be opened just now: too many wrong passwords were tried, or its last downloads are in use. Try again in a little while.',
+  },
   internal_error: {
     title: 'Something went wrong',
     body: 'The link could not be opened just now. Try again in a moment.',

@@ -34,7 +34,7 @@ const MESSAGES: Partial<Record<ErrorCode, string>> = {
     'This share link asks for a password: send it as Authorization: Basic with an empty user (curl -u :password).',
   share_password_invalid: 'Wrong password for this share link.',
   rate_limited:
-    'This share link is locked after too many wrong passwords; try again after Retry-After seconds.',
+    'This share link cannot be used just now (locked after too many wrong passwords, or its last downloads are in use elsewhere); try again after Retry-After seconds.',
 }
 
 /** An HTML answer of the share pages: no caching, no referrer, no indexing, their CSP. */

@@ -6,7 +6,7 @@
 // none is dropped while the isolate lives.
 import { base64url, randomBytes } from '../lib/bytes'
 import { TtlCache } from '../lib/ttl-cache'
-import type { Lease, ShareObject, ShareView, UseReport } from './object'
+import type { Lease, ShareObject, ShareView, UseBatch, UseReport } from './object'
 
 /** How long uses wait in the isolate before they are sent (at most). */
 export const BATCH_MS = 1000
@@ -146,6 +146,28 @@ export class ShareGate {
     }
   }
 
+  /**
+   * Every batch of this share, sealed, to go with a call the isolate makes to its object anyway
+   * (each batch keeps its id: one also being sent by a flush is recorded once).
+   */
+  ride(id: string): UseBatch[] {
+    const batches = this.pending.get(id) ?? []
+    for (const batch of batches) batch.id ??= base64url(randomBytes(12))
+    return batches.map((batch) => ({
+      id: batch.id as string,
+      reports: batch.reports,
+      closes: batch.closes,
+    }))
+  }
+
+  /** Batches the object recorded: no longer queued. */
+  delivered(id: string, batches: readonly { id: string | undefined }[]): void {
+    const ids = new Set(batches.map((batch) => batch.id))
+    const left = (this.pending.get(id) ?? []).filter((batch) => !ids.has(batch.id))
+    if (left.length > 0) this.pending.set(id, left)
+    else this.pending.delete(id)
+  }
+
   /** The share's batch still taking uses (a new one after a sealed one). */
   private openBatch(id: string): Batch {
     const batches = this.pending.get(id) ?? []
@@ -226,7 +248,7 @@ export class ShareGate {
         object.record(id, batch.id as string, batch.reports, batch.closes),
       )
       if (view === undefined) return
-      this.pending.get(id)?.shift()
+      this.delivered(id, [batch])
       if (view && this.checkSeconds > 0) {
         this.views.set(id, view, Date.now() + this.checkSeconds * 1000)
       }

@@ -62,9 +62,17 @@ export type UseRequest = {
    * lease), lasting `leaseSeconds`. The object lends what the cap allows (see leaseSize).
    */
   lease?: { want: number; seconds: number } | undefined
+  /**
+   * The isolate's queued uses of this share, recorded first (each batch once), so the audit
+   * keeps the order the isolate served them in.
+   */
+  batches?: readonly UseBatch[] | undefined
   /** Leases of this isolate that ended with uses unspent: they are free again from now. */
   giveBack?: readonly { lease: string; uses: number }[] | undefined
 }
+
+/** Uses an isolate decided, sent together under one id, and the leases it returns with them. */
+export type UseBatch = { id: string; reports: readonly UseReport[]; closes: readonly string[] }
 
 /** Uses of a counted share lent to an isolate, to spend without a call until `until`. */
 export type Lease = { id: string; uses: number; until: number }
@@ -194,8 +202,9 @@ export class ShareObject extends DurableObject<Env> {
 
   /** Decides one use and records it, at once and alone. */
   async use(request: UseRequest): Promise<UseDecision> {
-    const share = await this.load(request.id)
+    let share = await this.load(request.id)
     if (!share) return { ok: false, code: 'not_found' }
+    for (const batch of request.batches ?? []) share = this.applyBatch(share, batch, request.now)
     const at = isoOf(request.now)
     const outcome = this.outcomeOf(request)
     const lockedFor = share.password === null ? 0 : this.lockedFor(request.now)
@@ -257,34 +266,41 @@ export class ShareObject extends DurableObject<Env> {
     reports: readonly UseReport[],
     closes: readonly string[] = [],
   ): Promise<ShareView | null> {
-    let share = await this.load(id)
+    const share = await this.load(id)
     if (!share) return null
     const now = Date.now()
-    const seen = this.sql.exec('SELECT 1 FROM batches WHERE id = ?', batch).toArray().length > 0
-    if (!seen) {
-      this.sql.exec('DELETE FROM batches WHERE at < ?', now - BATCH_MEMORY_SECONDS * 1000)
-      this.sql.exec('INSERT INTO batches (id, at) VALUES (?, ?)', batch, now)
-      for (const report of reports) {
-        const at = isoOf(report.at)
-        if (isRefusal(report.outcome)) {
-          this.audit(at, report.clientIp, report.outcome)
-          this.countRefusal(at, report.clientIp, report.outcome)
-          continue
-        }
-        // A lease's download was decided by the isolate within the cap: it counts as one.
-        const outcome = report.lease
-          ? 'downloaded'
-          : this.outcomeOf({ ...report, now: report.at, outcome: report.outcome as UseKind })
-        if (report.lease) {
-          this.sql.exec('UPDATE leases SET spent = spent + 1 WHERE id = ?', report.lease)
-        }
-        share = this.apply(share, { ...report, outcome })
-      }
-      // Ended leases: what they did not spend is free again.
-      for (const lease of closes) this.sql.exec('DELETE FROM leases WHERE id = ?', lease)
-      await this.scheduleFlush(now)
+    const recorded = this.applyBatch(share, { id: batch, reports, closes }, now)
+    await this.scheduleFlush(now)
+    return this.view(recorded, now)
+  }
+
+  /** A batch's uses, once (a batch seen before changes nothing), and its ended leases. */
+  private applyBatch(share: ShareRecord, batch: UseBatch, now: number): ShareRecord {
+    if (this.sql.exec('SELECT 1 FROM batches WHERE id = ?', batch.id).toArray().length > 0) {
+      return share
     }
-    return this.view(share, now)
+    this.sql.exec('DELETE FROM batches WHERE at < ?', now - BATCH_MEMORY_SECONDS * 1000)
+    this.sql.exec('INSERT INTO batches (id, at) VALUES (?, ?)', batch.id, now)
+    let recorded = share
+    for (const report of batch.reports) {
+      const at = isoOf(report.at)
+      if (isRefusal(report.outcome)) {
+        this.audit(at, report.clientIp, report.outcome)
+        this.countRefusal(at, report.clientIp, report.outcome)
+        continue
+      }
+      // A lease's download was decided by the isolate within the cap: it counts as one.
+      const outcome = report.lease
+        ? 'downloaded'
+        : this.outcomeOf({ ...report, now: report.at, outcome: report.outcome as UseKind })
+      if (report.lease) {
+        this.sql.exec('UPDATE leases SET spent = spent + 1 WHERE id = ?', report.lease)
+      }
+      recorded = this.apply(recorded, { ...report, outcome })
+    }
+    // Ended leases: what they did not spend is free again.
+    for (const lease of batch.closes) this.sql.exec('DELETE FROM leases WHERE id = ?', lease)
+    return recorded
   }
 
   /** The share's stats: downloads from its counter, the rest from the daily sums. */

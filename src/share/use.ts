@@ -185,6 +185,9 @@ async function passwordVerdict(
   return 'accepted'
 }
 
+/** How many answers about a lease a counted download waits for before it asks itself. */
+const MAX_LEASE_ROUNDS = 100
+
 /** Every proxied read the store refuses is audited as what it was. */
 const READ_FAILURE_OUTCOME = {
   not_found: 'not_found_in_store',
@@ -276,11 +279,15 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
     const ask = async (): Promise<UseDecision> => {
       const giveBack = counted ? gate.ended(id, attempt.now) : []
       const lease = { want: MAX_LEASE, seconds: Math.min(checkSeconds, MAX_LEASE_SECONDS) }
+      // The uses this isolate queued go first, in the same call: the audit keeps their order.
+      const batches = gate.ride(id)
       const decision = await object.use({
         ...attempt,
         ...(spends && checkSeconds > 0 ? { lease } : {}),
         ...(giveBack.length > 0 ? { giveBack } : {}),
+        ...(batches.length > 0 ? { batches } : {}),
       })
+      gate.delivered(id, batches)
       if (decision.view) gate.learn(id, decision.view, attempt.now, checkSeconds)
       if (decision.ok && decision.lease) {
         gate.hold(input.shares, id, decision.lease, input.waitUntil)
@@ -291,8 +298,8 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
     if (decided) return decided
     if (!spends || checkSeconds === 0) return ask()
     // A counted download without a lease: one call at a time per share asks for one; the uses
-    // that arrive meanwhile wait for its answer and spend from it.
-    for (let round = 0; round < 3; round++) {
+    // that arrive meanwhile wait for its answer and spend from it (or learn the link is used up).
+    for (let round = 0; round < MAX_LEASE_ROUNDS; round++) {
       const answer = await gate.oneAsks(id, ask)
       if ('asked' in answer) return answer.asked
       const after = here()
