@@ -31,6 +31,8 @@ export default defineConfig(async () => {
     SIGNET_ADMIN_TOKEN: 'test-admin-token-0123456789',
     SIGNET_PUBLIC_ORIGIN: 'http://signet.test',
     SIGNET_CORS_ORIGINS: JSON.stringify(['https://app.example']),
+    // A short window, so tests of a changed object's cached bytes wait one second, not ten.
+    SIGNET_OBJECT_CACHE_SECONDS: '1',
     SIGNET_BUCKETS: JSON.stringify({
       local: { binding: 'BUCKET_LOCAL' },
       archive: { binding: 'BUCKET_ARCHIVE' },

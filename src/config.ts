@@ -6,8 +6,10 @@ import { z } from '@hono/zod-openapi'
 import { AppError, ConfigError } from './errors'
 import {
   DEFAULT_KEY_CACHE_SECONDS,
+  DEFAULT_OBJECT_CACHE_SECONDS,
   DEFAULT_REDIRECT_SECONDS,
   DEFAULT_SHARE_CHECK_SECONDS,
+  MAX_OBJECT_CACHE_SECONDS,
   MAX_REDIRECT_SECONDS,
   MAX_SHARE_CHECK_SECONDS,
   MIN_REDIRECT_SECONDS,
@@ -53,6 +55,11 @@ export type Config = {
    * (SIGNET_SHARE_CHECK_SECONDS; 0: the object decides every use).
    */
   shareCheckSeconds: number
+  /**
+   * How long a location trusts the version of an object whose bytes it keeps
+   * (SIGNET_OBJECT_CACHE_SECONDS; 0: no object cache).
+   */
+  objectCacheSeconds: number
   /** Browser origins allowed to call /v1/* (exact `scheme://host[:port]`); empty: none. */
   corsOrigins: ReadonlySet<string>
 }
@@ -313,6 +320,12 @@ export function parseConfig(env: Record<string, unknown>): Config {
     DEFAULT_SHARE_CHECK_SECONDS,
     [0, MAX_SHARE_CHECK_SECONDS],
   )
+  const objectCacheSeconds = secondsVar(
+    env,
+    'SIGNET_OBJECT_CACHE_SECONDS',
+    DEFAULT_OBJECT_CACHE_SECONDS,
+    [0, MAX_OBJECT_CACHE_SECONDS],
+  )
   const corsOrigins = parseCorsOrigins(env.SIGNET_CORS_ORIGINS)
 
   return {
@@ -325,6 +338,7 @@ export function parseConfig(env: Record<string, unknown>): Config {
     keyCacheSeconds,
     redirectSeconds,
     shareCheckSeconds,
+    objectCacheSeconds,
     corsOrigins,
   }
 }

@@ -12,6 +12,8 @@ import { MAX_HEADER_BYTES, MAX_HEADERS, MAX_QUERY_BYTES, MAX_QUERY_PARAMS } from
 import { checkObjectKey } from '../lib/object-key'
 import { type VerifyFailure, verifyPresigned } from '../s3/verify'
 import { isV2Query, type V2Failure, verifyPresignedV2 } from '../s3/verify-v2'
+import { meteredStore } from '../stores/metered'
+import { dropCachedObject, type ObjectCache } from '../stores/object-cache'
 import { ALLOW_IPS_PARAM, IF_MATCH_PARAM } from '../stores/r2-binding'
 import type { Store } from '../stores/store'
 import { openUploadId } from '../stores/upload-id'
@@ -216,19 +218,34 @@ async function dispatch(
   params: Map<string, string>,
   payloadHash: string,
 ): Promise<Response> {
+  const timing = c.get('timing')
+  const config = getConfig(c.env)
+  const metered = { ...bucket, store: meteredStore(bucket.store, timing) }
+  const cacheSeconds = config.objectCacheSeconds
   switch (c.req.method) {
     case 'GET':
     case 'HEAD': {
+      // Bytes from the location's cache, keyed by bucket, key and ETag: the signature was
+      // verified above, so a cached byte is served only to a request that may have it.
+      const objects: ObjectCache | undefined =
+        cacheSeconds > 0
+          ? {
+              cache: caches.default,
+              seconds: cacheSeconds,
+              waitUntil: (promise) => c.executionCtx.waitUntil(promise),
+              noted: (result) => timing.noteCache(result),
+            }
+          : undefined
       const overrides = RESPONSE_OVERRIDES.flatMap(([param]) => {
         const value = params.get(param)
         return value === undefined ? [] : [[param, value] as const]
       })
       // Signed, so trusted: a URL made for one version of the object serves no other (412).
       const pinned = params.get(IF_MATCH_PARAM)
-      if (pinned === undefined) return getObject(bucket, key, c.req.raw, overrides)
+      if (pinned === undefined) return getObject(metered, key, c.req.raw, overrides, objects)
       const request = new Request(c.req.raw)
       request.headers.set('If-Match', pinned)
-      return getObject(bucket, key, request, overrides)
+      return getObject(metered, key, request, overrides, objects)
     }
     case 'PUT':
       if (params.has('uploadId') || params.has('partNumber')) {
@@ -245,14 +262,31 @@ async function dispatch(
           new Map([...params, ['uploadId', uploadId]]),
         )
       }
-      return putObject(bucket.binding, key, c.req.raw, payloadHash)
+      return dropCached(bucket, key, () =>
+        timing.measure('store', () => putObject(bucket.binding, key, c.req.raw, payloadHash)),
+      )
     case 'DELETE':
-      return deleteObject(bucket.binding, key)
+      return dropCached(bucket, key, () =>
+        timing.measure('store', () => deleteObject(bucket.binding, key)),
+      )
     default:
       throw new S3Error(
         'MethodNotAllowed',
         'The specified method is not allowed against this resource.',
       )
+  }
+}
+
+/** A write or delete, after which this location's cache no longer points at the old version. */
+async function dropCached(
+  bucket: GatewayBucket,
+  key: string,
+  write: () => Promise<Response>,
+): Promise<Response> {
+  try {
+    return await write()
+  } finally {
+    await dropCachedObject(caches.default, bucket.name, key).catch(() => undefined)
   }
 }
 
@@ -282,6 +316,7 @@ export async function rootGateway(
 
 async function answer(c: Context<AppEnv>, prefix: string): Promise<Response> {
   const requestId = c.get('requestId')
+  c.get('timing').showStore()
   try {
     return await serve(c, prefix)
   } catch (error) {

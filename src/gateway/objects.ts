@@ -6,6 +6,7 @@ import { bytesEqual, fromBase64, fromHex } from '../lib/bytes'
 import { readConditions } from '../lib/http-conditions'
 import { MAX_PUT_SIZE } from '../lib/limits'
 import { OBJECT_SAFETY_HEADERS } from '../lib/serving'
+import { cachedRead, type ObjectCache } from '../stores/object-cache'
 import type { Credential, Store } from '../stores/store'
 import { S3Error } from './errors'
 
@@ -29,18 +30,25 @@ function baseHeaders(): Headers {
 
 const MALFORMED_ETAG = 'If-Match and If-None-Match must be * or entity tags like "abc".'
 
-/** GET/HEAD: the object as its store reads it, with the gateway's CORS and safety headers. */
+/**
+ * GET/HEAD: the object as its store reads it (through the location's cache when there is one),
+ * with the gateway's CORS and safety headers.
+ */
 export async function getObject(
   bucket: GatewayBucket,
   key: string,
   request: Request,
   overrides: readonly (readonly [string, string])[],
+  objects: ObjectCache | undefined,
 ): Promise<Response> {
-  const read = await bucket.store.readObject(
-    key,
-    { method: request.method === 'HEAD' ? 'HEAD' : 'GET', headers: request.headers },
-    { overrides, nowMs: Date.now(), maxSeconds: 60 },
-  )
+  const readRequest = {
+    method: request.method === 'HEAD' ? ('HEAD' as const) : ('GET' as const),
+    headers: request.headers,
+  }
+  const options = { overrides, nowMs: Date.now(), maxSeconds: 60 }
+  const read = objects
+    ? await cachedRead(bucket.store, bucket.name, key, readRequest, options, objects)
+    : await bucket.store.readObject(key, readRequest, options)
   if (!read.ok) {
     switch (read.reason) {
       case 'not_found':

@@ -7,6 +7,7 @@ import { parseMediaType } from '../lib/media-type'
 import { checkObjectKey } from '../lib/object-key'
 import { escapeXml } from '../lib/xml'
 import { checkPostPolicy, type PolicyFailure } from '../s3/post-policy'
+import { dropCachedObject } from '../stores/object-cache'
 import { r2ErrorCode } from '../stores/r2-binding'
 import { S3Error, type S3ErrorCode } from './errors'
 import { boundaryOf, readForm } from './form'
@@ -245,6 +246,8 @@ export async function postObject(
       customMetadata,
     },
   )
+  // This location's cache no longer points at a version the form replaced.
+  await dropCachedObject(caches.default, bucket.name, key).catch(() => undefined)
   const headers = corsHeaders()
   const etag = stored.httpEtag
   headers.set('ETag', etag)

@@ -67,6 +67,14 @@ export const MAX_SHARE_CHECK_SECONDS = 60
 export const MAX_LEASE = 64
 export const LEASE_NEAR_END = 8
 export const LEASE_LAPSE_SECONDS = 60
+/**
+ * SIGNET_OBJECT_CACHE_SECONDS: how long a location trusts the version of an object it keeps
+ * (a changed or deleted object stops being served within it), its default and bounds; and the
+ * largest object the Workers Cache API keeps (512 MB).
+ */
+export const DEFAULT_OBJECT_CACHE_SECONDS = 10
+export const MAX_OBJECT_CACHE_SECONDS = 3600
+export const MAX_CACHED_OBJECT_BYTES = 512 * 1000 * 1000
 /** How long after a counted proxy download the same client may go on with ranges uncounted. */
 export const DOWNLOAD_SESSION_SECONDS = 600
 

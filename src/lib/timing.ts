@@ -2,12 +2,26 @@
 // and subrequests (counted and timed) and signing. `countD1` wraps a D1 binding so that every
 // query through it is counted, sessions included. Pure bookkeeping; no I/O of its own.
 
-export type Phase = 'd1' | 'do' | 'fetch' | 'sign'
+export type Phase = 'd1' | 'do' | 'fetch' | 'sign' | 'store'
 
 export class Timing {
   private readonly started = Date.now()
-  private readonly counts: Record<Phase, number> = { d1: 0, do: 0, fetch: 0, sign: 0 }
-  private readonly spent: Record<Phase, number> = { d1: 0, do: 0, fetch: 0, sign: 0 }
+  private readonly counts: Record<Phase, number> = { d1: 0, do: 0, fetch: 0, sign: 0, store: 0 }
+  private readonly spent: Record<Phase, number> = { d1: 0, do: 0, fetch: 0, sign: 0, store: 0 }
+  /** Whether the answer reports its round trips to the bucket's store (even none). */
+  private storeShown = false
+  /** Whether the location's object cache answered (hit) or not (miss), where it was asked. */
+  private cacheResult: 'hit' | 'miss' | undefined
+
+  /** The answer says `store;desc="<n>"`, also when n is 0 (share links and the gateway). */
+  showStore(): void {
+    this.storeShown = true
+  }
+
+  noteCache(result: 'hit' | 'miss'): void {
+    // A miss anywhere in the request is what it cost.
+    if (this.cacheResult !== 'miss') this.cacheResult = result
+  }
 
   async measure<T>(phase: Phase, work: () => Promise<T>): Promise<T> {
     const started = Date.now()
@@ -17,6 +31,12 @@ export class Timing {
       this.counts[phase]++
       this.spent[phase] += Date.now() - started
     }
+  }
+
+  /** One round trip of `phase` that took `ms`, counted after the fact. */
+  add(phase: Phase, ms: number): void {
+    this.counts[phase]++
+    this.spent[phase] += ms
   }
 
   count(phase: Phase): number {
@@ -33,6 +53,10 @@ export class Timing {
     if (this.counts.fetch > 0) {
       entries.push(`fetch;desc="${this.counts.fetch}";dur=${this.spent.fetch}`)
     }
+    if (this.storeShown || this.counts.store > 0) {
+      entries.push(`store;desc="${this.counts.store}";dur=${this.spent.store}`)
+    }
+    if (this.cacheResult) entries.push(`cache;desc="${this.cacheResult}"`)
     if (this.counts.sign > 0) entries.push(`sign;dur=${this.spent.sign}`)
     return entries.join(', ')
   }

@@ -124,6 +124,7 @@ function countryOf(c: Context<AppEnv>): string | null {
 }
 
 export async function useShareLink(c: Context<AppEnv>): Promise<Response> {
+  c.get('timing').showStore()
   // POST is the page's Download button (a download, never the page again) or its password form.
   const download = c.req.method === 'POST'
   const typed = await formPassword(c)
@@ -144,6 +145,8 @@ export async function useShareLink(c: Context<AppEnv>): Promise<Response> {
     unlock: typed !== undefined,
     country: countryOf(c),
     waitUntil: (promise) => c.executionCtx.waitUntil(promise),
+    cache: caches.default,
+    timing: c.get('timing'),
   })
   return answer(c, result, download)
 }

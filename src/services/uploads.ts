@@ -1,6 +1,7 @@
 // The uploads service: multipart uploads (start with presigned part URLs, complete, abort) and
 // POST policies for browser forms, each within the caller's scope, carried out by the bucket's
 // store. Used by the HTTP routes and open to RPC.
+
 import { authorize } from '../auth/authorize'
 import type { ScopeRequest } from '../auth/scope'
 import { type Config, storeFor } from '../config'
@@ -15,6 +16,7 @@ import {
   type PostPolicyRequest,
   SHA256_METADATA,
 } from '../schemas'
+import { dropCachedObject } from '../stores/object-cache'
 import { corsHintsFor } from './cors'
 import { resolveExpiresIn } from './expiry'
 
@@ -118,6 +120,8 @@ export async function completeMultipart(ctx: UploadContext, request: CompleteReq
   const store = storeFor(ctx.config, request.bucket)
   const parts = [...request.parts].sort((a, b) => a.partNumber - b.partNumber)
   const etag = await store.completeMultipartUpload(request.key, request.uploadId, parts)
+  // This location's cache no longer points at a version the upload replaced.
+  await dropCachedObject(caches.default, request.bucket, request.key).catch(() => undefined)
   return { bucket: request.bucket, key: request.key, etag }
 }
 

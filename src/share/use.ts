@@ -16,8 +16,11 @@ import {
   PIN_CHECK_SECONDS,
   TEXT_PREVIEW_BYTES,
 } from '../lib/limits'
+import type { Timing } from '../lib/timing'
 import { TtlCache } from '../lib/ttl-cache'
-import type { ObjectRead, Store } from '../stores/store'
+import { meteredStore } from '../stores/metered'
+import { cachedRead, type ObjectCache } from '../stores/object-cache'
+import type { ObjectRead, ReadOptions, ReadRequest, Store } from '../stores/store'
 import { REFUSAL_OUTCOME, refusalOf } from './decide'
 import { MAX_LEASE_SECONDS, type ShareGate, shareGate } from './gate'
 import type { ShareObject, UseDecision, UseRefusal, UseRequest } from './object'
@@ -51,6 +54,10 @@ export type ShareUseInput = {
   country: string | null
   /** Keeps the isolate alive for work after the answer (the batches of uses). */
   waitUntil: (promise: Promise<unknown>) => void
+  /** The location's cache, for proxied bytes (absent: every read goes to the store). */
+  cache?: Cache | undefined
+  /** The request's Server-Timing: round trips to the store, and the cache's hit or miss. */
+  timing?: Timing | undefined
   /** What this isolate knows of shares (tests give each simulated isolate its own). */
   gate?: ShareGate
 }
@@ -323,8 +330,23 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
     return { type: 'unlocked', share, ticket }
   }
 
-  const store = config.stores.get(share.bucket)
-  if (!store) throw new Error('share names a bucket that is no longer configured')
+  const configured = config.stores.get(share.bucket)
+  if (!configured) throw new Error('share names a bucket that is no longer configured')
+  const store = input.timing ? meteredStore(configured, input.timing) : configured
+  // Bytes Signet serves itself come through the location's cache, after the checks.
+  const objects: ObjectCache | undefined =
+    input.cache && config.objectCacheSeconds > 0
+      ? {
+          cache: input.cache,
+          seconds: config.objectCacheSeconds,
+          waitUntil: input.waitUntil,
+          noted: (result) => input.timing?.noteCache(result),
+        }
+      : undefined
+  const readBytes = (request: ReadRequest, options: ReadOptions) =>
+    objects
+      ? cachedRead(store, share.bucket, share.key, request, options, objects)
+      : store.readObject(share.key, request, options)
   // A URL made for this use lives at most SIGNET_REDIRECT_SECONDS and never past the share.
   const nowMs = wholeSecondMs(now)
   const left = Math.floor((share.expiresAt - now.getTime()) / 1000)
@@ -338,7 +360,17 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
   // A counted share shows no preview: it would be a free download.
   const previews = share.page && share.maxDownloads === null
   if (input.preview && previews) {
-    return previewUse({ input, share, store, pinned, changed, decide, refused, nowMs, seconds })
+    return previewUse({
+      input,
+      share,
+      readBytes,
+      pinned,
+      changed,
+      decide,
+      refused,
+      nowMs,
+      seconds,
+    })
   }
 
   if (share.page && input.wantsPage) {
@@ -360,8 +392,7 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
       // The start of a text file is shown in the page itself: one read, audited as a preview.
       const headers = new Headers({ range: `bytes=0-${TEXT_PREVIEW_BYTES - 1}` })
       if (pinned) headers.set('if-match', pinned)
-      const read = await store.readObject(
-        share.key,
+      const read = await readBytes(
         { method: 'GET', headers },
         { overrides: [], nowMs, maxSeconds: seconds },
       )
@@ -433,8 +464,7 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
   const pinByStore = pinned !== undefined && !input.headers.has('if-match')
   const headers = new Headers(input.headers)
   if (pinByStore) headers.set('if-match', pinned)
-  const read = await store.readObject(
-    share.key,
+  const read = await readBytes(
     { method, headers },
     { overrides: dispositionParam(share, input.button), nowMs, maxSeconds: seconds },
   )
@@ -516,7 +546,7 @@ function readFailure(reason: Extract<ObjectRead, { ok: false }>['reason']): Shar
 async function previewUse(args: {
   input: ShareUseInput
   share: ShareRecord
-  store: Store
+  readBytes: (request: ReadRequest, options: ReadOptions) => Promise<ObjectRead>
   pinned: string | undefined
   changed: (etag: string | null) => boolean
   decide: (outcome: UseKind) => Promise<UseDecision>
@@ -524,13 +554,12 @@ async function previewUse(args: {
   nowMs: number
   seconds: number
 }): Promise<ShareUseResult> {
-  const { input, share, store, pinned, decide, refused } = args
+  const { input, pinned, decide, refused } = args
   const headers = new Headers()
   const range = input.headers.get('range')
   if (range) headers.set('range', range)
   if (pinned) headers.set('if-match', pinned)
-  const read = await store.readObject(
-    share.key,
+  const read = await args.readBytes(
     { method: input.method, headers },
     { overrides: [], nowMs: args.nowMs, maxSeconds: args.seconds },
   )
