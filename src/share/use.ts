@@ -459,6 +459,36 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
     return { type: 'redirect', location }
   }
 
+  // A use this isolate already knows is refused (revoked, expired, outside the CIDRs) asks
+  // nothing of the store or the cache: it is refused, and audited, as it is.
+  const known = gate.view(id, now.getTime())
+  const early =
+    known &&
+    refusalOf(
+      { ...share, ...known, maxDownloads: null },
+      {
+        now: now.getTime(),
+        clientIp: input.clientIp ?? null,
+        minSecondsLeft: 0,
+        password,
+        outcome: 'downloaded',
+      },
+      0,
+    )
+  if (early) {
+    gate.report(
+      input.shares,
+      id,
+      {
+        at: now.getTime(),
+        clientIp: input.clientIp ?? null,
+        outcome: REFUSAL_OUTCOME[early.code],
+        country: input.country,
+      },
+      input.waitUntil,
+    )
+    return refused({ ok: false, ...early })
+  }
   // A pinned read asks the store for the pinned version itself when the client set no If-Match
   // of its own: a changed object then costs no bytes, and its 412 means "changed".
   const pinByStore = pinned !== undefined && !input.headers.has('if-match')
