@@ -40,6 +40,9 @@ describe.skipIf(!haveS3('rgw-shares'))('share links on a remote bucket (Ceph RGW
     server = await startWorker({
       buckets: { rgw: { endpoint: S3.endpoint, region: 'us-east-1', bucket: BUCKET } },
       credentials: { rgw: { accessKeyId: S3.accessKeyId, secretAccessKey: S3.secretAccessKey } },
+      // A location trusts a cached object's version this long: a change behind Signet's back
+      // is seen within it.
+      vars: { SIGNET_OBJECT_CACHE_SECONDS: '1' },
     })
     key = await createApiKey(server, 'rgw', { buckets: ['rgw'], operations: ['get', 'share'] })
   }, 120_000)
@@ -95,6 +98,11 @@ describe.skipIf(!haveS3('rgw-shares'))('share links on a remote bucket (Ceph RGW
     expect(proxy.etag).toMatch(/^"[0-9a-f]{32}"$/)
     expect(await (await fetch(proxy.url)).text()).toBe("alice's contract")
     putObject('docs/pinned.txt', "bob's medical results")
+    // Within SIGNET_OBJECT_CACHE_SECONDS the cache may still serve the pinned bytes, never the new.
+    const meanwhile = await fetch(proxy.url)
+    if (meanwhile.status === 200) expect(await meanwhile.text()).toBe("alice's contract")
+    else expect(meanwhile.status).toBe(410)
+    await new Promise((resolve) => setTimeout(resolve, 1200))
     const changed = await fetch(proxy.url)
     expect(changed.status).toBe(410)
     expect(await changed.text()).toContain('share_changed')

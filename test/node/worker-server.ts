@@ -34,6 +34,8 @@ export type WorkerOptions = {
   /** Extra buckets and their credentials, next to the gateway bucket `local`. */
   buckets?: Record<string, unknown>
   credentials?: Record<string, { accessKeyId: string; secretAccessKey: string }>
+  /** Other vars (SIGNET_OBJECT_CACHE_SECONDS, …). */
+  vars?: Record<string, string>
 }
 
 export async function startWorker(options: WorkerOptions = {}): Promise<WorkerServer> {
@@ -50,6 +52,7 @@ export async function startWorker(options: WorkerOptions = {}): Promise<WorkerSe
       `SIGNET_ADMIN_TOKEN=${adminToken}`,
       `SIGNET_CREDENTIALS='${JSON.stringify({ local: credential, ...options.credentials })}'`,
       `SIGNET_BUCKETS='${JSON.stringify({ local: { binding: 'BUCKET_LOCAL' }, ...options.buckets })}'`,
+      ...Object.entries(options.vars ?? {}).map(([name, value]) => `${name}=${value}`),
       '',
     ].join('\n'),
   )
