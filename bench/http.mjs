@@ -71,9 +71,27 @@ async function api(server, token, method, path, body) {
 
 // The Worker alone: Miniflare's asset router (for /docs and /console files) would sit in front of
 // every request and cost CPU of its own here.
-const server = await startSignet({}, { assets: false })
+// A remote bucket next to the gateway's: its redirect shares make no per-use call to a store
+// (nothing listens on its port; only URLs are signed for it).
+const remoteCredential = {
+  accessKeyId: 'BENCHREMOTEKEY',
+  secretAccessKey: 'bench-remote-secret-0123456789',
+}
+const server = await startSignet(
+  {
+    SIGNET_BUCKETS: JSON.stringify({
+      local: { binding: 'BUCKET_LOCAL' },
+      remote: { endpoint: 'http://127.0.0.1:9', region: 'us-east-1' },
+    }),
+    SIGNET_CREDENTIALS: JSON.stringify({
+      local: { accessKeyId: 'SIGNETMFKEY', secretAccessKey: 'signet-mf-secret-0123456789' },
+      remote: remoteCredential,
+    }),
+  },
+  { assets: false },
+)
 try {
-  const scope = { buckets: ['local'], operations: ['get', 'head', 'put', 'share'] }
+  const scope = { buckets: ['local', 'remote'], operations: ['get', 'head', 'put', 'share'] }
   const { key } = await api(server, server.adminToken, 'POST', '/v1/keys', { name: 'bench', scope })
   const put = await api(server, key, 'POST', '/v1/presign', {
     bucket: 'local',
@@ -89,6 +107,11 @@ try {
     bucket: 'local',
     key: 'bench/object.bin',
     maxDownloads: 1_000_000,
+  })
+  const remote = await api(server, key, 'POST', '/v1/shares', {
+    bucket: 'remote',
+    key: 'bench/object.bin',
+    pin: false,
   })
   const proxied = await api(server, key, 'POST', '/v1/shares', {
     bucket: 'local',
@@ -123,6 +146,13 @@ try {
     {
       name: 'GET /s/:id (hot uncounted link)',
       url: `${server.origin}/s/${redirect.id}`,
+      connections: 32,
+      target: 0.7,
+      count: true,
+    },
+    {
+      name: 'GET /s/:id (hot uncounted link, remote bucket)',
+      url: `${server.origin}/s/${remote.id}`,
       connections: 32,
       target: 0.7,
       count: true,

@@ -126,6 +126,21 @@ type StateRow = {
   dirty: number
 }
 
+/** What a call's uses change, written once at its end. */
+type Pending = {
+  state: boolean
+  stats: Map<
+    string,
+    { day: string; country: string; views: number; previews: number; downloads: number }
+  >
+  /** Lease id → downloads spent from it. */
+  leases: Map<string, number>
+}
+
+function newPending(): Pending {
+  return { state: false, stats: new Map(), leases: new Map() }
+}
+
 /** How long the object remembers a batch it recorded, so a batch delivered twice counts once. */
 const BATCH_MEMORY_SECONDS = 3600
 
@@ -241,7 +256,9 @@ export class ShareObject extends DurableObject<Env> {
       this.countRefusal(at, request.clientIp, refused)
       return { ok: false, ...refusal, view: this.view(this.held ?? share, request.now) }
     }
-    const recorded = this.apply(share, { ...request, at: request.now, outcome })
+    const pending = newPending()
+    const recorded = this.apply(share, { ...request, at: request.now, outcome }, pending)
+    this.commit(recorded, pending)
     await this.scheduleFlush(request.now)
     const lease =
       request.lease && outcome === 'downloaded' && recorded.maxDownloads !== null
@@ -282,6 +299,7 @@ export class ShareObject extends DurableObject<Env> {
     this.sql.exec('DELETE FROM batches WHERE at < ?', now - BATCH_MEMORY_SECONDS * 1000)
     this.sql.exec('INSERT INTO batches (id, at) VALUES (?, ?)', batch.id, now)
     let recorded = share
+    const pending = newPending()
     for (const report of batch.reports) {
       const at = isoOf(report.at)
       if (isRefusal(report.outcome)) {
@@ -293,11 +311,11 @@ export class ShareObject extends DurableObject<Env> {
       const outcome = report.lease
         ? 'downloaded'
         : this.outcomeOf({ ...report, now: report.at, outcome: report.outcome as UseKind })
-      if (report.lease) {
-        this.sql.exec('UPDATE leases SET spent = spent + 1 WHERE id = ?', report.lease)
-      }
-      recorded = this.apply(recorded, { ...report, outcome })
+      if (report.lease)
+        pending.leases.set(report.lease, (pending.leases.get(report.lease) ?? 0) + 1)
+      recorded = this.apply(recorded, { ...report, outcome }, pending)
     }
+    this.commit(recorded, pending)
     // Ended leases: what they did not spend is free again.
     for (const lease of batch.closes) this.sql.exec('DELETE FROM leases WHERE id = ?', lease)
     return recorded
@@ -403,26 +421,56 @@ export class ShareObject extends DurableObject<Env> {
       outcome: UseOutcome
       country?: string | null | undefined
     },
+    pending: Pending,
   ): ShareRecord {
-    const at = isoOf(use.at)
     const counts =
       use.outcome !== 'viewed' && use.outcome !== 'previewed' && use.outcome !== 'unlocked'
     let recorded = share
     if (counts && use.outcome !== 'not_found_in_store') {
       const downloads = share.downloads + (use.outcome === 'downloaded' ? 1 : 0)
+      recorded = { ...share, downloads, lastUsedAt: Math.max(use.at, share.lastUsedAt ?? 0) }
+      pending.state = true
+    }
+    this.audit(isoOf(use.at), use.clientIp, use.outcome)
+    const column = STAT_COLUMN[use.outcome]
+    if (column) {
+      const day = new Date(use.at).toISOString().slice(0, 10)
+      const country = use.country ?? ''
+      const key = `${day} ${country}`
+      const sums = pending.stats.get(key) ?? { day, country, views: 0, previews: 0, downloads: 0 }
+      sums[column]++
+      pending.stats.set(key, sums)
+    }
+    return recorded
+  }
+
+  /** Writes what uses changed, once for all of them: the counter, the stats, leases spent. */
+  private commit(share: ShareRecord, pending: Pending): void {
+    if (pending.state) {
       this.sql.exec(
         'UPDATE state SET downloads = ?, last_used_at = ?, dirty = 1 WHERE id = ?',
-        downloads,
-        at,
+        share.downloads,
+        isoOf(share.lastUsedAt),
         share.id,
       )
-      recorded = { ...share, downloads, lastUsedAt: use.at }
-      this.held = recorded
+      this.held = share
       this.needFlush = true
     }
-    this.audit(at, use.clientIp, use.outcome)
-    this.countStat(use.at, use.country ?? null, use.outcome)
-    return recorded
+    for (const sums of pending.stats.values()) {
+      this.sql.exec(
+        `INSERT INTO stats (day, country, views, previews, downloads) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (day, country) DO UPDATE SET views = views + excluded.views,
+           previews = previews + excluded.previews, downloads = downloads + excluded.downloads`,
+        sums.day,
+        sums.country,
+        sums.views,
+        sums.previews,
+        sums.downloads,
+      )
+    }
+    for (const [lease, spent] of pending.leases) {
+      this.sql.exec('UPDATE leases SET spent = spent + ? WHERE id = ?', spent, lease)
+    }
   }
 
   /** Uses lent out and not yet spent or returned (a lease its isolate never closed lapses). */
@@ -486,18 +534,6 @@ export class ShareObject extends DurableObject<Env> {
       )
       .toArray()[0]
     return row ? Math.max(1, Math.ceil((row.at + PASSWORD_LOCK_SECONDS * 1000 - now) / 1000)) : 0
-  }
-
-  /** Adds a view, preview or download to its UTC day and the client's country. */
-  private countStat(at: number, country: string | null, outcome: UseOutcome): void {
-    const column = STAT_COLUMN[outcome]
-    if (!column) return
-    this.sql.exec(
-      `INSERT INTO stats (day, country, ${column}) VALUES (?, ?, 1)
-       ON CONFLICT (day, country) DO UPDATE SET ${column} = ${column} + 1`,
-      new Date(at).toISOString().slice(0, 10),
-      country ?? '',
-    )
   }
 
   /** A range further in is a continuation inside the client's download session, else a download. */
