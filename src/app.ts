@@ -25,6 +25,7 @@ import { me } from './routes/me'
 import { presignRoutes } from './routes/presign'
 import { shares } from './routes/shares'
 import { uploads } from './routes/uploads'
+import { webhooks } from './routes/webhooks'
 import { errorResponses } from './schemas'
 
 export const VERSION = '0.1.0'
@@ -142,6 +143,7 @@ app.route('/v1/presign', presignRoutes)
 app.route('/v1/inspect', inspect)
 app.route('/v1/me', me)
 app.route('/v1/shares', shares)
+app.route('/v1/webhooks', webhooks)
 app.route('/v1', uploads)
 app.on(['GET', 'HEAD', 'POST'], '/s/:id', useShareLink)
 for (const method of ['get', 'head'] as const) {

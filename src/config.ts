@@ -9,6 +9,7 @@ import {
   DEFAULT_OBJECT_CACHE_SECONDS,
   DEFAULT_REDIRECT_SECONDS,
   DEFAULT_SHARE_CHECK_SECONDS,
+  DEFAULT_WEBHOOK_RETRY_SECONDS,
   MAX_OBJECT_CACHE_SECONDS,
   MAX_REDIRECT_SECONDS,
   MAX_SHARE_CHECK_SECONDS,
@@ -60,6 +61,8 @@ export type Config = {
    * (SIGNET_OBJECT_CACHE_SECONDS; 0: no object cache).
    */
   objectCacheSeconds: number
+  /** The wait before a failed webhook delivery's first retry (SIGNET_WEBHOOK_RETRY_SECONDS). */
+  webhookRetrySeconds: number
   /** Browser origins allowed to call /v1/* (exact `scheme://host[:port]`); empty: none. */
   corsOrigins: ReadonlySet<string>
 }
@@ -326,6 +329,12 @@ export function parseConfig(env: Record<string, unknown>): Config {
     DEFAULT_OBJECT_CACHE_SECONDS,
     [0, MAX_OBJECT_CACHE_SECONDS],
   )
+  const webhookRetrySeconds = secondsVar(
+    env,
+    'SIGNET_WEBHOOK_RETRY_SECONDS',
+    DEFAULT_WEBHOOK_RETRY_SECONDS,
+    [1, 3600],
+  )
   const corsOrigins = parseCorsOrigins(env.SIGNET_CORS_ORIGINS)
 
   return {
@@ -339,6 +348,7 @@ export function parseConfig(env: Record<string, unknown>): Config {
     redirectSeconds,
     shareCheckSeconds,
     objectCacheSeconds,
+    webhookRetrySeconds,
     corsOrigins,
   }
 }

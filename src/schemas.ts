@@ -407,6 +407,74 @@ export const RefusalSummarySchema = z.object({
   lastAt: z.string(),
 })
 
+// ---- Webhooks --------------------------------------------------------------------------------
+
+export const EventTypeSchema = z.enum([
+  'object.created',
+  'share.downloaded',
+  'share.exhausted',
+  'share.revoked',
+  'upload_link.exhausted',
+])
+
+export const WebhookRequestSchema = z
+  .strictObject({
+    url: z.string().max(2048).openapi({
+      example: 'https://app.example.com/hooks/signet',
+      description: 'https:, or http: on a loopback host (local development)',
+    }),
+    events: z
+      .array(EventTypeSchema)
+      .min(1)
+      .max(5)
+      .refine(unique, { message: 'must not repeat an event' }),
+  })
+  .openapi('WebhookRequest')
+
+export const WebhookSchema = z
+  .object({
+    id: z.string(),
+    url: z.string(),
+    events: z.array(EventTypeSchema),
+    owner: z.string(),
+    createdAt: z.string(),
+  })
+  .openapi('Webhook')
+
+export const CreatedWebhookSchema = WebhookSchema.extend({
+  secret: z.string().openapi({
+    description:
+      'whsec_…: verify deliveries with it (Standard Webhooks). Shown only in this answer.',
+  }),
+}).openapi('CreatedWebhook')
+
+export const DeliverySchema = z.object({
+  eventId: z.string(),
+  type: z.string(),
+  attempt: z.number().int(),
+  status: z
+    .number()
+    .int()
+    .nullable()
+    .openapi({ description: "The receiver's status; null: no answer" }),
+  outcome: z.enum(['delivered', 'failed', 'dead']),
+  at: z.string(),
+})
+
+export const ConfirmRequestSchema = z
+  .strictObject({ bucket: BucketNameSchema, key: wellFormed(1024) })
+  .openapi('ConfirmRequest')
+
+export const ConfirmAnswerSchema = z
+  .object({
+    bucket: z.string(),
+    key: z.string(),
+    size: z.number().int(),
+    etag: z.string(),
+    contentType: z.string().nullable(),
+  })
+  .openapi('ConfirmAnswer')
+
 // ---- API keys ------------------------------------------------------------------------------
 
 export const ApiKeySchema = z
@@ -659,6 +727,8 @@ export type MultipartAnswer = z.infer<typeof MultipartAnswerSchema>
 export type CompleteAnswer = z.infer<typeof CompleteAnswerSchema>
 export type ShareUse = z.infer<typeof ShareUseSchema>
 export type ShareStats = z.infer<typeof ShareStatsSchema>
+export type WebhookRequest = z.infer<typeof WebhookRequestSchema>
+export type ConfirmRequest = z.infer<typeof ConfirmRequestSchema>
 export type RefusalSummary = z.infer<typeof RefusalSummarySchema>
 export type Me = z.infer<typeof MeSchema>
 export type CompleteRequest = z.infer<typeof CompleteSchema>

@@ -47,6 +47,11 @@ describe('/openapi.json and /docs', () => {
         'POST /v1/multipart/complete',
         'POST /v1/multipart/abort',
         'POST /v1/post-policy',
+        'POST /v1/uploads/confirm',
+        'POST /v1/webhooks',
+        'GET /v1/webhooks',
+        'GET /v1/webhooks/{id}/deliveries',
+        'DELETE /v1/webhooks/{id}',
         'POST /s3/{bucket}',
       ].sort(),
     )

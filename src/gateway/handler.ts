@@ -17,6 +17,7 @@ import { dropCachedObject, type ObjectCache } from '../stores/object-cache'
 import { ALLOW_IPS_PARAM, IF_MATCH_PARAM } from '../stores/r2-binding'
 import type { Store } from '../stores/store'
 import { openUploadId } from '../stores/upload-id'
+import { emit, newEvent } from '../webhooks/events'
 import { S3Error, type S3ErrorCode, s3ErrorResponse } from './errors'
 import { deleteObject, type GatewayBucket, getObject, putObject } from './objects'
 import { postObject, uploadPart } from './uploads'
@@ -148,7 +149,12 @@ async function serve(c: Context<AppEnv>, prefix: string): Promise<Response> {
     // POST /s3/<bucket>: a form upload, authorised by its signed policy, not the query.
     const bucketName = url.pathname.slice(prefix.length).replace(/\/$/, '')
     if (bucketName.includes('/')) throw noSuchBucket()
-    return postObject(c.req.raw, gatewayBucket(config.stores.get(bucketName)), url.origin)
+    return postObject(
+      c.req.raw,
+      gatewayBucket(config.stores.get(bucketName)),
+      url.origin,
+      c.env.EVENTS,
+    )
   }
   const { bucket: bucketName, key } = parseGatewayPath(url.pathname, prefix)
   const bucket = gatewayBucket(config.stores.get(bucketName))
@@ -263,7 +269,20 @@ async function dispatch(
         )
       }
       return dropCached(bucket, key, () =>
-        timing.measure('store', () => putObject(bucket.binding, key, c.req.raw, payloadHash)),
+        timing.measure('store', () =>
+          putObject(bucket.binding, key, c.req.raw, payloadHash, (object) =>
+            // Queued before the answer: an acknowledged upload always has its event.
+            emit(c.env.EVENTS, [
+              newEvent('object.created', {
+                bucket: bucket.name,
+                key,
+                size: object.size,
+                etag: object.httpEtag,
+                source: 'gateway',
+              }),
+            ]),
+          ),
+        ),
       )
     case 'DELETE':
       return dropCached(bucket, key, () =>

@@ -166,6 +166,8 @@ export async function putObject(
   key: string,
   request: Request,
   payloadHash: string,
+  /** Runs once the object is stored, before the answer (the upload's event goes out here). */
+  stored: (object: R2Object) => Promise<void> = async () => {},
 ): Promise<Response> {
   const lengthHeader = request.headers.get('content-length')
   if (lengthHeader === null || !/^\d{1,16}$/.test(lengthHeader)) {
@@ -200,9 +202,9 @@ export async function putObject(
   if (conditions.has('if-none-match') || conditions.has('if-match')) options.onlyIf = conditions
 
   const body = fixedLengthBody(request, length)
-  let stored: R2Object | null
+  let written: R2Object | null
   try {
-    stored = await bucket.put(key, body.stream, options)
+    written = await bucket.put(key, body.stream, options)
   } catch (error) {
     const message = error instanceof Error ? error.message : ''
     if (/sha-?256|checksum|digest/i.test(message)) {
@@ -215,14 +217,15 @@ export async function putObject(
     throw error
   }
   if (await body.clientFault) throw incompleteBody()
-  if (!stored) {
+  if (!written) {
     throw new S3Error(
       'PreconditionFailed',
       'At least one of the preconditions you specified did not hold.',
     )
   }
+  await stored(written)
   const headers = baseHeaders()
-  headers.set('ETag', stored.httpEtag)
+  headers.set('ETag', written.httpEtag)
   const checksum = h.get('x-amz-checksum-sha256')
   if (checksum !== null) headers.set('x-amz-checksum-sha256', checksum)
   return new Response(null, { status: 200, headers })

@@ -9,6 +9,7 @@ import { escapeXml } from '../lib/xml'
 import { checkPostPolicy, type PolicyFailure } from '../s3/post-policy'
 import { dropCachedObject } from '../stores/object-cache'
 import { r2ErrorCode } from '../stores/r2-binding'
+import { emit, newEvent } from '../webhooks/events'
 import { S3Error, type S3ErrorCode } from './errors'
 import { boundaryOf, readForm } from './form'
 import { EXPOSED_HEADERS, fixedLengthBody, type GatewayBucket, incompleteBody } from './objects'
@@ -191,6 +192,7 @@ export async function postObject(
   request: Request,
   bucket: GatewayBucket,
   origin: string,
+  events: Queue,
 ): Promise<Response> {
   const boundary = boundaryOf(request.headers.get('content-type'))
   if (!request.body) throw new S3Error('MalformedPOSTRequest', 'The POST request has no body.')
@@ -248,6 +250,16 @@ export async function postObject(
   )
   // This location's cache no longer points at a version the form replaced.
   await dropCachedObject(caches.default, bucket.name, key).catch(() => undefined)
+  // Queued before the answer: an acknowledged upload always has its event.
+  await emit(events, [
+    newEvent('object.created', {
+      bucket: bucket.name,
+      key,
+      size: stored.size,
+      etag: stored.httpEtag,
+      source: 'gateway',
+    }),
+  ])
   const headers = corsHeaders()
   const etag = stored.httpEtag
   headers.set('ETag', etag)

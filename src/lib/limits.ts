@@ -75,6 +75,8 @@ export const LEASE_LAPSE_SECONDS = 60
 export const DEFAULT_OBJECT_CACHE_SECONDS = 10
 export const MAX_OBJECT_CACHE_SECONDS = 3600
 export const MAX_CACHED_OBJECT_BYTES = 512 * 1000 * 1000
+/** SIGNET_WEBHOOK_RETRY_SECONDS: the wait before a failed delivery's first retry (then doubling). */
+export const DEFAULT_WEBHOOK_RETRY_SECONDS = 30
 /** How long after a counted proxy download the same client may go on with ranges uncounted. */
 export const DOWNLOAD_SESSION_SECONDS = 600
 

@@ -8,6 +8,8 @@ import {
   AbortSchema,
   CompleteAnswerSchema,
   CompleteSchema,
+  ConfirmAnswerSchema,
+  ConfirmRequestSchema,
   errorResponses,
   MultipartAnswerSchema,
   MultipartRequestSchema,
@@ -17,6 +19,7 @@ import {
 import {
   abortMultipart,
   completeMultipart,
+  confirmUpload,
   postPolicy,
   startMultipart,
   type UploadContext,
@@ -30,10 +33,31 @@ function uploadContext(c: Context<AppEnv>): UploadContext {
     config: c.get('config'),
     origin: new URL(c.req.url),
     now: new Date(),
+    events: c.env.EVENTS,
   }
 }
 
 export const uploads = newApp()
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/uploads/confirm',
+      summary:
+        'Confirm an upload made straight to the store: Signet asks the store and announces object.created (source confirm)',
+      security,
+      request: {
+        body: { required: true, content: { 'application/json': { schema: ConfirmRequestSchema } } },
+      },
+      responses: {
+        200: {
+          description: 'What the store holds there',
+          content: { 'application/json': { schema: ConfirmAnswerSchema } },
+        },
+        ...errorResponses(400, 401, 403, 404, 429),
+      },
+    }),
+    async (c) => c.json(await confirmUpload(uploadContext(c), c.req.valid('json')), 200),
+  )
   .openapi(
     createRoute({
       method: 'post',

@@ -12,11 +12,13 @@ import { MAX_PART_SIZE, MIN_PART_SIZE } from '../lib/limits'
 import {
   type AbortRequest,
   type CompleteRequest,
+  type ConfirmRequest,
   type MultipartRequest,
   type PostPolicyRequest,
   SHA256_METADATA,
 } from '../schemas'
 import { dropCachedObject } from '../stores/object-cache'
+import { emit, newEvent } from '../webhooks/events'
 import { corsHintsFor } from './cors'
 import { resolveExpiresIn } from './expiry'
 
@@ -54,7 +56,14 @@ function authorizeFinish(caller: Caller, request: { bucket: string; key: string 
 }
 
 /** Who asks, with what configuration, at which origin (for gateway buckets) and when. */
-export type UploadContext = { caller: Caller; config: Config; origin: URL; now: Date }
+export type UploadContext = {
+  caller: Caller
+  config: Config
+  origin: URL
+  now: Date
+  /** The events queue: an upload Signet completes or confirms is announced there. */
+  events: Queue
+}
 
 export async function startMultipart(ctx: UploadContext, request: MultipartRequest) {
   const { caller, config, origin, now } = ctx
@@ -122,7 +131,44 @@ export async function completeMultipart(ctx: UploadContext, request: CompleteReq
   const etag = await store.completeMultipartUpload(request.key, request.uploadId, parts)
   // This location's cache no longer points at a version the upload replaced.
   await dropCachedObject(caches.default, request.bucket, request.key).catch(() => undefined)
+  // Announced before the answer: an upload Signet completed always has its event.
+  const head = await store.headObject(request.key, wholeSecondMs(ctx.now))
+  await emit(ctx.events, [
+    newEvent('object.created', {
+      bucket: request.bucket,
+      key: request.key,
+      size: head?.size ?? null,
+      etag: etag ?? head?.etag ?? null,
+      source: 'multipart',
+    }),
+  ])
   return { bucket: request.bucket, key: request.key, etag }
+}
+
+/**
+ * An upload that went straight to the store with a presigned URL, confirmed: Signet asks the
+ * store (a HEAD) and announces what is there, so an application hears of it from Signet rather
+ * than from the browser that says it uploaded.
+ */
+export async function confirmUpload(ctx: UploadContext, request: ConfirmRequest) {
+  authorize(ctx.caller, { bucket: request.bucket, key: request.key, operation: 'put' })
+  const store = storeFor(ctx.config, request.bucket)
+  const head = await store.readObject(
+    request.key,
+    { method: 'HEAD', headers: new Headers() },
+    { overrides: [], nowMs: wholeSecondMs(ctx.now), maxSeconds: 60 },
+  )
+  if (!head.ok) throw new AppError('not_found', 'No such object: nothing was uploaded there.')
+  const size = Number(head.headers.get('content-length') ?? Number.NaN)
+  const answer = {
+    bucket: request.bucket,
+    key: request.key,
+    size: Number.isSafeInteger(size) ? size : 0,
+    etag: head.headers.get('etag') ?? '',
+    contentType: head.headers.get('content-type'),
+  }
+  await emit(ctx.events, [newEvent('object.created', { ...answer, source: 'confirm' })])
+  return answer
 }
 
 export async function abortMultipart(ctx: UploadContext, request: AbortRequest): Promise<void> {

@@ -10,6 +10,7 @@
 // from many addresses gains nothing). Views, previews and downloads are also summed per day and
 // country for the share's stats.
 import { DurableObject } from 'cloudflare:workers'
+import { logFailure } from '../errors'
 import { base64url, randomBytes } from '../lib/bytes'
 import { isoOf, msOf } from '../lib/duration'
 import {
@@ -22,6 +23,7 @@ import {
   PASSWORD_LOCK_SECONDS,
   SHARE_FLUSH_SECONDS,
 } from '../lib/limits'
+import { emit, newEvent, type SignetEvent } from '../webhooks/events'
 import { leaseSize, REFUSAL_OUTCOME, refusalOf, type UseRefusal } from './decide'
 import { getShare, legacyUses, recordUse } from './index-db'
 import {
@@ -128,6 +130,8 @@ type StateRow = {
 
 /** What a call's uses change, written once at its end. */
 type Pending = {
+  /** Events the uses make (a download, a link used up), sent to the events queue at the end. */
+  events: SignetEvent[]
   state: boolean
   stats: Map<
     string,
@@ -138,7 +142,7 @@ type Pending = {
 }
 
 function newPending(): Pending {
-  return { state: false, stats: new Map(), leases: new Map() }
+  return { events: [], state: false, stats: new Map(), leases: new Map() }
 }
 
 /** How long the object remembers a batch it recorded, so a batch delivered twice counts once. */
@@ -360,6 +364,13 @@ export class ShareObject extends DurableObject<Env> {
     if (share.revokedAt === null) {
       this.sql.exec('UPDATE state SET revoked_at = ? WHERE id = ?', isoOf(now), id)
       this.held = { ...share, revokedAt: now }
+      this.announce([
+        newEvent(
+          'share.revoked',
+          { shareId: share.id, bucket: share.bucket, key: share.key },
+          new Date(now),
+        ),
+      ])
     }
     return true
   }
@@ -430,6 +441,20 @@ export class ShareObject extends DurableObject<Env> {
       const downloads = share.downloads + (use.outcome === 'downloaded' ? 1 : 0)
       recorded = { ...share, downloads, lastUsedAt: Math.max(use.at, share.lastUsedAt ?? 0) }
       pending.state = true
+      if (use.outcome === 'downloaded') {
+        const about = { shareId: share.id, bucket: share.bucket, key: share.key }
+        const at = new Date(use.at)
+        pending.events.push(
+          newEvent(
+            'share.downloaded',
+            { ...about, downloads, maxDownloads: share.maxDownloads, clientIp: use.clientIp },
+            at,
+          ),
+        )
+        if (share.maxDownloads !== null && downloads === share.maxDownloads) {
+          pending.events.push(newEvent('share.exhausted', { ...about, downloads }, at))
+        }
+      }
     }
     this.audit(isoOf(use.at), use.clientIp, use.outcome)
     const column = STAT_COLUMN[use.outcome]
@@ -471,6 +496,17 @@ export class ShareObject extends DurableObject<Env> {
     for (const [lease, spent] of pending.leases) {
       this.sql.exec('UPDATE leases SET spent = spent + ? WHERE id = ?', spent, lease)
     }
+    this.announce(pending.events)
+  }
+
+  /** Puts events on the events queue without making the use wait for it. */
+  private announce(events: SignetEvent[]): void {
+    if (events.length === 0) return
+    this.ctx.waitUntil(
+      emit(this.env.EVENTS, events).catch((error: unknown) =>
+        logFailure(undefined, 'share events', error),
+      ),
+    )
   }
 
   /** Uses lent out and not yet spent or returned (a lease its isolate never closed lapses). */

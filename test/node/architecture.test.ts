@@ -18,6 +18,7 @@ const FLOORS: [RegExp, number][] = [
   [/^config\.ts$/, 4],
   [/^env\.ts$/, 5],
   [/^auth\//, 6],
+  [/^webhooks\//, 6],
   [/^share\//, 7],
   [/^services\//, 8],
   [/^gateway\//, 8],
