@@ -117,23 +117,24 @@ describe('webhooks delivered to a receiver on loopback', () => {
     })
 
     // A multipart upload completed through Signet.
-    const started = await callApi<{ uploadId: string; parts: { url: string }[] }>(
-      server,
-      key,
-      'POST',
-      '/v1/multipart',
-      {
-        bucket: 'local',
-        key: 'hooks/big.bin',
-        contentLength: 6 * 1024 * 1024,
-        partSize: 5 * 1024 * 1024,
-      },
-    )
+    const started = await callApi<{
+      uploadId: string
+      parts: { url: string; headers: Record<string, string> }[]
+    }>(server, key, 'POST', '/v1/multipart', {
+      bucket: 'local',
+      key: 'hooks/big.bin',
+      parts: 2,
+      contentLength: 10 * 1024 * 1024,
+    })
     expect(started.status).toBe(200)
     const etags: string[] = []
-    for (const [index, part] of started.body.parts.entries()) {
-      const size = index === 0 ? 5 * 1024 * 1024 : 1024 * 1024
-      const sent = await fetch(part.url, { method: 'PUT', body: new Uint8Array(size) })
+    for (const part of started.body.parts) {
+      const sent = await fetch(part.url, {
+        method: 'PUT',
+        headers: part.headers,
+        body: new Uint8Array(5 * 1024 * 1024),
+      })
+      expect(sent.status).toBe(200)
       etags.push(sent.headers.get('etag') as string)
     }
     const completed = await callApi(server, key, 'POST', '/v1/multipart/complete', {
@@ -148,7 +149,7 @@ describe('webhooks delivered to a receiver on loopback', () => {
     )
     expect(multipart).toMatchObject({
       verified: true,
-      data: { size: 6 * 1024 * 1024, source: 'multipart' },
+      data: { size: 10 * 1024 * 1024, source: 'multipart' },
     })
 
     // A counted share's download.

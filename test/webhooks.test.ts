@@ -1,0 +1,144 @@
+// Webhooks' API and rules in workerd: who may make one and where it may point, the secret shown
+// once, owners apart; which events a webhook concerns (its scope); and POST /v1/uploads/confirm.
+import { env } from 'cloudflare:workers'
+import { describe, expect, it } from 'vitest'
+import { concerns } from '../src/webhooks/deliver'
+import { newEvent } from '../src/webhooks/events'
+import type { WebhookRecord } from '../src/webhooks/registry'
+import { ADMIN_TOKEN, call, createKey, expectError, FULL_SCOPE } from './helpers'
+
+describe('/v1/webhooks', () => {
+  it('makes a webhook with a secret shown once, lists it without, and keeps owners apart', async () => {
+    const { key } = await createKey(FULL_SCOPE)
+    const made = await call('/v1/webhooks', {
+      token: key,
+      json: { url: 'https://app.example.com/hooks', events: ['object.created'] },
+    })
+    expect(made.status).toBe(201)
+    const hook = (await made.json()) as { id: string; secret: string; owner: string }
+    expect(hook.secret).toMatch(/^whsec_[A-Za-z0-9+/]{32}$/)
+    expect(hook.owner).toMatch(/^key:/)
+    const listed = await call('/v1/webhooks', { token: key })
+    const text = await listed.text()
+    expect(text).toContain(hook.id)
+    expect(text).not.toContain(hook.secret)
+    const { key: other } = await createKey(FULL_SCOPE)
+    expect(await (await call('/v1/webhooks', { token: other })).json()).toEqual({ webhooks: [] })
+    await expectError(
+      await call(`/v1/webhooks/${hook.id}`, { token: other, method: 'DELETE' }),
+      404,
+      'not_found',
+    )
+    const all = await call('/v1/webhooks', { token: ADMIN_TOKEN })
+    expect(await all.text()).toContain(hook.id)
+    expect((await call(`/v1/webhooks/${hook.id}`, { token: key, method: 'DELETE' })).status).toBe(
+      204,
+    )
+    await expectError(
+      await call(`/v1/webhooks/${hook.id}/deliveries`, { token: key }),
+      404,
+      'not_found',
+    )
+  })
+
+  it.each([
+    ['http to a public host', 'http://app.example.com/hooks'],
+    ['another scheme', 'ftp://app.example.com/hooks'],
+    ['no URL at all', 'not a url'],
+    ['credentials in the URL', 'https://user:hunter2secret@app.example.com/hooks'],
+  ])('refuses %s', async (_name, url) => {
+    const { key } = await createKey(FULL_SCOPE)
+    const error = await expectError(
+      await call('/v1/webhooks', { token: key, json: { url, events: ['object.created'] } }),
+      400,
+      'invalid_request',
+    )
+    expect(JSON.stringify(error)).not.toContain('hunter2secret')
+  })
+
+  it('takes http to a loopback host, for local development, and refuses unknown events', async () => {
+    const { key } = await createKey(FULL_SCOPE)
+    const local = await call('/v1/webhooks', {
+      token: key,
+      json: { url: 'http://127.0.0.1:9999/hooks', events: ['share.downloaded'] },
+    })
+    expect(local.status).toBe(201)
+    await expectError(
+      await call('/v1/webhooks', {
+        token: key,
+        json: { url: 'https://app.example.com', events: ['object.deleted'] },
+      }),
+      400,
+      'invalid_request',
+    )
+  })
+})
+
+describe('which events a webhook concerns', () => {
+  const hook = (scope: WebhookRecord['scope'], events: WebhookRecord['events']): WebhookRecord => ({
+    id: 'wh_x',
+    owner: 'key:k',
+    scope,
+    url: 'https://x',
+    events,
+    secret: 'whsec_x',
+    createdAt: '',
+  })
+  const event = (bucket: string, key: string) =>
+    newEvent('object.created', { bucket, key, source: 'gateway' })
+
+  it('is the events it asked for, about objects inside its scope (the admin: all)', () => {
+    const scoped = hook({ buckets: ['local'], prefixes: ['team/'], operations: ['get'] }, [
+      'object.created',
+    ])
+    expect(concerns(scoped, event('local', 'team/a.txt'))).toBe(true)
+    expect(concerns(scoped, event('local', 'teamx/a.txt'))).toBe(false)
+    expect(concerns(scoped, event('archive', 'team/a.txt'))).toBe(false)
+    expect(
+      concerns(scoped, newEvent('share.revoked', { bucket: 'local', key: 'team/a.txt' })),
+    ).toBe(false)
+    expect(concerns(hook(null, ['object.created']), event('archive', 'anything'))).toBe(true)
+  })
+})
+
+describe('POST /v1/uploads/confirm', () => {
+  it('answers what the store holds, 404 for nothing, 403 outside the scope', async () => {
+    await env.BUCKET_LOCAL.put('confirm/photo.jpg', 'jpeg bytes', {
+      httpMetadata: { contentType: 'image/jpeg' },
+    })
+    const { key } = await createKey({
+      buckets: ['local'],
+      prefixes: ['confirm/'],
+      operations: ['put'],
+    })
+    const confirmed = await call('/v1/uploads/confirm', {
+      token: key,
+      json: { bucket: 'local', key: 'confirm/photo.jpg' },
+    })
+    expect(confirmed.status).toBe(200)
+    const head = await env.BUCKET_LOCAL.head('confirm/photo.jpg')
+    expect(await confirmed.json()).toEqual({
+      bucket: 'local',
+      key: 'confirm/photo.jpg',
+      size: 10,
+      etag: head?.httpEtag,
+      contentType: 'image/jpeg',
+    })
+    await expectError(
+      await call('/v1/uploads/confirm', {
+        token: key,
+        json: { bucket: 'local', key: 'confirm/none.jpg' },
+      }),
+      404,
+      'not_found',
+    )
+    await expectError(
+      await call('/v1/uploads/confirm', {
+        token: key,
+        json: { bucket: 'local', key: 'other/x.jpg' },
+      }),
+      403,
+      'forbidden',
+    )
+  })
+})
