@@ -1,9 +1,11 @@
 // Webhooks' API and rules in workerd: who may make one and where it may point, the secret shown
 // once, owners apart; which events a webhook concerns (its scope); and POST /v1/uploads/confirm.
+import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
+import worker from '../src/index'
 import { concerns } from '../src/webhooks/deliver'
-import { newEvent } from '../src/webhooks/events'
+import { type EventMessage, newEvent } from '../src/webhooks/events'
 import type { WebhookRecord } from '../src/webhooks/registry'
 import { ADMIN_TOKEN, call, createKey, expectError, FULL_SCOPE } from './helpers'
 
@@ -140,5 +142,55 @@ describe('POST /v1/uploads/confirm', () => {
       403,
       'forbidden',
     )
+  })
+})
+
+describe('the events queue consumer', () => {
+  it('records a delivery that ran out of attempts as dead, from the dead-letter queue', async () => {
+    const { key } = await createKey(FULL_SCOPE)
+    const made = await call('/v1/webhooks', {
+      token: key,
+      json: { url: 'https://receiver.invalid/hooks', events: ['object.created'] },
+    })
+    const hook = (await made.json()) as { id: string }
+    const event = newEvent('object.created', {
+      bucket: 'local',
+      key: 'dead/a.txt',
+      source: 'gateway',
+    })
+    const batch = createMessageBatch('signet-events-dlq', [
+      {
+        id: 'msg-1',
+        timestamp: Date.now(),
+        attempts: 1,
+        body: { kind: 'delivery', event, webhookId: hook.id },
+      },
+    ])
+    const ctx = createExecutionContext()
+    await worker.queue(batch as MessageBatch<EventMessage>, env as Env)
+    const result = await getQueueResult(batch, ctx)
+    expect(result.explicitAcks).toEqual(['msg-1'])
+    const listed = await call(`/v1/webhooks/${hook.id}/deliveries`, { token: key })
+    expect(await listed.json()).toMatchObject({
+      deliveries: [{ eventId: event.id, type: 'object.created', outcome: 'dead', status: null }],
+    })
+  })
+
+  it('retries a delivery its receiver refuses, with the backoff, and acknowledges a fanned-out event', async () => {
+    const { key } = await createKey({ buckets: ['local'], prefixes: ['q/'], operations: ['put'] })
+    await call('/v1/webhooks', {
+      token: key,
+      json: { url: 'https://receiver.invalid/hooks', events: ['object.created'] },
+    })
+    const event = newEvent('object.created', { bucket: 'local', key: 'q/a.txt', source: 'gateway' })
+    const batch = createMessageBatch('signet-events', [
+      { id: 'event-1', timestamp: Date.now(), attempts: 1, body: { kind: 'event', event } },
+    ])
+    const ctx = createExecutionContext()
+    await worker.queue(batch as MessageBatch<EventMessage>, env as Env)
+    const result = await getQueueResult(batch, ctx)
+    // The event is acknowledged once its deliveries are queued (one per webhook it concerns).
+    expect(result.explicitAcks).toEqual(['event-1'])
+    expect(result.retryMessages).toEqual([])
   })
 })
