@@ -51,7 +51,11 @@ describe('the gateway at the root', () => {
     const moved = await call(`${url.pathname.replace(/^\/s3/, '')}${url.search}`)
     expect(moved.status).toBe(403)
     expect(await moved.text()).toContain('<Code>SignatureDoesNotMatch</Code>')
-    const tampered = (await rootUrl('root/a.txt')).replace(/X-Amz-Signature=./, 'X-Amz-Signature=0')
+    // One hex digit of the signature changed (to another digit, whatever it was).
+    const tampered = (await rootUrl('root/a.txt')).replace(
+      /X-Amz-Signature=(.)/,
+      (_, digit: string) => `X-Amz-Signature=${digit === '0' ? '1' : '0'}`,
+    )
     const refused = await call(tampered)
     expect(refused.status).toBe(403)
     expect(refused.headers.get('Content-Type')).toBe('application/xml')
