@@ -15,8 +15,16 @@ export default {
   async queue(batch: MessageBatch<EventMessage>, env: Env): Promise<void> {
     try {
       if (batch.queue.endsWith('-dlq')) return await consumeDeadLetters(batch, env.DB)
-      const retrySeconds = getConfig(env).webhookRetrySeconds
-      await consumeEvents(batch, { db: env.DB, queue: env.EVENTS, retrySeconds })
+      const config = getConfig(env)
+      // R2 names a bucket by its own name: Signet's bucket whose store is that R2 bucket.
+      const bucketFor = (r2Bucket: string) =>
+        [...config.stores.entries()].find(([, store]) => store.bucketName === r2Bucket)?.[0]
+      await consumeEvents(batch, {
+        db: env.DB,
+        queue: env.EVENTS,
+        retrySeconds: config.webhookRetrySeconds,
+        bucketFor,
+      })
     } catch (error) {
       // The batch comes back (every message not acknowledged yet is retried).
       logFailure(undefined, 'events queue', error)

@@ -4,7 +4,7 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from 'clou
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import worker from '../src/index'
-import { concerns } from '../src/webhooks/deliver'
+import { concerns, fromR2Notification } from '../src/webhooks/deliver'
 import { type EventMessage, newEvent } from '../src/webhooks/events'
 import type { WebhookRecord } from '../src/webhooks/registry'
 import { ADMIN_TOKEN, call, createKey, expectError, FULL_SCOPE } from './helpers'
@@ -191,6 +191,47 @@ describe('the events queue consumer', () => {
     const result = await getQueueResult(batch, ctx)
     // The event is acknowledged once its deliveries are queued (one per webhook it concerns).
     expect(result.explicitAcks).toEqual(['event-1'])
+    expect(result.retryMessages).toEqual([])
+  })
+})
+
+describe("R2's own event notifications routed to the events queue", () => {
+  const notification = (action: string, bucket = 'r2-remote') => ({
+    account: '3f4b7e3dcab231cbfdaa90a6a28bd548',
+    action,
+    bucket,
+    object: { key: 'straight/photo.jpg', size: 65536, eTag: 'c846ff7a18f28c2e262116d6e8719ef0' },
+    eventTime: '2026-12-01T07:00:00.000Z',
+  })
+
+  it('become object.created (source r2) for an upload, and nothing for a delete or another bucket', () => {
+    const bucketFor = (name: string) => (name === 'r2-remote' ? 'media' : undefined)
+    for (const action of ['PutObject', 'CopyObject', 'CompleteMultipartUpload']) {
+      expect(fromR2Notification(notification(action), bucketFor)).toMatchObject({
+        type: 'object.created',
+        timestamp: '2026-12-01T07:00:00.000Z',
+        data: {
+          bucket: 'media',
+          key: 'straight/photo.jpg',
+          size: 65536,
+          etag: '"c846ff7a18f28c2e262116d6e8719ef0"',
+          source: 'r2',
+        },
+      })
+    }
+    expect(fromR2Notification(notification('DeleteObject'), bucketFor)).toBeNull()
+    expect(fromR2Notification(notification('PutObject', 'someone-else'), bucketFor)).toBeNull()
+  })
+
+  it('are acknowledged by the consumer, fanned out like Signet’s own events', async () => {
+    const batch = createMessageBatch('signet-events', [
+      { id: 'r2-1', timestamp: Date.now(), attempts: 1, body: notification('PutObject') },
+      { id: 'r2-2', timestamp: Date.now(), attempts: 1, body: notification('DeleteObject') },
+    ])
+    const ctx = createExecutionContext()
+    await worker.queue(batch as unknown as MessageBatch<EventMessage>, env as Env)
+    const result = await getQueueResult(batch, ctx)
+    expect(result.explicitAcks.sort()).toEqual(['r2-1', 'r2-2'])
     expect(result.retryMessages).toEqual([])
   })
 })

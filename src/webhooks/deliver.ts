@@ -5,7 +5,7 @@
 // retry after SIGNET_WEBHOOK_RETRY_SECONDS, then doubling) until the queue's retries run out and
 // it lands in the dead-letter queue, recorded as dead. Every attempt is recorded.
 import { webhookHeaders } from '../lib/webhook-signature'
-import type { EventMessage, SignetEvent } from './events'
+import { type EventMessage, newEvent, type SignetEvent } from './events'
 import { getWebhook, listWebhooks, recordDelivery, type WebhookRecord } from './registry'
 
 /** How long a receiver has to answer one delivery. */
@@ -27,6 +27,52 @@ export type Deliveries = {
   queue: Queue
   retrySeconds: number
   fetcher?: typeof fetch
+  /** Signet's name for an R2 bucket (by the name R2 gives it), for R2's own notifications. */
+  bucketFor?: (r2Bucket: string) => string | undefined
+}
+
+/** An R2 event notification, as R2 puts it on a queue routed to this one. */
+type R2Notification = {
+  action: string
+  bucket: string
+  object: { key: string; size?: number; eTag?: string }
+  eventTime?: string
+}
+
+function isR2Notification(body: unknown): body is R2Notification {
+  const candidate = body as Partial<R2Notification> | null
+  return (
+    typeof candidate?.action === 'string' &&
+    typeof candidate.bucket === 'string' &&
+    typeof candidate.object?.key === 'string'
+  )
+}
+
+const R2_CREATED = new Set(['PutObject', 'CopyObject', 'CompleteMultipartUpload'])
+
+/**
+ * R2's notification of an upload that went straight to a remote R2 bucket, as Signet's
+ * `object.created` (source `r2`); null for anything else (a delete, a bucket Signet does not
+ * serve), which is acknowledged and dropped.
+ */
+export function fromR2Notification(
+  body: R2Notification,
+  bucketFor: (r2Bucket: string) => string | undefined,
+): SignetEvent | null {
+  const bucket = bucketFor(body.bucket)
+  if (!bucket || !R2_CREATED.has(body.action)) return null
+  const at = body.eventTime ? new Date(body.eventTime) : new Date()
+  return newEvent(
+    'object.created',
+    {
+      bucket,
+      key: body.object.key,
+      size: body.object.size ?? null,
+      etag: body.object.eTag ? `"${body.object.eTag}"` : null,
+      source: 'r2',
+    },
+    Number.isNaN(at.getTime()) ? new Date() : at,
+  )
 }
 
 /** One batch of the events queue. */
@@ -34,22 +80,33 @@ export async function consumeEvents(
   batch: MessageBatch<EventMessage>,
   deliveries: Deliveries,
 ): Promise<void> {
-  const events = batch.messages.filter((message) => message.body.kind === 'event')
+  // Signet's own events, and R2's notifications of uploads straight to an R2 bucket.
+  const events = batch.messages.flatMap((message) => {
+    const body: unknown = message.body
+    if ((body as EventMessage).kind === 'event') {
+      return [{ message, event: (body as Extract<EventMessage, { kind: 'event' }>).event }]
+    }
+    if (isR2Notification(body)) {
+      const event = fromR2Notification(body, deliveries.bucketFor ?? (() => undefined))
+      if (event) return [{ message, event }]
+      message.ack()
+    }
+    return []
+  })
   if (events.length > 0) {
     const hooks = await listWebhooks(deliveries.db, null)
-    const fanned = events.flatMap((message) => {
-      const { event } = message.body
+    const fanned = events.flatMap(({ event }) => {
       return hooks
         .filter((hook) => concerns(hook, event))
         .map((hook) => ({ body: { kind: 'delivery', event, webhookId: hook.id } as EventMessage }))
     })
     // Queued (or the whole batch comes back): no event is acknowledged before its deliveries.
     if (fanned.length > 0) await deliveries.queue.sendBatch(fanned)
-    for (const message of events) message.ack()
+    for (const { message } of events) message.ack()
   }
   for (const message of batch.messages) {
     const body = message.body
-    if (body.kind !== 'delivery') continue
+    if (body?.kind !== 'delivery') continue
     await deliverOne(message, body, deliveries)
   }
 }
