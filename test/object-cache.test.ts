@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest'
 import { getConfig } from '../src/config'
 import { Timing } from '../src/lib/timing'
 import { useShare } from '../src/share/use'
-import { call, createKey, expectS3Error, FULL_SCOPE, ORIGIN, pathOf, presignOk } from './helpers'
-import { createShare } from './share/helpers'
+import { call, createKey, expectS3Error, FULL_SCOPE, pathOf, presignOk } from './helpers'
+import { createShare, programUse } from './share/helpers'
 
 function timingOf(response: Response) {
   const header = response.headers.get('Server-Timing') ?? ''
@@ -46,26 +46,14 @@ describe('proxied share links from the cache', () => {
     const background: Promise<unknown>[] = []
     for (let i = 0; i < 500; i++) {
       const timing = new Timing()
-      const result = await useShare({
-        shares: env.SHARES,
-        config: () => config,
-        id: share.id,
-        method: 'GET',
-        headers: new Headers(),
-        clientIp: `198.51.100.${i % 200}`,
-        now: new Date(),
-        origin: new URL(ORIGIN),
-        wantsPage: false,
-        button: false,
-        preview: false,
-        password: undefined,
-        ticket: undefined,
-        unlock: false,
-        country: null,
-        waitUntil: (promise) => background.push(promise),
-        cache: caches.default,
-        timing,
-      })
+      const result = await useShare(
+        programUse(share.id, `198.51.100.${i % 200}`, {
+          config: () => config,
+          waitUntil: (promise) => background.push(promise),
+          cache: caches.default,
+          timing,
+        }),
+      )
       if (result.type !== 'object') throw new Error(`use ${i}: ${result.type}`)
       const got = new Uint8Array(await new Response(result.body).arrayBuffer())
       if (i % 50 === 0) expect(got).toEqual(bytes)

@@ -59,7 +59,10 @@ export async function sha256Hex(data: string | Uint8Array): Promise<string> {
 }
 
 /** HMAC-SHA256 of `data` under a raw key. */
-export async function hmacSha256(key: Uint8Array, data: string | Uint8Array): Promise<Uint8Array> {
+export async function hmacSha256(
+  key: BufferSource,
+  data: string | Uint8Array,
+): Promise<Uint8Array> {
   const imported = await crypto.subtle.importKey(
     'raw',
     key,

@@ -1,7 +1,7 @@
 // SigV4 query signing (presigned URLs) on Web Crypto. Pure: time, credentials and the request
 // come in; the URL's query string goes out. The derived signing key is cached per credential,
 // date, region and service, so each URL costs one SHA-256 and one HMAC.
-import { hex } from '../lib/bytes'
+import { hex, hmacSha256 } from '../lib/bytes'
 import { canonicalHeaderValue, canonicalQuery, uriEncode } from './encoding'
 
 export const ALGORITHM = 'AWS4-HMAC-SHA256'
@@ -50,17 +50,6 @@ export function amzDate(date: Date): string {
   return date.toISOString().replace(/[-:]|\.\d{3}/g, '')
 }
 
-async function hmacRaw(key: BufferSource, data: string): Promise<ArrayBuffer> {
-  const imported = await crypto.subtle.importKey(
-    'raw',
-    key,
-    { name: 'HMAC', hash: 'SHA-256' },
-    false,
-    ['sign'],
-  )
-  return crypto.subtle.sign('HMAC', imported, encoder.encode(data))
-}
-
 /** Derives the SigV4 signing key: HMAC chain over date, region, service, "aws4_request". */
 export async function deriveSigningKey(
   secretAccessKey: string,
@@ -68,10 +57,10 @@ export async function deriveSigningKey(
   region: string,
   service: string,
 ): Promise<CryptoKey> {
-  const kDate = await hmacRaw(encoder.encode(`AWS4${secretAccessKey}`), date)
-  const kRegion = await hmacRaw(kDate, region)
-  const kService = await hmacRaw(kRegion, service)
-  const kSigning = await hmacRaw(kService, 'aws4_request')
+  const kDate = await hmacSha256(encoder.encode(`AWS4${secretAccessKey}`), date)
+  const kRegion = await hmacSha256(kDate, region)
+  const kService = await hmacSha256(kRegion, service)
+  const kSigning = await hmacSha256(kService, 'aws4_request')
   return crypto.subtle.importKey('raw', kSigning, { name: 'HMAC', hash: 'SHA-256' }, false, [
     'sign',
   ])

@@ -44,8 +44,7 @@ export class ShareGate {
 
   /** Seconds this isolate knows a password link stays locked (0: not known locked). */
   lockedFor(id: string, now: number): number {
-    const until = this.locks.get(id, now)
-    return until === undefined ? 0 : Math.max(1, Math.ceil((until - now) / 1000))
+    return secondsUntil(this.locks.get(id, now), now)
   }
 
   lock(id: string, until: number): void {
@@ -57,8 +56,7 @@ export class ShareGate {
    * downloads are refused here (429) until then, without a call each.
    */
   busyFor(id: string, now: number): number {
-    const until = this.busy.get(id, now)
-    return until === undefined ? 0 : Math.max(1, Math.ceil((until - now) / 1000))
+    return secondsUntil(this.busy.get(id, now), now)
   }
 
   markBusy(id: string, until: number): void {
@@ -265,6 +263,11 @@ async function attempt<T>(call: () => Promise<T>): Promise<T | undefined> {
     }
   }
   return undefined
+}
+
+/** Whole seconds (at least 1) until an instant still ahead; 0 when there is none. */
+function secondsUntil(until: number | undefined, now: number): number {
+  return until === undefined ? 0 : Math.max(1, Math.ceil((until - now) / 1000))
 }
 
 function sleep(ms: number): Promise<void> {

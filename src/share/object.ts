@@ -148,15 +148,10 @@ function newPending(): Pending {
 /** How long the object remembers a batch it recorded, so a batch delivered twice counts once. */
 const BATCH_MEMORY_SECONDS = 3600
 
-const REFUSAL_OUTCOMES: ReadonlySet<string> = new Set<RefusalOutcome>([
-  'revoked',
-  'expired',
-  'ip_not_allowed',
-  'rate_limited',
-  'password_required',
-  'password_failed',
-  'exhausted',
-])
+/** Every refusal's audit word, from the one mapping of refusals to outcomes. */
+const REFUSAL_OUTCOMES: ReadonlySet<string> = new Set<RefusalOutcome>(
+  Object.values(REFUSAL_OUTCOME),
+)
 
 function isRefusal(outcome: UseOutcome): outcome is RefusalOutcome {
   return REFUSAL_OUTCOMES.has(outcome)

@@ -60,8 +60,7 @@ export async function passwordMatches(kept: PasswordHash, candidate: string): Pr
  * a HEAD) costs no second PBKDF2. Never stored or logged; useless without the hash.
  */
 export async function passwordMemo(kept: PasswordHash, candidate: string): Promise<string> {
-  const key = fromBase64(kept.hash) ?? new Uint8Array(32)
-  return base64url(await hmacSha256(key, utf8(`password:${candidate.normalize('NFC')}`)))
+  return base64url(await hmacSha256(macKey(kept), utf8(`password:${candidate.normalize('NFC')}`)))
 }
 
 /**
@@ -83,8 +82,12 @@ export function basicPassword(authorization: string | null | undefined): string 
  * hash, which never leaves Signet (nor does the salt, so a ticket gives no offline guess either).
  */
 async function ticketMac(kept: PasswordHash, id: string, until: number): Promise<string> {
-  const key = fromBase64(kept.hash) ?? new Uint8Array(32)
-  return base64url(await hmacSha256(key, `${id}.${until}`))
+  return base64url(await hmacSha256(macKey(kept), `${id}.${until}`))
+}
+
+/** The key of the HMACs made under a password's hash (tickets, memos). */
+function macKey(kept: PasswordHash): Uint8Array {
+  return fromBase64(kept.hash) ?? new Uint8Array(32)
 }
 
 /** A ticket for this share, living PASSWORD_TICKET_SECONDS and never past the share. */

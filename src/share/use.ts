@@ -26,7 +26,7 @@ import { MAX_LEASE_SECONDS, type ShareGate, shareGate } from './gate'
 import type { ShareObject, UseDecision, UseRefusal, UseRequest } from './object'
 import { issueTicket, passwordMatches, passwordMemo, ticketValid } from './password'
 import { mediaTypeOf, type PreviewKind, previewKind } from './preview'
-import { isShareId, type ShareRecord, sameVersion, type UseKind } from './record'
+import { isShareId, type ShareRecord, sameVersion, type UseKind, type UseOutcome } from './record'
 
 export type ShareUseInput = {
   shares: DurableObjectNamespace<ShareObject>
@@ -232,6 +232,20 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
   const password = await passwordVerdict(share, input, now.getTime())
   // Read only once a share is found: an unknown link never depends on the configuration.
   const config = input.config()
+  // A use decided in this isolate, queued for the share's object (a lease's download names it).
+  const reportHere = (outcome: UseOutcome, lease?: string) =>
+    gate.report(
+      input.shares,
+      id,
+      {
+        at: now.getTime(),
+        clientIp: input.clientIp ?? null,
+        outcome,
+        country: input.country,
+        ...(lease ? { lease } : {}),
+      },
+      input.waitUntil,
+    )
   const decide = async (outcome: UseKind, minSecondsLeft = 0): Promise<UseDecision> => {
     const attempt = {
       id,
@@ -268,18 +282,7 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
         (busyFor > 0 ? { code: 'rate_limited' as const, retryAfter: busyFor } : null)
       const lease = refusal || !spends ? undefined : gate.spend(id, attempt.now)
       if (!refusal && spends && !lease) return undefined
-      gate.report(
-        input.shares,
-        id,
-        {
-          at: attempt.now,
-          clientIp: attempt.clientIp,
-          outcome: refusal ? REFUSAL_OUTCOME[refusal.code] : outcome,
-          country: input.country,
-          ...(lease ? { lease } : {}),
-        },
-        input.waitUntil,
-      )
+      reportHere(refusal ? REFUSAL_OUTCOME[refusal.code] : outcome, lease)
       if (refusal) return { ok: false, ...refusal }
       return { ok: true, outcome, downloads: view.downloads, view }
     }
@@ -476,17 +479,7 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
       0,
     )
   if (early) {
-    gate.report(
-      input.shares,
-      id,
-      {
-        at: now.getTime(),
-        clientIp: input.clientIp ?? null,
-        outcome: REFUSAL_OUTCOME[early.code],
-        country: input.country,
-      },
-      input.waitUntil,
-    )
+    reportHere(REFUSAL_OUTCOME[early.code])
     return refused({ ok: false, ...early })
   }
   // A pinned read asks the store for the pinned version itself when the client set no If-Match

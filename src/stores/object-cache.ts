@@ -132,15 +132,20 @@ export async function cachedRead(
       : { method: 'GET', headers: new Headers() },
     { ...options, overrides: [] },
   )
-  if (!read.ok || read.status !== 200 || !read.body) return withOverrides(read, options)
-  const etag = read.headers.get('etag')
-  const length = Number(read.headers.get('content-length') ?? Number.NaN)
-  if (!etag || !Number.isSafeInteger(length) || length > MAX_CACHED_OBJECT_BYTES) {
-    return withOverrides(read, options)
-  }
+  const etag = keepable(read)
+  if (!read.ok || !read.body || etag === undefined) return withOverrides(read, options)
   const [client, kept] = read.body.tee()
   objects.waitUntil(keep(cache, bucket, key, etag, read.headers, kept, objects.seconds))
   return withOverrides({ ...read, body: client }, options)
+}
+
+/** The ETag of a whole object the cache may keep (known size, under the limit); else undefined. */
+function keepable(read: ObjectRead): string | undefined {
+  if (!read.ok || read.status !== 200) return undefined
+  const etag = read.headers.get('etag')
+  const length = Number(read.headers.get('content-length') ?? Number.NaN)
+  if (!etag || !Number.isSafeInteger(length) || length > MAX_CACHED_OBJECT_BYTES) return undefined
+  return etag
 }
 
 function withOverrides(read: ObjectRead, options: ReadOptions): ObjectRead {
@@ -183,10 +188,9 @@ async function fill(
     { method: 'GET', headers: new Headers() },
     { overrides: [], nowMs: Date.now(), maxSeconds: 60 },
   )
-  if (!read.ok || read.status !== 200 || !read.body) return
-  const etag = read.headers.get('etag')
-  const length = Number(read.headers.get('content-length') ?? Number.NaN)
-  if (!etag || !Number.isSafeInteger(length) || length > MAX_CACHED_OBJECT_BYTES) {
+  if (!read.ok || !read.body) return
+  const etag = keepable(read)
+  if (etag === undefined) {
     await read.body.cancel()
     return
   }

@@ -1,9 +1,11 @@
 // Share-link test helpers: make a share through the API, use its link, put its object.
 import { env } from 'cloudflare:workers'
 import { expect } from 'vitest'
+import { getConfig } from '../../src/config'
 import { insertShare } from '../../src/share/index-db'
 import { newShareId, type ShareRecord } from '../../src/share/record'
-import { call } from '../helpers'
+import type { ShareUseInput } from '../../src/share/use'
+import { call, ORIGIN } from '../helpers'
 
 export type ShareAnswer = {
   id: string
@@ -93,4 +95,34 @@ export async function insertLegacyShare(overrides: Partial<ShareRecord>): Promis
   }
   await insertShare(env.DB, share)
   return share
+}
+
+/**
+ * A program's GET of a share link, as the share-use logic takes it (what the route would pass),
+ * with the configuration of this test run; `rest` sets the others (a gate, a cache, another config).
+ */
+export function programUse(
+  id: string,
+  clientIp: string,
+  rest: Partial<ShareUseInput> = {},
+): ShareUseInput {
+  return {
+    shares: env.SHARES,
+    config: () => getConfig(env),
+    id,
+    method: 'GET',
+    headers: new Headers(),
+    clientIp,
+    now: new Date(),
+    origin: new URL(ORIGIN),
+    wantsPage: false,
+    button: false,
+    preview: false,
+    password: undefined,
+    ticket: undefined,
+    unlock: false,
+    country: null,
+    waitUntil: () => {},
+    ...rest,
+  }
 }

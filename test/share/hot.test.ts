@@ -9,7 +9,7 @@ import { ShareGate } from '../../src/share/gate'
 import type { ShareObject, UseReport } from '../../src/share/object'
 import { shareObject, useShare } from '../../src/share/use'
 import { call, createKey, FULL_SCOPE } from '../helpers'
-import { createShare } from './helpers'
+import { createShare, programUse } from './helpers'
 
 function doCalls(response: Response): number {
   const match = /do;desc="(\d+)"/.exec(response.headers.get('Server-Timing') ?? '')
@@ -154,25 +154,13 @@ describe('a hot uncounted link', () => {
     } as unknown as DurableObjectNamespace<ShareObject>
     const gate = new ShareGate()
     for (let i = 0; i < 20; i++) {
-      const result = await useShare({
-        shares: counting,
-        config: () => ({ ...getConfig(env), shareCheckSeconds: 0 }),
-        id: share.id,
-        method: 'GET',
-        headers: new Headers(),
-        clientIp: '192.0.2.1',
-        now: new Date(),
-        origin: new URL('http://signet.test'),
-        wantsPage: false,
-        button: false,
-        preview: false,
-        password: undefined,
-        ticket: undefined,
-        unlock: false,
-        country: null,
-        waitUntil: () => {},
-        gate,
-      })
+      const result = await useShare(
+        programUse(share.id, '192.0.2.1', {
+          shares: counting,
+          config: () => ({ ...getConfig(env), shareCheckSeconds: 0 }),
+          gate,
+        }),
+      )
       expect(result.type).toBe('redirect')
     }
     expect(uses).toBe(20)

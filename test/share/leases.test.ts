@@ -9,7 +9,7 @@ import { ShareGate } from '../../src/share/gate'
 import type { ShareObject } from '../../src/share/object'
 import { shareObject, useShare } from '../../src/share/use'
 import { createKey, FULL_SCOPE } from '../helpers'
-import { createShare } from './helpers'
+import { createShare, programUse } from './helpers'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -38,25 +38,13 @@ function isolate(namespace: DurableObjectNamespace<ShareObject>) {
   const gate = new ShareGate()
   const background: Promise<unknown>[] = []
   const use = (id: string, ip: string) =>
-    useShare({
-      shares: namespace,
-      config: () => getConfig(env),
-      id,
-      method: 'GET',
-      headers: new Headers(),
-      clientIp: ip,
-      now: new Date(),
-      origin: new URL('http://signet.test'),
-      wantsPage: false,
-      button: false,
-      preview: false,
-      password: undefined,
-      ticket: undefined,
-      unlock: false,
-      country: null,
-      waitUntil: (promise) => background.push(promise),
-      gate,
-    })
+    useShare(
+      programUse(id, ip, {
+        shares: namespace,
+        waitUntil: (promise) => background.push(promise),
+        gate,
+      }),
+    )
   return { gate, use, settled: () => Promise.all(background) }
 }
 
