@@ -123,7 +123,10 @@ export default defineConfig(async () => {
                     compatibilityDate: '2026-11-01',
                     bindings: testBindings,
                     d1Databases: { DB: '00000000-0000-0000-0000-000000000000' },
-                    durableObjects: { SHARES: { className: 'ShareObject', useSQLite: true } },
+                    durableObjects: {
+                      SHARES: { className: 'ShareObject', useSQLite: true },
+                      UPLOAD_LINKS: { className: 'UploadLinkObject', useSQLite: true },
+                    },
                     r2Buckets: { BUCKET_LOCAL: 'BUCKET_LOCAL', BUCKET_ARCHIVE: 'BUCKET_ARCHIVE' },
                     outboundService: 'issuer',
                   },

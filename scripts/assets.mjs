@@ -1,6 +1,6 @@
 // Builds public/, the static assets the Worker serves from its own origin (wrangler.toml
 // [assets]): the API reference's Scalar bundle, copied from node_modules, and the console's
-// script and /docs' accessibility repairs, bundled from web/ with esbuild. Run by `npm start`, `npm test`, `npm run deploy`
+// script, the upload-link page's script and /docs' accessibility repairs, bundled from web/ with esbuild. Run by `npm start`, `npm test`, `npm run deploy`
 // and the benchmarks before wrangler reads the assets directory. Idempotent.
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -32,6 +32,7 @@ export async function buildAssets() {
   await build({
     entryPoints: {
       'console/app': join(ROOT, 'web', 'console.ts'),
+      'upload/app': join(ROOT, 'web', 'upload.ts'),
       'docs/a11y': join(ROOT, 'web', 'docs-a11y.ts'),
     },
     outdir: PUBLIC_DIR,

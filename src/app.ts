@@ -24,6 +24,8 @@ import { useShareLink } from './routes/links'
 import { me } from './routes/me'
 import { presignRoutes } from './routes/presign'
 import { shares } from './routes/shares'
+import { uploadLinkPages } from './routes/upload-page'
+import { uploadLinks } from './routes/upload-links'
 import { uploads } from './routes/uploads'
 import { webhooks } from './routes/webhooks'
 import { errorResponses } from './schemas'
@@ -41,6 +43,7 @@ const requestContext: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (bindings) {
     c.set('db', countD1(bindings.DB, timing))
     c.set('shares', countDurableObjects(bindings.SHARES, timing))
+    c.set('uploadLinks', countDurableObjects(bindings.UPLOAD_LINKS, timing))
   }
   await next()
   const headers = c.res.headers
@@ -144,8 +147,10 @@ app.route('/v1/inspect', inspect)
 app.route('/v1/me', me)
 app.route('/v1/shares', shares)
 app.route('/v1/webhooks', webhooks)
+app.route('/v1/upload-links', uploadLinks)
 app.route('/v1', uploads)
 app.on(['GET', 'HEAD', 'POST'], '/s/:id', useShareLink)
+app.route('/u', uploadLinkPages)
 for (const method of ['get', 'head'] as const) {
   app.openAPIRegistry.registerPath({
     method,

@@ -25,5 +25,7 @@ export type AppEnv = {
     db: D1Database
     /** The share links' Durable Objects, every call counted in `timing`. */
     shares: Env['SHARES']
+    /** The upload links' Durable Objects, every call counted in `timing`. */
+    uploadLinks: Env['UPLOAD_LINKS']
   }
 }

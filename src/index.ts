@@ -9,6 +9,7 @@ import type { EventMessage } from './webhooks/events'
 
 export { SignetRpc } from './rpc'
 export { ShareObject } from './share/object'
+export { UploadLinkObject } from './upload-link/object'
 
 export default {
   fetch: app.fetch,

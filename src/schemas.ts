@@ -13,6 +13,7 @@ import {
   MAX_PASSWORD_LENGTH,
   MAX_PUT_SIZE,
   MAX_SCOPE_BYTES,
+  MAX_UPLOAD_LINK_FILES,
   MIN_PASSWORD_LENGTH,
   RATE_LIMIT_TIERS,
   type RateLimitTier,
@@ -141,7 +142,7 @@ export function errorResponses(...statuses: (400 | 401 | 403 | 404 | 410 | 413 |
     401: 'unauthorized (a share link: share_password_required or share_password_invalid)',
     403: 'forbidden or ip_not_allowed',
     404: 'not_found',
-    410: 'share_expired, share_revoked, share_exhausted or share_changed',
+    410: 'share_expired, share_revoked, share_exhausted or share_changed (an upload link: upload_link_expired, upload_link_revoked or upload_link_exhausted)',
     413: 'payload_too_large',
     422: 'unsupported_by_target',
     429: 'rate_limited (with Retry-After)',
@@ -711,6 +712,98 @@ export const InspectionSchema = InspectionShape.extend({
   cors: CorsCheckSchema.optional(),
 }).openapi('Inspection')
 
+// ---- upload links ----------------------------------------------------------------------------
+
+export const UploadLinkRequestSchema = z
+  .strictObject({
+    bucket: BucketNameSchema,
+    prefix: z
+      .string()
+      .max(900)
+      .refine((text) => text === '' || text.endsWith('/'), { message: 'must end with /' })
+      .refine((text) => text.isWellFormed(), { message: 'must be valid Unicode' })
+      .openapi({ example: 'incoming/acme/', description: 'Every file lands under it.' }),
+    ...ExpiryShape,
+    maxFiles: z.number().int().min(1).max(MAX_UPLOAD_LINK_FILES).optional(),
+    maxFileSize: z.number().int().min(1).max(MAX_OBJECT_SIZE).optional().openapi({
+      description: 'Bytes per file; a larger file is refused (413) before any byte is stored.',
+    }),
+    contentTypes: z
+      .array(z.string().regex(MEDIA_RANGE, { message: 'must be a media type or "type/*"' }))
+      .min(1)
+      .max(100)
+      .optional()
+      .openapi({ example: ['image/*', 'application/pdf'] }),
+    password: z.string().min(MIN_PASSWORD_LENGTH).max(MAX_PASSWORD_LENGTH).optional().openapi({
+      description:
+        'Senders give it on the page, or as `Authorization: Basic` with an empty user (`curl -u :password -T file`). Kept only as a PBKDF2-SHA256 hash.',
+    }),
+    message: z
+      .string()
+      .max(2000)
+      .refine((text) => text.isWellFormed(), { message: 'must be valid Unicode' })
+      .optional()
+      .openapi({ description: "Shown on the link's page." }),
+  })
+  .openapi('UploadLinkRequest')
+
+export const UploadedFileSchema = z
+  .object({
+    key: z.string(),
+    size: z.number().int(),
+    etag: z.string(),
+    contentType: z.string(),
+    uploadedAt: z.string(),
+    clientIp: z.string().nullable(),
+  })
+  .openapi('UploadedFile')
+
+export const UploadLinkSchema = z
+  .object({
+    id: z.string(),
+    url: z.string().openapi({ description: '`<origin>/u/<id>`: the page, and `PUT <url>/<filename>`' }),
+    owner: z.string(),
+    bucket: z.string(),
+    prefix: z.string(),
+    message: z.string().nullable(),
+    expiresAt: z.string(),
+    maxFiles: z.number().int().nullable(),
+    maxFileSize: z.number().int().nullable(),
+    contentTypes: z.array(z.string()).nullable(),
+    passwordProtected: z.boolean(),
+    fileCount: z.number().int().openapi({
+      description: 'Files received (in listings, as the index has it a moment after each file)',
+    }),
+    files: z.array(UploadedFileSchema).optional().openapi({
+      description: 'Every file received, oldest first (creating and reading one link)',
+    }),
+    createdAt: z.string(),
+    revokedAt: z.string().nullable(),
+  })
+  .openapi('UploadLink')
+
+export const UploadedSchema = z
+  .object({ key: z.string(), size: z.number().int(), etag: z.string() })
+  .openapi('Uploaded')
+
+/** The link page's multipart upload: start (a place and part URLs), complete, abort. */
+export const LinkUploadStartSchema = z.strictObject({
+  name: z.string().min(1).max(1024),
+  size: z.number().int().min(0).max(MAX_OBJECT_SIZE),
+  contentType: z.string().max(255).optional(),
+})
+
+export const LinkUploadCompleteSchema = z.strictObject({
+  slot: z.string().min(1).max(64),
+  uploadId: UploadIdSchema,
+  parts: PartsSchema,
+})
+
+export const LinkUploadAbortSchema = z.strictObject({
+  slot: z.string().min(1).max(64),
+  uploadId: UploadIdSchema,
+})
+
 // ---- the types, one per schema ----------------------------------------------------------------
 
 export type Scope = z.infer<typeof ScopeSchema>
@@ -729,6 +822,11 @@ export type ShareUse = z.infer<typeof ShareUseSchema>
 export type ShareStats = z.infer<typeof ShareStatsSchema>
 export type WebhookRequest = z.infer<typeof WebhookRequestSchema>
 export type ConfirmRequest = z.infer<typeof ConfirmRequestSchema>
+export type UploadLinkRequest = z.infer<typeof UploadLinkRequestSchema>
+export type UploadLink = z.infer<typeof UploadLinkSchema>
+export type LinkUploadStart = z.infer<typeof LinkUploadStartSchema>
+export type LinkUploadComplete = z.infer<typeof LinkUploadCompleteSchema>
+export type LinkUploadAbort = z.infer<typeof LinkUploadAbortSchema>
 export type RefusalSummary = z.infer<typeof RefusalSummarySchema>
 export type Me = z.infer<typeof MeSchema>
 export type CompleteRequest = z.infer<typeof CompleteSchema>

@@ -145,8 +145,8 @@ export function partSizeFor(size: number, wanted: number): number {
 }
 
 /** One PUT through the transport, its progress taken back when it fails. */
-async function putCounted(
-  request: UploadRequest,
+export async function putCounted(
+  request: Pick<UploadRequest, 'transport' | 'progress'>,
   url: string,
   headers: Record<string, string>,
   range: { start: number; end: number },
@@ -251,14 +251,45 @@ export async function upload(request: UploadRequest): Promise<{ etag: string | n
       throw new StepError('start the multipart upload', error)
     })
   request.onUploadId?.(started.uploadId)
-  // One failure stops the other parts at once: their requests are aborted, no new part starts.
+  try {
+    const etags = await sendParts(request, started.parts)
+    const completed = await client.multipart
+      .complete({
+        ...target,
+        uploadId: started.uploadId,
+        parts: etags.map((etag, index) => ({ partNumber: index + 1, etag })),
+      })
+      .catch((error) => {
+        throw new StepError('complete the multipart upload', error)
+      })
+    return { etag: completed.etag }
+  } catch (error) {
+    // Cancelled or failed for good: no parts are left behind.
+    await client.multipart.abort({ ...target, uploadId: started.uploadId }).catch(() => undefined)
+    throw error
+  }
+}
+
+/** A multipart upload's presigned part: its URL and the headers it was signed with. */
+export type PartUrl = { partNumber: number; url: string; headers: Record<string, string> }
+
+/**
+ * Sends the source's bytes to presigned part URLs (each signed with its Content-Length, in
+ * order), `parallel` at a time, each retried; one failure for good stops the others at once.
+ * Answers the parts' ETags in order.
+ */
+export async function sendParts(
+  request: Pick<UploadRequest, 'transport' | 'parallel' | 'retry' | 'signal' | 'progress'>,
+  partUrls: readonly PartUrl[],
+): Promise<string[]> {
+  const { signal } = request
   const parts = new AbortController()
   const stopParts = () => parts.abort(signal.reason)
   signal.addEventListener('abort', stopParts, { once: true })
   try {
     const etags: string[] = []
     let offset = 0
-    const slices = started.parts.map((part) => {
+    const slices = partUrls.map((part) => {
       const length = Number(part.headers['Content-Length'])
       const slice = { part, start: offset, end: offset + length }
       offset += length
@@ -272,7 +303,7 @@ export async function upload(request: UploadRequest): Promise<{ etag: string | n
         try {
           const etag = await withRetries(
             `upload part ${part.partNumber}`,
-            retry,
+            request.retry,
             parts.signal,
             () => putCounted(request, part.url, part.headers, { start, end }, parts.signal),
           )
@@ -290,20 +321,7 @@ export async function upload(request: UploadRequest): Promise<{ etag: string | n
     await Promise.all(Array.from({ length: Math.min(request.parallel, slices.length) }, worker))
     if (signal.aborted) throw signal.reason
     if (failure !== undefined) throw failure
-    const completed = await client.multipart
-      .complete({
-        ...target,
-        uploadId: started.uploadId,
-        parts: etags.map((etag, index) => ({ partNumber: index + 1, etag })),
-      })
-      .catch((error) => {
-        throw new StepError('complete the multipart upload', error)
-      })
-    return { etag: completed.etag }
-  } catch (error) {
-    // Cancelled or failed for good: no parts are left behind.
-    await client.multipart.abort({ ...target, uploadId: started.uploadId }).catch(() => undefined)
-    throw error
+    return etags
   } finally {
     signal.removeEventListener('abort', stopParts)
   }

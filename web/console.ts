@@ -3,13 +3,8 @@
 import { sha256 } from '@noble/hashes/sha2.js'
 import { renderSVG } from 'uqr'
 import { type Me, type Share, SignetClient, SignetError, shareState } from '../src/client'
-import {
-  ObjectExists,
-  StepError,
-  StoreRefusal,
-  type Transport,
-  upload as uploadWith,
-} from '../src/uploader'
+import { ObjectExists, StepError, upload as uploadWith } from '../src/uploader'
+import { xhrTransport } from './xhr-transport'
 
 const KEY_STORAGE = 'signet.apiKey'
 /** Files up to this size go up in one presigned PUT; larger ones as a multipart upload. */
@@ -172,60 +167,6 @@ class Progress {
     const left = rate > 0 ? (this.total - sent) / rate : Number.POSITIVE_INFINITY
     ui.progress.value = sent
     ui.progressText.textContent = `${formatBytes(sent)} of ${formatBytes(this.total)} · ${formatBytes(rate)}/s · ${formatSeconds(left)} left`
-  }
-}
-
-/** The uploader's transport in a browser: XMLHttpRequest, for its upload progress events. */
-function xhrTransport(file: File): Transport {
-  return {
-    async exists(url, signal) {
-      const response = await fetch(url, { method: 'HEAD', signal })
-      if (response.status === 404) return false
-      if (!response.ok) {
-        throw new StoreRefusal(response.status, `The store answered ${response.status} to a HEAD.`)
-      }
-      return true
-    },
-    put(url, headers, { start, end }, sent, signal) {
-      const body = file.slice(start, end)
-      return new Promise((resolve, reject) => {
-        const xhr = new XMLHttpRequest()
-        const abort = () => xhr.abort()
-        signal.addEventListener('abort', abort, { once: true })
-        const settle = () => signal.removeEventListener('abort', abort)
-        xhr.open('PUT', url)
-        for (const [name, value] of Object.entries(headers)) {
-          // The browser sets Content-Length itself.
-          if (name.toLowerCase() !== 'content-length') xhr.setRequestHeader(name, value)
-        }
-        xhr.upload.onprogress = (event) => sent(event.loaded)
-        xhr.onload = () => {
-          settle()
-          if (xhr.status >= 200 && xhr.status < 300) {
-            sent(body.size)
-            resolve(xhr.getResponseHeader('ETag'))
-          } else {
-            const code = /<Code>([^<]*)<\/Code>/.exec(xhr.responseText)?.[1]
-            reject(
-              new StoreRefusal(
-                xhr.status,
-                `The store refused the upload (${xhr.status}${code ? ` ${code}` : ''}).`,
-              ),
-            )
-          }
-        }
-        xhr.onerror = () => {
-          settle()
-          reject(new Error('The upload failed: the connection broke.'))
-        }
-        xhr.onabort = () => {
-          settle()
-          reject(signal.reason ?? new DOMException('Cancelled', 'AbortError'))
-        }
-        if (signal.aborted) return abort()
-        xhr.send(body)
-      })
-    },
   }
 }
 

@@ -91,6 +91,25 @@ export const MAX_REFUSAL_SUMMARIES = 1000
 /** A share's counter reaches the D1 index (listings) at most this long after a use. */
 export const SHARE_FLUSH_SECONDS = 5
 
+/** Upload links: default and longest lifetime, and the most files one link may take. */
+export const DEFAULT_UPLOAD_LINK_LIFETIME = 7 * 86400
+export const MAX_UPLOAD_LINK_LIFETIME = 90 * 86400
+export const MAX_UPLOAD_LINK_FILES = 10000
+/** A file name through an upload link: at most this many bytes of UTF-8 once made safe. */
+export const MAX_UPLOAD_NAME_BYTES = 200
+/**
+ * How long a file an upload link took a place for may take to arrive (a PUT's body, or a browser's
+ * multipart upload): a place not filled by then is free again (the part URLs live as long).
+ */
+export const UPLOAD_SLOT_SECONDS = 3600
+/**
+ * Workers take request bodies up to 100 MB (the Free and Pro plans): larger files through an
+ * upload link go from the page in multipart parts straight to the store, and from the page
+ * anything over UPLOAD_PAGE_SINGLE_PUT does.
+ */
+export const UPLOAD_PAGE_SINGLE_PUT = 32 * 1024 * 1024
+export const UPLOAD_PAGE_PART_SIZE = 16 * 1024 * 1024
+
 /** What the gateway reads of a request before it knows who sent it. */
 export const MAX_QUERY_PARAMS = 64
 export const MAX_QUERY_BYTES = 16 * 1024

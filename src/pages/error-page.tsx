@@ -24,6 +24,22 @@ const TEXT: Partial<Record<ErrorCode, { title: string; body: string }>> = {
     title: 'File changed',
     body: 'The file changed after this link was shared, so the link no longer opens it. Ask the person who shared it for a new link.',
   },
+  upload_link_expired: {
+    title: 'Link expired',
+    body: 'This upload link has expired. Ask the person who sent it for a new one.',
+  },
+  upload_link_revoked: {
+    title: 'Link revoked',
+    body: 'This upload link was turned off by the person who sent it.',
+  },
+  upload_link_exhausted: {
+    title: 'Link used up',
+    body: 'This upload link has received as many files as it allows.',
+  },
+  payload_too_large: {
+    title: 'File too large',
+    body: 'This file is larger than the link allows.',
+  },
   ip_not_allowed: {
     title: 'Not available here',
     body: 'This link cannot be opened from your network.',

@@ -27,6 +27,16 @@ input:focus-visible { outline: 3px solid #f59e0b; outline-offset: 2px; }
 .preview .text { text-align: left; max-height: 50vh; overflow: auto; padding: .75rem; border: 1px solid GrayText; border-radius: .5rem; }
 .preview pre { margin: 0; white-space: pre-wrap; font-size: .85rem; }
 .preview .text:focus-visible { outline: 3px solid #f59e0b; outline-offset: 2px; }
+.button { display: inline-block; font-weight: 600; padding: .75rem 2rem; border-radius: .5rem; background: #1d4ed8; color: #fff; cursor: pointer; margin: 0; }
+.drop { border: 2px dashed GrayText; border-radius: .75rem; padding: 1.5rem 1rem; margin: 1rem 0; }
+.drop.over { border-color: #1d4ed8; background: color-mix(in srgb, #1d4ed8 10%, Canvas); }
+.drop:focus-within .button { outline: 3px solid #f59e0b; outline-offset: 2px; }
+.visually-hidden { position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; overflow: hidden; clip-path: inset(50%); border: 0; }
+.message { white-space: pre-wrap; text-align: left; }
+.files { list-style: none; padding: 0; text-align: left; }
+.files li { padding: .5rem 0; border-bottom: 1px solid GrayText; }
+.files progress { display: block; width: 100%; }
+.files .name { font-weight: 600; }
 `
 
 export type PageHead = { title: string; description?: string }

@@ -1,18 +1,18 @@
-// The page a browser gets for a password-protected share link: the file's name and a password
-// form, nothing else about the file. The form posts to the link, which answers with a cookie for
-// this link and sends the browser back to it.
-import type { ShareRecord } from '../share/record'
-import { shownName } from '../share/use'
+// The page a browser gets for a password-protected link: what it opens (a file's name, or the
+// upload link's purpose) and a password form, nothing else. The form posts to the link, which
+// answers with a cookie for this link and sends the browser back to it.
 import { Page } from './layout'
 
-export function PasswordPage(props: { share: ShareRecord; wrong: boolean }) {
-  const { share, wrong } = props
-  const name = shownName(share)
+/** What the page names and where its form goes. */
+export type PasswordFor = { name: string; note: string; action: string }
+
+export function PasswordPage(props: PasswordFor & { wrong: boolean }) {
+  const { name, note, action, wrong } = props
   return (
     <Page head={{ title: name }}>
       <h1>{name}</h1>
-      <p class="quiet">This file is protected by a password.</p>
-      <form method="post" action={`/s/${share.id}`}>
+      <p class="quiet">{note}</p>
+      <form method="post" action={action}>
         <label for="password">Password</label>
         {wrong && (
           <p id="password-error" class="error" role="alert">

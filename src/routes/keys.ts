@@ -65,7 +65,7 @@ export const keys = newApp()
       method: 'delete',
       path: '/{id}',
       summary:
-        'Revoke an API key (admin); refused from its next request on. Also revokes every share link it made, unless keepLinks=true',
+        'Revoke an API key (admin); refused from its next request on. Also revokes every share and upload link it made, unless keepLinks=true',
       security,
       request: {
         params: z.object({ id: z.string().max(64) }),
@@ -73,7 +73,7 @@ export const keys = newApp()
           keepLinks: z
             .enum(['true', 'false'])
             .optional()
-            .openapi({ description: "true: the key's share links stay live" }),
+            .openapi({ description: "true: the key's share and upload links stay live" }),
         }),
       },
       responses: {
@@ -83,10 +83,15 @@ export const keys = newApp()
     }),
     async (c) => {
       requireAdmin(c)
-      await revokeKey(c.get('db'), c.get('shares'), c.req.valid('param').id, {
-        keepLinks: c.req.valid('query').keepLinks === 'true',
-        now: new Date(),
-      })
+      await revokeKey(
+        c.get('db'),
+        { shares: c.get('shares'), uploadLinks: c.get('uploadLinks') },
+        c.req.valid('param').id,
+        {
+          keepLinks: c.req.valid('query').keepLinks === 'true',
+          now: new Date(),
+        },
+      )
       return c.body(null, 204)
     },
   )

@@ -7,20 +7,16 @@
 import type { Context } from 'hono'
 import { getConfig } from '../config'
 import type { AppEnv } from '../env'
-import { type ErrorCode, errorResponse } from '../errors'
+import type { ErrorCode } from '../errors'
 import { asksForHtml, wantsSharePage } from '../lib/link-preview'
 import { OBJECT_SAFETY_HEADERS } from '../lib/serving'
-import { ErrorPage } from '../pages/error-page'
-import { html, pageCsp } from '../pages/layout'
-import { PasswordPage } from '../pages/password-page'
+import { pageCsp } from '../pages/layout'
 import { SharePage } from '../pages/share-page'
 import { basicPassword, ticketCookie, ticketOf } from '../share/password'
 import { previewCspSources } from '../share/preview'
 import type { ShareRecord } from '../share/record'
-import { type SharePageFacts, type ShareUseResult, useShare } from '../share/use'
-
-/** The page's password form is small: anything larger is not it. */
-const MAX_FORM_BYTES = 4096
+import { type SharePageFacts, type ShareUseResult, shownName, useShare } from '../share/use'
+import { forBrowser, formPassword, linkError, pageResponse, passwordChallenge } from './link-answers'
 
 const MESSAGES: Partial<Record<ErrorCode, string>> = {
   not_found: 'No such share link.',
@@ -37,64 +33,22 @@ const MESSAGES: Partial<Record<ErrorCode, string>> = {
     'This share link cannot be used just now (locked after too many wrong passwords, or its last downloads are in use elsewhere); try again after Retry-After seconds.',
 }
 
-/** An HTML answer of the share pages: no caching, no referrer, no indexing, their CSP. */
-async function pageResponse(
-  c: Context<AppEnv>,
-  status: number,
-  page: { toString(): string | Promise<string> },
-  csp: string,
-  headers = new Headers(),
-): Promise<Response> {
-  headers.set('Content-Type', 'text/html; charset=utf-8')
-  headers.set('Cache-Control', 'no-store')
-  headers.set('Content-Security-Policy', csp)
-  headers.set('Referrer-Policy', 'no-referrer')
-  headers.set('X-Robots-Tag', 'noindex, nofollow')
-  return new Response(c.req.method === 'HEAD' ? null : await html(page), { status, headers })
+function refusalAnswer(c: Context<AppEnv>, code: ErrorCode, retryAfter?: number) {
+  const message = MESSAGES[code] ?? (forBrowser(c) ? '' : 'The share link cannot be used.')
+  return linkError(c, code, message, retryAfter)
 }
 
-/** Whether the answer is for a person: a browser navigating, or a form it sent. */
-function forBrowser(c: Context<AppEnv>): boolean {
-  return asksForHtml(c.req.header('Accept')) || c.req.method === 'POST'
-}
-
-async function linkError(
-  c: Context<AppEnv>,
-  code: ErrorCode,
-  retryAfter?: number,
-): Promise<Response> {
-  const requestId = c.get('requestId')
-  if (forBrowser(c)) {
-    const response = errorResponse(requestId, code, MESSAGES[code] ?? '', { retryAfter })
-    return pageResponse(
-      c,
-      response.status,
-      ErrorPage({ code }),
-      pageCsp(),
-      new Headers(response.headers),
-    )
-  }
-  return errorResponse(requestId, code, MESSAGES[code] ?? 'The share link cannot be used.', {
-    retryAfter,
-  })
-}
-
-/**
- * A link that asks for its password: programs get 401 with a Basic challenge; a browser gets the
- * form, also 401, but challenged as a form (a Basic challenge would open the browser's own dialog
- * over it).
- */
 async function passwordAnswer(
   c: Context<AppEnv>,
   share: ShareRecord,
   wrong: boolean,
 ): Promise<Response> {
   const code = wrong ? 'share_password_invalid' : 'share_password_required'
-  const response = errorResponse(c.get('requestId'), code, MESSAGES[code] ?? '')
-  if (!forBrowser(c)) return response
-  const headers = new Headers(response.headers)
-  headers.set('WWW-Authenticate', 'Form realm="share"')
-  return pageResponse(c, 401, PasswordPage({ share, wrong }), pageCsp(["'self'"]), headers)
+  return passwordChallenge(c, code, MESSAGES[code] ?? '', {
+    name: shownName(share),
+    note: 'This file is protected by a password.',
+    action: `/s/${share.id}`,
+  })
 }
 
 function sharePage(c: Context<AppEnv>, facts: SharePageFacts): Promise<Response> {
@@ -104,17 +58,6 @@ function sharePage(c: Context<AppEnv>, facts: SharePageFacts): Promise<Response>
   if (facts.downloadOrigin !== origin) formAction.push(facts.downloadOrigin)
   const csp = pageCsp(formAction, previewCspSources(facts.preview?.kind ?? null))
   return pageResponse(c, 200, SharePage({ facts }), csp)
-}
-
-/** The password the page's form sent, if this POST is that form. */
-async function formPassword(c: Context<AppEnv>): Promise<string | undefined> {
-  if (c.req.method !== 'POST') return undefined
-  const type = c.req.header('Content-Type') ?? ''
-  const length = Number(c.req.header('Content-Length') ?? Number.NaN)
-  if (!/^application\/x-www-form-urlencoded\b/i.test(type)) return undefined
-  if (!(length > 0 && length <= MAX_FORM_BYTES)) return undefined
-  const body = new TextDecoder().decode(await c.req.arrayBuffer())
-  return new URLSearchParams(body).get('password') ?? undefined
 }
 
 /** The edge's idea of where the client is (`request.cf.country`); null where it says nothing. */
@@ -158,7 +101,7 @@ function answer(
 ): Promise<Response> | Response {
   switch (result.type) {
     case 'refused':
-      return linkError(c, result.code, result.retryAfter)
+      return refusalAnswer(c, result.code, result.retryAfter)
     case 'password':
       return passwordAnswer(c, result.share, result.wrong)
     case 'unlocked': {
@@ -168,7 +111,7 @@ function answer(
         status: 303,
         headers: {
           Location: `/s/${result.share.id}`,
-          'Set-Cookie': ticketCookie(result.ticket, result.share.id, secure),
+          'Set-Cookie': ticketCookie(result.ticket, `/s/${result.share.id}`, secure),
           'Cache-Control': 'no-store',
           'Referrer-Policy': 'no-referrer',
         },

@@ -6,6 +6,7 @@ import { AppError } from '../errors'
 import { nextCursor, readCursor } from '../lib/cursor'
 import type { CreatedKey, CreateKey } from '../schemas'
 import { revokeSharesOf } from './shares'
+import { revokeUploadLinksOf } from './upload-links'
 
 export async function createKey(
   config: Config,
@@ -51,17 +52,21 @@ export async function listKeys(
 }
 
 /**
- * Revokes a key and, unless `keepLinks`, every share link it made: after a leaked key, nothing
- * it made stays live. The key first, so it makes no new link while its links are revoked.
+ * Revokes a key and, unless `keepLinks`, every share and upload link it made: after a leaked
+ * key, nothing it made stays live. The key first, so it makes no new link while its links are
+ * revoked.
  */
 export async function revokeKey(
   db: D1Database,
-  shares: Env['SHARES'],
+  links: { shares: Env['SHARES']; uploadLinks: Env['UPLOAD_LINKS'] },
   id: string,
   options: { keepLinks: boolean; now: Date },
 ): Promise<void> {
   if (!(await revokeApiKey(db, id, options.now))) {
     throw new AppError('not_found', 'No such API key.')
   }
-  if (!options.keepLinks) await revokeSharesOf(db, shares, `key:${id}`, options.now.getTime())
+  if (options.keepLinks) return
+  const owner = `key:${id}`
+  await revokeSharesOf(db, links.shares, owner, options.now.getTime())
+  await revokeUploadLinksOf(db, links.uploadLinks, owner, options.now.getTime())
 }

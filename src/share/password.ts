@@ -3,7 +3,8 @@
 // page's form); and the ticket a browser keeps in a cookie after entering it, so the page's
 // Download button and previews work without typing again. Nothing here logs or returns a password.
 import { base64url, bytesEqual, fromBase64, hmacSha256, randomBytes, utf8 } from '../lib/bytes'
-import { PASSWORD_ITERATIONS, PASSWORD_TICKET_SECONDS } from '../lib/limits'
+import { PASSWORD_ITERATIONS, PASSWORD_MEMO_SECONDS, PASSWORD_TICKET_SECONDS } from '../lib/limits'
+import { TtlCache } from '../lib/ttl-cache'
 
 /** What a share keeps of its password. */
 export type PasswordHash = {
@@ -126,19 +127,53 @@ export function ticketOf(cookie: string | null | undefined): string | undefined 
   return undefined
 }
 
-/** The Set-Cookie of a ticket: only this link's path, HttpOnly, SameSite=Lax, Secure on https. */
+/**
+ * The Set-Cookie of a ticket: only this link's path (`/s/<id>` or `/u/<id>`), HttpOnly,
+ * SameSite=Lax, Secure on https.
+ */
 export function ticketCookie(
   ticket: { value: string; maxAge: number },
-  id: string,
+  path: string,
   secure: boolean,
 ): string {
   const attributes = [
     `${TICKET_COOKIE}=${ticket.value}`,
-    `Path=/s/${id}`,
+    `Path=${path}`,
     `Max-Age=${ticket.maxAge}`,
     'HttpOnly',
     'SameSite=Lax',
   ]
   if (secure) attributes.push('Secure')
   return attributes.join('; ')
+}
+
+/** What a request to a password-protected link brings: the password, or a page's ticket. */
+export type PasswordBrought = { password: string | undefined; ticket: string | undefined }
+
+/** What a link's object is told of a request's password: the right one, none, or a wrong one. */
+export type PasswordVerdict = 'accepted' | 'missing' | 'wrong'
+
+/**
+ * Passwords this isolate verified lately (by their memo, never the text), for
+ * PASSWORD_MEMO_SECONDS: a program's ranges and HEADs with Basic cost one PBKDF2, not one each.
+ */
+const verified = new TtlCache<string, true>(10_000)
+
+/** What the request brings for link `id` (undefined: the link has no password). */
+export async function passwordVerdict(
+  kept: PasswordHash | null,
+  id: string,
+  brought: PasswordBrought,
+  nowMs: number,
+): Promise<PasswordVerdict | undefined> {
+  if (kept === null) return undefined
+  if (brought.ticket !== undefined && (await ticketValid(kept, id, brought.ticket, nowMs))) {
+    return 'accepted'
+  }
+  if (brought.password === undefined) return 'missing'
+  const memo = `${id}:${await passwordMemo(kept, brought.password)}`
+  if (verified.get(memo, nowMs)) return 'accepted'
+  if (!(await passwordMatches(kept, brought.password))) return 'wrong'
+  verified.set(memo, true, nowMs + PASSWORD_MEMO_SECONDS * 1000)
+  return 'accepted'
 }

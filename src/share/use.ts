@@ -12,7 +12,6 @@ import { contentDisposition } from '../lib/content-disposition'
 import { wholeSecondMs } from '../lib/duration'
 import {
   MAX_LEASE,
-  PASSWORD_MEMO_SECONDS,
   PIN_CHECK_SECONDS,
   TEXT_PREVIEW_BYTES,
 } from '../lib/limits'
@@ -24,7 +23,7 @@ import type { ObjectRead, ReadOptions, ReadRequest, Store } from '../stores/stor
 import { REFUSAL_OUTCOME, refusalOf } from './decide'
 import { MAX_LEASE_SECONDS, type ShareGate, shareGate } from './gate'
 import type { ShareObject, UseDecision, UseRefusal, UseRequest } from './object'
-import { issueTicket, passwordMatches, passwordMemo, ticketValid } from './password'
+import { issueTicket, passwordVerdict } from './password'
 import { mediaTypeOf, type PreviewKind, previewKind } from './preview'
 import { isShareId, type ShareRecord, sameVersion, type UseKind, type UseOutcome } from './record'
 
@@ -165,33 +164,6 @@ function outcomeOf(method: string, read: Extract<ObjectRead, { ok: true }>): Use
   return 'downloaded'
 }
 
-/**
- * Passwords this isolate verified lately (by their memo, never the text), for
- * PASSWORD_MEMO_SECONDS: a program's ranges and HEADs with Basic cost one PBKDF2, not one each.
- */
-const verified = new TtlCache<string, true>(10_000)
-
-/** What the request brings for a password-protected share (undefined: it has none). */
-async function passwordVerdict(
-  share: ShareRecord,
-  input: ShareUseInput,
-  nowMs: number,
-): Promise<UseRequest['password']> {
-  if (share.password === null) return undefined
-  if (
-    input.ticket !== undefined &&
-    (await ticketValid(share.password, share.id, input.ticket, nowMs))
-  ) {
-    return 'accepted'
-  }
-  if (input.password === undefined) return 'missing'
-  const memo = `${share.id}:${await passwordMemo(share.password, input.password)}`
-  if (verified.get(memo, nowMs)) return 'accepted'
-  if (!(await passwordMatches(share.password, input.password))) return 'wrong'
-  verified.set(memo, true, nowMs + PASSWORD_MEMO_SECONDS * 1000)
-  return 'accepted'
-}
-
 /** How many answers about a lease a counted download waits for before it asks itself. */
 const MAX_LEASE_ROUNDS = 100
 
@@ -229,7 +201,7 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
   // A password link this isolate knows is locked: a guess costs no hash and no call.
   const lockedFor = share.password === null ? 0 : gate.lockedFor(id, now.getTime())
   if (lockedFor > 0) return { type: 'refused', code: 'rate_limited', retryAfter: lockedFor }
-  const password = await passwordVerdict(share, input, now.getTime())
+  const password = await passwordVerdict(share.password, share.id, input, now.getTime())
   // Read only once a share is found: an unknown link never depends on the configuration.
   const config = input.config()
   // A use decided in this isolate, queued for the share's object (a lease's download names it).

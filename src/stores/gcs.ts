@@ -19,6 +19,8 @@ export class GcsStore extends EndpointStore implements store.Store {
   readonly metadataPrefix = 'x-goog-meta-'
   readonly unsupported = new Set<store.PresignField>(['checksumSha256', 'ifNoneMatch', 'versionId'])
   readonly corsFormats = ['gcs'] as const
+  /** GCS's create-only condition: no live generation of the object. */
+  protected override readonly createOnly = { 'x-goog-if-generation-match': '0' }
 
   constructor(
     target: RemoteTarget,

@@ -8,6 +8,7 @@ import type { Store } from './store'
 const ROUND_TRIPS: ReadonlySet<PropertyKey> = new Set([
   'readObject',
   'headObject',
+  'putNew',
   'createMultipartUpload',
   'completeMultipartUpload',
   'abortMultipartUpload',

@@ -156,6 +156,41 @@ export abstract class EndpointStore {
 
   abstract objectUrl(request: store.UrlRequest): Promise<string>
 
+  /** The signed header that makes a PUT create only: S3's If-None-Match: *. */
+  protected readonly createOnly: Record<string, string> = { 'If-None-Match': '*' }
+
+  /**
+   * A PUT through a seconds-lived presigned URL, its length and the create-only condition
+   * signed; the store's 412 means an object is there. Its 5xx is store_unavailable.
+   */
+  async putNew(key: string, body: ReadableStream, put: store.NewObject): Promise<string | null> {
+    const headers = {
+      'Content-Type': put.contentType,
+      'Content-Length': String(put.size),
+      ...this.createOnly,
+    }
+    const url = await this.objectUrl({
+      key,
+      method: 'PUT',
+      expiresIn: 60,
+      nowMs: put.nowMs,
+      origin: this.target.endpoint,
+      headers,
+    })
+    const answer = await fetch(url, {
+      method: 'PUT',
+      headers,
+      body: body.pipeThrough(new FixedLengthStream(put.size)),
+    }).catch(() => {
+      throw storeUnavailable(undefined)
+    })
+    await answer.body?.cancel()
+    if (answer.status === 412) return null
+    if (answer.status >= 500) throw storeUnavailable(answer.status)
+    if (!answer.ok) throw new StoreRefused(answer.status)
+    return answer.headers.get('etag') ?? ''
+  }
+
   async knownVersion(): Promise<undefined> {
     return undefined
   }

@@ -72,6 +72,9 @@ export type MultipartStart = {
   declared?: { parts: number; length: number } | undefined
 }
 
+/** A new object: its length (the body must be exactly that), media type, and signing time. */
+export type NewObject = { size: number; contentType: string; nowMs: number }
+
 export interface Store {
   /** Signet's name for the bucket. */
   readonly name: string
@@ -113,6 +116,11 @@ export interface Store {
   /** The object's ETag and size, asking the store (a subrequest for remote stores); null if none. */
   headObject(key: string, nowMs: number): Promise<{ etag: string; size: number } | null>
   readObject(key: string, request: ReadRequest, options: ReadOptions): Promise<ObjectRead>
+  /**
+   * Stores exactly `put.size` bytes of `body` at `key` only where no object is: the new object's
+   * ETag, or null when the store already holds one there (nothing is replaced).
+   */
+  putNew(key: string, body: ReadableStream, put: NewObject): Promise<string | null>
   /** Starts a multipart upload; answers the upload id to give out. */
   createMultipartUpload(key: string, start: MultipartStart): Promise<string>
   /** Completes it; answers the object's ETag when the store gives one. AppError when refused. */

@@ -1,0 +1,51 @@
+// What a file sent through an upload link is called in the bucket: the sender's name made safe
+// (one path segment, no control or reserved characters, NFC, bounded), and the numbered names
+// that keep two files of one name apart (`report.pdf`, `report (2).pdf`, …). Pure.
+import { utf8 } from '../lib/bytes'
+import { MAX_UPLOAD_NAME_BYTES } from '../lib/limits'
+
+/** Characters that mean something to file systems or shells, or are invisible. */
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f"*:<>?|\\/\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g
+
+/** Cuts text to at most `max` bytes of UTF-8 without splitting a character. */
+function cutBytes(text: string, max: number): string {
+  let out = ''
+  let bytes = 0
+  for (const char of text) {
+    const size = utf8(char).length
+    if (bytes + size > max) break
+    out += char
+    bytes += size
+  }
+  return out
+}
+
+/** The name a file is kept under: the sender's, made safe; `file` when nothing is left of it. */
+export function safeFileName(sent: string): string {
+  // Only the last segment: a sender's folders are not the bucket's.
+  const last = sent.split(/[/\\]/).pop() ?? ''
+  let name = last
+    .normalize('NFC')
+    .replace(UNSAFE, '_')
+    .replace(/\s+/g, ' ')
+    .trim()
+    // No hidden files and no `.`/`..` segments.
+    .replace(/^[.\s]+/, '')
+  if (name === '') name = 'file'
+  if (utf8(name).length <= MAX_UPLOAD_NAME_BYTES) return name
+  const { stem, ext } = split(name)
+  const keptExt = utf8(ext).length <= 16 ? ext : ''
+  return cutBytes(stem, MAX_UPLOAD_NAME_BYTES - utf8(keptExt).length).trimEnd() + keptExt
+}
+
+function split(name: string): { stem: string; ext: string } {
+  const dot = name.lastIndexOf('.')
+  return dot > 0 ? { stem: name.slice(0, dot), ext: name.slice(dot) } : { stem: name, ext: '' }
+}
+
+/** The `n`th name for a file (n ≥ 1): the name itself, then `stem (2).ext`, `stem (3).ext`, … */
+export function numberedName(name: string, n: number): string {
+  if (n <= 1) return name
+  const { stem, ext } = split(name)
+  return `${stem} (${n})${ext}`
+}

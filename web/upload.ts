@@ -1,0 +1,168 @@
+// The upload-link page's script: files chosen or dropped are sent one after another, each with
+// its own progress bar. A file up to the page's single-PUT size goes in one PUT to the link; a
+// larger one as a multipart upload whose parts go straight to the store (through the uploader's
+// part sender: parallel, retried), then completed through the link, or aborted when it fails.
+import { type PartUrl, putCounted, sendParts, StepError, StoreRefusal } from '../src/uploader'
+import { xhrTransport } from './xhr-transport'
+
+const PARALLEL_PARTS = 4
+const RETRY = { attempts: 4, baseMs: 250 }
+
+function element<T extends HTMLElement>(id: string): T {
+  const found = document.getElementById(id)
+  if (!found) throw new Error(`the upload page has no #${id}`)
+  return found as T
+}
+
+const root = element<HTMLDivElement>('upload')
+const link = root.dataset.link ?? ''
+const singlePut = Number(root.dataset.singlePut ?? '0')
+const maxSize = root.dataset.maxSize ? Number(root.dataset.maxSize) : undefined
+const input = element<HTMLInputElement>('files')
+const drop = element<HTMLDivElement>('drop')
+const list = element<HTMLUListElement>('list')
+const alertBox = element<HTMLParagraphElement>('alert')
+
+function formatBytes(bytes: number): string {
+  const units = ['bytes', 'KB', 'MB', 'GB', 'TB']
+  let value = bytes
+  let unit = 0
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000
+    unit++
+  }
+  return unit === 0 ? `${value} bytes` : `${value.toFixed(1)} ${units[unit]}`
+}
+
+/** One file's line: its name, a progress bar and what happened. */
+function fileRow(file: File) {
+  const item = document.createElement('li')
+  const name = document.createElement('span')
+  name.className = 'name'
+  name.textContent = file.name
+  const bar = document.createElement('progress')
+  bar.max = Math.max(file.size, 1)
+  bar.value = 0
+  bar.setAttribute('aria-label', `Sending ${file.name}`)
+  const status = document.createElement('span')
+  status.className = 'status'
+  status.textContent = 'Waiting…'
+  item.append(name, bar, status)
+  list.append(item)
+  let sent = 0
+  return {
+    progress(delta: number) {
+      sent += delta
+      bar.value = sent
+      status.textContent = `${formatBytes(sent)} of ${formatBytes(file.size)}`
+    },
+    done(text: string) {
+      bar.value = bar.max
+      status.textContent = text
+      item.dataset.state = 'sent'
+    },
+    failed(text: string) {
+      status.textContent = text
+      item.dataset.state = 'failed'
+    },
+  }
+}
+
+/** Signet's answer as JSON, or its error as an Error with the message Signet gave. */
+async function json<T>(response: Response): Promise<T> {
+  const body = (await response.json().catch(() => ({}))) as T & { error?: { message?: string } }
+  if (!response.ok) {
+    throw new StoreRefusal(response.status, body.error?.message ?? `Signet answered ${response.status}.`)
+  }
+  return body
+}
+
+function post<T>(path: string, body: unknown): Promise<T> {
+  return fetch(`/u/${link}${path}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  }).then((response) => json<T>(response))
+}
+
+type Started = { slot: string; key: string; uploadId: string; parts: PartUrl[] }
+type Sent = { key: string; size: number; etag: string }
+
+/** The name a file got in the bucket: the last segment of its key. */
+function shownKey(key: string): string {
+  return key.split('/').pop() ?? key
+}
+
+async function sendOne(file: File, row: ReturnType<typeof fileRow>, signal: AbortSignal) {
+  const contentType = file.type || 'application/octet-stream'
+  const progress = (delta: number) => row.progress(delta)
+  if (file.size > singlePut) {
+    const started = await post<Started>('/uploads', { name: file.name, size: file.size, contentType })
+    try {
+      const etags = await sendParts(
+        { transport: xhrTransport(file), parallel: PARALLEL_PARTS, retry: RETRY, signal, progress },
+        started.parts,
+      )
+      return await post<Sent>('/uploads/complete', {
+        slot: started.slot,
+        uploadId: started.uploadId,
+        parts: etags.map((etag, index) => ({ partNumber: index + 1, etag })),
+      })
+    } catch (error) {
+      await post('/uploads/abort', { slot: started.slot, uploadId: started.uploadId }).catch(
+        () => undefined,
+      )
+      throw error
+    }
+  }
+  let answer: Sent | undefined
+  const transport = xhrTransport(file, (body) => {
+    answer = JSON.parse(body) as Sent
+  })
+  await putCounted(
+    { transport, progress },
+    `/u/${link}/${encodeURIComponent(file.name)}`,
+    { 'Content-Type': contentType },
+    { start: 0, end: file.size },
+    signal,
+  )
+  if (!answer) throw new Error('Signet gave no answer.')
+  return answer
+}
+
+let queue: Promise<void> = Promise.resolve()
+
+function send(files: readonly File[]): void {
+  alertBox.textContent = ''
+  for (const file of files) {
+    const row = fileRow(file)
+    if (maxSize !== undefined && file.size > maxSize) {
+      row.failed(`Not sent: larger than ${formatBytes(maxSize)}.`)
+      continue
+    }
+    queue = queue.then(async () => {
+      try {
+        const sent = await sendOne(file, row, new AbortController().signal)
+        row.done(`Sent as ${shownKey(sent.key)} (${formatBytes(sent.size)}).`)
+      } catch (error) {
+        const cause = error instanceof StepError ? error.cause : error
+        row.failed(`Not sent: ${cause instanceof Error ? cause.message : String(cause)}`)
+      }
+    })
+  }
+}
+
+input.addEventListener('change', () => {
+  send([...(input.files ?? [])])
+  input.value = ''
+})
+drop.addEventListener('dragover', (event) => {
+  event.preventDefault()
+  drop.classList.add('over')
+})
+drop.addEventListener('dragleave', () => drop.classList.remove('over'))
+drop.addEventListener('drop', (event) => {
+  event.preventDefault()
+  drop.classList.remove('over')
+  send([...(event.dataTransfer?.files ?? [])])
+})
