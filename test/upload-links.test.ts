@@ -36,9 +36,11 @@ async function makeLink(body: Record<string, unknown> = {}, token?: string) {
 }
 
 /** A PUT as `curl -T` sends it: the bytes with their Content-Length. */
-function send(link: { id: string }, name: string, body: string, init: CallInit = {}) {
+function send(link: { id: string }, name: string, text: string, init: CallInit = {}) {
+  // Bytes, not text: a Request given text adds a Content-Type of its own, which curl does not.
+  const body = new TextEncoder().encode(text)
   const headers = new Headers(init.headers)
-  headers.set('Content-Length', String(new TextEncoder().encode(body).length))
+  headers.set('Content-Length', String(body.length))
   return call(`/u/${link.id}/${name}`, { ...init, method: 'PUT', body, headers, ip: '203.0.113.7' })
 }
 
@@ -225,7 +227,16 @@ describe('sending files through an upload link', () => {
     // No type given: the name's.
     expect((await send(link, 'dog.jpg', 'jpeg bytes')).status).toBe(201)
     await expectError(
-      await call(`/u/${link.id}/chunked.png`, { method: 'PUT', body: new Blob(['x']).stream() }),
+      await call(`/u/${link.id}/chunked.png`, {
+        method: 'PUT',
+        // A stream of unknown length: sent chunked, with no Content-Length.
+        body: new ReadableStream({
+          start(controller) {
+            controller.enqueue(new Uint8Array([1, 2, 3]))
+            controller.close()
+          },
+        }),
+      }),
       400,
       'invalid_request',
     )
