@@ -20,6 +20,7 @@ const FLOORS: [RegExp, number][] = [
   [/^auth\//, 6],
   [/^webhooks\//, 6],
   [/^share\//, 7],
+  [/^upload-link\//, 7],
   [/^services\//, 8],
   [/^gateway\//, 8],
   [/^http\//, 9],

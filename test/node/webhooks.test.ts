@@ -1,10 +1,15 @@
 // Webhooks end to end: Signet under wrangler dev (its events queue produced and consumed locally)
 // delivers to a real receiver on loopback, which verifies every delivery with the
-// `standardwebhooks` package, as receivers do. A gateway PUT, a multipart completion and a
-// counted share download each arrive verified; a receiver that fails twice gets the same
+// `standardwebhooks` package, as receivers do. A gateway PUT, a multipart completion, a file sent
+// through an upload link (with curl -T) and a counted share download each arrive verified; a receiver that fails twice gets the same
 // webhook-id a third time, and /deliveries shows the attempts; a key's webhook hears nothing
 // from outside its scope.
+import { execFile } from 'node:child_process'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { Webhook } from 'standardwebhooks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { callApi, createApiKey, startWorker, type WorkerServer } from './worker-server'
@@ -88,13 +93,17 @@ describe('webhooks delivered to a receiver on loopback', () => {
     }
   }
 
-  it('delivers verified events for a gateway PUT, a multipart completion and a counted download', async () => {
+  it('delivers verified events for a gateway PUT, a multipart completion, an upload-link file and a counted download', async () => {
     const key = await createApiKey(server, 'hooks', {
       buckets: ['local'],
       prefixes: ['hooks/'],
       operations: ['get', 'put', 'multipart', 'share'],
     })
-    await hook(server.adminToken, '/admin', ['object.created', 'share.downloaded'])
+    await hook(server.adminToken, '/admin', [
+      'object.created',
+      'share.downloaded',
+      'upload_link.exhausted',
+    ])
     await hook(key, '/scoped', ['object.created'])
     const inbox = (path: string) => inboxes.get(path)?.got ?? []
 
@@ -150,6 +159,48 @@ describe('webhooks delivered to a receiver on loopback', () => {
     expect(multipart).toMatchObject({
       verified: true,
       data: { size: 10 * 1024 * 1024, source: 'multipart' },
+    })
+
+    // A file sent through an upload link with `curl -T`, by someone without a key: the link's
+    // one file, so the link is used up too.
+    const link = await callApi<{ id: string; url: string }>(
+      server,
+      key,
+      'POST',
+      '/v1/upload-links',
+      {
+        bucket: 'local',
+        prefix: 'hooks/inbox/',
+        maxFiles: 1,
+      },
+    )
+    expect(link.status).toBe(201)
+    const scratch = await mkdtemp(join(tmpdir(), 'signet-link-'))
+    try {
+      await writeFile(join(scratch, 'scan 1.pdf'), 'scanned bytes')
+      const { stdout } = await promisify(execFile)('curl', [
+        '-sS',
+        '-T',
+        join(scratch, 'scan 1.pdf'),
+        `${link.body.url}/`,
+      ])
+      expect(JSON.parse(stdout)).toMatchObject({ key: 'hooks/inbox/scan 1.pdf', size: 13 })
+    } finally {
+      await rm(scratch, { recursive: true, force: true })
+    }
+    const viaLink = await until('object.created for the upload-link file', () =>
+      inbox('/scoped').find((event) => event.data.key === 'hooks/inbox/scan 1.pdf'),
+    )
+    expect(viaLink).toMatchObject({
+      verified: true,
+      data: { bucket: 'local', size: 13, source: 'upload_link', uploadLinkId: link.body.id },
+    })
+    const exhausted = await until('upload_link.exhausted', () =>
+      inbox('/admin').find((event) => event.type === 'upload_link.exhausted'),
+    )
+    expect(exhausted).toMatchObject({
+      verified: true,
+      data: { uploadLinkId: link.body.id, files: 1, maxFiles: 1 },
     })
 
     // A counted share's download.
