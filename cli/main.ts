@@ -22,9 +22,10 @@ import { inspect } from './commands/inspect'
 import { keys } from './commands/keys'
 import { revoke, shares } from './commands/links'
 import { presign } from './commands/presign'
+import { request } from './commands/request'
 import { share } from './commands/share'
 
-export const COMMANDS = [cp, share, presign, revoke, shares, inspect, keys] as Command[]
+export const COMMANDS = [cp, share, request, presign, revoke, shares, inspect, keys] as Command[]
 
 /** The overview: every command with its usage and what it does; help per command with --help. */
 export function usage(): string {

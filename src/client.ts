@@ -23,6 +23,8 @@ import type {
   ShareRequest,
   ShareStats,
   ShareUse,
+  UploadLink,
+  UploadLinkRequest,
 } from './schemas'
 import type { PolicyHints } from './stores/policy-hints'
 
@@ -50,6 +52,8 @@ export type {
   ShareRequest,
   ShareStats,
   ShareUse,
+  UploadLink,
+  UploadLinkRequest,
 }
 
 /** A POST policy: where the form goes, its fields (before the file), and until when. */
@@ -183,6 +187,25 @@ export class SignetClient {
     return this.request('GET', `/v1/shares/${encodeURIComponent(id)}/stats`)
   }
 
+  /** Upload links: people without a key send files into a prefix. */
+  readonly uploadLinks = {
+    create: (request: UploadLinkRequest): Promise<UploadLink> =>
+      this.request('POST', '/v1/upload-links', request),
+    /** With every file the link received. */
+    get: (id: string): Promise<UploadLink> =>
+      this.request('GET', `/v1/upload-links/${encodeURIComponent(id)}`),
+    list: (
+      options: { limit?: number; cursor?: string } = {},
+    ): Promise<{ uploadLinks: UploadLink[]; cursor: string | null }> => {
+      const query = new URLSearchParams()
+      if (options.limit !== undefined) query.set('limit', String(options.limit))
+      if (options.cursor !== undefined) query.set('cursor', options.cursor)
+      return this.request('GET', `/v1/upload-links?${query}`)
+    },
+    revoke: (id: string): Promise<void> =>
+      this.request('DELETE', `/v1/upload-links/${encodeURIComponent(id)}`),
+  }
+
   readonly multipart = {
     start: (request: MultipartRequest): Promise<MultipartAnswer> =>
       this.request('POST', '/v1/multipart', request),
@@ -214,7 +237,7 @@ export class SignetClient {
       if (options.cursor !== undefined) query.set('cursor', options.cursor)
       return this.request('GET', `/v1/keys?${query}`)
     },
-    /** Revokes a key and, unless `keepLinks`, the share links it made. */
+    /** Revokes a key and, unless `keepLinks`, the share and upload links it made. */
     revoke: (id: string, options: { keepLinks?: boolean } = {}): Promise<void> =>
       this.request(
         'DELETE',
@@ -225,6 +248,14 @@ export class SignetClient {
 
 /** A share link's state, in the words every surface uses. */
 export type ShareState = 'active' | 'revoked' | 'expired' | 'used up'
+
+/** An upload link's state, in the words every surface uses. */
+export function uploadLinkState(link: UploadLink, now = Date.now()): ShareState {
+  if (link.revokedAt) return 'revoked'
+  if (Date.parse(link.expiresAt) <= now) return 'expired'
+  if (link.maxFiles !== null && link.fileCount >= link.maxFiles) return 'used up'
+  return 'active'
+}
 
 export function shareState(share: Share, now = Date.now()): ShareState {
   if (share.revokedAt) return 'revoked'

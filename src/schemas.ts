@@ -761,7 +761,9 @@ export const UploadedFileSchema = z
 export const UploadLinkSchema = z
   .object({
     id: z.string(),
-    url: z.string().openapi({ description: '`<origin>/u/<id>`: the page, and `PUT <url>/<filename>`' }),
+    url: z
+      .string()
+      .openapi({ description: '`<origin>/u/<id>`: the page, and `PUT <url>/<filename>`' }),
     owner: z.string(),
     bucket: z.string(),
     prefix: z.string(),

@@ -3,7 +3,15 @@
 // concurrency and refuse before storing, revocation, expiry, passwords, the page, and listing.
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { ADMIN_TOKEN, type CallInit, call, createKey, expectError, FULL_SCOPE, pathOf } from './helpers'
+import {
+  ADMIN_TOKEN,
+  type CallInit,
+  call,
+  createKey,
+  expectError,
+  FULL_SCOPE,
+  pathOf,
+} from './helpers'
 
 type LinkAnswer = {
   id: string
@@ -72,7 +80,10 @@ describe('making upload links', () => {
       'forbidden',
     )
     await expectError(
-      await call('/v1/upload-links', { token: key, json: { bucket: 'local', prefix: 'users/bob/' } }),
+      await call('/v1/upload-links', {
+        token: key,
+        json: { bucket: 'local', prefix: 'users/bob/' },
+      }),
       403,
       'forbidden',
     )
@@ -245,9 +256,9 @@ describe('sending files through an upload link', () => {
   it('refuses files after the link is revoked (410 upload_link_revoked)', async () => {
     const { key, link } = await makeLink()
     expect((await send(link, 'one.txt', 'one')).status).toBe(201)
-    expect((await call(`/v1/upload-links/${link.id}`, { token: key, method: 'DELETE' })).status).toBe(
-      204,
-    )
+    expect(
+      (await call(`/v1/upload-links/${link.id}`, { token: key, method: 'DELETE' })).status,
+    ).toBe(204)
     await expectError(await send(link, 'two.txt', 'two'), 410, 'upload_link_revoked')
     expect(await keysUnder(link.prefix)).toEqual([`${link.prefix}one.txt`])
     const read = await readLink(key, link.id)
@@ -354,9 +365,11 @@ describe("an upload link's page and big files", () => {
     ).json()) as { slot: string; uploadId: string }
     await expectError(await send(link, 'b.bin', 'b'), 410, 'upload_link_exhausted')
     expect(
-      (await call(`/u/${link.id}/uploads/abort`, {
-        json: { slot: started.slot, uploadId: started.uploadId },
-      })).status,
+      (
+        await call(`/u/${link.id}/uploads/abort`, {
+          json: { slot: started.slot, uploadId: started.uploadId },
+        })
+      ).status,
     ).toBe(204)
     expect((await send(link, 'b.bin', 'b')).status).toBe(201)
   })

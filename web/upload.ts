@@ -2,7 +2,7 @@
 // its own progress bar. A file up to the page's single-PUT size goes in one PUT to the link; a
 // larger one as a multipart upload whose parts go straight to the store (through the uploader's
 // part sender: parallel, retried), then completed through the link, or aborted when it fails.
-import { type PartUrl, putCounted, sendParts, StepError, StoreRefusal } from '../src/uploader'
+import { type PartUrl, putCounted, StepError, StoreRefusal, sendParts } from '../src/uploader'
 import { xhrTransport } from './xhr-transport'
 
 const PARALLEL_PARTS = 4
@@ -72,7 +72,10 @@ function fileRow(file: File) {
 async function json<T>(response: Response): Promise<T> {
   const body = (await response.json().catch(() => ({}))) as T & { error?: { message?: string } }
   if (!response.ok) {
-    throw new StoreRefusal(response.status, body.error?.message ?? `Signet answered ${response.status}.`)
+    throw new StoreRefusal(
+      response.status,
+      body.error?.message ?? `Signet answered ${response.status}.`,
+    )
   }
   return body
 }
@@ -97,7 +100,11 @@ async function sendOne(file: File, row: ReturnType<typeof fileRow>, signal: Abor
   const contentType = file.type || 'application/octet-stream'
   const progress = (delta: number) => row.progress(delta)
   if (file.size > singlePut) {
-    const started = await post<Started>('/uploads', { name: file.name, size: file.size, contentType })
+    const started = await post<Started>('/uploads', {
+      name: file.name,
+      size: file.size,
+      contentType,
+    })
     try {
       const etags = await sendParts(
         { transport: xhrTransport(file), parallel: PARALLEL_PARTS, retry: RETRY, signal, progress },

@@ -70,4 +70,3 @@ export function xhrTransport(file: File, answered?: (body: string) => void): Tra
     },
   }
 }
-

@@ -60,7 +60,7 @@ async function defaultTarget(
 }
 
 /** The password piped in (`--password-stdin`), without its line ending. */
-async function passwordFromStdin(): Promise<string> {
+export async function passwordFromStdin(): Promise<string> {
   const chunks: Buffer[] = []
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
   const password = Buffer.concat(chunks)

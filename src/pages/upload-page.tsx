@@ -36,9 +36,13 @@ export function UploadPage(props: { facts: UploadPageFacts }) {
         {facts.message !== null && <p class="message">{facts.message}</p>}
         <dl>
           <dt>Files</dt>
-          <dd>{facts.filesLeft === null ? 'as many as you like' : `up to ${facts.filesLeft} more`}</dd>
+          <dd>
+            {facts.filesLeft === null ? 'as many as you like' : `up to ${facts.filesLeft} more`}
+          </dd>
           <dt>Size</dt>
-          <dd>{facts.maxFileSize === null ? 'any' : `up to ${formatSize(facts.maxFileSize)} each`}</dd>
+          <dd>
+            {facts.maxFileSize === null ? 'any' : `up to ${formatSize(facts.maxFileSize)} each`}
+          </dd>
           {facts.contentTypes !== null && (
             <>
               <dt>Types</dt>

@@ -16,7 +16,13 @@ import { basicPassword, ticketCookie, ticketOf } from '../share/password'
 import { previewCspSources } from '../share/preview'
 import type { ShareRecord } from '../share/record'
 import { type SharePageFacts, type ShareUseResult, shownName, useShare } from '../share/use'
-import { forBrowser, formPassword, linkError, pageResponse, passwordChallenge } from './link-answers'
+import {
+  forBrowser,
+  formPassword,
+  linkError,
+  pageResponse,
+  passwordChallenge,
+} from './link-answers'
 
 const MESSAGES: Partial<Record<ErrorCode, string>> = {
   not_found: 'No such share link.',

@@ -9,9 +9,9 @@ import mime from 'mime/lite'
 import { getConfig, storeFor } from '../config'
 import type { AppEnv } from '../env'
 import { AppError } from '../errors'
+import { newApp } from '../http/openapi'
 import { MAX_PUT_SIZE, UPLOAD_PAGE_SINGLE_PUT } from '../lib/limits'
 import { parseMediaType } from '../lib/media-type'
-import { newApp } from '../http/openapi'
 import { UploadPage, uploadCsp } from '../pages/upload-page'
 import {
   errorResponses,

@@ -19,20 +19,15 @@ import {
   UPLOAD_PAGE_PART_SIZE,
   UPLOAD_SLOT_SECONDS,
 } from '../lib/limits'
-import { TtlCache } from '../lib/ttl-cache'
 import type { Timing } from '../lib/timing'
+import { TtlCache } from '../lib/ttl-cache'
 import type {
   LinkUploadAbort,
   LinkUploadComplete,
   LinkUploadStart,
   UploadLinkRequest,
 } from '../schemas'
-import {
-  hashPassword,
-  issueTicket,
-  type PasswordBrought,
-  passwordVerdict,
-} from '../share/password'
+import { hashPassword, issueTicket, type PasswordBrought, passwordVerdict } from '../share/password'
 import { meteredStore } from '../stores/metered'
 import type { Store } from '../stores/store'
 import {
@@ -150,7 +145,12 @@ export async function listOwnUploadLinks(
   page: { limit: number; cursor?: string | undefined },
 ) {
   const owner = actingOwner(ctx.principal)
-  const listed = await listUploadLinks(ctx.db, owner ?? undefined, page.limit, readCursor(page.cursor))
+  const listed = await listUploadLinks(
+    ctx.db,
+    owner ?? undefined,
+    page.limit,
+    readCursor(page.cursor),
+  )
   return {
     uploadLinks: listed.links.map((link) => toApiUploadLink(link.record, ctx.origin, link)),
     cursor: listed.cursor,
@@ -386,7 +386,10 @@ export async function startFileUpload(ctx: SendContext, id: string, start: LinkU
   const contentType = start.contentType || 'application/octet-stream'
   const placed = await placeFile(ctx, id, { ...start, contentType })
   try {
-    const partCount = Math.min(MAX_PARTS, Math.max(1, Math.ceil(start.size / UPLOAD_PAGE_PART_SIZE)))
+    const partCount = Math.min(
+      MAX_PARTS,
+      Math.max(1, Math.ceil(start.size / UPLOAD_PAGE_PART_SIZE)),
+    )
     const sizes = partSizes(start.size, partCount)
     const uploadId = await placed.store.createMultipartUpload(placed.key, {
       contentType,

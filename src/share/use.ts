@@ -10,11 +10,7 @@ import { AppError, type ErrorCode } from '../errors'
 import { parseCidr } from '../lib/cidr'
 import { contentDisposition } from '../lib/content-disposition'
 import { wholeSecondMs } from '../lib/duration'
-import {
-  MAX_LEASE,
-  PIN_CHECK_SECONDS,
-  TEXT_PREVIEW_BYTES,
-} from '../lib/limits'
+import { MAX_LEASE, PIN_CHECK_SECONDS, TEXT_PREVIEW_BYTES } from '../lib/limits'
 import type { Timing } from '../lib/timing'
 import { TtlCache } from '../lib/ttl-cache'
 import { meteredStore } from '../stores/metered'

@@ -5,7 +5,8 @@ import { utf8 } from '../lib/bytes'
 import { MAX_UPLOAD_NAME_BYTES } from '../lib/limits'
 
 /** Characters that mean something to file systems or shells, or are invisible. */
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f"*:<>?|\\/\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g
+const UNSAFE =
+  /[\u0000-\u001f\u007f-\u009f"*:<>?|\\/\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g
 
 /** Cuts text to at most `max` bytes of UTF-8 without splitting a character. */
 function cutBytes(text: string, max: number): string {

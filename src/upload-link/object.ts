@@ -7,12 +7,8 @@
 import { DurableObject } from 'cloudflare:workers'
 import { logFailure } from '../errors'
 import { base64url, randomBytes } from '../lib/bytes'
+import { PASSWORD_LOCK_FAILURES, PASSWORD_LOCK_SECONDS, UPLOAD_SLOT_SECONDS } from '../lib/limits'
 import { mediaTypeAllowed } from '../lib/media-type'
-import {
-  PASSWORD_LOCK_FAILURES,
-  PASSWORD_LOCK_SECONDS,
-  UPLOAD_SLOT_SECONDS,
-} from '../lib/limits'
 import { recordFileCount } from './index-db'
 import { numberedName } from './names'
 import {
@@ -142,7 +138,10 @@ export class UploadLinkObject extends DurableObject<Env> {
     const since = now - PASSWORD_LOCK_SECONDS * 1000
     this.sql.exec('DELETE FROM password_failures WHERE at <= ?', since)
     const rows = this.sql
-      .exec<{ at: number }>('SELECT at FROM password_failures ORDER BY at DESC LIMIT ?', PASSWORD_LOCK_FAILURES)
+      .exec<{ at: number }>(
+        'SELECT at FROM password_failures ORDER BY at DESC LIMIT ?',
+        PASSWORD_LOCK_FAILURES,
+      )
       .toArray()
     if (rows.length < PASSWORD_LOCK_FAILURES) return 0
     const oldest = rows[rows.length - 1]?.at ?? now
@@ -225,7 +224,10 @@ export class UploadLinkObject extends DurableObject<Env> {
         message: `This link takes files of at most ${record.maxFileSize} bytes.`,
       }
     }
-    if (record.contentTypes !== null && !mediaTypeAllowed(record.contentTypes, request.contentType)) {
+    if (
+      record.contentTypes !== null &&
+      !mediaTypeAllowed(record.contentTypes, request.contentType)
+    ) {
       return {
         ok: false,
         code: 'invalid_request',
@@ -310,7 +312,12 @@ export class UploadLinkObject extends DurableObject<Env> {
         logFailure(undefined, 'upload link index', error),
       ),
     )
-    return { ok: true, file, count, exhausted: record.maxFiles !== null && count === record.maxFiles }
+    return {
+      ok: true,
+      file,
+      count,
+      exhausted: record.maxFiles !== null && count === record.maxFiles,
+    }
   }
 
   /** The file never came (the upload failed or was cancelled): its place is free again. */

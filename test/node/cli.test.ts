@@ -130,6 +130,36 @@ describe('the signet CLI', () => {
     expect(inspected.stdout).toContain('content-type')
   })
 
+  it('request → an upload link that curl -T sends files through, within its limits', () => {
+    const requested = signet([
+      'request',
+      's3://local/cli/inbox/',
+      '--max-files',
+      '2',
+      '--max-size',
+      '1KiB',
+      '--expire',
+      '1d',
+    ])
+    expect(requested.status, requested.stderr).toBe(0)
+    const link = requested.stdout.trim()
+    expect(link).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/u\/[A-Za-z0-9_-]{22}$/)
+    const file = join(import.meta.dirname, '..', '..', 'package.json')
+    const small = join(import.meta.dirname, '..', '..', 'biome.json')
+    const big = curl(['-T', file, `${link}/`])
+    expect(big.status).toBe(413)
+    expect(JSON.parse(big.body).error.code).toBe('payload_too_large')
+    const first = curl(['-T', small, `${link}/`])
+    expect(first.status, first.body).toBe(201)
+    expect(JSON.parse(first.body).key).toBe('cli/inbox/biome.json')
+    const second = curl(['-T', small, `${link}/`])
+    expect(JSON.parse(second.body).key).toBe('cli/inbox/biome (2).json')
+    const third = curl(['-T', small, `${link}/`])
+    expect(third.status).toBe(410)
+    expect(JSON.parse(third.body).error.code).toBe('upload_link_exhausted')
+    expect(signet(['request', 's3://local/cli/inbox/', '--max-size', 'lots']).status).toBe(2)
+  })
+
   it('gives scripts exit codes they can rely on, and clear errors', () => {
     expect(signet(['presign', 's3://local']).status).toBe(2)
     expect(signet(['frobnicate']).status).toBe(2)

@@ -1,0 +1,57 @@
+// signet request: an upload link, so someone without a key can send files into a prefix (the
+// page for a browser, or `curl -T file <link>/`). Prints the link.
+import type { UploadLinkRequest } from '../../src/client'
+import {
+  clientFrom,
+  command,
+  duration,
+  list,
+  parseS3Url,
+  print,
+  size,
+  step,
+  UsageError,
+  wholeNumber,
+} from '../command'
+import { passwordFromStdin } from './share'
+
+export const request = command({
+  name: 'request',
+  usage: ['s3://bucket/prefix/'],
+  summary: 'Print an upload link: anyone with it can send files into the prefix, no key needed.',
+  options: {
+    'max-files': { type: 'string', value: 'N', help: 'files the link takes in all' },
+    'max-size': { type: 'string', value: '50MiB', help: 'the largest file it takes' },
+    expire: { type: 'string', value: '7d', help: 'how long the link lives (at most 90d)' },
+    type: {
+      type: 'string',
+      multiple: true,
+      value: 'TYPE',
+      help: 'media types it takes (image/*, application/pdf)',
+    },
+    message: { type: 'string', value: 'TEXT', help: "shown on the link's page" },
+    'password-stdin': {
+      type: 'boolean',
+      help: 'ask senders for a password, read from stdin (8-256 characters)',
+    },
+  },
+  async run({ positionals, options, io }) {
+    const where = positionals[0]
+    if (!where?.startsWith('s3://')) throw new UsageError('request needs s3://bucket/prefix/')
+    const target = parseS3Url(where)
+    const prefix = target.key === '' || target.key.endsWith('/') ? target.key : `${target.key}/`
+    const made: UploadLinkRequest = { bucket: target.bucket, prefix }
+    const maxFiles = wholeNumber(options['max-files'], 'max-files')
+    if (maxFiles !== undefined) made.maxFiles = maxFiles
+    if (options['max-size'] !== undefined)
+      made.maxFileSize = size(options['max-size'], 'max-size', 0)
+    const expire = duration(options.expire, 'expire')
+    if (expire !== undefined) made.expiresIn = expire
+    const types = list(options.type)
+    if (types.length > 0) made.contentTypes = types
+    if (options.message !== undefined) made.message = options.message
+    if (options['password-stdin']) made.password = await passwordFromStdin()
+    const link = await step('create the upload link', clientFrom(options).uploadLinks.create(made))
+    print(io, options, link, link.url)
+  },
+})

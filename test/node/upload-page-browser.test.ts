@@ -1,0 +1,131 @@
+// An upload link's page in real Chromium under wrangler dev: a person without a key chooses two
+// files, a small one (one PUT to the link) and one over the page's single-PUT size (multipart,
+// parts straight to the bucket's store), and sees each one's progress end in "Sent"; the link
+// then lists both, byte-exact. axe-core finds nothing serious at 360 px and on a desktop, before
+// and after, and the page asks nothing of any other origin.
+import { createHash } from 'node:crypto'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Browser } from 'puppeteer-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launch, screenshot, seriousViolations, watchedPage } from './browser'
+import { haveChromium } from './chromium'
+import { callApi, createApiKey, startWorker, type WorkerServer } from './worker-server'
+
+const BIG = 40 * 1024 * 1024
+
+describe.skipIf(!haveChromium('upload-page-browser'))("an upload link's page in Chromium", () => {
+  let server: WorkerServer
+  let browser: Browser
+  let scratch: string
+  let key: string
+
+  beforeAll(async () => {
+    server = await startWorker()
+    key = await createApiKey(server, 'inbox', {
+      buckets: ['local'],
+      prefixes: ['inbox/'],
+      operations: ['put', 'get', 'multipart'],
+    })
+    browser = await launch()
+    scratch = await mkdtemp(join(tmpdir(), 'signet-upload-page-'))
+  }, 120_000)
+  afterAll(async () => {
+    await browser?.close()
+    await server?.stop()
+    if (scratch) await rm(scratch, { recursive: true, force: true })
+  })
+
+  it('sends a small and a big file with progress, accessibly, at 360 px and on a desktop', async () => {
+    const link = await callApi<{ id: string; url: string }>(
+      server,
+      key,
+      'POST',
+      '/v1/upload-links',
+      {
+        bucket: 'local',
+        prefix: 'inbox/chromium/',
+        maxFiles: 5,
+        message: 'Send the photos from Saturday here.',
+      },
+    )
+    expect(link.status).toBe(201)
+    const small = join(scratch, 'notes.txt')
+    const big = join(scratch, 'video.mp4')
+    await writeFile(small, 'notes from the shoot\n')
+    const bigBytes = Buffer.alloc(BIG)
+    for (let i = 0; i < BIG; i += 4096) bigBytes.writeUInt32BE(i, i)
+    await writeFile(big, bigBytes)
+
+    for (const viewport of [
+      { width: 360, height: 740 },
+      { width: 1280, height: 800 },
+    ]) {
+      const { page, watch } = await watchedPage(browser, server.origin)
+      await page.setViewport(viewport)
+      await page.goto(link.body.url, { waitUntil: 'load' })
+      expect(await page.$eval('h1', (h) => h.textContent)).toBe('Send files')
+      expect(await page.content()).toContain('Send the photos from Saturday here.')
+      expect(await seriousViolations(page)).toEqual([])
+      await page.close()
+      expect(watch.errors).toEqual([])
+      expect(watch.foreign).toEqual([])
+    }
+
+    const { page, watch } = await watchedPage(browser, server.origin)
+    await page.setViewport({ width: 1280, height: 800 })
+    await page.goto(link.body.url, { waitUntil: 'load' })
+    const input = await page.$('#files')
+    await (input as NonNullable<typeof input>).uploadFile(small, big)
+    await page.waitForFunction(
+      () =>
+        document.querySelectorAll('#list li[data-state]').length === 2 ||
+        document.querySelector('#list li[data-state="failed"]') !== null,
+      { timeout: 90_000 },
+    )
+    const rows = await page.$$eval('#list li', (items) =>
+      items.map((item) => ({
+        state: (item as HTMLElement).dataset.state,
+        text: item.textContent ?? '',
+        value: (item.querySelector('progress') as HTMLProgressElement).value,
+        max: (item.querySelector('progress') as HTMLProgressElement).max,
+      })),
+    )
+    expect(rows.map((row) => row.state)).toEqual(['sent', 'sent'])
+    expect(rows[0]?.text).toContain('Sent as notes.txt')
+    expect(rows[1]?.text).toContain('Sent as video.mp4')
+    expect(rows.every((row) => row.value === row.max)).toBe(true)
+    expect(await seriousViolations(page)).toEqual([])
+    await screenshot(page, 'upload-link-page')
+    // The big file went as a multipart upload, its parts straight to the bucket's store.
+    expect(watch.requests.some((request) => /^POST .*\/uploads$/.test(request))).toBe(true)
+    expect(watch.requests.filter((request) => /^PUT .*partNumber=/.test(request)).length).toBe(3)
+    expect(watch.errors).toEqual([])
+    expect(watch.foreign).toEqual([])
+    await page.close()
+
+    const read = await callApi<{ files: { key: string; size: number }[] }>(
+      server,
+      key,
+      'GET',
+      `/v1/upload-links/${link.body.id}`,
+    )
+    expect(read.body.files.map((file) => [file.key, file.size])).toEqual([
+      ['inbox/chromium/notes.txt', 21],
+      ['inbox/chromium/video.mp4', BIG],
+    ])
+    for (const [objectKey, path] of [
+      ['inbox/chromium/notes.txt', small],
+      ['inbox/chromium/video.mp4', big],
+    ] as const) {
+      const get = await callApi<{ url: string }>(server, key, 'POST', '/v1/presign', {
+        bucket: 'local',
+        key: objectKey,
+      })
+      const bytes = Buffer.from(await (await fetch(get.body.url)).arrayBuffer())
+      const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex')
+      expect(sha(bytes), objectKey).toBe(sha(await readFile(path)))
+    }
+  }, 180_000)
+})
