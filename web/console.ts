@@ -2,7 +2,15 @@
 // (src/client.ts). The API key lives in sessionStorage only and is sent only to this origin.
 import { sha256 } from '@noble/hashes/sha2.js'
 import { renderSVG } from 'uqr'
-import { type Me, type Share, SignetClient, SignetError, shareState } from '../src/client'
+import {
+  type Me,
+  type Share,
+  SignetClient,
+  SignetError,
+  shareState,
+  type UploadLink,
+  uploadLinkState,
+} from '../src/client'
 import { ObjectExists, StepError, upload as uploadWith } from '../src/uploader'
 import { xhrTransport } from './xhr-transport'
 
@@ -51,6 +59,15 @@ const ui = {
   qr: element<HTMLDivElement>('qr'),
   refresh: element<HTMLButtonElement>('refresh'),
   links: element<HTMLTableElement>('links').tBodies[0] as HTMLTableSectionElement,
+  requestForm: element<HTMLFormElement>('request-form'),
+  requestPrefix: element<HTMLInputElement>('request-prefix'),
+  requestMaxFiles: element<HTMLInputElement>('request-max-files'),
+  requestMaxSize: element<HTMLInputElement>('request-max-size'),
+  requestExpires: element<HTMLInputElement>('request-expires'),
+  requestMessage: element<HTMLInputElement>('request-message'),
+  newRequest: element<HTMLParagraphElement>('new-request'),
+  requestUrl: element<HTMLAnchorElement>('request-url'),
+  requests: element<HTMLTableElement>('requests').tBodies[0] as HTMLTableSectionElement,
 }
 
 let client: SignetClient | undefined
@@ -94,7 +111,8 @@ async function signIn(token: string): Promise<void> {
   ui.app.hidden = false
   ui.bucket.replaceChildren(...who.scope.buckets.map((bucket) => new Option(bucket, bucket)))
   updateKeyPreview()
-  await loadLinks()
+  ui.requestPrefix.value = who.scope.prefixes?.[0] ?? 'incoming/'
+  await Promise.all([loadLinks(), loadRequests()])
 }
 
 function signOut(): void {
@@ -106,7 +124,9 @@ function signOut(): void {
   ui.app.hidden = true
   ui.signIn.hidden = false
   ui.links.replaceChildren()
+  ui.requests.replaceChildren()
   ui.newLink.hidden = true
+  ui.newRequest.hidden = true
   clearError()
   ui.apiKey.focus()
 }
@@ -403,6 +423,96 @@ async function showStats(share: Share, into: HTMLElement): Promise<void> {
   into.append(box)
 }
 
+// ---- upload links ----------------------------------------------------------------------------
+
+async function createRequest(): Promise<void> {
+  const { client } = signedIn()
+  const maxFiles = ui.requestMaxFiles.value.trim()
+  const maxSize = ui.requestMaxSize.value.trim()
+  const message = ui.requestMessage.value.trim()
+  const prefix = ui.requestPrefix.value.trim()
+  const link = await client.uploadLinks.create({
+    bucket: ui.bucket.value,
+    prefix: prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`,
+    expiresIn: ui.requestExpires.value.trim() || '7d',
+    ...(maxFiles === '' ? {} : { maxFiles: Number(maxFiles) }),
+    ...(maxSize === '' ? {} : { maxFileSize: Math.round(Number(maxSize) * 1_000_000) }),
+    ...(message === '' ? {} : { message }),
+  })
+  ui.requestUrl.href = link.url
+  ui.requestUrl.textContent = link.url
+  ui.newRequest.hidden = false
+  await loadRequests()
+}
+
+async function loadRequests(): Promise<void> {
+  const { uploadLinks } = await signedIn().client.uploadLinks.list({ limit: 100 })
+  ui.requests.replaceChildren(...uploadLinks.reverse().map(requestRow))
+}
+
+function requestRow(link: UploadLink): HTMLTableRowElement {
+  const row = document.createElement('tr')
+  row.dataset.uploadLink = link.id
+  const state = uploadLinkState(link)
+  const folder = cell('', 'object')
+  const anchor = document.createElement('a')
+  anchor.href = link.url
+  anchor.textContent = `${link.bucket}/${link.prefix}`
+  folder.append(anchor)
+  const actions = document.createElement('td')
+  const files = document.createElement('button')
+  files.type = 'button'
+  files.className = 'quiet'
+  files.textContent = 'Files'
+  files.setAttribute('aria-label', `Files received in ${link.prefix}`)
+  files.addEventListener(
+    'click',
+    guarded(() => showFiles(link, actions)),
+  )
+  actions.append(files)
+  if (state === 'active' || state === 'used up') {
+    const revoke = document.createElement('button')
+    revoke.type = 'button'
+    revoke.textContent = 'Revoke'
+    revoke.setAttribute('aria-label', `Revoke the upload link to ${link.prefix}`)
+    revoke.addEventListener(
+      'click',
+      guarded(async () => {
+        await signedIn().client.uploadLinks.revoke(link.id)
+        await loadRequests()
+      }),
+    )
+    actions.append(revoke)
+  }
+  row.append(
+    folder,
+    cell(state),
+    cell(`${link.fileCount}/${link.maxFiles ?? '∞'}`),
+    cell(when(link.expiresAt)),
+    actions,
+  )
+  return row
+}
+
+/** The files a link received: name, size, when and from where. */
+async function showFiles(link: UploadLink, into: HTMLElement): Promise<void> {
+  const read = await signedIn().client.uploadLinks.get(link.id)
+  into.querySelector('ol.audit')?.remove()
+  const list = document.createElement('ol')
+  list.className = 'audit'
+  list.setAttribute('aria-label', `Files received in ${link.prefix}`)
+  const received = read.files ?? []
+  if (received.length === 0) {
+    list.append(Object.assign(document.createElement('li'), { textContent: 'No files yet.' }))
+  }
+  for (const file of received) {
+    const item = document.createElement('li')
+    item.textContent = `${file.key.slice(link.prefix.length)} · ${formatBytes(file.size)} · ${when(file.uploadedAt)} · ${file.clientIp ?? 'unknown address'}`
+    list.append(item)
+  }
+  into.append(list)
+}
+
 // ---- wiring ----------------------------------------------------------------------------------
 
 ui.signInForm.addEventListener('submit', (event) => {
@@ -434,7 +544,14 @@ ui.copy.addEventListener(
     }, 2000)
   }),
 )
-ui.refresh.addEventListener('click', guarded(loadLinks))
+ui.refresh.addEventListener(
+  'click',
+  guarded(() => Promise.all([loadLinks(), loadRequests()]).then(() => undefined)),
+)
+ui.requestForm.addEventListener('submit', (event) => {
+  event.preventDefault()
+  guarded(createRequest)()
+})
 
 const saved = sessionStorage.getItem(KEY_STORAGE)
 if (saved) {

@@ -151,6 +151,53 @@ export function ConsolePage(props: { nonce: string }) {
                 </table>
               </div>
             </section>
+            <section aria-labelledby="request-title">
+              <h2 id="request-title">Receive files</h2>
+              <p class="hint">
+                An upload link lets anyone who has it send files into a folder of the bucket above,
+                without a key: on its page, or with <code>curl -T file link/</code>.
+              </p>
+              <form id="request-form">
+                <label for="request-prefix">Folder</label>
+                <input id="request-prefix" name="request-prefix" required placeholder="incoming/" />
+                <label for="request-max-files">Max files</label>
+                <input id="request-max-files" name="request-max-files" type="number" min={1} />
+                <label for="request-max-size">Max size per file (MB)</label>
+                <input
+                  id="request-max-size"
+                  name="request-max-size"
+                  type="number"
+                  min={0.001}
+                  step="any"
+                />
+                <label for="request-expires">Open for</label>
+                <input id="request-expires" name="request-expires" value="7d" />
+                <label for="request-message">Message for senders</label>
+                <input id="request-message" name="request-message" maxlength={2000} />
+                <button type="submit">Create upload link</button>
+              </form>
+              <p id="new-request" hidden>
+                <a id="request-url" href="/">
+                  The new upload link
+                </a>
+              </p>
+              {/* A scrolling region must be reachable by keyboard (axe: scrollable-region-focusable). */}
+              <div class="table" tabindex={0} role="region" aria-label="My upload links">
+                <table id="requests">
+                  <caption>My upload links</caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">Folder</th>
+                      <th scope="col">State</th>
+                      <th scope="col">Files</th>
+                      <th scope="col">Expires</th>
+                      <th scope="col">Actions</th>
+                    </tr>
+                  </thead>
+                  <tbody />
+                </table>
+              </div>
+            </section>
           </div>
         </main>
       </body>

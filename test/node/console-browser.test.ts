@@ -451,6 +451,41 @@ describe.skipIf(!haveChromium('console-browser'))('the console and share pages i
     expect(stats.body).toMatchObject({ views: 1, previews: 1, downloads: 1 })
   }, 120_000)
 
+  it('makes an upload link, lists the file it received, and revokes it', async () => {
+    const page = await open('/console', 'console upload links')
+    await signIn(page)
+    await page.click('#request-prefix', { count: 3 })
+    await page.keyboard.type('console/inbox/')
+    await page.type('#request-max-files', '2')
+    await page.type('#request-max-size', '1')
+    await page.type('#request-message', 'Your scans, please')
+    await page.click('#request-form button[type=submit]')
+    await page.waitForSelector('#new-request:not([hidden])')
+    const url = await page.$eval('#request-url', (a) => (a as HTMLAnchorElement).href)
+    expect(url).toMatch(/\/u\/[A-Za-z0-9_-]{22}$/)
+    const sent = await fetch(`${url}/scan.pdf`, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/pdf' },
+      body: 'scanned',
+    })
+    expect(sent.status).toBe(201)
+    await page.click('#refresh')
+    const row = '#requests tbody tr'
+    await until('the file to be counted', async () =>
+      (await text(page, `${row} td:nth-child(3)`))?.startsWith('1/2') ? true : undefined,
+    )
+    await page.click(`${row} button[aria-label^="Files received"]`)
+    await page.waitForSelector(`${row} ol.audit li`)
+    expect(await text(page, `${row} ol.audit li`)).toContain('scan.pdf')
+    expect(await seriousViolations(page)).toEqual([])
+    await page.click(`${row} button[aria-label^="Revoke the upload link"]`)
+    await until('the link to be revoked', async () =>
+      (await text(page, `${row} td:nth-child(2)`)) === 'revoked' ? true : undefined,
+    )
+    const refused = await fetch(`${url}/late.pdf`, { method: 'PUT', body: 'late' })
+    expect(refused.status).toBe(410)
+  }, 60_000)
+
   it('had no console errors and made no request to another origin on any page', () => {
     // Chromium's network layer logs every refused request: the wrong key's 401, and the 404 of
     // the HEAD that finds a new upload's key free (the console never replaces without asking).
