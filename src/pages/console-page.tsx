@@ -182,7 +182,7 @@ export function ConsolePage(props: { nonce: string }) {
                 </a>
               </p>
               {/* A scrolling region must be reachable by keyboard (axe: scrollable-region-focusable). */}
-              <div class="table" tabindex={0} role="region" aria-label="My upload links">
+              <section class="table" tabindex={0} aria-label="My upload links">
                 <table id="requests">
                   <caption>My upload links</caption>
                   <thead>
@@ -196,7 +196,7 @@ export function ConsolePage(props: { nonce: string }) {
                   </thead>
                   <tbody />
                 </table>
-              </div>
+              </section>
             </section>
           </div>
         </main>
