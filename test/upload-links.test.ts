@@ -302,7 +302,11 @@ describe("an upload link's page and big files", () => {
     expect(html).toContain('2.0 MB')
     expect(html).toContain('/upload/app.js')
     expect(html).not.toContain(link.prefix)
-    expect(page.headers.get('Content-Security-Policy')).toContain("script-src 'self'")
+    // Its script by nonce only: never 'self', which a same-origin file shared by proxy would pass.
+    const csp = page.headers.get('Content-Security-Policy') ?? ''
+    const nonce = /script-src 'nonce-([A-Za-z0-9_-]{22})';/.exec(csp)?.[1]
+    expect(nonce).toBeDefined()
+    expect(html).toContain(`nonce="${nonce}"`)
     expect(page.headers.get('Cache-Control')).toBe('no-store')
   })
 

@@ -21,8 +21,8 @@ function formatExpiry(epochMs: number): string {
   return `${new Date(epochMs).toISOString().slice(0, 16).replace('T', ' ')} UTC`
 }
 
-export function UploadPage(props: { facts: UploadPageFacts }) {
-  const { facts } = props
+export function UploadPage(props: { facts: UploadPageFacts; nonce: string }) {
+  const { facts, nonce } = props
   const accept = facts.contentTypes?.join(',')
   return (
     <Page head={{ title: 'Send files' }}>
@@ -62,17 +62,20 @@ export function UploadPage(props: { facts: UploadPageFacts }) {
         <p id="alert" class="error" role="alert" />
         <ul id="list" class="files" aria-label="Files sent" />
       </div>
-      <script type="module" src="/upload/app.js" />
+      <script type="module" src="/upload/app.js" nonce={nonce} />
     </Page>
   )
 }
 
-/** The page's policy: its own script and styles, and requests to Signet and the bucket's store. */
-export function uploadCsp(storeOrigin: string | null): string {
+/**
+ * The page's policy: its own script by a per-answer nonce (never 'self', which a same-origin file
+ * shared in proxy mode would pass), its styles, and requests to Signet and the bucket's store.
+ */
+export function uploadCsp(nonce: string, storeOrigin: string | null): string {
   const connect = ["'self'", ...(storeOrigin ? [storeOrigin] : [])].join(' ')
   return [
     "default-src 'none'",
-    "script-src 'self'",
+    `script-src 'nonce-${nonce}'`,
     "style-src 'unsafe-inline'",
     "img-src 'self'",
     `connect-src ${connect}`,

@@ -10,6 +10,7 @@ import { getConfig, storeFor } from '../config'
 import type { AppEnv } from '../env'
 import { AppError } from '../errors'
 import { newApp } from '../http/openapi'
+import { base64url, randomBytes } from '../lib/bytes'
 import { MAX_PUT_SIZE, UPLOAD_PAGE_SINGLE_PUT } from '../lib/limits'
 import { parseMediaType } from '../lib/media-type'
 import { UploadPage, uploadCsp } from '../pages/upload-page'
@@ -79,6 +80,7 @@ async function page(c: Context<AppEnv>, typed?: string): Promise<Response> {
     const { record, left } = opened
     const store = storeFor(ctx.config, record.bucket)
     const storeOrigin = store.objectOrigin(ctx.origin.origin)
+    const nonce = base64url(randomBytes(16))
     return pageResponse(
       c,
       200,
@@ -92,8 +94,9 @@ async function page(c: Context<AppEnv>, typed?: string): Promise<Response> {
           contentTypes: record.contentTypes,
           singlePut: UPLOAD_PAGE_SINGLE_PUT,
         },
+        nonce,
       }),
-      uploadCsp(storeOrigin === ctx.origin.origin ? null : storeOrigin),
+      uploadCsp(nonce, storeOrigin === ctx.origin.origin ? null : storeOrigin),
     )
   } catch (error) {
     if (!(error instanceof AppError)) throw error
