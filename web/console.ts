@@ -311,6 +311,22 @@ function cell(text: string, className?: string): HTMLTableCellElement {
   return td
 }
 
+/** A button of a table row: its text, its label for screen readers, and what it does. */
+function rowButton(
+  text: string,
+  label: string,
+  action: () => Promise<void>,
+  quiet = false,
+): HTMLButtonElement {
+  const button = document.createElement('button')
+  button.type = 'button'
+  if (quiet) button.className = 'quiet'
+  button.textContent = text
+  button.setAttribute('aria-label', label)
+  button.addEventListener('click', guarded(action))
+  return button
+}
+
 function linkRow(share: Share): HTMLTableRowElement {
   const row = document.createElement('tr')
   row.dataset.share = share.id
@@ -321,40 +337,22 @@ function linkRow(share: Share): HTMLTableRowElement {
   link.textContent = share.key
   object.append(link)
   const actions = document.createElement('td')
-  const audit = document.createElement('button')
-  audit.type = 'button'
-  audit.className = 'quiet'
-  audit.textContent = 'Audit'
-  audit.setAttribute('aria-label', `Audit trail of ${share.key}`)
-  audit.addEventListener(
-    'click',
-    guarded(() => showAudit(share, actions)),
+  const audit = rowButton(
+    'Audit',
+    `Audit trail of ${share.key}`,
+    () => showAudit(share, actions),
+    true,
   )
-  const stats = document.createElement('button')
-  stats.type = 'button'
-  stats.className = 'quiet'
-  stats.textContent = 'Stats'
-  stats.setAttribute('aria-label', `Stats of ${share.key}`)
-  stats.addEventListener(
-    'click',
-    guarded(() => showStats(share, actions)),
-  )
+  const stats = rowButton('Stats', `Stats of ${share.key}`, () => showStats(share, actions), true)
   actions.append(audit, stats)
   if (share.passwordProtected) {
     link.after(Object.assign(document.createElement('span'), { textContent: ' (password)' }))
   }
   if (state === 'active' || state === 'used up') {
-    const revoke = document.createElement('button')
-    revoke.type = 'button'
-    revoke.textContent = 'Revoke'
-    revoke.setAttribute('aria-label', `Revoke the link to ${share.key}`)
-    revoke.addEventListener(
-      'click',
-      guarded(async () => {
-        await signedIn().client.revokeShare(share.id)
-        await loadLinks()
-      }),
-    )
+    const revoke = rowButton('Revoke', `Revoke the link to ${share.key}`, async () => {
+      await signedIn().client.revokeShare(share.id)
+      await loadLinks()
+    })
     actions.append(revoke)
   }
   row.append(
@@ -460,28 +458,18 @@ function requestRow(link: UploadLink): HTMLTableRowElement {
   anchor.textContent = `${link.bucket}/${link.prefix}`
   folder.append(anchor)
   const actions = document.createElement('td')
-  const files = document.createElement('button')
-  files.type = 'button'
-  files.className = 'quiet'
-  files.textContent = 'Files'
-  files.setAttribute('aria-label', `Files received in ${link.prefix}`)
-  files.addEventListener(
-    'click',
-    guarded(() => showFiles(link, actions)),
+  const files = rowButton(
+    'Files',
+    `Files received in ${link.prefix}`,
+    () => showFiles(link, actions),
+    true,
   )
   actions.append(files)
   if (state === 'active' || state === 'used up') {
-    const revoke = document.createElement('button')
-    revoke.type = 'button'
-    revoke.textContent = 'Revoke'
-    revoke.setAttribute('aria-label', `Revoke the upload link to ${link.prefix}`)
-    revoke.addEventListener(
-      'click',
-      guarded(async () => {
-        await signedIn().client.uploadLinks.revoke(link.id)
-        await loadRequests()
-      }),
-    )
+    const revoke = rowButton('Revoke', `Revoke the upload link to ${link.prefix}`, async () => {
+      await signedIn().client.uploadLinks.revoke(link.id)
+      await loadRequests()
+    })
     actions.append(revoke)
   }
   row.append(

@@ -2,6 +2,8 @@
 // its own progress bar. A file up to the page's single-PUT size goes in one PUT to the link; a
 // larger one as a multipart upload whose parts go straight to the store (through the uploader's
 // part sender: parallel, retried), then completed through the link, or aborted when it fails.
+
+import { formatSize } from '../src/lib/sizes'
 import { type PartUrl, putCounted, StepError, StoreRefusal, sendParts } from '../src/uploader'
 import { xhrTransport } from './xhr-transport'
 
@@ -23,17 +25,6 @@ const drop = element<HTMLDivElement>('drop')
 const list = element<HTMLUListElement>('list')
 const alertBox = element<HTMLParagraphElement>('alert')
 
-function formatBytes(bytes: number): string {
-  const units = ['bytes', 'KB', 'MB', 'GB', 'TB']
-  let value = bytes
-  let unit = 0
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000
-    unit++
-  }
-  return unit === 0 ? `${value} bytes` : `${value.toFixed(1)} ${units[unit]}`
-}
-
 /** One file's line: its name, a progress bar and what happened. */
 function fileRow(file: File) {
   const item = document.createElement('li')
@@ -54,7 +45,7 @@ function fileRow(file: File) {
     progress(delta: number) {
       sent += delta
       bar.value = sent
-      status.textContent = `${formatBytes(sent)} of ${formatBytes(file.size)}`
+      status.textContent = `${formatSize(sent)} of ${formatSize(file.size)}`
     },
     done(text: string) {
       bar.value = bar.max
@@ -144,13 +135,13 @@ function send(files: readonly File[]): void {
   for (const file of files) {
     const row = fileRow(file)
     if (maxSize !== undefined && file.size > maxSize) {
-      row.failed(`Not sent: larger than ${formatBytes(maxSize)}.`)
+      row.failed(`Not sent: larger than ${formatSize(maxSize)}.`)
       continue
     }
     queue = queue.then(async () => {
       try {
         const sent = await sendOne(file, row, new AbortController().signal)
-        row.done(`Sent as ${shownKey(sent.key)} (${formatBytes(sent.size)}).`)
+        row.done(`Sent as ${shownKey(sent.key)} (${formatSize(sent.size)}).`)
       } catch (error) {
         const cause = error instanceof StepError ? error.cause : error
         row.failed(`Not sent: ${cause instanceof Error ? cause.message : String(cause)}`)

@@ -2,26 +2,10 @@
 // has left, and a Download button (a POST to the link, which counts once). Browsers and
 // link-preview bots get it instead of the file, so opening or previewing a link uses nothing.
 // It shows only the share's own facts: the last segment of the key, never the bucket or owner.
+
+import { formatExpiry, formatSize } from '../lib/sizes'
 import { type SharePageFacts, shownName } from '../share/use'
 import { Page } from './layout'
-
-const UNITS = ['bytes', 'KB', 'MB', 'GB', 'TB']
-
-/** 1536 → "1.5 KB" (decimal units, as file managers show sizes). */
-export function formatSize(bytes: number): string {
-  let value = bytes
-  let unit = 0
-  while (value >= 1000 && unit < UNITS.length - 1) {
-    value /= 1000
-    unit++
-  }
-  if (unit === 0) return bytes === 1 ? '1 byte' : `${bytes} bytes`
-  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${UNITS[unit]}`
-}
-
-function formatExpiry(epochMs: number): string {
-  return `${new Date(epochMs).toISOString().slice(0, 16).replace('T', ' ')} UTC`
-}
 
 /** The file shown inline (an uncounted share), or why a counted one shows none. */
 function Preview(props: { facts: SharePageFacts; name: string }) {

@@ -2,8 +2,9 @@
 // large, which types, until when), a file picker and a drop zone, and a list with each file's
 // progress. The script (web/upload.ts, served from Signet's origin) sends the files. It shows
 // only the link's own facts: never the bucket, the prefix or who made it.
+
+import { formatExpiry, formatSize } from '../lib/sizes'
 import { Page } from './layout'
-import { formatSize } from './share-page'
 
 export type UploadPageFacts = {
   id: string
@@ -15,10 +16,6 @@ export type UploadPageFacts = {
   contentTypes: string[] | null
   /** Files up to this size go in one PUT; larger ones in parts straight to the store. */
   singlePut: number
-}
-
-function formatExpiry(epochMs: number): string {
-  return `${new Date(epochMs).toISOString().slice(0, 16).replace('T', ' ')} UTC`
 }
 
 export function UploadPage(props: { facts: UploadPageFacts; nonce: string }) {

@@ -4,9 +4,9 @@
 // it made). The share's Durable Object holds its use-time state (read, audit, revoke go there
 // first); D1 holds the owner index that listings read, whose counters may lag by a few seconds.
 import { authorize } from '../auth/authorize'
-import { callerId } from '../auth/caller'
+import { actingOwner, callerId, linkMaker } from '../auth/caller'
 import { type Config, storeFor } from '../config'
-import type { Caller, Principal } from '../env'
+import type { Principal } from '../env'
 import { AppError } from '../errors'
 import { readCursor } from '../lib/cursor'
 import { wholeSecondMs } from '../lib/duration'
@@ -30,18 +30,6 @@ export type ShareContext = {
   origin: string
 }
 
-function callerOf(ctx: ShareContext): Caller {
-  if (ctx.principal.kind === 'admin') {
-    throw new AppError('forbidden', 'The admin token creates no share links; use an API key.')
-  }
-  return ctx.principal
-}
-
-/** The owner a principal acts for: its own id, or null for the admin (every owner). */
-function actingOwner(principal: Principal): string | null {
-  return principal.kind === 'admin' ? null : callerId(principal)
-}
-
 /** `?owner=`: an API key id (`key_…`) or an owner as shares name it (`key:…`, `jwt:…`, `binding:…`). */
 function ownerFilter(text: string): string {
   return text.includes(':') ? text : `key:${text}`
@@ -49,7 +37,7 @@ function ownerFilter(text: string): string {
 
 export async function createShare(ctx: ShareContext, request: ShareRequest) {
   const { config, db, origin } = ctx
-  const caller = callerOf(ctx)
+  const caller = linkMaker(ctx.principal, 'share links')
   const now = new Date()
   const nowMs = wholeSecondMs(now)
   const expiresIn = resolveExpiresIn(request, nowMs, caller.scope.maxExpiresIn, {

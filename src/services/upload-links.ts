@@ -5,10 +5,10 @@
 // stored without replacing anything, is recorded there once, and is announced (object.created,
 // and upload_link.exhausted for the last one) before the sender hears it arrived.
 import { authorize } from '../auth/authorize'
-import { callerId } from '../auth/caller'
+import { actingOwner, callerId, linkMaker } from '../auth/caller'
 import type { ScopeRequest } from '../auth/scope'
 import { type Config, storeFor } from '../config'
-import type { Caller, Principal } from '../env'
+import type { Principal } from '../env'
 import { AppError, type ErrorCode } from '../errors'
 import { readCursor } from '../lib/cursor'
 import { isoSeconds, wholeSecondMs } from '../lib/duration'
@@ -65,24 +65,12 @@ export type UploadLinkContext = {
   origin: string
 }
 
-function callerOf(ctx: UploadLinkContext): Caller {
-  if (ctx.principal.kind === 'admin') {
-    throw new AppError('forbidden', 'The admin token creates no upload links; use an API key.')
-  }
-  return ctx.principal
-}
-
-/** The owner a principal acts for: its own id, or null for the admin (every owner). */
-function actingOwner(principal: Principal): string | null {
-  return principal.kind === 'admin' ? null : callerId(principal)
-}
-
 /**
  * A new link into `prefix`: the caller must be allowed to put there, for as long as the link lives,
  * files as large and of the types the link takes (a scope's caps become the link's defaults).
  */
 export async function createUploadLink(ctx: UploadLinkContext, request: UploadLinkRequest) {
-  const caller = callerOf(ctx)
+  const caller = linkMaker(ctx.principal, 'upload links')
   const now = new Date()
   const nowMs = wholeSecondMs(now)
   const expiresIn = resolveExpiresIn(request, nowMs, caller.scope.maxExpiresIn, {

@@ -1,8 +1,9 @@
 // The share index in D1: the owner index listings read (their counters reach it a few seconds
 // late), and where a share's object loads a share it does not hold yet (shares made before
 // objects held them). Rows convert to and from the ShareRecord here and nowhere else.
-import { type Cursor, nextCursor } from '../lib/cursor'
+import type { Cursor } from '../lib/cursor'
 import { isoOf, msOf } from '../lib/duration'
+import { indexPage, liveIds, markRevoked } from '../lib/owner-index'
 import type { PasswordHash } from './password'
 import type { ShareMode, ShareRecord } from './record'
 
@@ -91,61 +92,15 @@ export async function listShares(
   limit: number,
   cursor: Cursor | undefined,
 ): Promise<{ records: ShareRecord[]; cursor: string | null }> {
-  const where: string[] = []
-  const params: (string | number)[] = []
-  if (owner !== undefined) {
-    params.push(owner)
-    where.push(`owner = ?${params.length}`)
-  }
-  if (cursor) {
-    params.push(cursor.createdAt, cursor.id)
-    where.push(`(created_at, id) > (?${params.length - 1}, ?${params.length})`)
-  }
-  params.push(limit)
-  const sql = `SELECT * FROM shares ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-    ORDER BY created_at, id LIMIT ?${params.length}`
-  const { results } = await db
-    .prepare(sql)
-    .bind(...params)
-    .all<Row>()
-  return {
-    records: results.map(fromRow),
-    cursor: nextCursor(
-      results.map((row) => ({ createdAt: row.created_at, id: row.id })),
-      limit,
-    ),
-  }
+  const page = await indexPage<Row>(db, 'shares', owner, limit, cursor)
+  return { records: page.rows.map(fromRow), cursor: page.cursor }
 }
 
-/** Ids of an owner's shares not yet revoked, up to `limit` (revoking them empties the list). */
-export async function liveShareIds(
-  db: D1Database,
-  owner: string,
-  limit: number,
-): Promise<string[]> {
-  const { results } = await db
-    .prepare('SELECT id FROM shares WHERE owner = ?1 AND revoked_at IS NULL LIMIT ?2')
-    .bind(owner, limit)
-    .all<{ id: string }>()
-  return results.map((row) => row.id)
-}
+export const liveShareIds = (db: D1Database, owner: string, limit: number) =>
+  liveIds(db, 'shares', owner, limit)
 
-/** Marks shares revoked in the index (their objects were told first). */
-export async function revokeShares(
-  db: D1Database,
-  ids: readonly string[],
-  now: number,
-): Promise<void> {
-  if (ids.length === 0) return
-  const at = isoOf(now)
-  await db.batch(
-    ids.map((id) =>
-      db
-        .prepare('UPDATE shares SET revoked_at = COALESCE(revoked_at, ?2) WHERE id = ?1')
-        .bind(id, at),
-    ),
-  )
-}
+export const revokeShares = (db: D1Database, ids: readonly string[], now: number) =>
+  markRevoked(db, 'shares', ids, now)
 
 /** Writes a share's counter and last use (the object's flush). */
 export async function recordUse(
