@@ -12,10 +12,9 @@ const VARIANTS = (process.env.BENCH_VARIANTS ?? 'floor,signet,aws4fetch').split(
 
 // wrangler bundles and serves the bench Worker; each timed request signs N URLs, so the
 // proxy's per-request cost is noise next to the batch.
+// Its own wrangler.toml: Signet's (the default) would ask the bench Worker for Signet's bindings.
 const worker = await unstable_startWorker({
-  name: 'signet-bench',
-  entrypoint: join(root, 'bench/worker.ts'),
-  compatibilityDate: '2026-11-01',
+  config: join(root, 'bench/wrangler.toml'),
   dev: { server: { hostname: '127.0.0.1', port: 0 }, inspector: false, logLevel: 'warn' },
 })
 await worker.ready
