@@ -2,9 +2,11 @@
 // blocks' copy buttons have no accessible name (and may point aria-controls at nothing), its
 // request client's key/value editors are comboboxes without aria-expanded, its code viewers are
 // textboxes without a name, and a popover button combines role="none" with aria-label.
-// Each repair only adds what ARIA requires; nothing Scalar does is changed otherwise.
+// Each repair only adds what ARIA requires. One more removal: the sidebar's "Powered by Scalar"
+// link, which no configuration turns off (the page points nowhere but this Signet).
 
 function repair(root: ParentNode): void {
+  for (const vendor of root.querySelectorAll('a[href^="https://www.scalar.com"]')) vendor.remove()
   for (const button of root.querySelectorAll<HTMLButtonElement>('button')) {
     const labelled = button.hasAttribute('aria-label') || button.hasAttribute('aria-labelledby')
     if (!labelled && button.className.toString().includes('copy-button')) {

@@ -43,6 +43,10 @@ const CONFIGURATION = {
   mcp: { disabled: true },
   // Its "Ask AI" drawer talks to Scalar's service: not from this page.
   agent: { disabled: true },
+  // No vendor chrome: Scalar's developer toolbar ("Deploy on Scalar", "Scalar Pro") shows on
+  // localhost by default, and its client button opens Scalar's hosted client.
+  showDeveloperTools: 'never',
+  hideClientButton: true,
   authentication: { preferredSecurityScheme: 'bearer' },
 }
 

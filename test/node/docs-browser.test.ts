@@ -42,6 +42,14 @@ describe.skipIf(!haveChromium('docs-browser'))('/docs with Scalar in Chromium', 
     const text = await page.evaluate(() => document.body.textContent ?? '')
     const missing = summaries.filter((summary) => !text.includes(summary))
     expect(missing).toEqual([])
+    // Nothing of Scalar's own products: no developer toolbar, no link to another origin.
+    const links = await page.$$eval('a[href]', (anchors) =>
+      anchors.map((a) => (a as HTMLAnchorElement).href),
+    )
+    expect(links.filter((href) => new URL(href).origin !== server.origin)).toEqual([])
+    for (const vendor of ['Deploy on Scalar', 'Scalar Pro', 'Ask AI', 'Open API Client']) {
+      expect(text, vendor).not.toContain(vendor)
+    }
 
     // "Try it": the request client for GET /healthz, then Send.
     const tryIt = await page.waitForSelector('::-p-aria(Test Request (get /healthz))')
