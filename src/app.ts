@@ -123,7 +123,8 @@ app.openapi(
   createRoute({
     method: 'get',
     path: '/healthz',
-    summary: 'Health: the Worker runs and its configuration parses',
+    summary: 'Health',
+    description: 'Health: the Worker runs and its configuration parses',
     responses: {
       200: {
         description: 'Healthy',
@@ -155,7 +156,8 @@ for (const method of ['get', 'head'] as const) {
   app.openAPIRegistry.registerPath({
     method,
     path: '/s/{id}',
-    summary:
+    summary: 'Use a share link',
+    description:
       'Use a share link: 302 to a presigned GET living at most SIGNET_REDIRECT_SECONDS (redirect mode) or the bytes (proxy mode); a share with a page answers browsers and link-preview bots with its page instead. A password-protected link takes its password as Authorization: Basic with an empty user.',
     request: {
       params: z.object({ id: z.string() }),
@@ -181,7 +183,8 @@ for (const method of ['get', 'head'] as const) {
 app.openAPIRegistry.registerPath({
   method: 'post',
   path: '/s/{id}',
-  summary:
+  summary: "A share page's Download button or password form",
+  description:
     "A share page's Download button (downloads and counts, like GET without the page), or its password form (`password=…`, form-encoded: a cookie for this link and 303 back to it)",
   request: { params: z.object({ id: z.string() }) },
   responses: {
@@ -221,7 +224,8 @@ app.all('/s3/*', gateway)
 app.openAPIRegistry.registerPath({
   method: 'post',
   path: '/s3/{bucket}',
-  summary: 'Browser form upload (multipart/form-data) checked against a SigV4 POST policy',
+  summary: 'Gateway: browser form upload',
+  description: 'Browser form upload (multipart/form-data) checked against a SigV4 POST policy',
   request: { params: z.object({ bucket: z.string() }) },
   responses: {
     200: { description: 'Stored (success_action_status 200)' },
@@ -238,7 +242,8 @@ for (const method of ['get', 'head', 'put', 'delete', 'options'] as const) {
   app.openAPIRegistry.registerPath({
     method,
     path: '/s3/{bucket}/{key}',
-    summary: 'S3-style gateway over R2 bindings: SigV4 presigned requests, S3 XML errors',
+    summary: 'Gateway: an object',
+    description: 'S3-style gateway over R2 bindings: SigV4 presigned requests, S3 XML errors',
     request: { params: z.object({ bucket: z.string(), key: z.string() }) },
     responses: {
       200: { description: 'The object (GET), its metadata (HEAD), stored (PUT)' },
@@ -276,13 +281,15 @@ app.openAPIRegistry.registerPath({
 app.openAPIRegistry.registerPath({
   method: 'get',
   path: '/docs',
-  summary: 'Interactive reference (Scalar) built from /openapi.json',
+  summary: 'This reference',
+  description: 'Interactive reference (Scalar) built from /openapi.json',
   responses: { 200: { description: 'An HTML page', content: { 'text/html': { schema: {} } } } },
 })
 app.openAPIRegistry.registerPath({
   method: 'get',
   path: '/console',
-  summary: 'The console: upload files, create, list, audit and revoke share links in a browser',
+  summary: 'The console',
+  description: 'The console: upload files, create, list, audit and revoke share links in a browser',
   responses: { 200: { description: 'An HTML page', content: { 'text/html': { schema: {} } } } },
 })
 

@@ -9,7 +9,8 @@ export const inspect = newApp().openapi(
   createRoute({
     method: 'post',
     path: '/',
-    summary: 'Explain a presigned URL and what would make it fail',
+    summary: 'Explain a presigned URL',
+    description: 'Explain a presigned URL and what would make it fail',
     security: [{ bearer: [] }],
     request: {
       body: { required: true, content: { 'application/json': { schema: InspectRequestSchema } } },

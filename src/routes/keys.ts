@@ -38,7 +38,8 @@ export const keys = newApp()
     createRoute({
       method: 'get',
       path: '/',
-      summary: 'List API keys (admin); never shows a key or its hash',
+      summary: 'List API keys',
+      description: 'List API keys (admin); never shows a key or its hash',
       security,
       request: {
         query: PageQuerySchema,
@@ -64,7 +65,8 @@ export const keys = newApp()
     createRoute({
       method: 'delete',
       path: '/{id}',
-      summary:
+      summary: 'Revoke an API key',
+      description:
         'Revoke an API key (admin); refused from its next request on. Also revokes every share and upload link it made, unless keepLinks=true',
       security,
       request: {

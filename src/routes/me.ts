@@ -8,7 +8,8 @@ export const me = newApp().openapi(
   createRoute({
     method: 'get',
     path: '/',
-    summary: 'The caller: its kind, name and scope (the admin token has none)',
+    summary: 'Who is calling',
+    description: 'The caller: its kind, name and scope (the admin token has none)',
     security: [{ bearer: [] }],
     responses: {
       200: { description: 'The caller', content: { 'application/json': { schema: MeSchema } } },

@@ -52,7 +52,8 @@ export const presignRoutes = newApp()
     createRoute({
       method: 'post',
       path: '/batch',
-      summary: 'Presign up to 1000 URLs; results in order, a bad item fails alone',
+      summary: 'Presign a batch of URLs',
+      description: 'Presign up to 1000 URLs; results in order, a bad item fails alone',
       security,
       request: {
         body: { required: true, content: { 'application/json': { schema: BatchRequestSchema } } },

@@ -61,7 +61,8 @@ export const shares = newApp()
     createRoute({
       method: 'get',
       path: '/',
-      summary: "List the caller's own share links (the admin: every share, or one owner's)",
+      summary: 'List share links',
+      description: "List the caller's own share links (the admin: every share, or one owner's)",
       security,
       request: {
         query: PageQuerySchema.extend({
@@ -90,7 +91,8 @@ export const shares = newApp()
     createRoute({
       method: 'get',
       path: '/{id}',
-      summary: 'Read a share link with its downloads and last use',
+      summary: 'Read a share link',
+      description: 'Read a share link with its downloads and last use',
       security,
       request: { params: IdParam },
       responses: {
@@ -107,7 +109,8 @@ export const shares = newApp()
     createRoute({
       method: 'get',
       path: '/{id}/uses',
-      summary: 'The audit trail of a share link: time, client IP and outcome of each use',
+      summary: "A share link's audit trail",
+      description: 'The audit trail of a share link: time, client IP and outcome of each use',
       security,
       request: {
         params: IdParam,
@@ -142,7 +145,9 @@ export const shares = newApp()
     createRoute({
       method: 'get',
       path: '/{id}/stats',
-      summary: 'How often a share link was viewed, previewed and downloaded, per day and country',
+      summary: "A share link's stats",
+      description:
+        'How often a share link was viewed, previewed and downloaded, per day and country',
       security,
       request: { params: IdParam },
       responses: {
@@ -160,7 +165,8 @@ export const shares = newApp()
     createRoute({
       method: 'delete',
       path: '/{id}',
-      summary: 'Revoke a share link; its next use answers 410 share_revoked',
+      summary: 'Revoke a share link',
+      description: 'Revoke a share link; its next use answers 410 share_revoked',
       security,
       request: { params: IdParam },
       responses: { 204: { description: 'Revoked' }, ...errorResponses(401, 403, 404) },

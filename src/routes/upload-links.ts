@@ -33,7 +33,8 @@ export const uploadLinks = newApp()
     createRoute({
       method: 'post',
       path: '/',
-      summary:
+      summary: 'Create an upload link',
+      description:
         'Create an upload link: people without a key send files into a prefix (the caller must be allowed to put there)',
       security,
       request: {
@@ -56,7 +57,8 @@ export const uploadLinks = newApp()
     createRoute({
       method: 'get',
       path: '/',
-      summary: "List the caller's own upload links (the admin: every link)",
+      summary: 'List upload links',
+      description: "List the caller's own upload links (the admin: every link)",
       security,
       request: { query: PageQuerySchema },
       responses: {
@@ -80,7 +82,8 @@ export const uploadLinks = newApp()
     createRoute({
       method: 'get',
       path: '/{id}',
-      summary: 'Read an upload link with every file it received (key, size, time, client IP)',
+      summary: 'Read an upload link and its files',
+      description: 'Read an upload link with every file it received (key, size, time, client IP)',
       security,
       request: { params: IdParam },
       responses: {
@@ -97,7 +100,8 @@ export const uploadLinks = newApp()
     createRoute({
       method: 'delete',
       path: '/{id}',
-      summary: 'Revoke an upload link: the next file is refused (410 upload_link_revoked)',
+      summary: 'Revoke an upload link',
+      description: 'Revoke an upload link: the next file is refused (410 upload_link_revoked)',
       security,
       request: { params: IdParam },
       responses: { 204: { description: 'Revoked' }, ...errorResponses(401, 403, 404) },

@@ -116,7 +116,8 @@ export const uploadLinkPages = newApp()
     createRoute({
       method: 'get',
       path: '/{id}',
-      summary:
+      summary: "An upload link's page",
+      description:
         "An upload link's page: its message and limits, a file picker and drop zone, progress per file (a password-protected link asks first)",
       request: { params: IdParam },
       responses: {
@@ -131,7 +132,8 @@ export const uploadLinkPages = newApp()
     createRoute({
       method: 'post',
       path: '/{id}',
-      summary:
+      summary: "An upload link's password form",
+      description:
         "The page's password form (`password=…`, form-encoded): a cookie for this link and 303 back to it",
       request: { params: IdParam },
       responses: {
@@ -146,7 +148,8 @@ export const uploadLinkPages = newApp()
     createRoute({
       method: 'put',
       path: '/{id}/{filename}',
-      summary:
+      summary: 'Send a file through an upload link',
+      description:
         'Send one file (`curl -T file <url>/`): it lands under the link\'s prefix with its name made safe, never replacing anything (the same name twice keeps both: "name (2).ext")',
       request: {
         params: IdParam.extend({ filename: z.string().max(1024) }),
@@ -191,7 +194,8 @@ export const uploadLinkPages = newApp()
     createRoute({
       method: 'post',
       path: '/{id}/uploads',
-      summary:
+      summary: 'Start a big file (multipart)',
+      description:
         "Start sending a big file from the link's page: a place for it and presigned part URLs straight to the store",
       request: {
         params: IdParam,
@@ -222,7 +226,8 @@ export const uploadLinkPages = newApp()
     createRoute({
       method: 'post',
       path: '/{id}/uploads/complete',
-      summary: 'Complete a big file from its parts: it is recorded and announced',
+      summary: 'Complete a big file',
+      description: 'Complete a big file from its parts: it is recorded and announced',
       request: {
         params: IdParam,
         body: {
@@ -252,7 +257,8 @@ export const uploadLinkPages = newApp()
     createRoute({
       method: 'post',
       path: '/{id}/uploads/abort',
-      summary: 'Give up a big file: its parts are discarded and its place is free again',
+      summary: 'Abort a big file',
+      description: 'Give up a big file: its parts are discarded and its place is free again',
       request: {
         params: IdParam,
         body: {

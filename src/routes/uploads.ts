@@ -42,7 +42,8 @@ export const uploads = newApp()
     createRoute({
       method: 'post',
       path: '/uploads/confirm',
-      summary:
+      summary: 'Confirm an upload',
+      description:
         'Confirm an upload made straight to the store: Signet asks the store and announces object.created (source confirm)',
       security,
       request: {
@@ -62,7 +63,8 @@ export const uploads = newApp()
     createRoute({
       method: 'post',
       path: '/multipart',
-      summary: 'Start a multipart upload and presign its UploadPart URLs',
+      summary: 'Start a multipart upload',
+      description: 'Start a multipart upload and presign its UploadPart URLs',
       security,
       request: {
         body: {
@@ -84,7 +86,8 @@ export const uploads = newApp()
     createRoute({
       method: 'post',
       path: '/multipart/complete',
-      summary: 'Complete a multipart upload from its parts and their ETags',
+      summary: 'Complete a multipart upload',
+      description: 'Complete a multipart upload from its parts and their ETags',
       security,
       request: {
         body: { required: true, content: { 'application/json': { schema: CompleteSchema } } },
@@ -103,7 +106,8 @@ export const uploads = newApp()
     createRoute({
       method: 'post',
       path: '/multipart/abort',
-      summary: 'Abort a multipart upload; its parts are discarded',
+      summary: 'Abort a multipart upload',
+      description: 'Abort a multipart upload; its parts are discarded',
       security,
       request: {
         body: { required: true, content: { 'application/json': { schema: AbortSchema } } },
@@ -119,7 +123,8 @@ export const uploads = newApp()
     createRoute({
       method: 'post',
       path: '/post-policy',
-      summary: 'A SigV4 POST policy and form fields for a browser upload',
+      summary: 'A POST policy for a browser form',
+      description: 'A SigV4 POST policy and form fields for a browser upload',
       security,
       request: {
         body: {

@@ -30,7 +30,8 @@ export const webhooks = newApp()
     createRoute({
       method: 'post',
       path: '/',
-      summary:
+      summary: 'Create a webhook',
+      description:
         'Send events to a URL, signed (Standard Webhooks); the secret is in this answer only',
       security,
       request: {
@@ -68,7 +69,8 @@ export const webhooks = newApp()
     createRoute({
       method: 'get',
       path: '/{id}/deliveries',
-      summary: 'Recent delivery attempts of a webhook: event, type, status, attempt, time',
+      summary: "A webhook's deliveries",
+      description: 'Recent delivery attempts of a webhook: event, type, status, attempt, time',
       security,
       request: {
         params: IdParam,
@@ -94,7 +96,8 @@ export const webhooks = newApp()
     createRoute({
       method: 'delete',
       path: '/{id}',
-      summary: 'Delete a webhook: nothing more is delivered to it',
+      summary: 'Delete a webhook',
+      description: 'Delete a webhook: nothing more is delivered to it',
       security,
       request: { params: IdParam },
       responses: { 204: { description: 'Deleted' }, ...errorResponses(401, 403, 404) },

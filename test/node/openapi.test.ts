@@ -14,4 +14,18 @@ describe('/openapi.json', () => {
     expect(result.valid).toBe(true)
     expect(validator.version).toBe('3.1')
   })
+
+  it('names every operation in a few words (the reference sidebar), details in its description', async () => {
+    const doc = (await (await app.request('http://signet.test/openapi.json')).json()) as {
+      paths: Record<string, Record<string, { summary?: string; description?: string }>>
+    }
+    const long = Object.entries(doc.paths).flatMap(([path, operations]) =>
+      Object.entries(operations).flatMap(([method, operation]) =>
+        (operation.summary ?? '').length > 48 || !operation.summary
+          ? [`${method.toUpperCase()} ${path}: ${operation.summary ?? '(none)'}`]
+          : [],
+      ),
+    )
+    expect(long).toEqual([])
+  })
 })
