@@ -32,6 +32,8 @@ export type OptionSpec = {
   /** The value's placeholder in help (`N`, `CIDR`, `8MiB`). */
   value?: string
   help: string
+  /** Other spellings taken for the same option (`--expire` for `--expires-in`). */
+  aliases?: readonly string[]
 }
 
 export type OptionSpecs = Record<string, OptionSpec>
@@ -84,23 +86,77 @@ export function parse<O extends OptionSpecs>(
   args: string[],
 ): { positionals: string[]; options: Values<O> } {
   const specs: OptionSpecs = { ...cmd.options, ...COMMON_OPTIONS }
+  const declared = (spec: OptionSpec, short = true) => ({
+    type: spec.type,
+    ...(short && spec.short ? { short: spec.short } : {}),
+    ...(spec.multiple ? { multiple: true } : {}),
+  })
   const options = Object.fromEntries(
-    Object.entries(specs).map(([name, spec]) => [
-      name,
-      {
-        type: spec.type,
-        ...(spec.short ? { short: spec.short } : {}),
-        ...(spec.multiple ? { multiple: true } : {}),
-      },
+    Object.entries(specs).flatMap(([name, spec]) => [
+      [name, declared(spec)],
+      ...(spec.aliases ?? []).map((alias) => [alias, declared(spec, false)]),
     ]),
   )
-  const parsed = parseArgs({ args, options, allowPositionals: true, strict: true })
-  return { positionals: parsed.positionals, options: parsed.values as Values<O> }
+  let parsed: ReturnType<typeof parseArgs>
+  try {
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true })
+  } catch (error) {
+    const unknown = /Unknown option '(--?[^']+)'/.exec(error instanceof Error ? error.message : '')
+    const guess = unknown?.[1]?.startsWith('--')
+      ? closest(unknown[1].slice(2), Object.keys(options))
+      : undefined
+    if (unknown && guess) {
+      throw new Error(`Unknown option '${unknown[1]}': did you mean --${guess}?`)
+    }
+    throw error
+  }
+  const values: Record<string, unknown> = { ...parsed.values }
+  for (const [name, spec] of Object.entries(specs)) {
+    for (const alias of spec.aliases ?? []) {
+      if (values[alias] !== undefined && values[name] === undefined) values[name] = values[alias]
+      delete values[alias]
+    }
+  }
+  return { positionals: parsed.positionals, options: values as Values<O> }
+}
+
+/** Edit distance (insertions, deletions, substitutions, swaps of two neighbours). */
+function distance(a: string, b: string): number {
+  const rows = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  )
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const row = rows[i] as number[]
+      const above = rows[i - 1] as number[]
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1
+      row[j] = Math.min(
+        (above[j] as number) + 1,
+        (row[j - 1] as number) + 1,
+        (above[j - 1] as number) + cost,
+      )
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        row[j] = Math.min(row[j] as number, ((rows[i - 2] as number[])[j - 2] as number) + 1)
+      }
+    }
+  }
+  return (rows[a.length] as number[])[b.length] as number
+}
+
+/** The known word nearest to `typed`, if it is near enough to be what was meant. */
+export function closest(typed: string, known: readonly string[]): string | undefined {
+  let best: { word: string; score: number } | undefined
+  for (const word of known) {
+    const score = distance(typed, word)
+    if (!best || score < best.score) best = { word, score }
+  }
+  return best && best.score <= Math.max(1, Math.floor(typed.length / 3)) ? best.word : undefined
 }
 
 function optionLine(name: string, spec: OptionSpec): string {
   const flag = `${spec.short ? `-${spec.short}, ` : ''}--${name}${spec.value ? ` ${spec.value}` : ''}`
-  return `  ${flag.padEnd(30)} ${spec.help}${spec.multiple ? ' (repeatable)' : ''}`
+  const also = spec.aliases?.length ? ` (also ${spec.aliases.map((a) => `--${a}`).join(', ')})` : ''
+  return `  ${flag.padEnd(30)} ${spec.help}${spec.multiple ? ' (repeatable)' : ''}${also}`
 }
 
 /** A command's help, made from its declaration. */

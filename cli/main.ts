@@ -9,6 +9,7 @@ import { SignetError } from '../src/client'
 import { ObjectExists, StepError } from '../src/uploader'
 import {
   type Command,
+  closest,
   EXIT,
   helpOf,
   Interrupted,
@@ -88,7 +89,9 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   }
   const cmd = COMMANDS.find((candidate) => candidate.name === name)
   if (!cmd) {
-    io.err(`signet: unknown command "${name}"\n${usage()}\n`)
+    const guess = closest(name ?? '', [...names])
+    const hint = guess ? ` (did you mean "${guess}"?)` : ''
+    io.err(`signet: unknown command "${name}"${hint}\n${usage()}\n`)
     return EXIT.usage
   }
   let parsed: ReturnType<typeof parse>

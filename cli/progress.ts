@@ -2,6 +2,7 @@
 // and stderr are terminals), nothing but the final line otherwise, nothing at all with --quiet,
 // and one JSON object with --json. The bar is cli-progress's, drawn on stderr.
 import { SingleBar } from 'cli-progress'
+import { formatSize as formatBytes } from '../src/lib/sizes'
 
 export type Output = 'tty' | 'plain' | 'quiet' | 'json'
 
@@ -9,18 +10,6 @@ export function outputMode(options: { quiet?: boolean; json?: boolean }): Output
   if (options.json) return 'json'
   if (options.quiet) return 'quiet'
   return process.stdout.isTTY && process.stderr.isTTY ? 'tty' : 'plain'
-}
-
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
-
-export function formatBytes(bytes: number): string {
-  let value = bytes
-  let unit = 0
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024
-    unit++
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${UNITS[unit]}`
 }
 
 function formatSeconds(seconds: number): string {

@@ -299,7 +299,7 @@ describe("an upload link's page and big files", () => {
     const html = await page.text()
     expect(html).toContain('Drop the signed contracts here')
     expect(html).toContain('up to 5 more')
-    expect(html).toContain('2.0 MB')
+    expect(html).toContain('1.9 MiB')
     expect(html).toContain('/upload/app.js')
     expect(html).not.toContain(link.prefix)
     // Its script by nonce only: never 'self', which a same-origin file shared by proxy would pass.

@@ -12,6 +12,7 @@ import {
   uploadLinkState,
 } from '../src/client'
 import { ObjectExists, StepError, upload as uploadWith } from '../src/uploader'
+import { formatInstant, formatSize as formatBytes } from '../src/lib/sizes'
 import { xhrTransport } from './xhr-transport'
 
 const KEY_STORAGE = 'signet.apiKey'
@@ -148,17 +149,6 @@ function updateKeyPreview(): void {
   ui.keyPreview.textContent = file ? keyFor(file) : '…'
 }
 
-function formatBytes(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB']
-  let value = bytes
-  let unit = 0
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000
-    unit++
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`
-}
-
 function formatSeconds(seconds: number): string {
   if (!Number.isFinite(seconds)) return '…'
   if (seconds < 60) return `${Math.ceil(seconds)} s`
@@ -269,7 +259,7 @@ async function upload(): Promise<void> {
 // ---- links -----------------------------------------------------------------------------------
 
 function when(iso: string | null): string {
-  return iso === null ? '—' : new Date(iso).toLocaleString()
+  return iso === null ? '—' : formatInstant(Date.parse(iso))
 }
 
 async function createLink(): Promise<void> {

@@ -1,5 +1,6 @@
 // signet revoke and signet shares: revoke a share link, list yours with their state.
 import { type Share, type ShareStats, shareState } from '../../src/client'
+import { formatInstant } from '../../src/lib/sizes'
 import { clientFrom, command, print, step, UsageError } from '../command'
 
 export const revoke = command({
@@ -47,7 +48,7 @@ export const shares = command({
         `${counted?.downloads ?? share.downloads}/${share.maxDownloads ?? '∞'} downloads`.padEnd(
           15,
         ),
-        share.expiresAt,
+        formatInstant(Date.parse(share.expiresAt)),
         `s3://${share.bucket}/${share.key}`,
       ].join('  ')
     })

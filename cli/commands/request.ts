@@ -22,7 +22,12 @@ export const request = command({
   options: {
     'max-files': { type: 'string', value: 'N', help: 'files the link takes in all' },
     'max-size': { type: 'string', value: '50MiB', help: 'the largest file it takes' },
-    expire: { type: 'string', value: '7d', help: 'how long the link lives (at most 90d)' },
+    'expires-in': {
+      type: 'string',
+      value: '7d',
+      help: 'how long the link lives (at most 90d)',
+      aliases: ['expire'],
+    },
     type: {
       type: 'string',
       multiple: true,
@@ -45,7 +50,7 @@ export const request = command({
     if (maxFiles !== undefined) made.maxFiles = maxFiles
     if (options['max-size'] !== undefined)
       made.maxFileSize = size(options['max-size'], 'max-size', 0)
-    const expire = duration(options.expire, 'expire')
+    const expire = duration(options['expires-in'], 'expires-in')
     if (expire !== undefined) made.expiresIn = expire
     const types = list(options.type)
     if (types.length > 0) made.contentTypes = types

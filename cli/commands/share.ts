@@ -25,7 +25,12 @@ const OPTIONS = {
     value: 's3://bucket/key',
     help: "where the file goes (default: your scope's first bucket and prefix)",
   },
-  expire: { type: 'string', value: '7d', help: 'how long the link lives (90s, 15m, 2h, 7d)' },
+  'expires-in': {
+    type: 'string',
+    value: '7d',
+    help: 'how long the link lives (90s, 15m, 2h, 7d)',
+    aliases: ['expire'],
+  },
   'max-downloads': { type: 'string', value: 'N', help: 'downloads before the link is used up' },
   'allow-ip': { type: 'string', multiple: true, value: 'CIDR', help: 'addresses that may use it' },
   page: { type: 'boolean', help: 'open on a share page (default with --max-downloads)' },
@@ -80,7 +85,7 @@ function shareRequest(
 ): ShareRequest {
   const request: ShareRequest = { ...target, mode: options.proxy ? 'proxy' : 'redirect' }
   if (password !== undefined) request.password = password
-  const expire = duration(options.expire, 'expire')
+  const expire = duration(options['expires-in'], 'expires-in')
   if (expire !== undefined) request.expiresIn = expire
   const maxDownloads = wholeNumber(options['max-downloads'], 'max-downloads')
   if (maxDownloads !== undefined) request.maxDownloads = maxDownloads

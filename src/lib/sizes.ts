@@ -1,20 +1,21 @@
-// Sizes and instants as people read them on Signet's pages (decimal units, as file managers show sizes).
+// Sizes, rates and instants as people read them, the same on every surface (the CLI, the
+// console, the share and upload pages): binary units with one decimal, and instants in UTC to
+// the minute.
 
-const UNITS = ['bytes', 'KB', 'MB', 'GB', 'TB']
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
 
-/** 1536 → "1.5 KB" (decimal units, as file managers show sizes). */
+/** 1536 → "1.5 KiB"; 21 → "21 B"; a fraction of a byte (a rate) is rounded. */
 export function formatSize(bytes: number): string {
   let value = bytes
   let unit = 0
-  while (value >= 1000 && unit < UNITS.length - 1) {
-    value /= 1000
+  while (value >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024
     unit++
   }
-  if (unit === 0) return bytes === 1 ? '1 byte' : `${bytes} bytes`
-  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${UNITS[unit]}`
+  return unit === 0 ? `${Math.round(value)} B` : `${value.toFixed(1)} ${UNITS[unit]}`
 }
 
-/** An instant as a page shows it: `2026-12-08 09:06 UTC`. */
-export function formatExpiry(epochMs: number): string {
+/** An instant: `2026-12-08 09:06 UTC`. */
+export function formatInstant(epochMs: number): string {
   return `${new Date(epochMs).toISOString().slice(0, 16).replace('T', ' ')} UTC`
 }

@@ -3,7 +3,7 @@
 // link-preview bots get it instead of the file, so opening or previewing a link uses nothing.
 // It shows only the share's own facts: the last segment of the key, never the bucket or owner.
 
-import { formatExpiry, formatSize } from '../lib/sizes'
+import { formatInstant, formatSize } from '../lib/sizes'
 import { type SharePageFacts, shownName } from '../share/use'
 import { Page } from './layout'
 
@@ -33,7 +33,7 @@ function Preview(props: { facts: SharePageFacts; name: string }) {
           <section class="text" tabindex={0} aria-label={`Preview of ${props.name}`}>
             <pre>{preview.text ?? ''}</pre>
           </section>
-          {preview.truncated && <p class="quiet">Showing the first 64 KB.</p>}
+          {preview.truncated && <p class="quiet">Showing the first 64 KiB.</p>}
         </>
       )
     default: {
@@ -51,7 +51,7 @@ export function SharePage(props: { facts: SharePageFacts }) {
   const downloads =
     left === null ? 'Unlimited' : left === 1 ? '1 download left' : `${left} downloads left`
   const sizeText = size === null ? 'Unknown size' : formatSize(size)
-  const expires = formatExpiry(share.expiresAt)
+  const expires = formatInstant(share.expiresAt)
   return (
     <Page head={{ title: name, description: `${sizeText} · expires ${expires}` }}>
       <h1>{name}</h1>

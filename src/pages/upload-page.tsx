@@ -3,7 +3,7 @@
 // progress. The script (web/upload.ts, served from Signet's origin) sends the files. It shows
 // only the link's own facts: never the bucket, the prefix or who made it.
 
-import { formatExpiry, formatSize } from '../lib/sizes'
+import { formatInstant, formatSize } from '../lib/sizes'
 import { Page } from './layout'
 
 export type UploadPageFacts = {
@@ -47,7 +47,7 @@ export function UploadPage(props: { facts: UploadPageFacts; nonce: string }) {
             </>
           )}
           <dt>Open until</dt>
-          <dd>{formatExpiry(facts.expiresAt)}</dd>
+          <dd>{formatInstant(facts.expiresAt)}</dd>
         </dl>
         <div id="drop" class="drop">
           <label for="files" class="button">

@@ -1,7 +1,10 @@
 // The CLI's commands called in this process (no spawn): each takes only its own options and the
 // common ones, and its help is made from its declaration.
 import { describe, expect, it } from 'vitest'
+import { parse } from '../../cli/command'
+import { share } from '../../cli/commands/share'
 import { COMMANDS, main } from '../../cli/main'
+import { formatInstant, formatSize } from '../../src/lib/sizes'
 
 async function run(args: string[]) {
   let out = ''
@@ -42,5 +45,35 @@ describe('the signet command line, in process', () => {
     const early = await run(['--url', 'http://127.0.0.1:9', '--token', 'sgn_x', 'revoke'])
     expect(early.status).toBe(2)
     expect(early.err).toBe('signet: revoke needs a share id or link\n')
+  })
+
+  it('suggests the option or command a typo meant', async () => {
+    const option = await run(['share', 's3://local/a', '--expries-in', '1d'])
+    expect(option.status).toBe(2)
+    expect(option.err).toMatch(
+      /^signet share: Unknown option '--expries-in': did you mean --expires-in\?/,
+    )
+    const command = await run(['shaer'])
+    expect(command.status).toBe(2)
+    expect(command.err).toMatch(/^signet: unknown command "shaer" \(did you mean "share"\?\)/)
+    // Nothing near enough: no guess.
+    expect((await run(['share', '--zzzzzzzz'])).err).not.toContain('did you mean')
+  })
+
+  it('spells expiry --expires-in everywhere, taking --expire as well', async () => {
+    expect(parse(share, ['--expire', '2d']).options['expires-in']).toBe('2d')
+    expect(parse(share, ['--expires-in', '3d']).options['expires-in']).toBe('3d')
+    for (const name of ['share', 'presign', 'request']) {
+      expect((await run([name, '--help'])).out, name).toContain('--expires-in')
+    }
+    expect((await run(['share', '--help'])).out).toContain('(also --expire)')
+  })
+
+  it('prints sizes and rates in binary units with one decimal, and instants one way', () => {
+    expect(formatSize(368.42105263157896)).toBe('368 B')
+    expect(formatSize(21)).toBe('21 B')
+    expect(formatSize(1536)).toBe('1.5 KiB')
+    expect(formatSize(20 * 1024 * 1024)).toBe('20.0 MiB')
+    expect(formatInstant(Date.UTC(2026, 11, 8, 9, 6, 59))).toBe('2026-12-08 09:06 UTC')
   })
 })

@@ -138,7 +138,7 @@ describe.skipIf(!haveChromium('console-browser'))('the console and share pages i
     expect((await multipart).status()).toBe(200)
     const between = [...seen].filter((value) => value > 0 && value < bytes.length)
     expect(between.length).toBeGreaterThanOrEqual(3)
-    expect(await text(page, '#progress-text')).toBe('Uploaded console/big report.bin (21.0 MB).')
+    expect(await text(page, '#progress-text')).toBe('Uploaded console/big report.bin (20.0 MiB).')
     const stored = await (await server.mf.getR2Bucket('BUCKET_LOCAL')).get('console/big report.bin')
     expect(sha256(new Uint8Array(await (stored as R2ObjectBody).arrayBuffer()))).toBe(sha256(bytes))
     // The file's SHA-256, computed in the page, is kept with the object for downloads to check.
@@ -303,7 +303,7 @@ describe.skipIf(!haveChromium('console-browser'))('the console and share pages i
       },
       60_000,
     )
-    expect(done).toBe('Uploaded console/retried.bin (21.0 MB).')
+    expect(done).toBe('Uploaded console/retried.bin (20.0 MiB).')
     expect(attempts.get('2')).toBe(2)
     expect(attempts.get('1')).toBe(1)
     const stored = await (await server.mf.getR2Bucket('BUCKET_LOCAL')).get('console/retried.bin')

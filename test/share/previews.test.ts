@@ -97,7 +97,7 @@ describe('share page previews', () => {
     const { html, csp } = await page(share)
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;')
     expect(html).not.toContain('<script>')
-    expect(html).toContain('Showing the first 64 KB.')
+    expect(html).toContain('Showing the first 64 KiB.')
     expect(html).toMatch(/<section class="text" tabindex="0" aria-label="Preview of notes.txt">/)
     const shown = /<pre>([\s\S]*)<\/pre>/.exec(html)?.[1] ?? ''
     expect(shown.replaceAll('&lt;', '<').replaceAll('&gt;', '>').length).toBe(64 * 1024)
