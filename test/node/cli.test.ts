@@ -131,9 +131,11 @@ describe('the signet CLI', () => {
   })
 
   it('request → an upload link that curl -T sends files through, within its limits', () => {
+    // A prefix of this run's own: the local default keeps its bucket between runs.
+    const inbox = `cli/inbox-${Date.now()}/`
     const requested = signet([
       'request',
-      's3://local/cli/inbox/',
+      `s3://local/${inbox}`,
       '--max-files',
       '2',
       '--max-size',
@@ -151,9 +153,9 @@ describe('the signet CLI', () => {
     expect(JSON.parse(big.body).error.code).toBe('payload_too_large')
     const first = curl(['-T', small, `${link}/`])
     expect(first.status, first.body).toBe(201)
-    expect(JSON.parse(first.body).key).toBe('cli/inbox/biome.json')
+    expect(JSON.parse(first.body).key).toBe(`${inbox}biome.json`)
     const second = curl(['-T', small, `${link}/`])
-    expect(JSON.parse(second.body).key).toBe('cli/inbox/biome (2).json')
+    expect(JSON.parse(second.body).key).toBe(`${inbox}biome (2).json`)
     const third = curl(['-T', small, `${link}/`])
     expect(third.status).toBe(410)
     expect(JSON.parse(third.body).error.code).toBe('upload_link_exhausted')
