@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util'
 import { SignetClient } from '../src/client'
 import { StepError, type Target } from '../src/uploader'
+import { readProfile } from './profiles'
 
 export const EXIT = {
   ok: 0,
@@ -42,6 +43,11 @@ export type OptionSpecs = Record<string, OptionSpec>
 export const COMMON_OPTIONS = {
   url: { type: 'string', value: 'URL', help: "Signet's URL (default: SIGNET_URL)" },
   token: { type: 'string', value: 'TOKEN', help: 'an API key or the admin token (SIGNET_TOKEN)' },
+  profile: {
+    type: 'string',
+    value: 'NAME',
+    help: 'the profile signet login saved (SIGNET_PROFILE; default: default)',
+  },
   json: { type: 'boolean', help: "print Signet's answer as JSON" },
   quiet: { type: 'boolean', short: 'q', help: 'print nothing' },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
@@ -175,12 +181,25 @@ export function helpOf(cmd: Command): string {
   return lines.join('\n')
 }
 
-export function clientFrom(options: { url?: string; token?: string }): SignetClient {
-  const url = options.url ?? process.env.SIGNET_URL
-  const token = options.token ?? process.env.SIGNET_TOKEN
-  if (!url)
-    throw new UsageError('set SIGNET_URL (or --url) to your Signet, e.g. http://localhost:8787')
-  if (!token) throw new UsageError('set SIGNET_TOKEN (or --token) to an API key or the admin token')
+/** Options first, then SIGNET_URL and SIGNET_TOKEN, then the profile `signet login` saved. */
+export function clientFrom(options: {
+  url?: string
+  token?: string
+  profile?: string
+}): SignetClient {
+  const profile = readProfile(options.profile)
+  const url = options.url ?? process.env.SIGNET_URL ?? profile?.url
+  const token = options.token ?? process.env.SIGNET_TOKEN ?? profile?.token
+  if (!url) {
+    throw new UsageError(
+      'set SIGNET_URL (or --url, or signet login) to your Signet, e.g. http://localhost:8787',
+    )
+  }
+  if (!token) {
+    throw new UsageError(
+      'set SIGNET_TOKEN (or --token, or signet login) to an API key or the admin token',
+    )
+  }
   try {
     return new SignetClient({ url, token })
   } catch {

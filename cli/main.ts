@@ -22,11 +22,22 @@ import { cp } from './commands/cp'
 import { inspect } from './commands/inspect'
 import { keys } from './commands/keys'
 import { revoke, shares } from './commands/links'
+import { login } from './commands/login'
 import { presign } from './commands/presign'
 import { request } from './commands/request'
 import { share } from './commands/share'
 
-export const COMMANDS = [cp, share, request, presign, revoke, shares, inspect, keys] as Command[]
+export const COMMANDS = [
+  login,
+  cp,
+  share,
+  request,
+  presign,
+  revoke,
+  shares,
+  inspect,
+  keys,
+] as Command[]
 
 /** The overview: every command with its usage and what it does; help per command with --help. */
 export function usage(): string {
@@ -40,7 +51,7 @@ export function usage(): string {
     ),
     '',
     'options of every command: --url URL (or SIGNET_URL), --token TOKEN (or SIGNET_TOKEN),',
-    '                          --json, --quiet, --help',
+    '                          --profile NAME (signet login), --json, --quiet, --help',
     '',
     'exit codes: 0 ok, 1 error, 2 usage, 3 unauthorized or forbidden, 4 not found or gone,',
     '            5 Signet unreachable, 130 interrupted',

@@ -1,6 +1,8 @@
 // The `signet` CLI end to end against the local default that `npm start` serves (scripts/dev.mjs:
 // .dev.vars, local D1 and R2, wrangler dev), with curl doing what a user's script does with its output.
 import { spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startLocalDefault } from './worker-server'
@@ -160,6 +162,35 @@ describe('the signet CLI', () => {
     expect(third.status).toBe(410)
     expect(JSON.parse(third.body).error.code).toBe('upload_link_exhausted')
     expect(signet(['request', 's3://local/cli/inbox/', '--max-size', 'lots']).status).toBe(2)
+  })
+
+  it('login saves a profile (0600) that later commands use without env vars; env vars still win', () => {
+    const home = mkdtempSync(join(tmpdir(), 'signet-profile-'))
+    const bare = (args: string[], env: Record<string, string> = {}) => {
+      const { SIGNET_URL: _u, SIGNET_TOKEN: _t, ...rest } = process.env
+      const run = spawnSync(process.execPath, [CLI, ...args], {
+        encoding: 'utf8',
+        env: { ...rest, XDG_CONFIG_HOME: home, ...env },
+      })
+      return { status: run.status, stdout: run.stdout, stderr: run.stderr }
+    }
+    try {
+      expect(bare(['shares']).status).toBe(2)
+      const refused = bare(['login', '--url', server.origin, '--token', 'sgn_wrong'])
+      expect(refused.status).toBe(3)
+      const saved = bare(['login', '--url', server.origin, '--token', key])
+      expect(saved.status, saved.stderr).toBe(0)
+      expect(saved.stdout).toContain(`signed in to ${server.origin} as cli (profile default`)
+      const file = join(home, 'signet', 'config.json')
+      expect(statSync(file).mode & 0o777).toBe(0o600)
+      expect(bare(['shares']).status).toBe(0)
+      expect(bare(['shares'], { SIGNET_TOKEN: 'sgn_wrong' }).status).toBe(3)
+      expect(bare(['shares', '--profile', 'other']).status).toBe(2)
+      const other = bare(['login', '--profile', 'other', '--url', server.origin, '--token-stdin'])
+      expect(other.status).toBe(2)
+    } finally {
+      rmSync(home, { recursive: true, force: true })
+    }
   })
 
   it('gives scripts exit codes they can rely on, and clear errors', () => {
