@@ -11,8 +11,8 @@ import {
   type UploadLink,
   uploadLinkState,
 } from '../src/client'
+import { formatSize as formatBytes, formatInstant } from '../src/lib/sizes'
 import { ObjectExists, StepError, upload as uploadWith } from '../src/uploader'
-import { formatInstant, formatSize as formatBytes } from '../src/lib/sizes'
 import { xhrTransport } from './xhr-transport'
 
 const KEY_STORAGE = 'signet.apiKey'
