@@ -22,7 +22,16 @@ import { MAX_MEDIA_TYPE_LENGTH, parseMediaType } from './lib/media-type'
 import { checkKeyPrefix } from './lib/object-key'
 import { InspectionSchema as InspectionShape } from './s3/inspection'
 
-export const OPERATIONS = ['get', 'head', 'put', 'delete', 'share', 'multipart', 'post'] as const
+export const OPERATIONS = [
+  'get',
+  'head',
+  'put',
+  'delete',
+  'share',
+  'multipart',
+  'post',
+  'list',
+] as const
 export type Operation = (typeof OPERATIONS)[number]
 
 /** Signet's bucket names: 3-63 of a-z, 0-9, ".", "-" (S3's rules). */
@@ -806,6 +815,41 @@ export const LinkUploadAbortSchema = z.strictObject({
   uploadId: UploadIdSchema,
 })
 
+// ---- listing --------------------------------------------------------------------------------
+
+export const ListRequestSchema = z
+  .strictObject({
+    bucket: BucketNameSchema,
+    prefix: z
+      .string()
+      .max(1024)
+      .refine((text) => text.isWellFormed(), { message: 'must be valid Unicode' })
+      .default('')
+      .openapi({ example: 'reports/2026/', description: 'Only keys that start with it' }),
+    delimiter: z.literal('/').optional().openapi({
+      description: 'Group keys under the next / into commonPrefixes (one folder level)',
+    }),
+    continuationToken: z.string().min(1).max(1024).optional().openapi({
+      description: "The last page's NextContinuationToken",
+    }),
+    maxKeys: z.number().int().min(1).max(1000).optional(),
+    ...ExpiryShape,
+  })
+  .openapi('ListRequest')
+
+export const ListAnswerSchema = z
+  .object({
+    url: z.string().openapi({
+      description:
+        'A presigned ListObjectsV2 GET (encoding-type=url: keys in the XML are URL-encoded)',
+    }),
+    method: z.literal('GET'),
+    expiresAt: z.string(),
+    bucket: z.string(),
+    prefix: z.string(),
+  })
+  .openapi('ListAnswer')
+
 // ---- the types, one per schema ----------------------------------------------------------------
 
 export type Scope = z.infer<typeof ScopeSchema>
@@ -825,6 +869,7 @@ export type ShareStats = z.infer<typeof ShareStatsSchema>
 export type WebhookRequest = z.infer<typeof WebhookRequestSchema>
 export type ConfirmRequest = z.infer<typeof ConfirmRequestSchema>
 export type UploadLinkRequest = z.infer<typeof UploadLinkRequestSchema>
+export type ListRequest = z.input<typeof ListRequestSchema>
 export type UploadLink = z.infer<typeof UploadLinkSchema>
 export type LinkUploadStart = z.infer<typeof LinkUploadStartSchema>
 export type LinkUploadComplete = z.infer<typeof LinkUploadCompleteSchema>

@@ -27,6 +27,7 @@ describe('/openapi.json and /docs', () => {
         'POST /v1/keys',
         'POST /v1/presign',
         'POST /v1/presign/batch',
+        'POST /v1/presign/list',
         'POST /v1/inspect',
         'GET /v1/me',
         'GET /s3/{bucket}/{key}',

@@ -19,6 +19,7 @@ import type { Store } from '../stores/store'
 import { openUploadId } from '../stores/upload-id'
 import { emit, newEvent } from '../webhooks/events'
 import { S3Error, type S3ErrorCode, s3ErrorResponse } from './errors'
+import { listObjects } from './list'
 import { deleteObject, type GatewayBucket, getObject, putObject } from './objects'
 import { postObject, uploadPart } from './uploads'
 
@@ -105,11 +106,14 @@ function v2Error(reason: V2Failure, message: string): S3Error {
 export function parseGatewayPath(
   pathname: string,
   prefix = GATEWAY_PREFIX,
+  allowBucket = false,
 ): { bucket: string; key: string } {
   const rest = pathname.slice(prefix.length)
   const slash = rest.indexOf('/')
   const bucket = slash === -1 ? rest : rest.slice(0, slash)
   const rawKey = slash === -1 ? '' : rest.slice(slash + 1)
+  // The bucket itself (`/s3/<bucket>/`): a listing, served by dispatch for GET only.
+  if (rawKey === '' && slash !== -1 && allowBucket) return { bucket, key: '' }
   if (rawKey === '') {
     // S3 would answer 501 NotImplemented; a request Signet does not serve is the client's error.
     throw new S3Error(
@@ -156,7 +160,11 @@ async function serve(c: Context<AppEnv>, prefix: string): Promise<Response> {
       c.env.EVENTS,
     )
   }
-  const { bucket: bucketName, key } = parseGatewayPath(url.pathname, prefix)
+  const { bucket: bucketName, key } = parseGatewayPath(
+    url.pathname,
+    prefix,
+    c.req.method === 'GET' && url.searchParams.has('list-type'),
+  )
   const bucket = gatewayBucket(config.stores.get(bucketName))
   const { credential } = bucket
   const lookup = (id: string) => (id === credential.accessKeyId ? credential : undefined)
@@ -228,6 +236,10 @@ async function dispatch(
   const config = getConfig(c.env)
   const metered = { ...bucket, store: meteredStore(bucket.store, timing) }
   const cacheSeconds = config.objectCacheSeconds
+  if (key === '') {
+    // Only a listing reaches here with no key (parseGatewayPath), its parameters signed.
+    return timing.measure('store', () => listObjects(bucket.binding, bucket.name, params))
+  }
   switch (c.req.method) {
     case 'GET':
     case 'HEAD': {

@@ -8,10 +8,12 @@ import {
   BatchRequestSchema,
   BatchResultSchema,
   errorResponses,
+  ListAnswerSchema,
+  ListRequestSchema,
   PresignAnswerSchema,
   PresignRequestSchema,
 } from '../schemas'
-import { type PresignContext, presign, presignBatch } from '../services/presign'
+import { type PresignContext, presign, presignBatch, presignList } from '../services/presign'
 
 const security = [{ bearer: [] }]
 
@@ -73,5 +75,32 @@ export const presignRoutes = newApp()
       const items = c.req.valid('json').items
       const results = await c.get('timing').measure('sign', () => presignBatch(items, ctx))
       return c.json({ results }, 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/list',
+      summary: 'Presign a listing of a prefix',
+      description:
+        "A presigned ListObjectsV2 GET of the keys under a prefix (the scope's `list` operation on it); its XML names each key URL-encoded",
+      security,
+      request: {
+        body: { required: true, content: { 'application/json': { schema: ListRequestSchema } } },
+      },
+      responses: {
+        200: {
+          description: 'The presigned listing URL',
+          content: { 'application/json': { schema: ListAnswerSchema } },
+        },
+        ...errorResponses(400, 401, 403, 429),
+      },
+    }),
+    async (c) => {
+      const ctx = presignContext(c)
+      const answer = await c
+        .get('timing')
+        .measure('sign', () => presignList(c.req.valid('json'), ctx))
+      return c.json(answer, 200)
     },
   )

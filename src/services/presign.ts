@@ -9,6 +9,7 @@ import { contentDisposition } from '../lib/content-disposition'
 import { isoSeconds, wholeSecondMs } from '../lib/duration'
 import {
   type BatchResult,
+  type ListRequest,
   type PresignAnswer,
   type PresignRequest,
   PresignRequestSchema,
@@ -188,6 +189,51 @@ export async function presign(
     )
   }
   return answer
+}
+
+/**
+ * A presigned ListObjectsV2 of the keys under a prefix, for callers whose scope may `list` it:
+ * the prefix (and the page's token, delimiter and size) are signed into the URL, so it lists
+ * nothing else. URL-encoded keys (encoding-type=url), so any key survives the XML.
+ */
+export async function presignList(request: ListRequest, ctx: PresignContext) {
+  const nowMs = wholeSecondMs(ctx.now)
+  const expiresIn = resolveExpiresIn(request, nowMs, ctx.caller.scope.maxExpiresIn)
+  const prefix = request.prefix ?? ''
+  authorize(ctx.caller, {
+    bucket: request.bucket,
+    key: prefix,
+    keyIsPrefix: true,
+    operation: 'list',
+    expiresIn,
+  })
+  const store = storeFor(ctx.config, request.bucket)
+  checkSigningLifetime(store.signsUntil, nowMs, expiresIn)
+  const query: [string, string][] = [
+    ['list-type', '2'],
+    ['encoding-type', 'url'],
+    ['prefix', prefix],
+  ]
+  if (request.delimiter !== undefined) query.push(['delimiter', request.delimiter])
+  if (request.continuationToken !== undefined) {
+    query.push(['continuation-token', request.continuationToken])
+  }
+  if (request.maxKeys !== undefined) query.push(['max-keys', String(request.maxKeys)])
+  const url = await store.objectUrl({
+    key: '',
+    method: 'GET',
+    expiresIn,
+    nowMs,
+    origin: ctx.origin,
+    query,
+  })
+  return {
+    url,
+    method: 'GET' as const,
+    expiresAt: isoSeconds(nowMs + expiresIn * 1000),
+    bucket: request.bucket,
+    prefix,
+  }
 }
 
 /** A batch for HTTP: each item validated and answered on its own, in order. */
