@@ -23,13 +23,16 @@ import { inspect } from './commands/inspect'
 import { keys } from './commands/keys'
 import { revoke, shares } from './commands/links'
 import { login } from './commands/login'
+import { ls, rm } from './commands/objects'
 import { presign } from './commands/presign'
 import { request } from './commands/request'
 import { share } from './commands/share'
 
 export const COMMANDS = [
   login,
+  ls,
   cp,
+  rm,
   share,
   request,
   presign,

@@ -2,6 +2,7 @@
 // the service validates with, no runtime dependencies beyond fetch. Errors carry the contract's
 // code, status and request id.
 import type { ErrorCode, Issue } from './errors'
+import { type ListedObject, type ListPage, parseListPage } from './lib/list-xml'
 import type {
   AbortRequest,
   ApiKey,
@@ -11,6 +12,7 @@ import type {
   CorsCheck,
   CorsHints,
   InspectAnswer as Inspection,
+  ListRequest,
   Me,
   MultipartAnswer,
   MultipartRequest,
@@ -39,6 +41,9 @@ export type {
   ErrorCode,
   Inspection,
   Issue,
+  ListedObject,
+  ListPage,
+  ListRequest,
   Me,
   MultipartAnswer,
   MultipartRequest,
@@ -146,6 +151,48 @@ export class SignetClient {
   async presignBatch(items: PresignRequest[]): Promise<BatchResult[]> {
     return (await this.request<{ results: BatchResult[] }>('POST', '/v1/presign/batch', { items }))
       .results
+  }
+
+  /** A presigned ListObjectsV2 URL of a prefix (the scope's `list` operation). */
+  presignList(request: ListRequest): Promise<{ url: string; expiresAt: string }> {
+    return this.request('POST', '/v1/presign/list', request)
+  }
+
+  /**
+   * The objects (and, with `delimiter: '/'`, the folders) under a prefix, page by page: each
+   * page presigned by Signet and read from the store.
+   */
+  async *list(request: Omit<ListRequest, 'continuationToken'>): AsyncGenerator<ListPage> {
+    let token: string | undefined
+    do {
+      const { url } = await this.presignList({
+        ...request,
+        ...(token === undefined ? {} : { continuationToken: token }),
+      })
+      const answer = await this.fetcher(url).catch((error: unknown) => {
+        throw new SignetError(
+          0,
+          'network_error',
+          `The store could not be reached: ${String(error)}`,
+        )
+      })
+      const xml = await answer.text()
+      if (!answer.ok) {
+        const code = /<Code>([^<]*)<\/Code>/.exec(xml)?.[1] ?? 'error'
+        throw new SignetError(
+          answer.status,
+          answer.status >= 500
+            ? 'store_unavailable'
+            : answer.status === 404
+              ? 'not_found'
+              : 'forbidden',
+          `The store refused the listing (${answer.status} ${code}).`,
+        )
+      }
+      const page = parseListPage(xml)
+      yield page
+      token = page.next ?? undefined
+    } while (token !== undefined)
   }
 
   createShare(request: ShareRequest): Promise<Share> {

@@ -193,6 +193,56 @@ describe('the signet CLI', () => {
     }
   })
 
+  it('ls and rm: a folder level, everything with -r, one object, everything under a prefix', () => {
+    const root = `cli-ls-${Date.now()}/`
+    const made = signet(
+      [
+        'keys',
+        'create',
+        '--name',
+        'lister',
+        '--bucket',
+        'local',
+        '--op',
+        'get,head,put,delete,list',
+        '--prefix',
+        root,
+      ],
+      server.adminToken,
+    )
+    expect(made.status, made.stderr).toBe(0)
+    const lister = made.stdout.trim()
+    const file = join(import.meta.dirname, '..', '..', 'biome.json')
+    for (const key of ['a.json', 'two words.json', 'sub/b.json', 'sub/deep/c.json']) {
+      const copied = signet(['cp', file, `s3://local/${root}${key}`], lister)
+      expect(copied.status, copied.stderr).toBe(0)
+    }
+    const level = signet(['ls', `s3://local/${root}`], lister)
+    expect(level.status, level.stderr).toBe(0)
+    const lines = level.stdout.trimEnd().split('\n')
+    expect(lines[0]).toMatch(/^\s+PRE {2}sub\/$/)
+    expect(lines[1]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d UTC +890 B {2}a\.json$/)
+    expect(lines[2]).toMatch(/ {2}two words\.json$/)
+    expect(lines).toHaveLength(3)
+    const all = signet(['ls', '-r', `s3://local/${root}`, '--json'], lister)
+    expect(JSON.parse(all.stdout).objects.map((o: { key: string }) => o.key)).toEqual(
+      ['a.json', 'sub/b.json', 'sub/deep/c.json', 'two words.json'].map((k) => `${root}${k}`),
+    )
+    expect(signet(['ls', 's3://local/elsewhere/'], lister).status).toBe(3)
+    expect(signet(['rm', `s3://local/${root}sub/`], lister).status).toBe(2)
+    const one = signet(['rm', `s3://local/${root}a.json`], lister)
+    expect(one.stdout).toBe(`delete: s3://local/${root}a.json\n`)
+    const rest = signet(['rm', '-r', `s3://local/${root}sub/`], lister)
+    expect(rest.stdout.trim().split('\n').sort()).toEqual([
+      `delete: s3://local/${root}sub/b.json`,
+      `delete: s3://local/${root}sub/deep/c.json`,
+    ])
+    const left = signet(['ls', '-r', `s3://local/${root}`, '--json'], lister)
+    expect(JSON.parse(left.stdout).objects.map((o: { key: string }) => o.key)).toEqual([
+      `${root}two words.json`,
+    ])
+  })
+
   it('gives scripts exit codes they can rely on, and clear errors', () => {
     expect(signet(['presign', 's3://local']).status).toBe(2)
     expect(signet(['frobnicate']).status).toBe(2)

@@ -69,7 +69,7 @@ export const fullCaller: Caller = {
   name: 'node',
   scope: {
     buckets: ['rgw'],
-    operations: ['get', 'head', 'put', 'delete', 'share', 'multipart', 'post'],
+    operations: ['get', 'head', 'put', 'delete', 'share', 'multipart', 'post', 'list'],
   },
 }
 

@@ -1,7 +1,9 @@
 // Presigned URLs against a real S3 implementation (Ceph RGW): what Signet signs is accepted, and
 // anything that differs from what was signed is refused by the store itself.
 import { beforeAll, describe, expect, it } from 'vitest'
-import { createBucket, haveS3, presignFor, rgwConfig } from './helpers'
+import { parseListPage } from '../../src/lib/list-xml'
+import { presignList } from '../../src/services/presign'
+import { createBucket, fullCaller, haveS3, presignFor, rgwConfig } from './helpers'
 
 const BUCKET = 'signet-presign'
 
@@ -55,6 +57,39 @@ describe.skipIf(!haveS3('rgw-presign'))('presigned URLs against Ceph RGW', () =>
           .status,
       ).toBe(404)
     }
+  })
+
+  it('lists a prefix through a presigned ListObjectsV2, a folder level and everything, every key intact', async () => {
+    const root = `listing-${Date.now()}/`
+    const keys = HOSTILE_KEYS.slice(0, 9).map((key) => `${root}${key}`)
+    for (const key of keys) {
+      const put = await presignFor(config, { key, method: 'PUT' })
+      expect((await fetch(put.url, { method: 'PUT', body: key })).status).toBe(200)
+    }
+    const list = async (request: {
+      delimiter?: '/'
+      continuationToken?: string
+      maxKeys?: number
+    }) => {
+      const { url } = await presignList(
+        { bucket: 'rgw', prefix: root, ...request },
+        { caller: fullCaller, config, origin: new URL('http://signet.test'), now: new Date() },
+      )
+      const answer = await fetch(url)
+      expect(answer.status).toBe(200)
+      return parseListPage(await answer.text())
+    }
+    const listed: string[] = []
+    let token: string | undefined
+    do {
+      const page = await list({ maxKeys: 4, ...(token ? { continuationToken: token } : {}) })
+      listed.push(...page.objects.map((object) => object.key))
+      token = page.next ?? undefined
+    } while (token)
+    expect(listed.sort()).toEqual([...keys].sort())
+    const level = await list({ delimiter: '/' })
+    expect(level.objects.map((object) => object.key)).toEqual([`${root}plain.txt`])
+    expect(level.prefixes).toContain(`${root}unicode/`)
   })
 
   it('refuses a PUT whose Content-Type, length or checksum differs from what was signed', async () => {
