@@ -27,11 +27,13 @@ import { ls, rm } from './commands/objects'
 import { presign } from './commands/presign'
 import { request } from './commands/request'
 import { share } from './commands/share'
+import { sync } from './commands/sync'
 
 export const COMMANDS = [
   login,
   ls,
   cp,
+  sync,
   rm,
   share,
   request,

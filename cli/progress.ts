@@ -85,3 +85,23 @@ export class Progress {
     }
   }
 }
+
+/**
+ * One file's share of a tree's transfer: its bytes count towards the tree's one display, and it
+ * prints nothing of its own (the tree prints its final line).
+ */
+export class PartProgress extends Progress {
+  constructor(private readonly whole: Progress) {
+    super('quiet', '', 0)
+  }
+
+  override add(bytes: number): void {
+    this.whole.add(bytes)
+  }
+
+  override undo(bytes: number): void {
+    this.whole.undo(bytes)
+  }
+
+  override finish(): void {}
+}

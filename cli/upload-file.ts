@@ -19,7 +19,7 @@ import {
   UsageError,
   wholeNumber,
 } from './command'
-import { type Output, Progress } from './progress'
+import { type Output, PartProgress, Progress } from './progress'
 import { fileTransport, sha256Base64 } from './transfer'
 
 const MiB = 1024 * 1024
@@ -65,6 +65,8 @@ export async function uploadFile(
   target: Target,
   mode: Output,
   io: Io,
+  /** The display of a tree this file is part of (its bytes count there); else its own. */
+  whole?: Progress,
 ): Promise<UploadResult> {
   let path = source
   let scratch: string | undefined
@@ -78,13 +80,17 @@ export async function uploadFile(
   try {
     const info = await stat(path).catch(() => undefined)
     if (!info) throw new UsageError(`no such file: ${source}`)
-    if (info.isDirectory()) throw new UsageError(`${source} is a directory, not a file`)
+    if (info.isDirectory()) {
+      throw new UsageError(`${source} is a directory: give -r to copy it and everything in it`)
+    }
     const bytes = info.size
     const contentType =
       options['content-type'] ??
       (source === '-' ? undefined : mime.getType(basename(source))) ??
       'application/octet-stream'
-    const progress = new Progress(mode, basename(target.key), bytes)
+    const progress = whole
+      ? new PartProgress(whole)
+      : new Progress(mode, basename(target.key), bytes)
     let uploadId: string | undefined
     try {
       const { etag } = await upload({

@@ -6,19 +6,32 @@ import { clientFrom, command, interruptible, parseS3Url, UsageError } from '../c
 import { outputMode, Progress } from '../progress'
 import { download } from '../transfer'
 import { retryOf, TRANSFER_OPTIONS, uploadFile } from '../upload-file'
+import { copyTree } from './sync'
 
 export const cp = command({
   name: 'cp',
-  usage: ['<file|-> s3://bucket/key', 's3://bucket/key <file|dir/|->'],
+  usage: [
+    '<file|-> s3://bucket/key',
+    's3://bucket/key <file|dir/|->',
+    '-r <dir> s3://bucket/prefix/',
+    '-r s3://bucket/prefix/ <dir>',
+  ],
   summary:
-    'Upload (one PUT, or multipart with parallel parts) or download (resumed with Range, verified against the object before it is kept). A key ending in / takes the file name.',
-  options: TRANSFER_OPTIONS,
+    'Upload (one PUT, or multipart with parallel parts) or download (resumed with Range, verified against the object before it is kept). A key ending in / takes the file name. With -r, a folder and everything in it, either way, one progress display.',
+  options: {
+    recursive: { type: 'boolean', short: 'r', help: 'a folder and everything in it' },
+    ...TRANSFER_OPTIONS,
+  },
   async run({ positionals, options, io }) {
     const [from, to] = positionals
     if (!from || !to || positionals.length > 2)
       throw new UsageError('cp needs a source and a destination')
     const client = clientFrom(options)
     const mode = outputMode(options)
+    if (options.recursive) {
+      await copyTree({ client, options, from, to, mode, io, onlyChanged: false })
+      return
+    }
     if (to.startsWith('s3://') && !from.startsWith('s3://')) {
       let target = parseS3Url(to)
       if (target.key === '' || target.key.endsWith('/')) {

@@ -1,7 +1,7 @@
 // The `signet` CLI end to end against the local default that `npm start` serves (scripts/dev.mjs:
 // .dev.vars, local D1 and R2, wrangler dev), with curl doing what a user's script does with its output.
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -242,6 +242,71 @@ describe('the signet CLI', () => {
       `${root}two words.json`,
     ])
   })
+
+  it('cp -r a tree up and down, byte for byte; sync copies only what differs', () => {
+    const root = `cli-tree-${Date.now()}/`
+    const made = signet(
+      [
+        'keys',
+        'create',
+        '--name',
+        'tree',
+        '--bucket',
+        'local',
+        '--op',
+        'get,head,put,delete,list,multipart',
+        '--prefix',
+        root,
+      ],
+      server.adminToken,
+    )
+    const tree = made.stdout.trim()
+    const work = mkdtempSync(join(tmpdir(), 'signet-tree-'))
+    try {
+      const up = join(work, 'up')
+      const big = Buffer.alloc(17 * 1024 * 1024)
+      for (let i = 0; i < big.length; i += 4096) big.writeUInt32BE(i, i)
+      const files: Record<string, Buffer | string> = {
+        'a.txt': 'alpha',
+        'sub/b.bin': Buffer.from([0, 1, 2, 255]),
+        'sub/deep/two words.txt': 'deep down',
+        'big/video.bin': big,
+      }
+      for (const [rel, bytes] of Object.entries(files)) {
+        mkdirSync(join(up, rel, '..'), { recursive: true })
+        writeFileSync(join(up, rel), bytes)
+      }
+      const notRecursive = signet(['cp', up, `s3://local/${root}`], tree)
+      expect(notRecursive.status).toBe(2)
+      expect(notRecursive.stderr).toContain('give -r')
+      const copied = signet(['cp', '-r', up, `s3://local/${root}tree/`], tree)
+      expect(copied.status, copied.stderr).toBe(0)
+      expect(copied.stdout).toMatch(/^copied 4 files from /)
+      const down = join(work, 'down')
+      const fetched = signet(['cp', '-r', `s3://local/${root}tree/`, down], tree)
+      expect(fetched.status, fetched.stderr).toBe(0)
+      for (const [rel, bytes] of Object.entries(files)) {
+        expect(readFileSync(join(down, rel)).equals(Buffer.from(bytes)), rel).toBe(true)
+      }
+      expect(signet(['sync', up, `s3://local/${root}tree/`], tree).stdout).toMatch(
+        /^synced 0 files/,
+      )
+      writeFileSync(join(up, 'a.txt'), 'ALPHA')
+      writeFileSync(join(up, 'sub', 'new.txt'), 'new one')
+      const synced = signet(['sync', up, `s3://local/${root}tree/`], tree)
+      expect(synced.status, synced.stderr).toBe(0)
+      expect(synced.stdout).toMatch(/^synced 2 files/)
+      const back = signet(['sync', `s3://local/${root}tree/`, down], tree)
+      expect(back.stdout).toMatch(/^synced 2 files/)
+      expect(readFileSync(join(down, 'a.txt'), 'utf8')).toBe('ALPHA')
+      expect(readFileSync(join(down, 'sub', 'new.txt'), 'utf8')).toBe('new one')
+      expect(signet(['sync', `s3://local/${root}tree/`, down], tree).stdout).toMatch(
+        /^synced 0 files/,
+      )
+    } finally {
+      rmSync(work, { recursive: true, force: true })
+    }
+  }, 120_000)
 
   it('gives scripts exit codes they can rely on, and clear errors', () => {
     expect(signet(['presign', 's3://local']).status).toBe(2)
