@@ -69,6 +69,9 @@ const ui = {
   newRequest: element<HTMLParagraphElement>('new-request'),
   requestUrl: element<HTMLAnchorElement>('request-url'),
   requests: element<HTMLTableElement>('requests').tBodies[0] as HTMLTableSectionElement,
+  quickDrop: element<HTMLDivElement>('quick-drop'),
+  quickFiles: element<HTMLInputElement>('quick-files'),
+  quickList: element<HTMLUListElement>('quick-list'),
 }
 
 let client: SignetClient | undefined
@@ -411,6 +414,95 @@ async function showStats(share: Share, into: HTMLElement): Promise<void> {
   into.append(box)
 }
 
+// ---- one step from a file to a link ------------------------------------------------------------
+
+/** The `n`th name for a file (n ≥ 2: `name (n).ext`), as upload links number theirs. */
+function numbered(name: string, n: number): string {
+  if (n < 2) return name
+  const dot = name.lastIndexOf('.')
+  return dot > 0 ? `${name.slice(0, dot)} (${n})${name.slice(dot)}` : `${name} (${n})`
+}
+
+/**
+ * Uploads a file under the scope's first prefix (never replacing anything: a name in use gets
+ * the next number) and makes a 7-day link to it, showing both in the file's row.
+ */
+async function shareOne(file: File, row: HTMLLIElement): Promise<void> {
+  const { client, me } = signedIn()
+  const bucket = ui.bucket.value || me.scope.buckets[0] || ''
+  const prefix = me.scope.prefixes?.[0] ?? ''
+  const bar = Object.assign(document.createElement('progress'), { max: Math.max(file.size, 1) })
+  bar.setAttribute('aria-label', `Uploading ${file.name}`)
+  const status = document.createElement('span')
+  row.append(bar, status)
+  let sent = 0
+  const checksumSha256 = await fileSha256(file, () => false)
+  let key = ''
+  for (let n = 1; n <= 20 && key === ''; n++) {
+    const candidate = `${prefix}${numbered(file.name, n)}`
+    try {
+      await uploadWith({
+        client,
+        target: { bucket, key: candidate },
+        size: file.size,
+        contentType: file.type || 'application/octet-stream',
+        checksumSha256,
+        transport: xhrTransport(file),
+        overwrite: false,
+        threshold: SINGLE_PUT_MAX,
+        partSize: PART_SIZE,
+        parallel: PARALLEL_PARTS,
+        retry: RETRY,
+        signal: new AbortController().signal,
+        progress: (delta) => {
+          sent += delta
+          bar.value = sent
+          status.textContent = `${formatBytes(sent)} of ${formatBytes(file.size)}`
+        },
+      })
+      key = candidate
+    } catch (error) {
+      if (!(error instanceof ObjectExists)) throw error
+    }
+  }
+  if (key === '') throw new Error(`${file.name}: no free name for it.`)
+  const share = await client.createShare({ bucket, key, expiresIn: '7d', filename: file.name })
+  bar.remove()
+  const link = Object.assign(document.createElement('a'), {
+    href: share.url,
+    textContent: share.url,
+  })
+  const copy = rowButton(
+    'Copy link',
+    `Copy link to ${file.name}`,
+    async () => {
+      await navigator.clipboard.writeText(share.url)
+      copy.textContent = 'Copied'
+    },
+    true,
+  )
+  status.textContent = ` (${formatBytes(file.size)}, until ${when(share.expiresAt)}) `
+  row.append(link, status, copy)
+  row.dataset.state = 'shared'
+  ui.object.value = key
+}
+
+/** Shares each file in turn, each with its own row in the list. */
+async function shareFiles(files: readonly File[]): Promise<void> {
+  for (const file of files) {
+    const row = document.createElement('li')
+    row.append(Object.assign(document.createElement('strong'), { textContent: `${file.name} ` }))
+    ui.quickList.prepend(row)
+    try {
+      await shareOne(file, row)
+    } catch (error) {
+      row.dataset.state = 'failed'
+      row.append(` Not shared: ${error instanceof Error ? error.message : String(error)}`)
+    }
+  }
+  await loadLinks()
+}
+
 // ---- upload links ----------------------------------------------------------------------------
 
 async function createRequest(): Promise<void> {
@@ -526,6 +618,22 @@ ui.refresh.addEventListener(
   'click',
   guarded(() => Promise.all([loadLinks(), loadRequests()]).then(() => undefined)),
 )
+ui.quickFiles.addEventListener('change', () => {
+  const files = [...(ui.quickFiles.files ?? [])]
+  ui.quickFiles.value = ''
+  guarded(() => shareFiles(files))()
+})
+ui.quickDrop.addEventListener('dragover', (event) => {
+  event.preventDefault()
+  ui.quickDrop.classList.add('over')
+})
+ui.quickDrop.addEventListener('dragleave', () => ui.quickDrop.classList.remove('over'))
+ui.quickDrop.addEventListener('drop', (event) => {
+  event.preventDefault()
+  ui.quickDrop.classList.remove('over')
+  const files = [...(event.dataTransfer?.files ?? [])]
+  guarded(() => shareFiles(files))()
+})
 ui.requestForm.addEventListener('submit', (event) => {
   event.preventDefault()
   guarded(createRequest)()

@@ -38,7 +38,7 @@ export function ConsolePage(props: { nonce: string }) {
           <h1>Signet console</h1>
           <p id="who" hidden>
             Signed in as <strong id="who-name" />{' '}
-            <button type="button" id="sign-out">
+            <button type="button" id="sign-out" class="quiet">
               Sign out
             </button>
           </p>
@@ -57,6 +57,20 @@ export function ConsolePage(props: { nonce: string }) {
             </form>
           </section>
           <div id="app" hidden>
+            <section aria-labelledby="quick-title">
+              <h2 id="quick-title">Share files</h2>
+              <div id="quick-drop" class="drop">
+                <label for="quick-files" class="primary">
+                  Choose files to share
+                </label>
+                <input id="quick-files" type="file" multiple class="visually-hidden" />
+                <p class="hint">
+                  Or drop them here. Each one is uploaded and gets a link that lasts 7 days; make
+                  one with other settings under Share a file.
+                </p>
+              </div>
+              <ul id="quick-list" class="quick-list" aria-label="Files shared" />
+            </section>
             <section aria-labelledby="upload-title">
               <h2 id="upload-title">Upload a file</h2>
               <form id="upload-form">

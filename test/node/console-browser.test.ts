@@ -451,6 +451,56 @@ describe.skipIf(!haveChromium('console-browser'))('the console and share pages i
     expect(stats.body).toMatchObject({ views: 1, previews: 1, downloads: 1 })
   }, 120_000)
 
+  it('turns dropped files into links in one step, never replacing a file of the same name', async () => {
+    const page = await open('/console', 'console one-step share')
+    await signIn(page)
+    const drop = (names: string[]) =>
+      page.evaluate((names) => {
+        const transfer = new DataTransfer()
+        for (const name of names)
+          transfer.items.add(new File([`bytes of ${name}`], name, { type: 'text/plain' }))
+        document
+          .getElementById('quick-drop')
+          ?.dispatchEvent(
+            new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }),
+          )
+      }, names)
+    await drop(['minutes.txt', 'agenda.txt'])
+    await until('two links', async () =>
+      (await page.$$('#quick-list li[data-state="shared"]')).length === 2 ? true : undefined,
+    )
+    await drop(['minutes.txt'])
+    await until('a third link', async () =>
+      (await page.$$('#quick-list li[data-state="shared"]')).length === 3 ? true : undefined,
+    )
+    expect(await page.$$('#quick-list li[data-state="failed"]')).toHaveLength(0)
+    const links = await page.$$eval('#quick-list li a', (anchors) =>
+      anchors.map((a) => (a as HTMLAnchorElement).href),
+    )
+    expect(new Set(links).size).toBe(3)
+    const bodies: string[] = []
+    for (const link of links) {
+      const used = await fetch(link, { redirect: 'follow' })
+      expect(used.status, link).toBe(200)
+      bodies.push(await used.text())
+    }
+    // The second minutes.txt went under another name: both files are there, each its own bytes.
+    expect(bodies.sort()).toEqual([
+      'bytes of agenda.txt',
+      'bytes of minutes.txt',
+      'bytes of minutes.txt',
+    ])
+    const keys = await server.mf
+      .getR2Bucket('BUCKET_LOCAL')
+      .then((bucket) => bucket.list({ prefix: 'console/minutes' }))
+    expect(keys.objects.map((o) => o.key).sort()).toEqual([
+      'console/minutes (2).txt',
+      'console/minutes.txt',
+    ])
+    expect(await seriousViolations(page)).toEqual([])
+    await screenshot(page, 'console-one-step-share')
+  }, 60_000)
+
   it('makes an upload link, lists the file it received, and revokes it', async () => {
     const page = await open('/console', 'console upload links')
     await signIn(page)
