@@ -1,0 +1,113 @@
+// The shell examples of the README run as written against `npm start`, and print what the docs
+// say they print: a command whose comment has `→ pattern` (on its last line, or on the comment
+// line right after it) must print something that matches the pattern, where `…` is anything and
+// `<id>`-style words are one token. `http://localhost:8787`, the admin token and the gateway's
+// key pair in the examples are the local default's own.
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startLocalDefault } from './worker-server'
+
+const ROOT = join(import.meta.dirname, '..', '..')
+const DOCUMENTED_ORIGIN = 'http://localhost:8787'
+
+type Check = { id: number; command: string; pattern: string }
+
+/** The fenced `sh` blocks of a Markdown file. */
+function shellBlocks(path: string): string[] {
+  const text = readFileSync(path, 'utf8')
+  return [...text.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((match) => match[1] ?? '')
+}
+
+/** The expectation a comment states: what follows its arrow. */
+function expectation(comment: string | undefined): string | undefined {
+  const arrow = comment?.indexOf('→') ?? -1
+  return comment !== undefined && arrow !== -1 ? comment.slice(arrow + 1).trim() : undefined
+}
+
+/** A block as a script that marks the output of each command it checks, and the checks. */
+function instrument(block: string): { script: string; checks: Check[] } {
+  const lines = block.split('\n')
+  const out: string[] = []
+  const checks: Check[] = []
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string
+    if (line.trim() === '' || line.trimStart().startsWith('#')) continue
+    const command: string[] = [line]
+    while ((command.at(-1) as string).endsWith('\\') && i + 1 < lines.length) {
+      command.push(lines[++i] as string)
+    }
+    const last = command.at(-1) as string
+    const trailing = /\s{2,}#\s(.*)$/.exec(last)
+    let pattern = expectation(trailing?.[1])
+    if (pattern === undefined && lines[i + 1]?.trimStart().startsWith('# →')) {
+      pattern = expectation(lines[i + 1])
+    }
+    if (pattern === undefined) {
+      out.push(...command)
+      continue
+    }
+    const id = checks.length
+    checks.push({ id, command: command.join('\n'), pattern })
+    out.push(`echo "@@${id}@@"`, ...command, 'echo', `echo "@@/${id}@@"`)
+  }
+  return { script: out.join('\n'), checks }
+}
+
+/** A documented output as a regular expression: `…` anything, `<word>` one token. */
+function patternRegex(pattern: string): RegExp {
+  const escaped = pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  return new RegExp(escaped.replaceAll('…', '[\\s\\S]*?').replace(/<[a-z]+>/g, '[^"\\s/&]+'))
+}
+
+describe('the README examples, run against npm start', () => {
+  let server: Awaited<ReturnType<typeof startLocalDefault>>
+  let work: string
+  let credential: { accessKeyId: string; secretAccessKey: string }
+
+  beforeAll(async () => {
+    server = await startLocalDefault()
+    work = mkdtempSync(join(tmpdir(), 'signet-examples-'))
+    const vars = readFileSync(join(ROOT, '.dev.vars'), 'utf8')
+    const credentials = /^SIGNET_CREDENTIALS='(.+)'$/m.exec(vars)?.[1] ?? '{}'
+    credential = JSON.parse(credentials).local
+  }, 120_000)
+  afterAll(async () => {
+    await server?.stop()
+    if (work) rmSync(work, { recursive: true, force: true })
+  })
+
+  const local = (text: string) =>
+    text
+      .replaceAll(DOCUMENTED_ORIGIN, server.origin)
+      .replaceAll('dev-admin-token', server.adminToken)
+      .replaceAll('<accessKeyId>', credential.accessKeyId)
+      .replaceAll('<secretAccessKey>', credential.secretAccessKey)
+
+  it('prints what every checked command of the tour is documented to print', () => {
+    const blocks = shellBlocks(join(ROOT, 'README.md'))
+    const tour = blocks.filter((block) => block.includes('localhost:8787'))
+    expect(tour.length).toBeGreaterThanOrEqual(2)
+    const { script, checks } = instrument(tour.join('\n'))
+    expect(checks.length).toBeGreaterThanOrEqual(10)
+    const run = spawnSync('bash', ['-c', local(script)], {
+      cwd: work,
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { ...process.env, AWS_EC2_METADATA_DISABLED: 'true' },
+    })
+    expect(run.status, run.stderr.slice(-2000)).toBe(0)
+    const failures: string[] = []
+    for (const check of checks) {
+      const printed = new RegExp(`@@${check.id}@@\\n([\\s\\S]*?)@@/${check.id}@@`).exec(
+        run.stdout,
+      )?.[1]
+      if (printed === undefined || !patternRegex(local(check.pattern)).test(printed)) {
+        failures.push(`${check.command}\n  documented: ${check.pattern}\n  printed: ${printed}`)
+      }
+    }
+    expect(failures).toEqual([])
+  }, 150_000)
+})
