@@ -109,7 +109,7 @@ describe('share pages', () => {
     expect(text.startsWith('<!doctype html><html lang="en">')).toBe(true)
     // The share's own facts, escaped; no bucket, no key path, no script.
     expect(text).toContain('<h1>Q3 &lt;numbers&gt;.pdf</h1>')
-    expect(text).toContain('21 bytes')
+    expect(text).toContain('21 B')
     expect(text).toContain('1 download left')
     expect(text).toContain(`<form method="post" action="/s/${share.id}">`)
     expect(text).toContain('<button type="submit">Download</button>')
