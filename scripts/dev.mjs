@@ -34,9 +34,12 @@ if (!existsSync(devVars)) {
 
 await buildAssets()
 
+// `--persist-to DIR` (passed on to wrangler dev) keeps the local state elsewhere: migrate it there.
+const persist = process.argv.indexOf('--persist-to')
+const persistTo = persist === -1 ? [] : ['--persist-to', process.argv[persist + 1] ?? '']
 const migrate = spawnSync(
   process.execPath,
-  [wrangler, 'd1', 'migrations', 'apply', 'DB', '--local'],
+  [wrangler, 'd1', 'migrations', 'apply', 'DB', '--local', ...persistTo],
   { cwd: root, env: { ...env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' },
 )
 if (migrate.status !== 0) {

@@ -62,14 +62,14 @@ function patternRegex(pattern: string): RegExp {
   return new RegExp(escaped.replaceAll('…', '[\\s\\S]*?').replace(/<[a-z]+>/g, '[^"\\s/&]+'))
 }
 
-describe('the README examples, run against npm start', () => {
+describe('the shell examples of the README and docs, run against npm start', () => {
   let server: Awaited<ReturnType<typeof startLocalDefault>>
   let work: string
   let credential: { accessKeyId: string; secretAccessKey: string }
 
   beforeAll(async () => {
-    server = await startLocalDefault()
     work = mkdtempSync(join(tmpdir(), 'signet-examples-'))
+    server = await startLocalDefault(join(work, 'state'))
     const vars = readFileSync(join(ROOT, '.dev.vars'), 'utf8')
     const credentials = /^SIGNET_CREDENTIALS='(.+)'$/m.exec(vars)?.[1] ?? '{}'
     credential = JSON.parse(credentials).local
@@ -86,12 +86,11 @@ describe('the README examples, run against npm start', () => {
       .replaceAll('<accessKeyId>', credential.accessKeyId)
       .replaceAll('<secretAccessKey>', credential.secretAccessKey)
 
-  it('prints what every checked command of the tour is documented to print', () => {
-    const blocks = shellBlocks(join(ROOT, 'README.md'))
-    const tour = blocks.filter((block) => block.includes('localhost:8787'))
-    expect(tour.length).toBeGreaterThanOrEqual(2)
-    const { script, checks } = instrument(tour.join('\n'))
-    expect(checks.length).toBeGreaterThanOrEqual(10)
+  /** Runs a page's blocks that address the local default, in order, in one shell. */
+  function runPage(page: string, least: number) {
+    const blocks = shellBlocks(join(ROOT, page)).filter((block) => block.includes('localhost:8787'))
+    const { script, checks } = instrument(blocks.join('\n'))
+    expect(checks.length, page).toBeGreaterThanOrEqual(least)
     const run = spawnSync('bash', ['-c', local(script)], {
       cwd: work,
       encoding: 'utf8',
@@ -109,5 +108,13 @@ describe('the README examples, run against npm start', () => {
       }
     }
     expect(failures).toEqual([])
-  }, 150_000)
+  }
+
+  it(
+    'the README tour prints what it is documented to print',
+    () => runPage('README.md', 10),
+    150_000,
+  )
+
+  it('docs/UPLOADS.md: receiving files', () => runPage('docs/UPLOADS.md', 2), 150_000)
 })

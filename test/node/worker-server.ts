@@ -169,11 +169,24 @@ export async function createApiKey(
  * Starts the local default exactly as `npm start` does (scripts/dev.mjs: .dev.vars, local D1
  * migrations, wrangler dev), on a free port. Its admin token is read from .dev.vars.
  */
-export async function startLocalDefault(): Promise<Omit<WorkerServer, 'credential'>> {
+/**
+ * `npm start` on a free port. `persistTo` keeps its local D1 and R2 in a folder of its own, so
+ * two suites running at once never share a database file.
+ */
+export async function startLocalDefault(
+  persistTo?: string,
+): Promise<Omit<WorkerServer, 'credential'>> {
   const port = await freePort()
   const child = spawn(
     process.execPath,
-    [join(ROOT, 'scripts', 'dev.mjs'), '--port', String(port), '--ip', '127.0.0.1'],
+    [
+      join(ROOT, 'scripts', 'dev.mjs'),
+      '--port',
+      String(port),
+      '--ip',
+      '127.0.0.1',
+      ...(persistTo ? ['--persist-to', persistTo] : []),
+    ],
     {
       cwd: ROOT,
       env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
