@@ -7,12 +7,14 @@ import { saveProfile } from '../profiles'
 export const login = command({
   name: 'login',
   usage: ['--url URL --token TOKEN [--profile NAME]', '--url URL --token-stdin'],
-  summary: 'Save a Signet and a token as a profile (file mode 0600); the token is checked first.',
+  summary:
+    'Save a Signet (--url, or SIGNET_URL) and a token as a profile (file mode 0600); the token is checked first.',
   options: {
     'token-stdin': { type: 'boolean', help: 'read the token from stdin (kept out of history)' },
   },
   async run({ options, io }) {
-    if (!options.url) throw new UsageError('login needs --url')
+    const url = options.url ?? process.env.SIGNET_URL
+    if (!url) throw new UsageError('login needs --url (or SIGNET_URL)')
     let token = options.token
     if (options['token-stdin']) {
       const chunks: Buffer[] = []
@@ -22,18 +24,18 @@ export const login = command({
     if (!token) throw new UsageError('login needs --token or --token-stdin')
     let client: SignetClient
     try {
-      client = new SignetClient({ url: options.url, token })
+      client = new SignetClient({ url, token })
     } catch {
       throw new UsageError('--url is not a URL')
     }
     const me = await step('check the token', client.me())
     const name = options.profile ?? 'default'
-    const path = saveProfile(name, { url: options.url, token })
+    const path = saveProfile(name, { url, token })
     print(
       io,
       options,
-      { profile: name, url: options.url, name: me.name, kind: me.kind, path },
-      `signed in to ${options.url} as ${me.name} (profile ${name}, ${path})`,
+      { profile: name, url, name: me.name, kind: me.kind, path },
+      `signed in to ${url} as ${me.name} (profile ${name}, ${path})`,
     )
   },
 })

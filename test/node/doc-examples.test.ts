@@ -88,14 +88,23 @@ describe('the shell examples of the README and docs, run against npm start', () 
 
   /** Runs a page's blocks that address the local default, in order, in one shell. */
   function runPage(page: string, least: number) {
+    // `signet` is the CLI this repository builds (npm test builds dist/ first).
+    const cli = `signet() { "${process.execPath}" "${join(ROOT, 'dist', 'cli.js')}" "$@"; }`
     const blocks = shellBlocks(join(ROOT, page)).filter((block) => block.includes('localhost:8787'))
     const { script, checks } = instrument(blocks.join('\n'))
     expect(checks.length, page).toBeGreaterThanOrEqual(least)
-    const run = spawnSync('bash', ['-c', local(script)], {
+    const run = spawnSync('bash', ['-c', `${cli}\n${local(script)}`], {
       cwd: work,
       encoding: 'utf8',
       timeout: 120_000,
-      env: { ...process.env, AWS_EC2_METADATA_DISABLED: 'true' },
+      env: {
+        ...process.env,
+        AWS_EC2_METADATA_DISABLED: 'true',
+        // Profiles the examples save stay in this run's folder.
+        XDG_CONFIG_HOME: join(work, 'config'),
+        SIGNET_URL: '',
+        SIGNET_TOKEN: '',
+      },
     })
     expect(run.status, run.stderr.slice(-2000)).toBe(0)
     const failures: string[] = []
@@ -117,4 +126,6 @@ describe('the shell examples of the README and docs, run against npm start', () 
   )
 
   it('docs/UPLOADS.md: receiving files', () => runPage('docs/UPLOADS.md', 2), 150_000)
+
+  it('docs/CLI.md: a session with the CLI', () => runPage('docs/CLI.md', 15), 150_000)
 })
