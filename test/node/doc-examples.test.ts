@@ -1,5 +1,5 @@
-// The shell examples of the README run as written against `npm start`, and print what the docs
-// say they print: a command whose comment has `→ pattern` (on its last line, or on the comment
+// The shell examples of the README and docs run as written against `npm start`, and print what
+// the docs say they print (a block that states no output is a reference, not an example): a command whose comment has `→ pattern` (on its last line, or on the comment
 // line right after it) must print something that matches the pattern, where `…` is anything and
 // `<id>`-style words are one token. `http://localhost:8787`, the admin token and the gateway's
 // key pair in the examples are the local default's own.
@@ -86,15 +86,15 @@ describe('the shell examples of the README and docs, run against npm start', () 
       .replaceAll('<accessKeyId>', credential.accessKeyId)
       .replaceAll('<secretAccessKey>', credential.secretAccessKey)
 
-  /** Runs a page's blocks that address the local default, in order, in one shell. */
-  function runPage(page: string, least: number) {
+  /** Runs a page's blocks that state what they print, in order, in one shell. */
+  function runPage(page: string, least: number, cwd = work) {
     // `signet` is the CLI this repository builds (npm test builds dist/ first).
     const cli = `signet() { "${process.execPath}" "${join(ROOT, 'dist', 'cli.js')}" "$@"; }`
-    const blocks = shellBlocks(join(ROOT, page)).filter((block) => block.includes('localhost:8787'))
+    const blocks = shellBlocks(join(ROOT, page)).filter((block) => block.includes('# →'))
     const { script, checks } = instrument(blocks.join('\n'))
     expect(checks.length, page).toBeGreaterThanOrEqual(least)
     const run = spawnSync('bash', ['-c', `${cli}\n${local(script)}`], {
-      cwd: work,
+      cwd,
       encoding: 'utf8',
       timeout: 120_000,
       env: {
@@ -128,4 +128,10 @@ describe('the shell examples of the README and docs, run against npm start', () 
   it('docs/UPLOADS.md: receiving files', () => runPage('docs/UPLOADS.md', 2), 150_000)
 
   it('docs/CLI.md: a session with the CLI', () => runPage('docs/CLI.md', 15), 150_000)
+
+  it(
+    'docs/DEPLOYING.md: the setup dry run, from the clone',
+    () => runPage('docs/DEPLOYING.md', 1, ROOT),
+    60_000,
+  )
 })
