@@ -11,6 +11,7 @@ import {
   type UploadLink,
   uploadLinkState,
 } from '../src/client'
+import { numberedName } from '../src/lib/file-name'
 import { formatSize as formatBytes, formatInstant } from '../src/lib/sizes'
 import { ObjectExists, StepError, upload as uploadWith } from '../src/uploader'
 import { xhrTransport } from './xhr-transport'
@@ -416,13 +417,6 @@ async function showStats(share: Share, into: HTMLElement): Promise<void> {
 
 // ---- one step from a file to a link ------------------------------------------------------------
 
-/** The `n`th name for a file (n ≥ 2: `name (n).ext`), as upload links number theirs. */
-function numbered(name: string, n: number): string {
-  if (n < 2) return name
-  const dot = name.lastIndexOf('.')
-  return dot > 0 ? `${name.slice(0, dot)} (${n})${name.slice(dot)}` : `${name} (${n})`
-}
-
 /**
  * Uploads a file under the scope's first prefix (never replacing anything: a name in use gets
  * the next number) and makes a 7-day link to it, showing both in the file's row.
@@ -439,7 +433,7 @@ async function shareOne(file: File, row: HTMLLIElement): Promise<void> {
   const checksumSha256 = await fileSha256(file, () => false)
   let key = ''
   for (let n = 1; n <= 20 && key === ''; n++) {
-    const candidate = `${prefix}${numbered(file.name, n)}`
+    const candidate = `${prefix}${numberedName(file.name, n)}`
     try {
       await uploadWith({
         client,

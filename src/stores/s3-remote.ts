@@ -5,7 +5,7 @@
 import { AwsClient } from 'aws4fetch'
 import { AppError, storeUnavailable } from '../errors'
 import type { CorsFormat } from '../lib/cors'
-import { escapeXml } from '../lib/xml'
+import { escapeXml, xmlValue } from '../lib/xml'
 import { buildPostPolicy } from '../s3/post-policy'
 import type { Provider } from './endpoint'
 import { EndpointStore, locate, type RemoteTarget } from './read-through'
@@ -24,16 +24,6 @@ export class StoreError extends Error {
     this.code = code
     this.status = status
   }
-}
-
-function xmlValue(xml: string, tag: string): string | undefined {
-  const match = new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(xml)
-  return match?.[1]
-    ?.replaceAll('&quot;', '"')
-    .replaceAll('&lt;', '<')
-    .replaceAll('&gt;', '>')
-    .replaceAll('&apos;', "'")
-    .replaceAll('&amp;', '&')
 }
 
 /** R2 takes S3's PutBucketCors and its own rules; GCS's XML API (HMAC keys) takes GCS's. */

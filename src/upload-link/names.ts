@@ -1,7 +1,8 @@
 // What a file sent through an upload link is called in the bucket: the sender's name made safe
-// (one path segment, no control or reserved characters, NFC, bounded), and the numbered names
-// that keep two files of one name apart (`report.pdf`, `report (2).pdf`, …). Pure.
+// (one path segment, no control or reserved characters, NFC, bounded); lib/file-name numbers
+// two files of one name apart. Pure.
 import { utf8 } from '../lib/bytes'
+import { splitExtension } from '../lib/file-name'
 import { MAX_UPLOAD_NAME_BYTES } from '../lib/limits'
 
 /** Characters that mean something to file systems or shells, or are invisible. */
@@ -34,19 +35,7 @@ export function safeFileName(sent: string): string {
     .replace(/^[.\s]+/, '')
   if (name === '') name = 'file'
   if (utf8(name).length <= MAX_UPLOAD_NAME_BYTES) return name
-  const { stem, ext } = split(name)
+  const { stem, ext } = splitExtension(name)
   const keptExt = utf8(ext).length <= 16 ? ext : ''
   return cutBytes(stem, MAX_UPLOAD_NAME_BYTES - utf8(keptExt).length).trimEnd() + keptExt
-}
-
-function split(name: string): { stem: string; ext: string } {
-  const dot = name.lastIndexOf('.')
-  return dot > 0 ? { stem: name.slice(0, dot), ext: name.slice(dot) } : { stem: name, ext: '' }
-}
-
-/** The `n`th name for a file (n ≥ 1): the name itself, then `stem (2).ext`, `stem (3).ext`, … */
-export function numberedName(name: string, n: number): string {
-  if (n <= 1) return name
-  const { stem, ext } = split(name)
-  return `${stem} (${n})${ext}`
 }

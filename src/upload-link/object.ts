@@ -7,10 +7,10 @@
 import { DurableObject } from 'cloudflare:workers'
 import { logFailure } from '../errors'
 import { base64url, randomBytes } from '../lib/bytes'
+import { numberedName } from '../lib/file-name'
 import { PASSWORD_LOCK_FAILURES, PASSWORD_LOCK_SECONDS, UPLOAD_SLOT_SECONDS } from '../lib/limits'
 import { mediaTypeAllowed } from '../lib/media-type'
 import { recordFileCount } from './index-db'
-import { numberedName } from './names'
 import {
   fromStoredRecord,
   toStoredRecord,
