@@ -1,10 +1,12 @@
-// Deploying from a fresh clone: `npx wrangler deploy --dry-run` and `npm run deploy -- --dry-run`
-// both bundle the Worker (its assets built first by wrangler.toml's [build]) without an account.
+// From a fresh clone: `npm start` serves the local default and the first key it tells you to make
+// works; `npx wrangler deploy --dry-run` and `npm run deploy -- --dry-run` both bundle the Worker
+// (its assets built first by wrangler.toml's [build]) without an account.
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { startLocalDefault } from './worker-server'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 const scratch = mkdtempSync(join(tmpdir(), 'signet-clone-'))
@@ -37,4 +39,32 @@ describe('deploying from a fresh clone', () => {
     expect(npm.status, npm.out.slice(-2000)).toBe(0)
     expect(existsSync(join(scratch, 'b', 'index.js'))).toBe(true)
   }, 200_000)
+
+  it('npm start serves the local default, and the first key it prints how to make works', async () => {
+    expect(existsSync(join(clone, 'node_modules'))).toBe(true)
+    expect(existsSync(join(clone, '.dev.vars'))).toBe(false)
+    const server = await startLocalDefault(undefined, clone)
+    try {
+      const printed = server.output()
+      expect(printed).toContain('Signet is starting on http://localhost:8787')
+      // The curl it prints, as printed (its continuation lines joined), against this port.
+      const curl = /^ {2}curl [\s\S]*?\}'$/m.exec(printed)?.[0]
+      expect(curl, printed).toBeDefined()
+      const made = spawnSync(
+        'bash',
+        ['-c', (curl as string).replaceAll('http://localhost:8787', server.origin)],
+        { encoding: 'utf8' },
+      )
+      const key = JSON.parse(made.stdout).key as string
+      expect(key).toMatch(/^sgn_/)
+      const answer = await fetch(`${server.origin}/v1/presign`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ bucket: 'local', key: 'first.txt', method: 'PUT' }),
+      })
+      expect(answer.status).toBe(200)
+    } finally {
+      await server.stop()
+    }
+  }, 180_000)
 })

@@ -33,7 +33,7 @@ function freePort(): Promise<number> {
 export type WorkerOptions = {
   /** Extra buckets and their credentials, next to the gateway bucket `local`. */
   buckets?: Record<string, unknown>
-  credentials?: Record<string, { accessKeyId: string; secretAccessKey: string }>
+  credentials?: Record<string, unknown>
   /** Other vars (SIGNET_OBJECT_CACHE_SECONDS, …). */
   vars?: Record<string, string>
 }
@@ -166,21 +166,21 @@ export async function createApiKey(
 }
 
 /**
- * Starts the local default exactly as `npm start` does (scripts/dev.mjs: .dev.vars, local D1
- * migrations, wrangler dev), on a free port. Its admin token is read from .dev.vars.
- */
-/**
- * `npm start` on a free port. `persistTo` keeps its local D1 and R2 in a folder of its own, so
- * two suites running at once never share a database file.
+ * `npm start` as the README says it (scripts/dev.mjs: .dev.vars, local D1 migrations, wrangler
+ * dev), in `root` (this repository, or a fresh clone of it), on a free loopback port. `persistTo`
+ * keeps its local D1 and R2 in a folder of its own, so two suites never share a database file.
+ * Its admin token is read from `.dev.vars`.
  */
 export async function startLocalDefault(
   persistTo?: string,
-): Promise<Omit<WorkerServer, 'credential'>> {
+  root = ROOT,
+): Promise<Omit<WorkerServer, 'credential'> & { output: () => string }> {
   const port = await freePort()
   const child = spawn(
-    process.execPath,
+    'npm',
     [
-      join(ROOT, 'scripts', 'dev.mjs'),
+      'start',
+      '--',
       '--port',
       String(port),
       '--ip',
@@ -188,19 +188,21 @@ export async function startLocalDefault(
       ...(persistTo ? ['--persist-to', persistTo] : []),
     ],
     {
-      cwd: ROOT,
+      cwd: root,
       env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     },
   )
   const origin = `http://127.0.0.1:${port}`
+  let output = ''
+  child.stdout?.on('data', (chunk) => (output += chunk))
   const stop = await superviseUntilHealthy(child, origin, 'npm start')
-  const vars = readFileSync(join(ROOT, '.dev.vars'), 'utf8')
+  const vars = readFileSync(join(root, '.dev.vars'), 'utf8')
   const adminToken = /^SIGNET_ADMIN_TOKEN=(.+)$/m.exec(vars)?.[1]?.trim()
   if (!adminToken) {
     await stop()
     throw new Error('.dev.vars has no SIGNET_ADMIN_TOKEN')
   }
-  return { origin, adminToken, stop }
+  return { origin, adminToken, stop, output: () => output }
 }
