@@ -14,6 +14,8 @@ import {
   MAX_REDIRECT_SECONDS,
   MAX_SHARE_CHECK_SECONDS,
   MIN_REDIRECT_SECONDS,
+  ZIP_MAX_BYTES,
+  ZIP_MAX_FILES,
 } from './lib/limits'
 import { pemToPkcs8, type ServiceAccount } from './s3/goog4'
 import { BUCKET_NAME } from './schemas'
@@ -65,6 +67,11 @@ export type Config = {
   webhookRetrySeconds: number
   /** Browser origins allowed to call /v1/* (exact `scheme://host[:port]`); empty: none. */
   corsOrigins: ReadonlySet<string>
+  /**
+   * What one folder share's zip may hold (SIGNET_ZIP_MAX_FILES, SIGNET_ZIP_MAX_BYTES; at most
+   * ZIP_MAX_FILES and ZIP_MAX_BYTES): past either, 413 before any byte.
+   */
+  zipLimits: { files: number; bytes: number }
 }
 
 const remoteTargetSchema = z.strictObject({
@@ -306,36 +313,40 @@ export function parseConfig(env: Record<string, unknown>): Config {
   for (const [name, target] of buckets) {
     stores.set(name, buildStore(target, credentials.get(name), serviceAccounts.get(name)))
   }
-  const keyCacheSeconds = secondsVar(
+  const keyCacheSeconds = wholeVar(
     env,
     'SIGNET_KEY_CACHE_SECONDS',
     DEFAULT_KEY_CACHE_SECONDS,
     [0, 3600],
   )
-  const redirectSeconds = secondsVar(env, 'SIGNET_REDIRECT_SECONDS', DEFAULT_REDIRECT_SECONDS, [
+  const redirectSeconds = wholeVar(env, 'SIGNET_REDIRECT_SECONDS', DEFAULT_REDIRECT_SECONDS, [
     MIN_REDIRECT_SECONDS,
     MAX_REDIRECT_SECONDS,
   ])
 
-  const shareCheckSeconds = secondsVar(
+  const shareCheckSeconds = wholeVar(
     env,
     'SIGNET_SHARE_CHECK_SECONDS',
     DEFAULT_SHARE_CHECK_SECONDS,
     [0, MAX_SHARE_CHECK_SECONDS],
   )
-  const objectCacheSeconds = secondsVar(
+  const objectCacheSeconds = wholeVar(
     env,
     'SIGNET_OBJECT_CACHE_SECONDS',
     DEFAULT_OBJECT_CACHE_SECONDS,
     [0, MAX_OBJECT_CACHE_SECONDS],
   )
-  const webhookRetrySeconds = secondsVar(
+  const webhookRetrySeconds = wholeVar(
     env,
     'SIGNET_WEBHOOK_RETRY_SECONDS',
     DEFAULT_WEBHOOK_RETRY_SECONDS,
     [1, 3600],
   )
   const corsOrigins = parseCorsOrigins(env.SIGNET_CORS_ORIGINS)
+  const zipLimits = {
+    files: wholeVar(env, 'SIGNET_ZIP_MAX_FILES', ZIP_MAX_FILES, [1, ZIP_MAX_FILES], 'files'),
+    bytes: wholeVar(env, 'SIGNET_ZIP_MAX_BYTES', ZIP_MAX_BYTES, [1, ZIP_MAX_BYTES], 'bytes'),
+  }
 
   return {
     stores,
@@ -350,23 +361,25 @@ export function parseConfig(env: Record<string, unknown>): Config {
     objectCacheSeconds,
     webhookRetrySeconds,
     corsOrigins,
+    zipLimits,
   }
 }
 
-/** A var of whole seconds within [min, max]; its default when unset or empty. */
-function secondsVar(
+/** A var of whole `unit`s within [min, max]; its default when unset or empty. */
+function wholeVar(
   env: Record<string, unknown>,
   variable: string,
   fallback: number,
   [min, max]: [number, number],
+  unit = 'seconds',
 ): number {
   const text = env[variable]
   if (text === undefined || text === '') return fallback
-  const seconds = Number(text)
-  if (!Number.isInteger(seconds) || seconds < min || seconds > max) {
-    throw new ConfigError(variable, `must be whole seconds from ${min} to ${max}`)
+  const value = Number(text)
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ConfigError(variable, `must be whole ${unit} from ${min} to ${max}`)
   }
-  return seconds
+  return value
 }
 
 const cache = new WeakMap<object, Config>()

@@ -324,7 +324,17 @@ export const PresignAnswerSchema = z
 export const ShareRequestSchema = z
   .strictObject({
     bucket: BucketNameSchema,
-    key: wellFormed(1024).openapi({ example: 'reports/2026/q3.pdf' }),
+    key: wellFormed(1024)
+      .optional()
+      .openapi({ example: 'reports/2026/q3.pdf', description: 'The object (or give prefix)' }),
+    prefix: wellFormed(1024)
+      .refine((text) => text.endsWith('/'), { message: 'must end with /' })
+      .optional()
+      .openapi({
+        example: 'albums/2026-wedding/',
+        description:
+          'A folder share instead of key: every object under the prefix, each at /s/<id>/<path>, listed at /s/<id> and as one zip at /s/<id>?download=zip. Follows the prefix (no pin).',
+      }),
     ...ExpiryShape,
     maxDownloads: z.number().int().min(1).max(1_000_000).optional(),
     allowIps: z.array(CidrSchema).min(1).max(100).optional(),
@@ -347,6 +357,18 @@ export const ShareRequestSchema = z
         'Every use of the link asks for it: browsers on a form, programs as `Authorization: Basic` with an empty user (`curl -u :password`). Kept only as a PBKDF2-SHA256 hash, never returned. 10 wrong passwords within 15 minutes lock the link for everyone (429 rate_limited with Retry-After).',
     }),
   })
+  .refine((request) => (request.key === undefined) !== (request.prefix === undefined), {
+    message: 'give exactly one of key (one object) and prefix (a folder)',
+    path: ['key'],
+  })
+  .refine((request) => request.prefix === undefined || request.filename === undefined, {
+    message: "a folder share's files keep their own names: no filename",
+    path: ['filename'],
+  })
+  .refine((request) => request.prefix === undefined || request.pin !== true, {
+    message: 'a folder share follows its prefix (files added later are in it): it cannot be pinned',
+    path: ['pin'],
+  })
   .openapi('ShareRequest')
 
 export const ShareSchema = z
@@ -357,7 +379,8 @@ export const ShareSchema = z
       description: 'Who made it: `key:<API key id>`, `jwt:<sub>` or `binding:<name>`',
     }),
     bucket: z.string(),
-    key: z.string(),
+    key: z.string().nullable().openapi({ description: 'The object (null for a folder share)' }),
+    prefix: z.string().nullable().openapi({ description: 'The folder (null for one object)' }),
     mode: z.enum(['redirect', 'proxy']),
     page: z.boolean(),
     expiresAt: z.string(),
@@ -378,11 +401,34 @@ export const ShareSchema = z
   })
   .openapi('Share')
 
+export const FolderListingSchema = z
+  .object({
+    prefix: z.string(),
+    files: z.array(
+      z.object({
+        name: z
+          .string()
+          .openapi({ description: 'Its path under the prefix', example: 'day 1/a.jpg' }),
+        size: z.number().int(),
+        lastModified: z.string(),
+        url: z.string().openapi({ description: 'The file through this link: /s/<id>/<path>' }),
+      }),
+    ),
+    nextCursor: z.string().nullable().openapi({
+      description: 'Give it as ?cursor= for the next page (at most 1,000 files a page)',
+    }),
+  })
+  .openapi('FolderListing')
+
 export const ShareUseSchema = z.object({
   seq: z.number().int(),
   at: z.string(),
   clientIp: z.string().nullable(),
   outcome: z.string(),
+  path: z.string().nullable().optional().openapi({
+    description: "A folder share's file, relative to its prefix (absent for one-object shares)",
+  }),
+  zip: z.boolean().optional().openapi({ description: "A folder share's zip of every file" }),
 })
 
 export const ShareStatsSchema = z

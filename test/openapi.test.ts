@@ -43,6 +43,8 @@ describe('/openapi.json and /docs', () => {
         'DELETE /v1/shares/{id}',
         'GET /s/{id}',
         'HEAD /s/{id}',
+        'GET /s/{id}/{path}',
+        'HEAD /s/{id}/{path}',
         'POST /s/{id}',
         'POST /v1/upload-links',
         'GET /v1/upload-links',

@@ -129,3 +129,16 @@ export type RateLimitTier = (typeof RATE_LIMIT_TIERS)[number]
 /** The CORS doctor: how long it waits for a store's preflight answer, and how many it sends. */
 export const CORS_PREFLIGHT_TIMEOUT_MS = 5000
 export const MAX_CORS_PREFLIGHTS = 12
+
+/**
+ * Folder shares: a page of the folder (its HTML and its JSON) lists at most this many files, one
+ * store listing call; the next page is asked for by cursor.
+ */
+export const FOLDER_PAGE_SIZE = 1000
+/**
+ * What one folder share's zip may hold, at most (SIGNET_ZIP_MAX_FILES and SIGNET_ZIP_MAX_BYTES
+ * may lower them). A zip costs one store read per file and one listing call per 1,000 files, all
+ * subrequests of one request, and a CRC-32 over every byte (CPU): docs/SCALING.md has the figures.
+ */
+export const ZIP_MAX_FILES = 10_000
+export const ZIP_MAX_BYTES = 4 * 1024 ** 3

@@ -7,6 +7,7 @@ const STYLE = `
 :root { color-scheme: light dark; }
 body { font: 17px/1.5 system-ui, sans-serif; margin: 0; min-height: 100vh; display: grid; place-items: center; background: Canvas; color: CanvasText; }
 main { max-width: 30rem; padding: 2rem 1.25rem; text-align: center; overflow-wrap: anywhere; }
+main.wide { max-width: 48rem; width: 100%; box-sizing: border-box; }
 h1 { font-size: 1.5rem; margin: 0 0 .5rem; }
 p { margin: .25rem 0; }
 dl { display: grid; grid-template-columns: auto auto; gap: .25rem 1rem; justify-content: center; margin: 1rem 0 1.5rem; }
@@ -37,11 +38,19 @@ input:focus-visible { outline: 3px solid #f59e0b; outline-offset: 2px; }
 .files li { padding: .5rem 0; border-bottom: 1px solid GrayText; }
 .files progress { display: block; width: 100%; }
 .files .name { font-weight: 600; }
+table.folder { width: 100%; border-collapse: collapse; text-align: left; margin: 1.5rem 0 1rem; }
+.folder th, .folder td { padding: .5rem .25rem; border-bottom: 1px solid GrayText; vertical-align: top; }
+.folder .size, .folder .modified { white-space: nowrap; text-align: right; }
+.folder tbody th { padding-top: 1rem; font-weight: 600; }
+.folder a { color: LinkText; }
+.folder a:focus-visible, a.button:focus-visible { outline: 3px solid #f59e0b; outline-offset: 2px; }
+a.button { text-decoration: none; }
+@media (max-width: 32rem) { .folder .modified { display: none; } }
 `
 
 export type PageHead = { title: string; description?: string }
 
-export function Page(props: { head: PageHead; children: Child }) {
+export function Page(props: { head: PageHead; children: Child; wide?: boolean }) {
   const { title, description } = props.head
   return (
     <html lang="en">
@@ -58,7 +67,7 @@ export function Page(props: { head: PageHead; children: Child }) {
         <style>{STYLE}</style>
       </head>
       <body>
-        <main>{props.children}</main>
+        <main class={props.wide ? 'wide' : undefined}>{props.children}</main>
       </body>
     </html>
   )

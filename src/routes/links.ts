@@ -1,5 +1,7 @@
-// GET/HEAD/POST /s/:id: using a share link, decided by the share-use logic; this route turns its
-// answer into HTTP. A share with a page answers browsers and link-preview bots with it (counting
+// GET/HEAD/POST /s/:id (and GET/HEAD /s/:id/<path>, a folder share's file): using a share link,
+// decided by the share-use logic; this route turns its answer into HTTP. A folder share's link
+// answers a browser with its page and a program with its listing as JSON, and `?download=zip`
+// with its zip; a path that is no plain file of the folder is 404 before anything is asked. A share with a page answers browsers and link-preview bots with it (counting
 // nothing); its Download button POSTs here, which downloads like a GET and counts. Browsers get
 // a small HTML page for the error cases, everyone else the JSON error. A password-protected link
 // takes its password as `Authorization: Basic` (any user) or from its page's form, which answers
@@ -8,10 +10,14 @@ import type { Context } from 'hono'
 import { getConfig } from '../config'
 import type { AppEnv } from '../env'
 import type { ErrorCode } from '../errors'
+import { contentDisposition } from '../lib/content-disposition'
 import { asksForHtml, wantsSharePage } from '../lib/link-preview'
 import { OBJECT_SAFETY_HEADERS } from '../lib/serving'
+import { FolderPage } from '../pages/folder-page'
 import { pageCsp } from '../pages/layout'
 import { SharePage } from '../pages/share-page'
+import { encodeKeyPath } from '../s3/encoding'
+import { folderPath, type FolderPage as Listing } from '../share/folder'
 import { basicPassword, ticketCookie, ticketOf } from '../share/password'
 import { previewCspSources } from '../share/preview'
 import type { ShareRecord } from '../share/record'
@@ -66,21 +72,70 @@ function sharePage(c: Context<AppEnv>, facts: SharePageFacts): Promise<Response>
   return pageResponse(c, 200, SharePage({ facts }), csp)
 }
 
+/** A page of a folder share: its page for a browser or link-preview bot, JSON for a program. */
+function folderAnswer(
+  c: Context<AppEnv>,
+  share: ShareRecord,
+  listing: Listing,
+): Promise<Response> | Response {
+  const cursor = c.req.query('cursor')
+  if (wantsSharePage(c.req.raw.headers)) {
+    return pageResponse(
+      c,
+      200,
+      FolderPage({ share, listing, ...(cursor ? { cursor } : {}) }),
+      pageCsp(),
+    )
+  }
+  const origin = new URL(c.req.url).origin
+  c.header('Cache-Control', 'no-store')
+  c.header('Referrer-Policy', 'no-referrer')
+  return c.json({
+    prefix: share.key,
+    files: listing.files.map((file) => ({
+      name: file.name,
+      size: file.size,
+      lastModified: file.lastModified,
+      url: `${origin}/s/${share.id}/${encodeKeyPath(file.name)}`,
+    })),
+    nextCursor: listing.nextCursor,
+  })
+}
+
 /** The edge's idea of where the client is (`request.cf.country`); null where it says nothing. */
 function countryOf(c: Context<AppEnv>): string | null {
   const cf = c.req.raw.cf as { country?: unknown } | undefined
   return typeof cf?.country === 'string' && /^[A-Z]{2}$/.test(cf.country) ? cf.country : null
 }
 
+/**
+ * The file a folder share's link names, as the request sent it (not decoded, not normalised
+ * beyond what URL parsing did): undefined for the link itself, null for no plain file path.
+ */
+function requestedPath(c: Context<AppEnv>, id: string): string | null | undefined {
+  const path = new URL(c.req.url).pathname
+  const base = `/s/${id}`
+  if (path === base || path === `${base}/`) return undefined
+  return path.startsWith(`${base}/`) ? folderPath(path.slice(base.length + 1)) : null
+}
+
 export async function useShareLink(c: Context<AppEnv>): Promise<Response> {
   c.get('timing').showStore()
+  const id = c.req.param('id') ?? ''
+  const path = requestedPath(c, id)
+  // Nothing outside a folder can be named: refused before the share or the store is asked.
+  if (path === null) return refusalAnswer(c, 'not_found')
   // POST is the page's Download button (a download, never the page again) or its password form.
   const download = c.req.method === 'POST'
   const typed = await formPassword(c)
+  const cursor = c.req.query('cursor')
   const result = await useShare({
     shares: c.get('shares'),
     config: () => getConfig(c.env),
-    id: c.req.param('id') ?? '',
+    id,
+    path,
+    zip: c.req.query('download') === 'zip',
+    cursor,
     method: c.req.method === 'HEAD' ? 'HEAD' : 'GET',
     headers: c.req.raw.headers,
     clientIp: c.req.header('CF-Connecting-IP'),
@@ -139,6 +194,19 @@ function answer(
     }
     case 'page':
       return sharePage(c, result.page)
+    case 'folder':
+      return folderAnswer(c, result.share, result.page)
+    case 'zip':
+      return new Response(result.body, {
+        headers: {
+          'Content-Type': 'application/zip',
+          'Content-Length': String(result.length),
+          'Content-Disposition': contentDisposition('attachment', result.name),
+          'Cache-Control': 'private, no-store',
+          'Referrer-Policy': 'no-referrer',
+          'X-Content-Type-Options': 'nosniff',
+        },
+      })
     case 'redirect':
       return new Response(null, {
         // After the form's POST, 303: the browser GETs the URL.

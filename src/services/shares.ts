@@ -45,24 +45,36 @@ export async function createShare(ctx: ShareContext, request: ShareRequest) {
     max: MAX_SHARE_LIFETIME,
     maxText: '365 days',
   })
-  authorize(caller, { bucket: request.bucket, key: request.key, operation: 'share', expiresIn })
+  const folder = request.prefix !== undefined
+  // One of the two, as the request schema checked.
+  const key = request.prefix ?? request.key ?? ''
+  authorize(caller, {
+    bucket: request.bucket,
+    key,
+    keyIsPrefix: folder,
+    operation: 'share',
+    expiresIn,
+  })
   const store = storeFor(config, request.bucket)
-  // The version shared: a pinned link serves only it, so it must exist now.
-  const pin = request.pin ?? true
+  // The version shared: a pinned link serves only it, so it must exist now. A folder follows
+  // its prefix: there is no one version to pin.
+  const pin = !folder && (request.pin ?? true)
   // A link that follows its key records the version there now, if the store can say; it may
   // point at a file still to come, or at a store that answers later.
-  const head = await store.headObject(request.key, nowMs).catch((error: unknown) => {
-    if (!pin && error instanceof AppError && error.code === 'store_unavailable') return null
-    if (error instanceof StoreRefused) {
-      // A bucket policy (or a key) that does not let Signet read the object: nothing to pin to.
-      if (!pin) return null
-      throw new AppError(
-        'invalid_request',
-        `The store refused Signet's request for the object (${error.status}), so the share cannot be pinned to its version: let Signet read it, or give pin: false.`,
-      )
-    }
-    throw error
-  })
+  const head = folder
+    ? null
+    : await store.headObject(key, nowMs).catch((error: unknown) => {
+        if (!pin && error instanceof AppError && error.code === 'store_unavailable') return null
+        if (error instanceof StoreRefused) {
+          // A bucket policy (or a key) that does not let Signet read the object: nothing to pin to.
+          if (!pin) return null
+          throw new AppError(
+            'invalid_request',
+            `The store refused Signet's request for the object (${error.status}), so the share cannot be pinned to its version: let Signet read it, or give pin: false.`,
+          )
+        }
+        throw error
+      })
   if (pin && !head) {
     throw new AppError(
       'not_found',
@@ -73,7 +85,8 @@ export async function createShare(ctx: ShareContext, request: ShareRequest) {
     id: newShareId(),
     owner: callerId(caller),
     bucket: request.bucket,
-    key: request.key,
+    key,
+    folder,
     mode: request.mode ?? 'redirect',
     // A counted link opens on a page by default, so a chat's link preview cannot use it up.
     page: request.page ?? request.maxDownloads !== undefined,

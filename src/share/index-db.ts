@@ -12,6 +12,7 @@ type Row = {
   owner: string
   bucket: string
   object_key: string
+  folder: number
   mode: ShareMode
   page: number
   filename: string | null
@@ -36,6 +37,7 @@ function fromRow(row: Row): ShareRecord {
     owner: row.owner,
     bucket: row.bucket,
     key: row.object_key,
+    folder: row.folder === 1,
     mode: row.mode,
     page: row.page === 1,
     filename: row.filename,
@@ -57,8 +59,8 @@ export async function insertShare(db: D1Database, share: ShareRecord): Promise<v
   await db
     .prepare(
       `INSERT INTO shares (id, owner, bucket, object_key, mode, filename, disposition, allow_ips,
-        max_downloads, downloads, created_at, expires_at, page, etag, pin, password)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10, ?11, ?12, ?13, ?14, ?15)`,
+        max_downloads, downloads, created_at, expires_at, page, etag, pin, password, folder)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10, ?11, ?12, ?13, ?14, ?15, ?16)`,
     )
     .bind(
       share.id,
@@ -76,6 +78,7 @@ export async function insertShare(db: D1Database, share: ShareRecord): Promise<v
       share.etag,
       share.pin ? 1 : 0,
       share.password === null ? null : JSON.stringify(share.password),
+      share.folder ? 1 : 0,
     )
     .run()
 }

@@ -29,11 +29,13 @@ import { getShare, legacyUses, recordUse } from './index-db'
 import {
   type AuditRow,
   fromStoredRecord,
+  itemFields,
   type RefusalOutcome,
   type RefusalRow,
   SERVED_OUTCOMES,
   type ShareRecord,
   toStoredRecord,
+  type UseItem,
   type UseKind,
   type UseOutcome,
 } from './record'
@@ -59,6 +61,8 @@ export type UseRequest = {
   password?: 'accepted' | 'missing' | 'wrong' | undefined
   /** The client's country where the edge says it (`request.cf.country`), for the stats. */
   country?: string | null | undefined
+  /** A folder share's file or zip the use is for. */
+  item?: UseItem | undefined
   /**
    * For a counted share's download: how many more uses the isolate would like lent to it (a
    * lease), lasting `leaseSeconds`. The object lends what the cap allows (see leaseSize).
@@ -107,6 +111,8 @@ export type UseReport = {
   clientIp: string | null
   outcome: UseOutcome
   country: string | null
+  /** A folder share's file or zip the use was for. */
+  item?: UseItem | undefined
   /** A download spent from a lease: decided by the isolate within the cap the object lent it. */
   lease?: string | undefined
 }
@@ -157,6 +163,22 @@ function isRefusal(outcome: UseOutcome): outcome is RefusalOutcome {
   return REFUSAL_OUTCOMES.has(outcome)
 }
 
+/**
+ * What a share event is about: the object; for a folder share, its prefix and the file's key (or
+ * the prefix itself and `zip: true` for the zip).
+ */
+function eventSubject(share: ShareRecord, item: UseItem | undefined) {
+  const about = { shareId: share.id, bucket: share.bucket }
+  if (!share.folder) return { ...about, key: share.key }
+  const { path, zip } = itemFields(item)
+  return {
+    ...about,
+    prefix: share.key,
+    key: share.key + (path ?? ''),
+    ...(zip ? { zip } : {}),
+  }
+}
+
 /** What each use adds to the stats. */
 const STAT_COLUMN: Partial<Record<UseOutcome, 'views' | 'previews' | 'downloads'>> = {
   viewed: 'views',
@@ -183,6 +205,11 @@ export class ShareObject extends DurableObject<Env> {
       seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, client_ip TEXT,
       outcome TEXT NOT NULL)`)
     this.sql.exec('CREATE INDEX IF NOT EXISTS uses_session ON uses (client_ip, outcome, at)')
+    // Which file of a folder share (or its zip) a use was for; objects made before have none.
+    const columns = this.sql.exec<{ name: string }>('PRAGMA table_info(uses)').toArray()
+    if (!columns.some((column) => column.name === 'item')) {
+      this.sql.exec('ALTER TABLE uses ADD COLUMN item TEXT')
+    }
     this.sql.exec(`CREATE TABLE IF NOT EXISTS refusals (
       outcome TEXT NOT NULL, client_ip TEXT NOT NULL, count INTEGER NOT NULL,
       first_at TEXT NOT NULL, last_at TEXT NOT NULL, PRIMARY KEY (outcome, client_ip))`)
@@ -251,7 +278,7 @@ export class ShareObject extends DurableObject<Env> {
         this.sql.exec('INSERT INTO password_failures (at) VALUES (?)', request.now)
       }
       const refused = REFUSAL_OUTCOME[refusal.code]
-      this.audit(at, request.clientIp, refused)
+      this.audit(at, request.clientIp, refused, request.item)
       this.countRefusal(at, request.clientIp, refused)
       return { ok: false, ...refusal, view: this.view(this.held ?? share, request.now) }
     }
@@ -302,7 +329,7 @@ export class ShareObject extends DurableObject<Env> {
     for (const report of batch.reports) {
       const at = isoOf(report.at)
       if (isRefusal(report.outcome)) {
-        this.audit(at, report.clientIp, report.outcome)
+        this.audit(at, report.clientIp, report.outcome, report.item)
         this.countRefusal(at, report.clientIp, report.outcome)
         continue
       }
@@ -377,13 +404,25 @@ export class ShareObject extends DurableObject<Env> {
   async uses(id: string, limit: number, after: number): Promise<AuditRow[]> {
     if (!(await this.load(id))) return []
     return this.sql
-      .exec<{ seq: number; at: string; client_ip: string | null; outcome: UseOutcome }>(
-        'SELECT seq, at, client_ip, outcome FROM uses WHERE seq > ? ORDER BY seq LIMIT ?',
+      .exec<{
+        seq: number
+        at: string
+        client_ip: string | null
+        outcome: UseOutcome
+        item: string | null
+      }>(
+        'SELECT seq, at, client_ip, outcome, item FROM uses WHERE seq > ? ORDER BY seq LIMIT ?',
         after,
         limit,
       )
       .toArray()
-      .map((row) => ({ seq: row.seq, at: row.at, clientIp: row.client_ip, outcome: row.outcome }))
+      .map((row) => ({
+        seq: row.seq,
+        at: row.at,
+        clientIp: row.client_ip,
+        outcome: row.outcome,
+        ...itemFields(row.item),
+      }))
   }
 
   /** Refusals per outcome and client address: how many, first and last (most recent first). */
@@ -426,6 +465,7 @@ export class ShareObject extends DurableObject<Env> {
       clientIp: string | null
       outcome: UseOutcome
       country?: string | null | undefined
+      item?: UseItem | undefined
     },
     pending: Pending,
   ): ShareRecord {
@@ -437,7 +477,7 @@ export class ShareObject extends DurableObject<Env> {
       recorded = { ...share, downloads, lastUsedAt: Math.max(use.at, share.lastUsedAt ?? 0) }
       pending.state = true
       if (use.outcome === 'downloaded') {
-        const about = { shareId: share.id, bucket: share.bucket, key: share.key }
+        const about = eventSubject(share, use.item)
         const at = new Date(use.at)
         pending.events.push(
           newEvent(
@@ -451,7 +491,7 @@ export class ShareObject extends DurableObject<Env> {
         }
       }
     }
-    this.audit(isoOf(use.at), use.clientIp, use.outcome)
+    this.audit(isoOf(use.at), use.clientIp, use.outcome, use.item)
     const column = STAT_COLUMN[use.outcome]
     if (column) {
       const day = new Date(use.at).toISOString().slice(0, 10)
@@ -601,13 +641,19 @@ export class ShareObject extends DurableObject<Env> {
     )
   }
 
-  private audit(at: string, clientIp: string | null, outcome: UseOutcome): void {
+  private audit(
+    at: string,
+    clientIp: string | null,
+    outcome: UseOutcome,
+    item?: UseItem | undefined,
+  ): void {
     const { seq } = this.sql
       .exec<{ seq: number }>(
-        'INSERT INTO uses (at, client_ip, outcome) VALUES (?, ?, ?) RETURNING seq',
+        'INSERT INTO uses (at, client_ip, outcome, item) VALUES (?, ?, ?, ?) RETURNING seq',
         at,
         clientIp,
         outcome,
+        item ?? null,
       )
       .one()
     // Bounded, in two parts pruned apart (every 100 rows, so at most 99 more wait their turn):

@@ -15,7 +15,10 @@ export type ShareRecord = {
   /** Who made it: `key:<id>`, `jwt:<sub>` or `binding:<name>`. */
   owner: string
   bucket: string
+  /** The object's key; for a folder share, the prefix (ending in `/`) its files are under. */
   key: string
+  /** A folder share: every object under the prefix `key`, one at a time or as one zip. */
+  folder: boolean
   mode: ShareMode
   /** Browsers and link-preview bots get a page that counts nothing; its button downloads. */
   page: boolean
@@ -78,8 +81,32 @@ export type UseKind = Exclude<UseOutcome, RefusalOutcome>
 /** The outcomes of uses that served bytes: the audit never lets other uses push these out. */
 export const SERVED_OUTCOMES: readonly UseOutcome[] = ['downloaded', 'partial']
 
-/** One row of the audit trail. */
-export type AuditRow = { seq: number; at: string; clientIp: string | null; outcome: UseOutcome }
+/**
+ * What of a folder share a use was for, as the audit keeps it: one file (`file:<path>`, its path
+ * under the prefix) or the zip (`zip`). Absent for one-object shares and the folder's page.
+ */
+export type UseItem = `file:${string}` | 'zip'
+
+export function fileItem(path: string): UseItem {
+  return `file:${path}`
+}
+
+/** An item as the API shows it: the file's path, or `zip: true`. */
+export function itemFields(item: string | null | undefined): { path?: string; zip?: true } {
+  if (item === 'zip') return { zip: true }
+  if (item?.startsWith('file:')) return { path: item.slice('file:'.length) }
+  return {}
+}
+
+/** One row of the audit trail; a folder share's rows say which file, or the zip. */
+export type AuditRow = {
+  seq: number
+  at: string
+  clientIp: string | null
+  outcome: UseOutcome
+  path?: string
+  zip?: true
+}
 
 /** Refusals of one outcome from one address: how many, and when first and last. */
 export type RefusalRow = {
@@ -114,7 +141,8 @@ export function toApiShare(record: ShareRecord, origin: string, store: Store | u
     url: `${origin}/s/${record.id}`,
     owner: record.owner,
     bucket: record.bucket,
-    key: record.key,
+    key: record.folder ? null : record.key,
+    prefix: record.folder ? record.key : null,
     mode: record.mode,
     page: record.page,
     expiresAt: isoSeconds(record.expiresAt),
@@ -143,9 +171,9 @@ export function toApiShare(record: ShareRecord, origin: string, store: Store | u
 
 /**
  * The record as the share's object keeps it (JSON; instants as ISO text, the format objects have
- * always held), and back. Records written before share pages, pinning or passwords existed have no
- * `page`, `etag`, `pin` or `password`: they answer as they always did (no page, following their
- * key, no password).
+ * always held), and back. Records written before share pages, pinning, passwords or folders
+ * existed have no `page`, `etag`, `pin`, `password` or `folder`: they answer as they always did
+ * (no page, following their key, no password, one object).
  */
 export function toStoredRecord(record: ShareRecord): string {
   return JSON.stringify({
@@ -159,7 +187,7 @@ export function toStoredRecord(record: ShareRecord): string {
 export function fromStoredRecord(json: string): ShareRecord {
   const stored = JSON.parse(json) as Omit<
     ShareRecord,
-    'createdAt' | 'revokedAt' | 'lastUsedAt' | 'page' | 'etag' | 'pin' | 'password'
+    'createdAt' | 'revokedAt' | 'lastUsedAt' | 'page' | 'etag' | 'pin' | 'password' | 'folder'
   > & {
     createdAt: string
     revokedAt: string | null
@@ -168,9 +196,11 @@ export function fromStoredRecord(json: string): ShareRecord {
     etag?: string | null
     pin?: boolean
     password?: PasswordHash | null
+    folder?: boolean
   }
   return {
     ...stored,
+    folder: stored.folder ?? false,
     page: stored.page ?? false,
     etag: stored.etag ?? null,
     pin: stored.pin ?? false,

@@ -17,11 +17,20 @@ import { meteredStore } from '../stores/metered'
 import { cachedRead, type ObjectCache } from '../stores/object-cache'
 import type { ObjectRead, ReadOptions, ReadRequest, Store } from '../stores/store'
 import { REFUSAL_OUTCOME, refusalOf, type UseRefusal } from './decide'
+import { type FolderPage, folderPage, planZip, zipName, zipStream } from './folder'
 import { MAX_LEASE_SECONDS, type ShareGate, shareGate } from './gate'
 import type { ShareObject, UseDecision } from './object'
 import { issueTicket, passwordVerdict } from './password'
 import { mediaTypeOf, type PreviewKind, previewKind } from './preview'
-import { isShareId, type ShareRecord, sameVersion, type UseKind, type UseOutcome } from './record'
+import {
+  fileItem,
+  isShareId,
+  type ShareRecord,
+  sameVersion,
+  type UseItem,
+  type UseKind,
+  type UseOutcome,
+} from './record'
 
 export type ShareUseInput = {
   shares: DurableObjectNamespace<ShareObject>
@@ -40,6 +49,15 @@ export type ShareUseInput = {
   button: boolean
   /** The share page's preview of the file (`?preview`): honoured only where a page may show one. */
   preview: boolean
+  /**
+   * A folder share's file, relative to its prefix, as `folderPath` read it from the link
+   * (undefined: the link itself, which for a folder is its listing or its zip).
+   */
+  path?: string | undefined
+  /** A folder share's zip of every file (`?download=zip`). */
+  zip?: boolean
+  /** Which page of a folder's listing (`?cursor=`, from the last page). */
+  cursor?: string | undefined
   /** What the request brings for a password-protected share: the password, or a page ticket. */
   password: string | undefined
   ticket: string | undefined
@@ -74,6 +92,10 @@ export type ShareUseResult =
   /** The right password came through the page's form: a ticket for the browser's cookie. */
   | { type: 'unlocked'; share: ShareRecord; ticket: { value: string; maxAge: number } }
   | { type: 'page'; page: SharePageFacts }
+  /** A page of a folder share's files. */
+  | { type: 'folder'; share: ShareRecord; page: FolderPage }
+  /** A folder share's zip, streamed (no body for HEAD). */
+  | { type: 'zip'; name: string; length: number; body: ReadableStream | null }
   | { type: 'redirect'; location: string }
   | { type: 'object'; status: 200 | 206 | 304; headers: Headers; body: ReadableStream | null }
   /** The page's preview of the file, served inline as its one media type. */
@@ -130,8 +152,8 @@ async function pinnedVersion(store: Store, share: ShareRecord, nowMs: number) {
  * The Content-Disposition a use asks the store for: the share's own, else (for the page's
  * Download button) an attachment under the name the page showed, else none.
  */
-function dispositionParam(share: ShareRecord, button: boolean): [string, string][] {
-  const filename = share.filename ?? (button ? shownName(share) : null)
+function dispositionParam(share: ShareRecord, key: string, button: boolean): [string, string][] {
+  const filename = share.filename ?? (button ? lastSegment(key) : null)
   const disposition = share.disposition ?? (button ? 'attachment' : null)
   if (filename === null && disposition === null) return []
   return [
@@ -142,9 +164,13 @@ function dispositionParam(share: ShareRecord, button: boolean): [string, string]
   ]
 }
 
-/** The name a share's page shows: its filename, or the last segment of its key. */
+/** The name a share's page shows: its filename, or the last segment of its key (or prefix). */
 export function shownName(share: ShareRecord): string {
-  return share.filename ?? share.key.split('/').filter(Boolean).pop() ?? share.key
+  return share.filename ?? lastSegment(share.key)
+}
+
+function lastSegment(key: string): string {
+  return key.split('/').filter(Boolean).pop() ?? key
 }
 
 /**
@@ -192,6 +218,17 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
   const object = shareObject(input.shares, id)
   const share = await shareFacts(object, id, now.getTime())
   if (!share) return { type: 'refused', code: 'not_found' }
+  // A path names a file of a folder share; a one-object share has none.
+  if (input.path !== undefined && !share.folder) return { type: 'refused', code: 'not_found' }
+  // What the use is for: the object (a one-object share), a folder's file or its zip.
+  const key = share.folder && input.path !== undefined ? share.key + input.path : share.key
+  const item: UseItem | undefined = !share.folder
+    ? undefined
+    : input.path !== undefined
+      ? fileItem(input.path)
+      : input.zip
+        ? 'zip'
+        : undefined
 
   const gate = input.gate ?? shareGate
   // A password link this isolate knows is locked: a guess costs no hash and no call.
@@ -210,6 +247,7 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
         clientIp: input.clientIp ?? null,
         outcome,
         country: input.country,
+        ...(item ? { item } : {}),
         ...(lease ? { lease } : {}),
       },
       input.waitUntil,
@@ -223,6 +261,7 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
       minSecondsLeft,
       password,
       country: input.country,
+      ...(item ? { item } : {}),
     }
     // A share is decided here from what its object said lately, and the use reported in a
     // batch; a counted share's download spends a use its object lent this isolate. A password
@@ -316,8 +355,8 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
       : undefined
   const readBytes = (request: ReadRequest, options: ReadOptions) =>
     objects
-      ? cachedRead(store, share.bucket, share.key, request, options, objects)
-      : store.readObject(share.key, request, options)
+      ? cachedRead(store, share.bucket, key, request, options, objects)
+      : store.readObject(key, request, options)
   // A URL made for this use lives at most SIGNET_REDIRECT_SECONDS and never past the share.
   const nowMs = wholeSecondMs(now)
   const left = Math.floor((share.expiresAt - now.getTime()) / 1000)
@@ -328,8 +367,13 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
   const pinned = share.pin && share.etag !== null ? share.etag : undefined
   const changed = (etag: string | null) => pinned !== undefined && !sameVersion(pinned, etag)
 
-  // A counted share shows no preview: it would be a free download.
-  const previews = share.page && share.maxDownloads === null
+  if (share.folder && input.path === undefined) {
+    return folderUse({ input, share, store, decide, refused, gate, reportHere, nowMs, seconds })
+  }
+
+  // A counted share shows no preview: it would be a free download. A folder's page is its
+  // listing: its files have no page of their own.
+  const previews = share.page && share.maxDownloads === null && !share.folder
   if (input.preview && previews) {
     return previewUse({
       input,
@@ -344,7 +388,7 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
     })
   }
 
-  if (share.page && input.wantsPage) {
+  if (share.page && input.wantsPage && !share.folder) {
     // The page counts nothing: the share's object checks and audits the view, the store says
     // the object's size.
     const decision = await decide('viewed')
@@ -394,7 +438,7 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
     // A pinned share's version is checked before signing: by the store where that is free, else
     // by a HEAD remembered for at most PIN_CHECK_SECONDS. HEAD gets a URL signed for HEAD, which
     // the store refuses for GET, and counts nothing.
-    let version = left < 1 ? undefined : await store.knownVersion(share.key)
+    let version = left < 1 ? undefined : await store.knownVersion(key)
     if (version === undefined && pinned && left >= 1) {
       version = await pinnedVersion(store, share, nowMs)
     }
@@ -414,12 +458,12 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
     if (decision.outcome === 'not_found_in_store') return { type: 'refused', code: 'not_found' }
     if (decision.outcome === 'changed') return { type: 'refused', code: 'share_changed' }
     const location = await store.objectUrl({
-      key: share.key,
+      key,
       method,
       expiresIn: seconds,
       nowMs,
       origin: input.origin,
-      query: dispositionParam(share, input.button),
+      query: dispositionParam(share, key, input.button),
       // Where the store enforces signed addresses, the URL serves only the client that used the
       // link (inside the share's CIDRs, checked above): one use, one copy.
       allowIps: redirectAddresses(store, share, input.clientIp),
@@ -432,20 +476,7 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
 
   // A use this isolate already knows is refused (revoked, expired, outside the CIDRs) asks
   // nothing of the store or the cache: it is refused, and audited, as it is.
-  const known = gate.view(id, now.getTime())
-  const early =
-    known &&
-    refusalOf(
-      { ...share, ...known, maxDownloads: null },
-      {
-        now: now.getTime(),
-        clientIp: input.clientIp ?? null,
-        minSecondsLeft: 0,
-        password,
-        outcome: 'downloaded',
-      },
-      0,
-    )
+  const early = knownRefusal(input, share, gate, password)
   if (early) {
     reportHere(REFUSAL_OUTCOME[early.code])
     return refused({ ok: false, ...early })
@@ -457,7 +488,7 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
   if (pinByStore) headers.set('if-match', pinned)
   const read = await readBytes(
     { method, headers },
-    { overrides: dispositionParam(share, input.button), nowMs, maxSeconds: seconds },
+    { overrides: dispositionParam(share, key, input.button), nowMs, maxSeconds: seconds },
   )
   const gone =
     !read.ok &&
@@ -484,6 +515,72 @@ export async function useShare(input: ShareUseInput): Promise<ShareUseResult> {
     return refused(decision)
   }
   return { type: 'object', status: read.status, headers: read.headers, body: read.body }
+}
+
+/** The refusal this isolate already knows a use meets (revoked, expired, outside the CIDRs). */
+function knownRefusal(
+  input: ShareUseInput,
+  share: ShareRecord,
+  gate: ShareGate,
+  password: 'accepted' | 'missing' | 'wrong' | undefined,
+) {
+  const known = gate.view(share.id, input.now.getTime())
+  return known
+    ? refusalOf(
+        { ...share, ...known, maxDownloads: null },
+        {
+          now: input.now.getTime(),
+          clientIp: input.clientIp ?? null,
+          minSecondsLeft: 0,
+          password,
+          outcome: 'downloaded',
+        },
+        0,
+      )
+    : null
+}
+
+/**
+ * A folder share's link itself: a page of its listing (a view, counting nothing), or its zip (one
+ * download, counted once). The zip's whole listing is made first, so a folder past the zip's
+ * limits is refused (413) before anything is counted or sent; a use this isolate already knows is
+ * refused asks nothing of the store.
+ */
+async function folderUse(args: {
+  input: ShareUseInput
+  share: ShareRecord
+  store: Store
+  decide: (outcome: UseKind) => Promise<UseDecision>
+  refused: (decision: Extract<UseDecision, { ok: false }>) => ShareUseResult
+  gate: ShareGate
+  reportHere: (outcome: UseOutcome) => void
+  nowMs: number
+  seconds: number
+}): Promise<ShareUseResult> {
+  const { input, share, store, decide, refused } = args
+  if (!input.zip) {
+    const decision = await decide('viewed')
+    if (!decision.ok) return refused(decision)
+    const page = await folderPage(store, share.key, input.cursor, args.nowMs)
+    return { type: 'folder', share: { ...share, downloads: decision.downloads }, page }
+  }
+  const early = knownRefusal(input, share, args.gate, 'accepted')
+  if (early) {
+    args.reportHere(REFUSAL_OUTCOME[early.code])
+    return refused({ ok: false, ...early })
+  }
+  const plan = await planZip(store, share.key, input.config().zipLimits, args.nowMs)
+  const head = input.method === 'HEAD'
+  const decision = await decide(head ? 'head' : 'downloaded')
+  if (!decision.ok) return refused(decision)
+  return {
+    type: 'zip',
+    name: zipName(share.key),
+    length: plan.length,
+    body: head
+      ? null
+      : zipStream(store, share.key, plan, { nowMs: args.nowMs, maxSeconds: args.seconds }),
+  }
 }
 
 /**

@@ -8,6 +8,7 @@ import type { Store } from './store'
 const ROUND_TRIPS: ReadonlySet<PropertyKey> = new Set([
   'readObject',
   'headObject',
+  'listObjects',
   'putNew',
   'createMultipartUpload',
   'completeMultipartUpload',

@@ -158,6 +158,23 @@ export class R2BindingStore implements store.Store {
     return head ? { etag: head.httpEtag, size: head.size } : null
   }
 
+  async listObjects(prefix: string, page: store.ListPageRequest): Promise<store.ObjectListPage> {
+    const listed = await this.binding.list({
+      prefix,
+      limit: page.limit,
+      ...(page.cursor ? { cursor: page.cursor } : {}),
+    })
+    return {
+      objects: listed.objects.map((object) => ({
+        key: object.key,
+        size: object.size,
+        lastModified: object.uploaded.toISOString(),
+        etag: object.httpEtag,
+      })),
+      next: listed.truncated ? listed.cursor : null,
+    }
+  }
+
   async readObject(
     key: string,
     request: store.ReadRequest,

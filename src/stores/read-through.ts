@@ -4,6 +4,7 @@
 // reduced to the object headers a proxied read passes on. Store errors are never echoed.
 import { storeUnavailable } from '../errors'
 import { readConditions } from '../lib/http-conditions'
+import { parseListPage } from '../lib/list-xml'
 import { encodeKeyPath } from '../s3/encoding'
 import { type Provider, providerOf } from './endpoint'
 import type * as store from './store'
@@ -206,6 +207,38 @@ export abstract class EndpointStore {
       etag: head.headers.get('etag') ?? '',
       size: Number(head.headers.get('content-length') ?? 0),
     }
+  }
+
+  /** ListObjectsV2 through a seconds-lived presigned request (keys URL-encoded in the answer). */
+  async listObjects(prefix: string, page: store.ListPageRequest): Promise<store.ObjectListPage> {
+    const query: [string, string][] = [
+      ['list-type', '2'],
+      ['encoding-type', 'url'],
+      ['prefix', prefix],
+      ['max-keys', String(page.limit)],
+    ]
+    if (page.cursor) query.push(['continuation-token', page.cursor])
+    const url = await this.objectUrl({
+      key: '',
+      method: 'GET',
+      expiresIn: 60,
+      nowMs: page.nowMs,
+      origin: this.target.endpoint,
+      query,
+    })
+    const answer = await fetch(url).catch(() => {
+      throw storeUnavailable(undefined)
+    })
+    if (answer.status >= 500) {
+      await answer.body?.cancel()
+      throw storeUnavailable(answer.status)
+    }
+    if (!answer.ok) {
+      await answer.body?.cancel()
+      throw new StoreRefused(answer.status)
+    }
+    const listed = parseListPage(await answer.text())
+    return { objects: listed.objects, next: listed.next }
   }
 
   readObject(

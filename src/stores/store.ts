@@ -4,6 +4,7 @@
 // module implementing this interface and one case in config.
 
 import type { CorsFormat } from '../lib/cors'
+import type { ListedObject } from '../lib/list-xml'
 import type { ServiceAccount } from '../s3/goog4'
 import type { PostPolicyInput } from '../s3/post-policy'
 
@@ -72,6 +73,13 @@ export type MultipartStart = {
   declared?: { parts: number; length: number } | undefined
 }
 
+/** Where a listing page starts, how long it may be, and the signing time for remote stores. */
+export type ListPageRequest = { cursor?: string | undefined; limit: number; nowMs: number }
+
+/** A page of a listing and where the next one starts (null: this was the last). */
+export type { ListedObject }
+export type ObjectListPage = { objects: ListedObject[]; next: string | null }
+
 /** A new object: its length (the body must be exactly that), media type, and signing time. */
 export type NewObject = { size: number; contentType: string; nowMs: number }
 
@@ -116,6 +124,11 @@ export interface Store {
   /** The object's ETag and size, asking the store (a subrequest for remote stores); null if none. */
   headObject(key: string, nowMs: number): Promise<{ etag: string; size: number } | null>
   readObject(key: string, request: ReadRequest, options: ReadOptions): Promise<ObjectRead>
+  /**
+   * One page of the objects under `prefix` in key order (every level, no delimiter), at most
+   * `limit` (≤ 1,000), after `cursor` (the last page's `next`); one round trip to the store.
+   */
+  listObjects(prefix: string, page: ListPageRequest): Promise<ObjectListPage>
   /**
    * Stores exactly `put.size` bytes of `body` at `key` only where no object is: the new object's
    * ETag, or null when the store already holds one there (nothing is replaced).

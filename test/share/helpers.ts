@@ -11,6 +11,8 @@ export type ShareAnswer = {
   id: string
   url: string
   owner: string
+  key: string | null
+  prefix: string | null
   etag: string | null
   pin: boolean
   expiresAt: string
@@ -77,6 +79,7 @@ export async function insertLegacyShare(overrides: Partial<ShareRecord>): Promis
     owner: 'key:key_raw',
     bucket: 'local',
     key: 'shared/report.pdf',
+    folder: false,
     mode: 'redirect',
     page: false,
     filename: null,

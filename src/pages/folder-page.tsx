@@ -1,0 +1,112 @@
+// A folder share's page: the folder's name, when the link expires and how many downloads it has
+// left, a "Download all (.zip)" link, and its files (one page of at most 1,000, sorted by name,
+// grouped by folder), each a link of its own. It shows only the share's own facts: paths under
+// the prefix, never the bucket, the prefix above the folder, or the owner.
+
+import { formatInstant, formatSize } from '../lib/sizes'
+import { encodeKeyPath } from '../s3/encoding'
+import type { FolderFile, FolderPage as Listing } from '../share/folder'
+import type { ShareRecord } from '../share/record'
+import { shownName } from '../share/use'
+import { Page } from './layout'
+
+/** The files of a page by folder (the folder's own files first), each folder once. */
+function byFolder(files: readonly FolderFile[]): [string, FolderFile[]][] {
+  const groups = new Map<string, FolderFile[]>()
+  for (const file of files) {
+    const slash = file.name.lastIndexOf('/')
+    const folder = slash === -1 ? '' : file.name.slice(0, slash + 1)
+    const group = groups.get(folder) ?? []
+    group.push(file)
+    groups.set(folder, group)
+  }
+  return [...groups].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+}
+
+function FileRow(props: { share: ShareRecord; file: FolderFile }) {
+  const { share, file } = props
+  const name = file.name.slice(file.name.lastIndexOf('/') + 1)
+  return (
+    <tr>
+      <td>
+        <a href={`/s/${share.id}/${encodeKeyPath(file.name)}`}>{name}</a>
+      </td>
+      <td class="size">{formatSize(file.size)}</td>
+      <td class="modified">
+        <time datetime={file.lastModified}>{formatInstant(Date.parse(file.lastModified))}</time>
+      </td>
+    </tr>
+  )
+}
+
+export function FolderPage(props: { share: ShareRecord; listing: Listing; cursor?: string }) {
+  const { share, listing } = props
+  const name = shownName(share)
+  const left = share.maxDownloads === null ? null : share.maxDownloads - share.downloads
+  const downloads =
+    left === null ? 'Unlimited' : left === 1 ? '1 download left' : `${left} downloads left`
+  const expires = formatInstant(share.expiresAt)
+  const count = listing.files.length
+  const shown =
+    listing.nextCursor || props.cursor ? `${count} files on this page` : `${count} files`
+  return (
+    <Page wide head={{ title: name, description: `A folder · ${shown} · expires ${expires}` }}>
+      <h1>{name}</h1>
+      <dl>
+        <dt>Files</dt>
+        <dd>{count === 1 ? '1 file' : shown}</dd>
+        <dt>Expires</dt>
+        <dd>
+          <time datetime={new Date(share.expiresAt).toISOString()}>{expires}</time>
+        </dd>
+        <dt>Downloads</dt>
+        <dd>{downloads}</dd>
+      </dl>
+      {left !== null && <p class="quiet">Each file and the zip count as one download.</p>}
+      {count > 0 ? (
+        <a class="button" href={`/s/${share.id}?download=zip`}>
+          Download all (.zip)
+        </a>
+      ) : (
+        <p>This folder is empty.</p>
+      )}
+      {count > 0 && (
+        <table class="folder">
+          <caption class="visually-hidden">Files in {name}</caption>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col" class="size">
+                Size
+              </th>
+              <th scope="col" class="modified">
+                Modified
+              </th>
+            </tr>
+          </thead>
+          {byFolder(listing.files).map(([folder, files]) => (
+            <tbody>
+              {folder !== '' && (
+                <tr>
+                  <th scope="colgroup" colspan={3}>
+                    {folder}
+                  </th>
+                </tr>
+              )}
+              {files.map((file) => (
+                <FileRow share={share} file={file} />
+              ))}
+            </tbody>
+          ))}
+        </table>
+      )}
+      {listing.nextCursor !== null && (
+        <p>
+          <a href={`/s/${share.id}?cursor=${encodeURIComponent(listing.nextCursor)}`}>
+            Next page of files
+          </a>
+        </p>
+      )}
+    </Page>
+  )
+}
