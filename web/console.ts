@@ -274,11 +274,12 @@ async function createLink(): Promise<void> {
     .split(',')
     .map((entry) => entry.trim())
     .filter((entry) => entry !== '')
+  // A folder (ending in /) is shared whole; a file under the name it has.
+  const what = key.endsWith('/') ? { prefix: key } : { key, filename: key.split('/').pop() || key }
   const share = await client.createShare({
     bucket: ui.bucket.value,
-    key,
+    ...what,
     expiresIn: ui.expires.value.trim() || '7d',
-    filename: key.split('/').pop() || key,
     ...(maxDownloads === '' ? {} : { maxDownloads: Number(maxDownloads) }),
     ...(allowIps.length > 0 ? { allowIps } : {}),
     ...(ui.sharePassword.value === '' ? {} : { password: ui.sharePassword.value }),
@@ -321,6 +322,11 @@ function rowButton(
   return button
 }
 
+/** What a share is of: its object's key, or its folder. */
+function sharedName(share: Share): string {
+  return share.key ?? share.prefix ?? ''
+}
+
 function linkRow(share: Share): HTMLTableRowElement {
   const row = document.createElement('tr')
   row.dataset.share = share.id
@@ -328,22 +334,27 @@ function linkRow(share: Share): HTMLTableRowElement {
   const object = cell('', 'object')
   const link = document.createElement('a')
   link.href = share.url
-  link.textContent = share.key
+  link.textContent = sharedName(share)
   object.append(link)
   const actions = document.createElement('td')
   const audit = rowButton(
     'Audit',
-    `Audit trail of ${share.key}`,
+    `Audit trail of ${sharedName(share)}`,
     () => showAudit(share, actions),
     true,
   )
-  const stats = rowButton('Stats', `Stats of ${share.key}`, () => showStats(share, actions), true)
+  const stats = rowButton(
+    'Stats',
+    `Stats of ${sharedName(share)}`,
+    () => showStats(share, actions),
+    true,
+  )
   actions.append(audit, stats)
   if (share.passwordProtected) {
     link.after(Object.assign(document.createElement('span'), { textContent: ' (password)' }))
   }
   if (state === 'active' || state === 'used up') {
-    const revoke = rowButton('Revoke', `Revoke the link to ${share.key}`, async () => {
+    const revoke = rowButton('Revoke', `Revoke the link to ${sharedName(share)}`, async () => {
       await signedIn().client.revokeShare(share.id)
       await loadLinks()
     })
@@ -365,7 +376,7 @@ async function showAudit(share: Share, into: HTMLElement): Promise<void> {
   into.querySelector('ol.audit')?.remove()
   const list = document.createElement('ol')
   list.className = 'audit'
-  list.setAttribute('aria-label', `Audit trail of ${share.key}`)
+  list.setAttribute('aria-label', `Audit trail of ${sharedName(share)}`)
   if (uses.length === 0)
     list.append(Object.assign(document.createElement('li'), { textContent: 'No uses yet.' }))
   for (const use of uses) {
@@ -386,7 +397,7 @@ async function showStats(share: Share, into: HTMLElement): Promise<void> {
   into.querySelector('.stats')?.remove()
   const box = document.createElement('section')
   box.className = 'stats'
-  box.setAttribute('aria-label', `Stats of ${share.key}`)
+  box.setAttribute('aria-label', `Stats of ${sharedName(share)}`)
   const totals = document.createElement('p')
   totals.textContent = [
     plural(stats.views, 'view'),

@@ -49,7 +49,7 @@ export const shares = command({
           15,
         ),
         formatInstant(Date.parse(share.expiresAt)),
-        `s3://${share.bucket}/${share.key}`,
+        `s3://${share.bucket}/${share.key ?? share.prefix}`,
       ].join('  ')
     })
     const listed = all.map((share, i) => ({

@@ -1,4 +1,5 @@
-// signet share: a share link to an object already there, or to a local file uploaded first.
+// signet share: a share link to an object already there, to a whole folder (a prefix ending in
+// /), or to a local file uploaded first.
 import { basename } from 'node:path'
 import { renderUnicodeCompact } from 'uqr'
 import type { Share, ShareRequest, SignetClient } from '../../src/client'
@@ -83,7 +84,11 @@ function shareRequest(
   password: string | undefined,
   filename?: string,
 ): ShareRequest {
-  const request: ShareRequest = { ...target, mode: options.proxy ? 'proxy' : 'redirect' }
+  // s3://bucket/prefix/ is a folder: every object under it, one link.
+  const where = target.key.endsWith('/')
+    ? { bucket: target.bucket, prefix: target.key }
+    : { bucket: target.bucket, key: target.key }
+  const request: ShareRequest = { ...where, mode: options.proxy ? 'proxy' : 'redirect' }
   if (password !== undefined) request.password = password
   const expire = duration(options['expires-in'], 'expires-in')
   if (expire !== undefined) request.expiresIn = expire
@@ -107,13 +112,13 @@ function printShare(io: Io, options: Options, share: Share): void {
 
 export const share = command({
   name: 'share',
-  usage: ['<file>', 's3://bucket/key'],
+  usage: ['<file>', 's3://bucket/key', 's3://bucket/prefix/'],
   summary:
-    'Print a share link: to an object already in a bucket, or to a local file, uploaded first.',
+    'Print a share link: to an object already in a bucket, to a folder (every object under a prefix ending in /, listed and zipped by the link), or to a local file, uploaded first.',
   options: OPTIONS,
   async run({ positionals, options, io }) {
     const what = positionals[0]
-    if (!what) throw new UsageError('share needs a file or s3://bucket/key')
+    if (!what) throw new UsageError('share needs a file, s3://bucket/key or s3://bucket/prefix/')
     const client = clientFrom(options)
     const password = options['password-stdin'] ? await passwordFromStdin() : undefined
     if (what.startsWith('s3://')) {

@@ -96,10 +96,13 @@ export function ConsolePage(props: { nonce: string }) {
               </div>
             </section>
             <section aria-labelledby="link-title">
-              <h2 id="link-title">Share a file</h2>
+              <h2 id="link-title">Share a file or a folder</h2>
               <form id="link-form">
-                <label for="object">Object key</label>
-                <input id="object" name="object" required />
+                <label for="object">Object key or folder</label>
+                <input id="object" name="object" required aria-describedby="object-hint" />
+                <p id="object-hint" class="hint">
+                  A folder ends with /: its link lists every file under it, with a zip of them all.
+                </p>
                 <label for="expires">Expires in</label>
                 <input id="expires" name="expires" value="7d" aria-describedby="expires-hint" />
                 <p id="expires-hint" class="hint">

@@ -149,7 +149,9 @@ export function zipStream(
       yield { ...zipEntry(file), input: read.body }
     }
   }
-  return makeZip(entries(), { length: plan.length })
+  // Its length is known before the first byte: the answer says it, and a zip that came out
+  // otherwise would be an error of the stream, never a different zip.
+  return makeZip(entries()).pipeThrough(new FixedLengthStream(plan.length))
 }
 
 /** The zip's file name: the prefix's last segment, `.zip`. */
