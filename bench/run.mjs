@@ -9,6 +9,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const N = Number(process.env.BENCH_N ?? 20000)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9)
 const VARIANTS = (process.env.BENCH_VARIANTS ?? 'floor,signet,aws4fetch').split(',')
+const ZIP_MIB = Number(process.env.BENCH_ZIP_MIB ?? 256)
+const ZIP_FILES = Number(process.env.BENCH_ZIP_FILES ?? 64)
 
 // wrangler bundles and serves the bench Worker; each timed request signs N URLs, so the
 // proxy's per-request cost is noise next to the batch.
@@ -43,6 +45,30 @@ try {
   }
   console.log(`  signet / aws4fetch = ${ratio('signet', 'aws4fetch').toFixed(2)}x   (target >= 5)`)
   console.log(`  signet / floor     = ${ratio('signet', 'floor').toFixed(2)}x   (target >= 0.8)`)
+
+  // A folder share's zip against the same bytes passed straight through (a proxied download).
+  async function zipTime(how) {
+    const started = process.hrtime.bigint()
+    const url = `http://bench/?zip=${how}&mib=${ZIP_MIB}&files=${ZIP_FILES}`
+    const response = await worker.fetch(url)
+    if (!response.ok) throw new Error(`zip ${how}: ${response.status}`)
+    await response.json()
+    return Number(process.hrtime.bigint() - started) / 1e9
+  }
+  const zipRates = { copy: [], zip: [] }
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const how of ['copy', 'zip']) zipRates[how].push(ZIP_MIB / (await zipTime(how)))
+  }
+  const copyRate = median(zipRates.copy)
+  const zipRate = median(zipRates.zip)
+  const zipRatio = median(zipRates.zip.map((rate, i) => rate / zipRates.copy[i]))
+  console.log(`\nA folder zip of ${ZIP_MIB} MiB in ${ZIP_FILES} files, median of ${ROUNDS} rounds:`)
+  console.log(`  bytes passed through  ${Math.round(copyRate).toString().padStart(6)} MiB/s`)
+  console.log(`  zipped (client-zip)   ${Math.round(zipRate).toString().padStart(6)} MiB/s`)
+  console.log(`  zip / pass-through = ${zipRatio.toFixed(2)}x`)
+  console.log(
+    `  about ${Math.round((1024 / zipRate) * 1000)} ms of CPU per GiB zipped (one core of this machine)`,
+  )
 } finally {
   await worker.dispose()
 }

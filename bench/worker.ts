@@ -5,6 +5,7 @@
 // The driver (bench/run.mjs) times each batch from outside, since time inside a Worker only
 // advances across I/O.
 import { AwsClient } from 'aws4fetch'
+import { makeZip } from 'client-zip'
 import { hex } from '../src/lib/bytes'
 import { encodeKeyPath } from '../src/s3/encoding'
 import { deriveSigningKey, presignQuery } from '../src/s3/sigv4'
@@ -78,9 +79,51 @@ async function floor(n: number): Promise<number> {
 
 const VARIANTS: Record<string, (n: number) => Promise<number>> = { signet, aws4fetch, floor }
 
+/** `mib` MiB of 64 KiB chunks (the same bytes each time: making them costs next to nothing). */
+function bytes(mib: number): ReadableStream<Uint8Array> {
+  const chunk = new Uint8Array(64 * 1024).map((_, i) => (i * 31) & 0xff)
+  let left = mib * 16
+  return new ReadableStream({
+    pull(controller) {
+      if (left-- > 0) controller.enqueue(chunk)
+      else controller.close()
+    },
+  })
+}
+
+/** Reads a stream to its end; answers how many bytes it held. */
+async function drain(stream: ReadableStream<Uint8Array>): Promise<number> {
+  let total = 0
+  for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) total += chunk.length
+  return total
+}
+
+/**
+ * What a folder share's zip costs in CPU beyond passing bytes on: `copy` streams `mib` MiB through
+ * (the baseline a proxied download costs), `zip` streams the same bytes as `files` files of one
+ * zip through client-zip (a CRC-32 over every byte, headers, the central directory).
+ */
+async function zipBench(how: string, mib: number, files: number): Promise<number> {
+  if (how === 'copy') return drain(bytes(mib).pipeThrough(new TransformStream()))
+  const each = Math.max(1, Math.floor(mib / files))
+  const entries = Array.from({ length: files }, (_, i) => ({
+    name: `folder/file ${i}.bin`,
+    size: each * 1024 * 1024,
+    lastModified: new Date(0),
+    input: bytes(each),
+  }))
+  return drain(makeZip(entries))
+}
+
 export default {
   async fetch(request: Request): Promise<Response> {
     const url = new URL(request.url)
+    const zip = url.searchParams.get('zip')
+    if (zip) {
+      const mib = Number(url.searchParams.get('mib') ?? '64')
+      const total = await zipBench(zip, mib, Number(url.searchParams.get('files') ?? '16'))
+      return Response.json({ total })
+    }
     const variant = VARIANTS[url.searchParams.get('variant') ?? '']
     const n = Number(url.searchParams.get('n') ?? '1000')
     if (!variant || !Number.isSafeInteger(n) || n < 1)

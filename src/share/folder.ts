@@ -28,8 +28,7 @@ export function folderPath(raw: string): string | null {
   } catch {
     return null
   }
-  if (path.includes('\\') || path.endsWith('/')) return null
-  return checkObjectKey(path).ok ? path : null
+  return nameable(path) ? path : null
 }
 
 /** A file of a folder: its path under the prefix, size, last modification (ISO) and ETag. */
@@ -38,10 +37,19 @@ export type FolderFile = { name: string; size: number; lastModified: string; eta
 /** A page of a folder, in key order, and the cursor of the next (null: the last page). */
 export type FolderPage = { files: FolderFile[]; nextCursor: string | null }
 
-/** Keys ending in `/` are folder markers some tools write: no file, and no name in a zip. */
+/** A path under the prefix a link can name (and a zip may hold: no way out of its folder). */
+function nameable(path: string): boolean {
+  return !path.includes('\\') && !path.endsWith('/') && checkObjectKey(path).ok
+}
+
+/**
+ * The files of a listing: keys ending in `/` are folder markers some tools write, and a key no
+ * link could name (a `..` segment, a backslash, a control character) is no file of the folder
+ * either: never a link that 404s, never a name that climbs out of the folder it is unzipped in.
+ */
 function filesOf(prefix: string, objects: readonly ListedObject[]): FolderFile[] {
   return objects
-    .filter((object) => object.key.startsWith(prefix) && !object.key.endsWith('/'))
+    .filter((object) => object.key.startsWith(prefix) && nameable(object.key.slice(prefix.length)))
     .map((object) => ({
       name: object.key.slice(prefix.length),
       size: object.size,

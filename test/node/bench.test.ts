@@ -17,10 +17,23 @@ function npmRun(script: string, env: Record<string, string>) {
 }
 
 describe('the benchmarks', () => {
-  it('npm run bench signs with every variant and prints the ratios', () => {
-    const run = npmRun('bench', { BENCH_N: '200', BENCH_ROUNDS: '1' })
+  it('npm run bench signs with every variant, zips, and prints the ratios', () => {
+    const run = npmRun('bench', {
+      BENCH_N: '200',
+      BENCH_ROUNDS: '1',
+      BENCH_ZIP_MIB: '4',
+      BENCH_ZIP_FILES: '2',
+    })
     expect(run.status, run.err.slice(-2000)).toBe(0)
-    for (const line of ['floor', 'signet', 'aws4fetch', 'signet / aws4fetch =', 'signet / floor']) {
+    for (const line of [
+      'floor',
+      'signet',
+      'aws4fetch',
+      'signet / aws4fetch =',
+      'signet / floor',
+      'A folder zip of 4 MiB in 2 files',
+      'zip / pass-through =',
+    ]) {
       expect(run.out).toContain(line)
     }
   }, 320_000)

@@ -1,6 +1,7 @@
 // Share links on a remote bucket, against a real S3 implementation (Ceph RGW): the redirect
 // target is accepted and dies with its seconds, and the s3BucketPolicy Signet hands out is
 // enforced by the store itself.
+import { spawnSync } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -191,5 +192,46 @@ describe.skipIf(!haveS3('rgw-shares'))('share links on a remote bucket (Ceph RGW
     const allowed = await fetch(presigned.url)
     expect(allowed.status).toBe(200)
     expect(await allowed.text()).toBe('report bytes')
+  }, 30_000)
+
+  it('shares a folder of the remote bucket: lists it, serves each file and streams its zip', async () => {
+    const folder: Record<string, string> = {
+      'album/a b.txt': 'a name with a space',
+      'album/ünï/ファイル.txt': 'non-ASCII',
+      'album/nested/deep/x.txt': 'two levels down',
+    }
+    for (const [objectKey, body] of Object.entries(folder)) putObject(objectKey, body)
+    putObject('albumx/secret.txt', 'next door')
+    const share = (await api('/v1/shares', { bucket: 'rgw', prefix: 'album/' })) as {
+      id: string
+      url: string
+    }
+    const listing = (await (
+      await fetch(share.url, { headers: { accept: 'application/json' } })
+    ).json()) as { files: { name: string; url: string }[]; nextCursor: string | null }
+    expect(listing.files.map((file) => file.name)).toEqual([
+      'a b.txt',
+      'nested/deep/x.txt',
+      'ünï/ファイル.txt',
+    ])
+    expect(listing.nextCursor).toBeNull()
+    for (const file of listing.files) {
+      const redirect = await fetch(file.url, { redirect: 'manual' })
+      expect(redirect.status).toBe(302)
+      expect(redirect.headers.get('Location')?.startsWith(`${S3.endpoint}/${BUCKET}/album/`)).toBe(
+        true,
+      )
+      expect(await (await fetch(file.url)).text()).toBe(folder[`album/${file.name}`])
+    }
+    const outside = await fetch(`${share.url}/..%2Falbumx%2Fsecret.txt`)
+    expect(outside.status).toBe(404)
+    const zip = await fetch(`${share.url}?download=zip`)
+    expect(zip.status).toBe(200)
+    const path = join(scratch, 'album.zip')
+    writeFileSync(path, Buffer.from(await zip.arrayBuffer()))
+    const tested = spawnSync('unzip', ['-t', path], { encoding: 'utf8' })
+    expect(tested.stdout).toContain('No errors detected')
+    const printed = spawnSync('unzip', ['-p', path, 'ünï/ファイル.txt'], { encoding: 'utf8' })
+    expect(printed.stdout).toBe('non-ASCII')
   }, 30_000)
 })

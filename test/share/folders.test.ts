@@ -23,6 +23,10 @@ const OUTSIDE: Record<string, string> = {
   'albums/wed': 'the prefix without its slash',
   'albums/secret.txt': 'one level up',
   'albums/wed/': '',
+  // Under the prefix, but no link could name them and no zip may hold them.
+  'albums/wed/x/../../../escape.txt': 'climbs out',
+  'albums/wed/back\\slash.txt': 'a backslash',
+  'albums/wed/control\u0001.txt': 'a control character',
 }
 
 type Listing = {
@@ -91,6 +95,7 @@ describe('folder shares', () => {
     async (mode) => {
       const share = await createShare(token, { key: undefined, prefix: 'albums/wed/', mode })
       const listed = await listing(share)
+      expect(JSON.stringify(listed)).not.toMatch(/escape|slash|control/)
       expect(listed.prefix).toBe('albums/wed/')
       expect(listed.nextCursor).toBeNull()
       const expected = Object.keys(FILES)
@@ -186,6 +191,12 @@ describe('folder shares', () => {
     expect(zip.headers.get('Content-Type')).toBe('application/zip')
     expect(zip.headers.get('Content-Disposition')).toContain('wed.zip')
     expect(String.fromCharCode(bytes[0] ?? 0, bytes[1] ?? 0)).toBe('PK')
+    // Stored, not recompressed: every file's bytes are in it as they are, and nothing else.
+    const text = new TextDecoder().decode(bytes)
+    for (const body of Object.values(FILES)) expect(text).toContain(body)
+    for (const body of ['climbs out', 'a backslash', 'a control character', 'next door']) {
+      expect(text).not.toContain(body)
+    }
     const third = await call(`/s/${share.id}/with%20space.txt`)
     expect(await third.text()).toBe(FILES['albums/wed/with space.txt'])
     await expectError(await call(`/s/${share.id}/a.jpg`), 410, 'share_exhausted')
