@@ -386,13 +386,7 @@ export class ShareObject extends DurableObject<Env> {
     if (share.revokedAt === null) {
       this.sql.exec('UPDATE state SET revoked_at = ? WHERE id = ?', isoOf(now), id)
       this.held = { ...share, revokedAt: now }
-      this.announce([
-        newEvent(
-          'share.revoked',
-          { shareId: share.id, bucket: share.bucket, key: share.key },
-          new Date(now),
-        ),
-      ])
+      this.announce([newEvent('share.revoked', eventSubject(share, undefined), new Date(now))])
     }
     return true
   }
