@@ -228,6 +228,24 @@ describe.skipIf(!haveChromium('console-browser'))('the console and share pages i
     expect((await fetch(other, { redirect: 'manual' })).status).toBe(410)
     expect(await seriousViolations(page)).toEqual([])
 
+    // A folder: a key ending in / shares everything under it, listed by its link.
+    await page.$eval('#object', (node) => {
+      ;(node as HTMLInputElement).value = 'console/'
+    })
+    await page.click('::-p-text(Create link)')
+    const folder = await until('a folder link', async () => {
+      const href = await page.$eval('#link-url', (node) => (node as HTMLAnchorElement).href)
+      return href !== other ? href : undefined
+    })
+    const folderId = folder.split('/').pop() as string
+    await page.waitForSelector(`tr[data-share="${folderId}"]`)
+    expect(await text(page, `tr[data-share="${folderId}"] td:first-child`)).toBe('console/')
+    const listed = (await (
+      await fetch(folder, { headers: { accept: 'application/json' } })
+    ).json()) as { prefix: string; files: { name: string }[] }
+    expect(listed.prefix).toBe('console/')
+    expect(listed.files.map((file) => file.name)).toContain('big report.bin')
+
     // Sign out: the key is gone from the tab.
     await page.click('::-p-text(Sign out)')
     await page.waitForSelector('#sign-in:not([hidden])')
