@@ -9,6 +9,7 @@ import type { FolderFile, FolderPage as Listing } from '../share/folder'
 import type { ShareRecord } from '../share/record'
 import { shownName } from '../share/use'
 import { Page } from './layout'
+import { ShareFacts } from './share-facts'
 
 /** The files of a page by folder (the folder's own files first), each folder once. */
 function byFolder(files: readonly FolderFile[]): [string, FolderFile[]][] {
@@ -42,9 +43,6 @@ function FileRow(props: { share: ShareRecord; file: FolderFile }) {
 export function FolderPage(props: { share: ShareRecord; listing: Listing; cursor?: string }) {
   const { share, listing } = props
   const name = shownName(share)
-  const left = share.maxDownloads === null ? null : share.maxDownloads - share.downloads
-  const downloads =
-    left === null ? 'Unlimited' : left === 1 ? '1 download left' : `${left} downloads left`
   const expires = formatInstant(share.expiresAt)
   const count = listing.files.length
   const shown =
@@ -52,17 +50,10 @@ export function FolderPage(props: { share: ShareRecord; listing: Listing; cursor
   return (
     <Page wide head={{ title: name, description: `A folder · ${shown} · expires ${expires}` }}>
       <h1>{name}</h1>
-      <dl>
-        <dt>Files</dt>
-        <dd>{count === 1 ? '1 file' : shown}</dd>
-        <dt>Expires</dt>
-        <dd>
-          <time datetime={new Date(share.expiresAt).toISOString()}>{expires}</time>
-        </dd>
-        <dt>Downloads</dt>
-        <dd>{downloads}</dd>
-      </dl>
-      {left !== null && <p class="quiet">Each file and the zip count as one download.</p>}
+      <ShareFacts share={share} label="Files" value={count === 1 ? '1 file' : shown} />
+      {share.maxDownloads !== null && (
+        <p class="quiet">Each file and the zip count as one download.</p>
+      )}
       {count > 0 ? (
         <a class="button" href={`/s/${share.id}?download=zip`}>
           Download all (.zip)

@@ -6,6 +6,7 @@
 import { formatInstant, formatSize } from '../lib/sizes'
 import { type SharePageFacts, shownName } from '../share/use'
 import { Page } from './layout'
+import { ShareFacts } from './share-facts'
 
 /** The file shown inline (an uncounted share), or why a counted one shows none. */
 function Preview(props: { facts: SharePageFacts; name: string }) {
@@ -47,24 +48,12 @@ export function SharePage(props: { facts: SharePageFacts }) {
   const { facts } = props
   const { share, size } = facts
   const name = shownName(share)
-  const left = share.maxDownloads === null ? null : share.maxDownloads - share.downloads
-  const downloads =
-    left === null ? 'Unlimited' : left === 1 ? '1 download left' : `${left} downloads left`
   const sizeText = size === null ? 'Unknown size' : formatSize(size)
   const expires = formatInstant(share.expiresAt)
   return (
     <Page head={{ title: name, description: `${sizeText} · expires ${expires}` }}>
       <h1>{name}</h1>
-      <dl>
-        <dt>Size</dt>
-        <dd>{sizeText}</dd>
-        <dt>Expires</dt>
-        <dd>
-          <time datetime={new Date(share.expiresAt).toISOString()}>{expires}</time>
-        </dd>
-        <dt>Downloads</dt>
-        <dd>{downloads}</dd>
-      </dl>
+      <ShareFacts share={share} label="Size" value={sizeText} />
       <div class="preview">
         <Preview facts={facts} name={name} />
       </div>

@@ -84,6 +84,23 @@ describe('folder shares over HTTP', () => {
       new Map([1, 2, 3].map((n) => [`too-big/part ${n}.bin`, randomBytes(BIG)])),
     )
   }, 180_000)
+  /** A folder share of `prefix`, as its owner makes it. */
+  async function folderShare(body: Record<string, unknown>) {
+    const made = await callApi<{ id: string; url: string }>(server, key, 'POST', '/v1/shares', {
+      bucket: 'local',
+      ...body,
+    })
+    expect(made.status).toBe(201)
+    return made.body
+  }
+
+  /** The share's download count, once its uses reached the owner index (a moment later). */
+  async function downloadsOf(share: { id: string }) {
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    return (await callApi<{ downloads: number }>(server, key, 'GET', `/v1/shares/${share.id}`)).body
+      .downloads
+  }
+
   afterAll(async () => {
     await browser?.close()
     await server?.stop()
@@ -91,12 +108,10 @@ describe('folder shares over HTTP', () => {
   })
 
   it('streams a zip that unzip -t finds whole, every file byte for byte', async () => {
-    const share = await callApi<{ id: string; url: string }>(server, key, 'POST', '/v1/shares', {
-      bucket: 'local',
+    const share = await folderShare({
       prefix: 'album/',
     })
-    expect(share.status).toBe(201)
-    const answer = await fetch(`${share.body.url}?download=zip`)
+    const answer = await fetch(`${share.url}?download=zip`)
     expect(answer.status).toBe(200)
     expect(answer.headers.get('content-disposition')).toBe('attachment; filename="album.zip"')
     const zip = Buffer.from(await answer.arrayBuffer())
@@ -120,55 +135,45 @@ describe('folder shares over HTTP', () => {
   }, 120_000)
 
   it('lists more than 1,000 files in pages', async () => {
-    const share = await callApi<{ id: string; url: string }>(server, key, 'POST', '/v1/shares', {
-      bucket: 'local',
+    const share = await folderShare({
       prefix: 'album/',
     })
     type Listing = { files: { name: string; url: string }[]; nextCursor: string | null }
     const first = (await (
-      await fetch(share.body.url, { headers: { accept: 'application/json' } })
+      await fetch(share.url, { headers: { accept: 'application/json' } })
     ).json()) as Listing
     expect(first.files).toHaveLength(1000)
     expect(first.nextCursor).not.toBeNull()
     const second = (await (
-      await fetch(`${share.body.url}?cursor=${encodeURIComponent(first.nextCursor ?? '')}`, {
+      await fetch(`${share.url}?cursor=${encodeURIComponent(first.nextCursor ?? '')}`, {
         headers: { accept: 'application/json' },
       })
     ).json()) as Listing
     expect(second.nextCursor).toBeNull()
     const names = [...first.files, ...second.files].map((file) => file.name)
     expect(names.sort()).toEqual([...files.keys()].map((k) => k.slice('album/'.length)).sort())
-    const bad = await fetch(`${share.body.url}?cursor=not-a-cursor!`, {
+    const bad = await fetch(`${share.url}?cursor=not-a-cursor!`, {
       headers: { accept: 'application/json' },
     })
     expect(bad.status).toBe(400)
   }, 60_000)
 
   it('refuses a zip past SIGNET_ZIP_MAX_BYTES with 413 before any byte, counting nothing', async () => {
-    const share = await callApi<{ id: string; url: string }>(server, key, 'POST', '/v1/shares', {
-      bucket: 'local',
+    const share = await folderShare({
       prefix: 'too-big/',
       maxDownloads: 2,
     })
-    const answer = await fetch(`${share.body.url}?download=zip`)
+    const answer = await fetch(`${share.url}?download=zip`)
     expect(answer.status).toBe(413)
     expect(answer.headers.get('content-type')).toMatch(/^application\/json/)
     const body = (await answer.json()) as { error: { code: string; message: string } }
     expect(body.error.code).toBe('payload_too_large')
-    await new Promise((resolve) => setTimeout(resolve, 500))
-    const read = await callApi<{ downloads: number }>(
-      server,
-      key,
-      'GET',
-      `/v1/shares/${share.body.id}`,
-    )
-    expect(read.body.downloads).toBe(0)
+    expect(await downloadsOf(share)).toBe(0)
   })
 
   describe.skipIf(!chromium)('the folder page in Chromium', () => {
     it('lists and downloads, accessibly, at 360 px and on a desktop', async () => {
-      const share = await callApi<{ id: string; url: string }>(server, key, 'POST', '/v1/shares', {
-        bucket: 'local',
+      const share = await folderShare({
         prefix: 'album/day 3/',
         maxDownloads: 10,
       })
@@ -178,7 +183,7 @@ describe('folder shares over HTTP', () => {
       ]) {
         const { page, watch } = await watchedPage(browser as Browser, server.origin)
         await page.setViewport(viewport)
-        await page.goto(share.body.url, { waitUntil: 'load' })
+        await page.goto(share.url, { waitUntil: 'load' })
         expect(await page.$eval('h1', (h) => h.textContent)).toBe('day 3')
         const rows = await page.$$eval('table.folder tbody tr td:first-child a', (links) =>
           links.map((link) => ({ text: link.textContent, href: (link as HTMLAnchorElement).href })),
@@ -222,14 +227,7 @@ describe('folder shares over HTTP', () => {
         expect(watch.foreign).toEqual([])
         await page.close()
       }
-      await new Promise((resolve) => setTimeout(resolve, 500))
-      const read = await callApi<{ downloads: number }>(
-        server,
-        key,
-        'GET',
-        `/v1/shares/${share.body.id}`,
-      )
-      expect(read.body.downloads).toBe(2)
+      expect(await downloadsOf(share)).toBe(2)
     }, 120_000)
   })
 })
