@@ -61,6 +61,9 @@ beforeAll(async () => {
     { key: 'fuzz/a.txt', mode: 'proxy' },
     { key: 'fuzz/empty.txt', mode: 'proxy', maxDownloads: 3 },
     { key: 'fuzz/missing.txt', allowIps: ['203.0.113.0/24'], pin: false },
+    // Folder shares: their listing, their files by path, their zip.
+    { prefix: 'fuzz/' },
+    { prefix: 'fuzz/', mode: 'proxy', maxDownloads: 3 },
   ]) {
     shareIds.push(
       (await api('POST', '/v1/shares', apiKey, { bucket: 'local', ...share })).id as string,
@@ -378,7 +381,7 @@ const shareRequest: fc.Arbitrary<Fuzzed> = fc
   .tuple(
     fc.constantFrom('GET', 'GET', 'HEAD', 'POST', 'DELETE', 'OPTIONS'),
     fc.oneof(
-      fc.nat(3).map((i) => () => shareIds[i] as string),
+      fc.nat(5).map((i) => () => shareIds[i] as string),
       fc.constantFrom(
         () => CANARY,
         () => 'A'.repeat(22),
@@ -388,8 +391,19 @@ const shareRequest: fc.Arbitrary<Fuzzed> = fc
     ),
     objectHeaders,
     query,
+    // A folder share's file, or a way out of the folder, or nonsense.
+    fc.oneof(
+      fc.constant(''),
+      fc.constantFrom('/a.txt', '/empty.txt', '/', '/%2e%2e/x', '/..%2Fx', '/a%00', '/%E0%A4%A'),
+      str(12).map((tail) => (tail.isWellFormed() ? `/${encodeURI(tail)}` : '/x')),
+    ),
+    fc.constantFrom('', '', '?download=zip', '?cursor=AAAA', '?download=zip&cursor=%ff'),
   )
-  .map(([method, id, headers, q]) => ({ method, path: `/s/${id()}${q}`, headers }))
+  .map(([method, id, headers, q, tail, folder]) => ({
+    method,
+    path: `/s/${id()}${tail}${q === '' ? folder : q}`,
+    headers,
+  }))
 
 /** Gateway requests: presigned URLs made by Signet, then tampered with, or none at all. */
 const gatewayRequest: fc.Arbitrary<Fuzzed> = fc
