@@ -118,6 +118,7 @@ try {
     key: 'bench/object.bin',
     mode: 'proxy',
   })
+  const folder = await api(server, key, 'POST', '/v1/shares', { bucket: 'local', prefix: 'bench/' })
   const gatewayGet = await api(server, key, 'POST', '/v1/presign', {
     bucket: 'local',
     key: 'bench/object.bin',
@@ -167,6 +168,18 @@ try {
     {
       name: 'GET /s/:id (hot proxied link, 4 KiB)',
       url: `${server.origin}/s/${proxied.id}`,
+      connections: 32,
+      count: true,
+    },
+    {
+      name: 'GET /s/:id (folder page, JSON)',
+      url: `${server.origin}/s/${folder.id}`,
+      connections: 32,
+      count: true,
+    },
+    {
+      name: 'GET /s/:id/<path> (folder file)',
+      url: `${server.origin}/s/${folder.id}/object.bin`,
       connections: 32,
       count: true,
     },

@@ -38,6 +38,8 @@ type Listing = {
 async function listing(share: { id: string }, init: RequestInit & { ip?: string } = {}) {
   const response = await use(share, { ...init, headers: { Accept: 'application/json' } })
   expect(response.status, await response.clone().text()).toBe(200)
+  // A page of the folder is one store listing call, whatever the bucket holds.
+  expect(response.headers.get('Server-Timing')).toContain('store;desc="1"')
   return (await response.json()) as Listing
 }
 
