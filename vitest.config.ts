@@ -128,6 +128,8 @@ export default defineConfig(async () => {
                       UPLOAD_LINKS: { className: 'UploadLinkObject', useSQLite: true },
                     },
                     r2Buckets: { BUCKET_LOCAL: 'BUCKET_LOCAL', BUCKET_ARCHIVE: 'BUCKET_ARCHIVE' },
+                    // Its events go to a queue of its own, which nothing here consumes.
+                    queueProducers: { EVENTS: { queueName: 'signet-rpc-events' } },
                     outboundService: 'issuer',
                   },
                   {

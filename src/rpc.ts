@@ -23,10 +23,16 @@ import {
   PresignRequestSchema,
   ScopeSchema,
   ShareRequestSchema,
+  UploadLinkRequestSchema,
 } from './schemas'
 import { inspectFor } from './services/inspect'
 import { presign } from './services/presign'
 import { createShare, revokeOwnShare, type ShareContext } from './services/shares'
+import {
+  createUploadLink,
+  revokeOwnUploadLink,
+  type UploadLinkContext,
+} from './services/upload-links'
 
 export type RpcError = { code: ErrorCode; message: string; issues?: Issue[] }
 export type RpcResult<T> = { ok: true; value: T } | { ok: false; error: RpcError }
@@ -81,6 +87,17 @@ export class SignetRpc extends WorkerEntrypoint<Env, SignetRpcProps> {
     }
   }
 
+  /** Upload links point at SIGNET_PUBLIC_ORIGIN; revoking makes none. */
+  async #uploadLinkContext(makesLinks: boolean): Promise<UploadLinkContext> {
+    return {
+      principal: await this.#caller(),
+      config: getConfig(this.env),
+      db: this.env.DB,
+      links: this.env.UPLOAD_LINKS,
+      origin: makesLinks ? this.#origin().origin : '',
+    }
+  }
+
   async #run<T>(work: () => Promise<T>): Promise<RpcResult<T>> {
     try {
       return { ok: true, value: await work() }
@@ -131,6 +148,22 @@ export class SignetRpc extends WorkerEntrypoint<Env, SignetRpcProps> {
   revokeShare(id: unknown) {
     return this.#run(async () => {
       await revokeOwnShare(await this.#shareContext(false), parse(z.string().max(64), id))
+      return { revoked: true as const }
+    })
+  }
+
+  createUploadLink(request: unknown) {
+    return this.#run(async () =>
+      createUploadLink(
+        await this.#uploadLinkContext(true),
+        parse(UploadLinkRequestSchema, request),
+      ),
+    )
+  }
+
+  revokeUploadLink(id: unknown) {
+    return this.#run(async () => {
+      await revokeOwnUploadLink(await this.#uploadLinkContext(false), parse(z.string().max(64), id))
       return { revoked: true as const }
     })
   }

@@ -107,14 +107,63 @@ describe('the RPC entrypoint, called from a second Worker', () => {
     expect(after.status).toBe(410)
   })
 
+  it('makes and revokes an upload link; files go through its link until then', async () => {
+    const created = await rpc<{ id: string; url: string; prefix: string }>(
+      'SIGNET',
+      'createUploadLink',
+      { bucket: 'local', prefix: 'rpc/inbox/', maxFiles: 2 },
+    )
+    expect(created.ok).toBe(true)
+    if (!created.ok) return
+    expect(created.value.url).toBe(`http://signet.test/u/${created.value.id}`)
+    const send = (name: string) =>
+      env.CALLER.fetch(`http://caller/http/u/${created.value.id}/${name}`, {
+        method: 'PUT',
+        body: 'sent over a link made over rpc',
+        headers: { 'Content-Length': '30' },
+      })
+    expect((await send('first.txt')).status).toBe(201)
+    expect(await (await env.BUCKET_LOCAL.get('rpc/inbox/first.txt'))?.text()).toBe(
+      'sent over a link made over rpc',
+    )
+    // A binding that may not put there is refused, and may not revoke another's link.
+    expect(
+      await rpc('SIGNET_NARROW', 'createUploadLink', { bucket: 'local', prefix: 'rpc/' }),
+    ).toMatchObject({ ok: false, error: { code: 'forbidden' } })
+    expect(await rpc('SIGNET_NARROW', 'revokeUploadLink', created.value.id)).toMatchObject({
+      ok: false,
+      error: { code: 'not_found' },
+    })
+    expect(await rpc('SIGNET', 'revokeUploadLink', created.value.id)).toEqual({
+      ok: true,
+      value: { revoked: true },
+    })
+    expect((await send('second.txt')).status).toBe(410)
+  })
+
   it('lets a bound Worker call exactly its public methods, none of its helpers', async () => {
     // The helpers hold the whole configuration (admin token, storage credentials) in what they
     // build; Workers RPC does not honour TypeScript's `private`, so they must not be callable.
-    for (const helper of ['shareContext', 'caller', 'origin', 'run', 'presignOne']) {
+    for (const helper of [
+      'shareContext',
+      'uploadLinkContext',
+      'caller',
+      'origin',
+      'run',
+      'presignOne',
+    ]) {
       const answer = (await rpc('SIGNET', helper, true)) as unknown as { thrown?: string }
       expect(answer.thrown, helper).toMatch(/does not (implement|expose)|not a function|no such/i)
     }
-    for (const method of ['presign', 'presignBatch', 'createShare', 'revokeShare', 'inspect']) {
+    for (const method of [
+      'presign',
+      'presignBatch',
+      'createShare',
+      'revokeShare',
+      'createUploadLink',
+      'revokeUploadLink',
+      'inspect',
+    ]) {
       const answer = (await rpc('SIGNET', method, {})) as unknown as {
         thrown?: string
         ok: boolean
