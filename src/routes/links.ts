@@ -58,7 +58,7 @@ async function passwordAnswer(
   const code = wrong ? 'share_password_invalid' : 'share_password_required'
   return passwordChallenge(c, code, MESSAGES[code] ?? '', {
     name: shownName(share),
-    note: 'This file is protected by a password.',
+    note: `This ${share.folder ? 'folder' : 'file'} is protected by a password.`,
     action: `/s/${share.id}`,
   })
 }

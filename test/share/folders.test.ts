@@ -252,6 +252,9 @@ describe('folder shares', () => {
       password: 'correct horse battery',
     })
     await expectError(await call(`/s/${locked.id}/a.jpg`), 401, 'share_password_required')
+    const form = await call(`/s/${locked.id}`, { headers: { Accept: 'text/html' } })
+    expect(form.status).toBe(401)
+    expect(await form.text()).toContain('This folder is protected by a password.')
     const basic = { Authorization: `Basic ${btoa(':correct horse battery')}` }
     expect(await (await call(`/s/${locked.id}/a.jpg`, { headers: basic })).text()).toBe(
       FILES['albums/wed/a.jpg'],
