@@ -93,7 +93,7 @@ describe('webhooks delivered to a receiver on loopback', () => {
     }
   }
 
-  it('delivers verified events for a gateway PUT, a multipart completion, an upload-link file and a counted download', async () => {
+  it('delivers verified events for a gateway PUT, a multipart completion, an upload-link file, a counted download and a folder', async () => {
     const key = await createApiKey(server, 'hooks', {
       buckets: ['local'],
       prefixes: ['hooks/'],
@@ -223,6 +223,31 @@ describe('webhooks delivered to a receiver on loopback', () => {
         downloads: 1,
         maxDownloads: 2,
       },
+    })
+
+    // A folder share: a file's download names the file, the zip names the prefix and says so.
+    const folder = await callApi<{ id: string; url: string }>(server, key, 'POST', '/v1/shares', {
+      bucket: 'local',
+      prefix: 'hooks/',
+    })
+    expect((await fetch(`${folder.body.url}/put.txt`, { redirect: 'manual' })).status).toBe(302)
+    await (await fetch(`${folder.body.url}?download=zip`)).arrayBuffer()
+    const ofFolder = (zip: boolean) =>
+      until(`share.downloaded for the folder${zip ? "'s zip" : "'s file"}`, () =>
+        inbox('/admin').find(
+          (event) =>
+            event.type === 'share.downloaded' &&
+            event.data.shareId === folder.body.id &&
+            (event.data.zip === true) === zip,
+        ),
+      )
+    expect(await ofFolder(false)).toMatchObject({
+      verified: true,
+      data: { prefix: 'hooks/', key: 'hooks/put.txt', downloads: 1 },
+    })
+    expect(await ofFolder(true)).toMatchObject({
+      verified: true,
+      data: { prefix: 'hooks/', key: 'hooks/', zip: true, downloads: 2 },
     })
 
     // Outside the key's prefix: the admin hears of it, the key's webhook does not.
