@@ -5,6 +5,7 @@
 import { mkdir, readdir, stat } from 'node:fs/promises'
 import { dirname, join, relative, sep } from 'node:path'
 import type { ListedObject, SignetClient } from '../src/client'
+import { asFolder } from '../src/lib/object-key'
 import type { Target } from '../src/uploader'
 import { type Io, interruptible, UsageError } from './command'
 import { type Output, PartProgress, Progress } from './progress'
@@ -42,7 +43,7 @@ export async function remoteObjects(
   client: SignetClient,
   target: Target,
 ): Promise<(ListedObject & { rel: string })[]> {
-  const folder = target.key === '' || target.key.endsWith('/') ? target.key : `${target.key}/`
+  const folder = asFolder(target.key)
   const objects: (ListedObject & { rel: string })[] = []
   for await (const page of client.list({ bucket: target.bucket, prefix: folder })) {
     for (const object of page.objects) {
@@ -92,7 +93,7 @@ export async function uploadTree(input: {
   onlyChanged: boolean
 }): Promise<{ files: number; bytes: number; progress: Progress }> {
   const { client, options, dir, target, mode, io, onlyChanged } = input
-  const folder = target.key === '' || target.key.endsWith('/') ? target.key : `${target.key}/`
+  const folder = asFolder(target.key)
   let files = await localFiles(dir)
   if (onlyChanged) {
     const remote = new Map((await remoteObjects(client, target)).map((o) => [o.rel, o]))

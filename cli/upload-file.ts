@@ -9,7 +9,14 @@ import { pipeline } from 'node:stream/promises'
 import mime from 'mime/lite'
 import type { SignetClient } from '../src/client'
 import { MIN_PART_SIZE } from '../src/lib/limits'
-import { objectExists, type Retry, type Target, upload } from '../src/uploader'
+import {
+  DEFAULT_PARALLEL_PARTS,
+  DEFAULT_RETRY,
+  objectExists,
+  type Retry,
+  type Target,
+  upload,
+} from '../src/uploader'
 import {
   Interrupted,
   type Io,
@@ -47,7 +54,8 @@ type TransferValues = {
 } & { overwrite?: boolean }
 
 export function retryOf(options: { retries?: string }): Retry {
-  return { attempts: (wholeNumber(options.retries, 'retries') ?? 3) + 1, baseMs: 250 }
+  const retries = wholeNumber(options.retries, 'retries') ?? DEFAULT_RETRY.attempts - 1
+  return { attempts: retries + 1, baseMs: DEFAULT_RETRY.baseMs }
 }
 
 export type UploadResult = {
@@ -103,7 +111,7 @@ export async function uploadFile(
         overwrite: options.overwrite === true,
         threshold: size(options['multipart-threshold'], 'multipart-threshold', 16 * MiB),
         partSize: Math.max(MIN_PART_SIZE, size(options['part-size'], 'part-size', 8 * MiB)),
-        parallel: Math.max(1, wholeNumber(options.parallel, 'parallel') ?? 4),
+        parallel: Math.max(1, wholeNumber(options.parallel, 'parallel') ?? DEFAULT_PARALLEL_PARTS),
         retry: retryOf(options),
         signal,
         progress: (delta) => progress.add(delta),

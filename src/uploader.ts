@@ -23,6 +23,13 @@ export class StepError extends Error {
 
 export type Retry = { attempts: number; baseMs: number }
 
+/**
+ * What every uploader (the CLI, the console, an upload link's page) does unless told otherwise:
+ * each request tried up to 4 times with backoff from 250 ms, and 4 parts in flight at once.
+ */
+export const DEFAULT_RETRY: Retry = { attempts: 4, baseMs: 250 }
+export const DEFAULT_PARALLEL_PARTS = 4
+
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason)

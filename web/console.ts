@@ -12,24 +12,23 @@ import {
   uploadLinkState,
 } from '../src/client'
 import { numberedName } from '../src/lib/file-name'
+import { asFolder } from '../src/lib/object-key'
 import { formatSize as formatBytes, formatInstant } from '../src/lib/sizes'
-import { ObjectExists, StepError, upload as uploadWith } from '../src/uploader'
+import {
+  DEFAULT_PARALLEL_PARTS,
+  DEFAULT_RETRY,
+  ObjectExists,
+  StepError,
+  upload as uploadWith,
+} from '../src/uploader'
+import { element } from './dom'
 import { xhrTransport } from './xhr-transport'
 
 const KEY_STORAGE = 'signet.apiKey'
 /** Files up to this size go up in one presigned PUT; larger ones as a multipart upload. */
 const SINGLE_PUT_MAX = 8 * 1024 * 1024
-/** Target part size for multipart uploads, and how many parts are in flight at once. */
+/** Target part size for multipart uploads. */
 const PART_SIZE = 8 * 1024 * 1024
-const PARALLEL_PARTS = 4
-/** Each request is tried up to 4 times, with backoff from 250 ms (as the CLI does). */
-const RETRY = { attempts: 4, baseMs: 250 }
-
-function element<T extends HTMLElement>(id: string): T {
-  const found = document.getElementById(id)
-  if (!found) throw new Error(`the console page has no #${id}`)
-  return found as T
-}
 
 const ui = {
   alert: element<HTMLDivElement>('alert'),
@@ -228,8 +227,8 @@ async function upload(): Promise<void> {
         overwrite,
         threshold: SINGLE_PUT_MAX,
         partSize: PART_SIZE,
-        parallel: PARALLEL_PARTS,
-        retry: RETRY,
+        parallel: DEFAULT_PARALLEL_PARTS,
+        retry: DEFAULT_RETRY,
         signal: cancel.signal,
         progress: (delta) => progress.add(delta),
       })
@@ -456,8 +455,8 @@ async function shareOne(file: File, row: HTMLLIElement): Promise<void> {
         overwrite: false,
         threshold: SINGLE_PUT_MAX,
         partSize: PART_SIZE,
-        parallel: PARALLEL_PARTS,
-        retry: RETRY,
+        parallel: DEFAULT_PARALLEL_PARTS,
+        retry: DEFAULT_RETRY,
         signal: new AbortController().signal,
         progress: (delta) => {
           sent += delta
@@ -518,7 +517,7 @@ async function createRequest(): Promise<void> {
   const prefix = ui.requestPrefix.value.trim()
   const link = await client.uploadLinks.create({
     bucket: ui.bucket.value,
-    prefix: prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`,
+    prefix: asFolder(prefix),
     expiresIn: ui.requestExpires.value.trim() || '7d',
     ...(maxFiles === '' ? {} : { maxFiles: Number(maxFiles) }),
     ...(maxSize === '' ? {} : { maxFileSize: Math.round(Number(maxSize) * 1_000_000) }),

@@ -4,17 +4,17 @@
 // part sender: parallel, retried), then completed through the link, or aborted when it fails.
 
 import { formatSize } from '../src/lib/sizes'
-import { type PartUrl, putCounted, StepError, StoreRefusal, sendParts } from '../src/uploader'
+import {
+  DEFAULT_PARALLEL_PARTS,
+  DEFAULT_RETRY,
+  type PartUrl,
+  putCounted,
+  StepError,
+  StoreRefusal,
+  sendParts,
+} from '../src/uploader'
+import { element } from './dom'
 import { xhrTransport } from './xhr-transport'
-
-const PARALLEL_PARTS = 4
-const RETRY = { attempts: 4, baseMs: 250 }
-
-function element<T extends HTMLElement>(id: string): T {
-  const found = document.getElementById(id)
-  if (!found) throw new Error(`the upload page has no #${id}`)
-  return found as T
-}
 
 const root = element<HTMLDivElement>('upload')
 const link = root.dataset.link ?? ''
@@ -98,7 +98,13 @@ async function sendOne(file: File, row: ReturnType<typeof fileRow>, signal: Abor
     })
     try {
       const etags = await sendParts(
-        { transport: xhrTransport(file), parallel: PARALLEL_PARTS, retry: RETRY, signal, progress },
+        {
+          transport: xhrTransport(file),
+          parallel: DEFAULT_PARALLEL_PARTS,
+          retry: DEFAULT_RETRY,
+          signal,
+          progress,
+        },
         started.parts,
       )
       return await post<Sent>('/uploads/complete', {

@@ -1,6 +1,8 @@
 // signet request: an upload link, so someone without a key can send files into a prefix (the
 // page for a browser, or `curl -T file <link>/`). Prints the link.
+
 import type { UploadLinkRequest } from '../../src/client'
+import { asFolder } from '../../src/lib/object-key'
 import {
   clientFrom,
   command,
@@ -44,7 +46,7 @@ export const request = command({
     const where = positionals[0]
     if (!where?.startsWith('s3://')) throw new UsageError('request needs s3://bucket/prefix/')
     const target = parseS3Url(where)
-    const prefix = target.key === '' || target.key.endsWith('/') ? target.key : `${target.key}/`
+    const prefix = asFolder(target.key)
     const made: UploadLinkRequest = { bucket: target.bucket, prefix }
     const maxFiles = wholeNumber(options['max-files'], 'max-files')
     if (maxFiles !== undefined) made.maxFiles = maxFiles

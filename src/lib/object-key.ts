@@ -87,3 +87,8 @@ export function checkKeyPrefix(prefix: string): KeyCheck {
   if (asKey.length === 0) return fail('leading_slash')
   return checkObjectKey(asKey)
 }
+
+/** A key as a folder: '' (the whole bucket) as it is, anything else ending in `/`. */
+export function asFolder(key: string): string {
+  return key === '' || key.endsWith('/') ? key : `${key}/`
+}
