@@ -59,6 +59,25 @@ export class StoreRefused extends Error {
   }
 }
 
+/**
+ * Sends Signet's own signed request to the store. An answer `expected` allows is handed back;
+ * no answer at all, or a 5xx, is store_unavailable (502); any other status is StoreRefused
+ * (Signet's request was refused). A refused answer's body is never read.
+ */
+async function askStore(
+  url: string,
+  init: RequestInit,
+  expected: (status: number) => boolean,
+): Promise<Response> {
+  const answer = await fetch(url, init).catch(() => {
+    throw storeUnavailable(undefined)
+  })
+  if (expected(answer.status)) return answer
+  await answer.body?.cancel()
+  if (answer.status >= 500) throw storeUnavailable(answer.status)
+  throw new StoreRefused(answer.status)
+}
+
 /** Headers of a store's answer that a proxied read passes on. */
 const RETURNED = [
   'content-type',
@@ -90,20 +109,15 @@ export async function readThroughUrl(
   if (!conditions) return { ok: false, reason: 'bad_condition' }
   const range = request.headers.get('range')
   if (range !== null) conditions.set('range', range)
-  const url = await sign()
-  const upstream = await fetch(url, {
-    method: request.method,
-    headers: conditions,
-    redirect: 'manual',
-  }).catch(() => {
-    throw storeUnavailable(undefined)
-  })
+  const upstream = await askStore(
+    await sign(),
+    { method: request.method, headers: conditions, redirect: 'manual' },
+    (status) => [200, 206, 304].includes(status) || REFUSED[status] !== undefined,
+  )
   const reason = REFUSED[upstream.status]
-  if (reason || ![200, 206, 304].includes(upstream.status)) {
+  if (reason) {
     await upstream.body?.cancel()
-    if (reason) return { ok: false, reason }
-    if (upstream.status >= 500) throw storeUnavailable(upstream.status)
-    throw new StoreRefused(upstream.status)
+    return { ok: false, reason }
   }
   const headers = new Headers()
   for (const name of RETURNED) {
@@ -178,17 +192,13 @@ export abstract class EndpointStore {
       origin: this.target.endpoint,
       headers,
     })
-    const answer = await fetch(url, {
-      method: 'PUT',
-      headers,
-      body: body.pipeThrough(new FixedLengthStream(put.size)),
-    }).catch(() => {
-      throw storeUnavailable(undefined)
-    })
+    const answer = await askStore(
+      url,
+      { method: 'PUT', headers, body: body.pipeThrough(new FixedLengthStream(put.size)) },
+      (status) => status === 412 || (status >= 200 && status < 300),
+    )
     await answer.body?.cancel()
     if (answer.status === 412) return null
-    if (answer.status >= 500) throw storeUnavailable(answer.status)
-    if (!answer.ok) throw new StoreRefused(answer.status)
     return answer.headers.get('etag') ?? ''
   }
 
@@ -226,17 +236,7 @@ export abstract class EndpointStore {
       origin: this.target.endpoint,
       query,
     })
-    const answer = await fetch(url).catch(() => {
-      throw storeUnavailable(undefined)
-    })
-    if (answer.status >= 500) {
-      await answer.body?.cancel()
-      throw storeUnavailable(answer.status)
-    }
-    if (!answer.ok) {
-      await answer.body?.cancel()
-      throw new StoreRefused(answer.status)
-    }
+    const answer = await askStore(url, {}, (status) => status >= 200 && status < 300)
     const listed = parseListPage(await answer.text())
     return { objects: listed.objects, next: listed.next }
   }
