@@ -30,6 +30,8 @@ export default defineConfig(async () => {
   const testBindings = {
     SIGNET_ADMIN_TOKEN: 'test-admin-token-0123456789',
     SIGNET_PUBLIC_ORIGIN: 'http://signet.test',
+    // As under npm start: webhooks may point at loopback receivers.
+    SIGNET_DEVELOPMENT: 'true',
     SIGNET_CORS_ORIGINS: JSON.stringify(['https://app.example']),
     // A short window, so tests of a changed object's cached bytes wait one second, not ten.
     SIGNET_OBJECT_CACHE_SECONDS: '1',

@@ -1,16 +1,26 @@
 // `npm start`: the local default. Creates dev secrets on first run, applies D1 migrations to the
-// local database, then runs `wrangler dev` on http://localhost:8787 with a local R2 bucket `local`.
+// local database, then runs `wrangler dev` on http://localhost:8787 (or `--port`, `--ip`) with a
+// local R2 bucket `local` and SIGNET_DEVELOPMENT on. Every other argument goes to wrangler dev.
 import { spawn, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { existsSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { parse } from 'smol-toml'
 import { buildAssets } from './assets.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const wrangler = join(root, 'node_modules', 'wrangler', 'bin', 'wrangler.js')
 const devVars = join(root, '.dev.vars')
-const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: process.env.CI ?? '' }
+// Request.cf is not fetched from workers.cloudflare.com (offline it fails with a stack trace each
+// start): locally it is Miniflare's placeholder (country US, colo DFW).
+const env = {
+  CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+  ...process.env,
+  WRANGLER_SEND_METRICS: 'false',
+  CI: process.env.CI ?? '',
+}
 
 if (!existsSync(devVars)) {
   const credentials = {
@@ -34,9 +44,25 @@ if (!existsSync(devVars)) {
 
 await buildAssets()
 
-// `--persist-to DIR` (passed on to wrangler dev) keeps the local state elsewhere: migrate it there.
-const persist = process.argv.indexOf('--persist-to')
-const persistTo = persist === -1 ? [] : ['--persist-to', process.argv[persist + 1] ?? '']
+// The options this script reads too (all of them go on to wrangler dev as given): the address it
+// prints, and `--persist-to DIR`, which keeps the local state elsewhere (migrated there).
+const { values: given } = parseArgs({
+  args: process.argv.slice(2),
+  options: {
+    port: { type: 'string' },
+    ip: { type: 'string' },
+    'persist-to': { type: 'string' },
+  },
+  strict: false,
+  allowPositionals: true,
+})
+const persistTo =
+  typeof given['persist-to'] === 'string' ? ['--persist-to', given['persist-to']] : []
+// Where wrangler dev will listen: the flags, else wrangler.toml's [dev] (127.0.0.1 is localhost).
+const dev = parse(readFileSync(join(root, 'wrangler.toml'), 'utf8')).dev ?? {}
+const ip = typeof given.ip === 'string' ? given.ip : (dev.ip ?? 'localhost')
+const host = ip === '127.0.0.1' ? 'localhost' : ip.includes(':') ? `[${ip}]` : ip
+const origin = `http://${host}:${typeof given.port === 'string' ? given.port : (dev.port ?? 8787)}`
 const migrate = spawnSync(
   process.execPath,
   [wrangler, 'd1', 'migrations', 'apply', 'DB', '--local', ...persistTo],
@@ -50,16 +76,18 @@ if (migrate.status !== 0) {
 console.log('Local D1 migrations applied.')
 
 console.log(`
-Signet is starting on http://localhost:8787 (local D1, local R2 bucket "local").
+Signet is starting on ${origin} (local D1, local R2 bucket "local").
 Create your first API key:
 
-  curl -s http://localhost:8787/v1/keys -H 'Authorization: Bearer dev-admin-token' \\
+  curl -s ${origin}/v1/keys -H 'Authorization: Bearer dev-admin-token' \\
     --json '{"name":"first","scope":{"buckets":["local"],"operations":["get","head","put","delete","share"]}}'
 
-Reference: http://localhost:8787/docs
+Console: ${origin}/console    Reference: ${origin}/docs
 `)
 
-const child = spawn(process.execPath, [wrangler, 'dev', ...process.argv.slice(2)], {
+// SIGNET_DEVELOPMENT: webhooks may point at a receiver on this machine (off in production).
+const args = ['dev', '--var', 'SIGNET_DEVELOPMENT:true', ...process.argv.slice(2)]
+const child = spawn(process.execPath, [wrangler, ...args], {
   cwd: root,
   env,
   stdio: 'inherit',

@@ -137,7 +137,8 @@ function writeEnvironment(env) {
   const block = stringify({ env: { [ENV]: env } })
   const next = `${kept}\n\n${BEGIN}\n${block.trim()}\n${END}\n`
   if (next === text) return false
-  if (!dryRun) writeFileSync(CONFIG, next)
+  if (dryRun) console.log(`${BEGIN}\n${block.trim()}\n${END}`)
+  else writeFileSync(CONFIG, next)
   return true
 }
 

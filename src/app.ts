@@ -13,6 +13,7 @@ import { notFound, onError } from './http/errors'
 import { newApp } from './http/openapi'
 import { base64url, randomBytes } from './lib/bytes'
 import { MAX_JSON_BODY } from './lib/limits'
+import { asksForHtml } from './lib/link-preview'
 import { countD1, countDurableObjects, Timing } from './lib/timing'
 import { ConsolePage, consoleCsp } from './pages/console-page'
 import { DocsPage, docsCsp } from './pages/docs-page'
@@ -24,6 +25,7 @@ import { useShareLink } from './routes/links'
 import { me } from './routes/me'
 import { presignRoutes } from './routes/presign'
 import { shares } from './routes/shares'
+import { uploadLinkFiles } from './routes/upload-files'
 import { uploadLinks } from './routes/upload-links'
 import { uploadLinkPages } from './routes/upload-page'
 import { uploads } from './routes/uploads'
@@ -142,6 +144,51 @@ app.openapi(
   },
 )
 
+app.openapi(
+  createRoute({
+    method: 'get',
+    path: '/',
+    summary: 'Index',
+    description:
+      'A browser (`Accept: text/html`) is sent to the console; a program gets where things are',
+    responses: {
+      200: {
+        description: "Signet's name and version, and where its reference and console are",
+        content: {
+          'application/json': {
+            schema: z.object({
+              name: z.literal('signet'),
+              version: z.string(),
+              docs: z.string(),
+              openapi: z.string(),
+              console: z.string(),
+              health: z.string(),
+            }),
+          },
+        },
+      },
+      302: { description: 'To /console (a browser)' },
+    },
+  }),
+  // biome-ignore lint/suspicious/noExplicitAny: a redirect or the JSON index.
+  (c): any => {
+    c.header('Cache-Control', 'no-store')
+    c.header('Vary', 'Accept')
+    if (asksForHtml(c.req.header('Accept'))) return c.redirect('/console', 302)
+    return c.json(
+      {
+        name: 'signet' as const,
+        version: VERSION,
+        docs: '/docs',
+        openapi: '/openapi.json',
+        console: '/console',
+        health: '/healthz',
+      },
+      200,
+    )
+  },
+)
+
 app.route('/v1/keys', keys)
 app.route('/v1/presign', presignRoutes)
 app.route('/v1/inspect', inspect)
@@ -153,6 +200,7 @@ app.route('/v1', uploads)
 app.on(['GET', 'HEAD', 'POST'], '/s/:id', useShareLink)
 app.on(['GET', 'HEAD'], '/s/:id/*', useShareLink)
 app.route('/u', uploadLinkPages)
+app.route('/u', uploadLinkFiles)
 for (const method of ['get', 'head'] as const) {
   app.openAPIRegistry.registerPath({
     method,

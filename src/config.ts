@@ -72,6 +72,11 @@ export type Config = {
    * ZIP_MAX_FILES and ZIP_MAX_BYTES): past either, 413 before any byte.
    */
   zipLimits: { files: number; bytes: number }
+  /**
+   * SIGNET_DEVELOPMENT: on under `npm start` and in tests, off in production. It only lets
+   * webhooks point at loopback receivers (a receiver on the developer's own machine).
+   */
+  development: boolean
 }
 
 const remoteTargetSchema = z.strictObject({
@@ -362,7 +367,16 @@ export function parseConfig(env: Record<string, unknown>): Config {
     webhookRetrySeconds,
     corsOrigins,
     zipLimits,
+    development: flagVar(env, 'SIGNET_DEVELOPMENT'),
   }
+}
+
+/** A var that is "true" or "false" (unset or empty: false). */
+function flagVar(env: Record<string, unknown>, variable: string): boolean {
+  const text = env[variable]
+  if (text === undefined || text === '' || text === 'false' || text === false) return false
+  if (text === 'true' || text === true) return true
+  throw new ConfigError(variable, 'must be true or false')
 }
 
 /** A var of whole `unit`s within [min, max]; its default when unset or empty. */

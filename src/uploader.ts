@@ -129,8 +129,8 @@ export type UploadRequest = {
   transport: Transport
   /**
    * Replace an object already at the target. Without it nothing is silently replaced: the
-   * upload stops with ObjectExists (a single PUT also signs If-None-Match: *, so the store
-   * refuses a race; a multipart upload is checked before it starts).
+   * upload stops with ObjectExists (a single PUT signs If-None-Match: *, so the store refuses it
+   * with 412, without a look first; a multipart upload is looked for before it starts).
    */
   overwrite: boolean
   /** Sources up to this size go in one PUT. */
@@ -179,21 +179,23 @@ export async function putCounted(
 
 /**
  * A presigned PUT carrying the SHA-256 (signed as a checksum) and, unless overwriting,
- * If-None-Match: *; where the store takes neither (GCS), the SHA-256 as metadata (the existence
- * check before the upload still holds).
+ * If-None-Match: * (`createOnly`: the store itself refuses to replace an object); where the store
+ * takes neither (GCS), the SHA-256 as metadata, and the caller looks before it sends.
  */
 async function presignPut(request: UploadRequest) {
   const { client, target, contentType, size, checksumSha256 } = request
   const base = { ...target, method: 'PUT' as const, contentType, contentLength: size }
   try {
-    return await client.presign({
+    const url = await client.presign({
       ...base,
       checksumSha256,
       ...(request.overwrite ? {} : { ifNoneMatch: '*' as const }),
     })
+    return { ...url, createOnly: !request.overwrite }
   } catch (error) {
     if (!(error instanceof SignetError) || error.code !== 'unsupported_by_target') throw error
-    return client.presign({ ...base, metadata: { [SHA256_METADATA]: checksumSha256 } })
+    const url = await client.presign({ ...base, metadata: { [SHA256_METADATA]: checksumSha256 } })
+    return { ...url, createOnly: false }
   }
 }
 
@@ -220,22 +222,28 @@ export async function objectExists(
 
 export async function upload(request: UploadRequest): Promise<{ etag: string | null }> {
   const { client, size, target, retry, signal } = request
-  if (
-    !request.overwrite &&
-    (await objectExists(client, request.transport, target, signal)) === true
-  ) {
-    throw new ObjectExists(target)
+  const refuseExisting = async () => {
+    if ((await objectExists(client, request.transport, target, signal)) === true) {
+      throw new ObjectExists(target)
+    }
   }
   if (size <= request.threshold) {
     // One PUT, its SHA-256 signed in, so the store refuses anything else and keeps the checksum.
+    // Create-only where the store takes If-None-Match: * (no look first, and no race between a
+    // look and the PUT); elsewhere it looks once before the first attempt.
+    let looked = request.overwrite
     const etag = await withRetries('upload', retry, signal, async () => {
       const url = await presignPut(request).catch((error) => {
         throw new StepError('presign the upload', error)
       })
+      if (!looked && !url.createOnly) {
+        looked = true
+        await refuseExisting()
+      }
       return putCounted(request, url.url, url.headers, { start: 0, end: size }, signal).catch(
         (error: unknown) => {
-          // The store's answer to If-None-Match: * — someone put an object there meanwhile.
-          if (!request.overwrite && error instanceof StoreRefusal && error.status === 412) {
+          // The store's answer to If-None-Match: * — an object is there (or arrived meanwhile).
+          if (url.createOnly && error instanceof StoreRefusal && error.status === 412) {
             throw new ObjectExists(target)
           }
           throw error
@@ -245,6 +253,8 @@ export async function upload(request: UploadRequest): Promise<{ etag: string | n
     return { etag }
   }
 
+  // A multipart upload cannot be made create-only everywhere: it looks before it starts.
+  if (!request.overwrite) await refuseExisting()
   const partCount = Math.ceil(size / partSizeFor(size, request.partSize))
   const started = await client.multipart
     .start({

@@ -22,6 +22,8 @@ describe('/openapi.json and /docs', () => {
         'GET /docs',
         'GET /console',
         'GET /healthz',
+        'GET /',
+        'PUT /u/{id}',
         'GET /openapi.json',
         'GET /v1/keys',
         'POST /v1/keys',
@@ -98,5 +100,37 @@ describe('/openapi.json and /docs', () => {
     const html = await page.text()
     expect(html).toContain(`<script type="module" src="/console/app.js" nonce="${nonce}"></script>`)
     expect((await call('/console')).headers.get('Content-Security-Policy')).not.toBe(csp)
+  })
+})
+
+describe('GET /', () => {
+  it('sends a browser to the console', async () => {
+    const response = await call('/', {
+      headers: { Accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' },
+    })
+    expect(response.status).toBe(302)
+    expect(new URL(response.headers.get('Location') ?? '', 'http://x').pathname).toBe('/console')
+    expect(response.headers.get('Vary')).toContain('Accept')
+  })
+
+  it('gives a program a small JSON index', async () => {
+    for (const accept of [undefined, 'application/json', '*/*']) {
+      const response = await call('/', accept ? { headers: { Accept: accept } } : {})
+      expect(response.status).toBe(200)
+      const index = (await response.json()) as Record<string, string>
+      const health = (await (await call('/healthz')).json()) as { version: string }
+      expect(index).toEqual({
+        name: 'signet',
+        version: health.version,
+        docs: '/docs',
+        openapi: '/openapi.json',
+        console: '/console',
+        health: '/healthz',
+      })
+      // Each link leads somewhere.
+      for (const path of [index.docs, index.openapi, index.console, index.health]) {
+        expect((await call(path as string)).status, path).toBe(200)
+      }
+    }
   })
 })

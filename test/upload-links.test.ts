@@ -52,6 +52,35 @@ function send(link: { id: string }, name: string, text: string, init: CallInit =
   return call(`/u/${link.id}/${name}`, { ...init, method: 'PUT', body, headers, ip: '203.0.113.7' })
 }
 
+/** A big file as the link's page sends it: started, its parts PUT to the store, completed. */
+async function sendBig(link: { id: string }, name: string, size: number, contentType: string) {
+  const started = await call(`/u/${link.id}/uploads`, { json: { name, size, contentType } })
+  expect(started.status, await started.clone().text()).toBe(200)
+  const upload = (await started.json()) as {
+    slot: string
+    key: string
+    uploadId: string
+    parts: { partNumber: number; url: string; headers: Record<string, string> }[]
+  }
+  const bytes = new Uint8Array(size).fill(7)
+  let offset = 0
+  const parts = []
+  for (const part of upload.parts) {
+    const length = Number(part.headers['Content-Length'])
+    const put = await call(pathOf(part.url), {
+      method: 'PUT',
+      body: bytes.slice(offset, offset + length),
+    })
+    expect(put.status).toBe(200)
+    parts.push({ partNumber: part.partNumber, etag: put.headers.get('ETag') ?? '' })
+    offset += length
+  }
+  const done = await call(`/u/${link.id}/uploads/complete`, {
+    json: { slot: upload.slot, uploadId: upload.uploadId, parts },
+  })
+  return { key: upload.key, done }
+}
+
 async function keysUnder(prefix: string): Promise<string[]> {
   return (await env.BUCKET_LOCAL.list({ prefix })).objects.map((object) => object.key).sort()
 }
@@ -253,6 +282,62 @@ describe('sending files through an upload link', () => {
     )
   })
 
+  it.each([
+    ['a contradicting type: the name wins', 'x.txt', 'text/html', 'text/plain'],
+    [
+      'a type the name agrees with, kept with its parameters',
+      'x.txt',
+      'text/plain; charset=utf-8',
+      'text/plain; charset=utf-8',
+    ],
+    [
+      'application/octet-stream: the name says more',
+      'photo.png',
+      'application/octet-stream',
+      'image/png',
+    ],
+    ['a name that says nothing: the declared type', 'blob.bin', 'image/webp', 'image/webp'],
+    ['a name without an extension: the declared type', 'README', 'text/markdown', 'text/markdown'],
+    ['nothing declared: the name', 'notes.csv', undefined, 'text/csv'],
+    ['neither: application/octet-stream', 'data', undefined, 'application/octet-stream'],
+  ])('stores %s', async (_name, file, declared, stored) => {
+    const { key, link } = await makeLink()
+    const sent = await send(
+      link,
+      file,
+      'bytes',
+      declared ? { headers: { 'Content-Type': declared } } : {},
+    )
+    expect(sent.status).toBe(201)
+    const head = await env.BUCKET_LOCAL.head(`${link.prefix}${file}`)
+    expect(head?.httpMetadata?.contentType).toBe(stored)
+    const listed = await readLink(key, link.id)
+    expect(listed.files?.[0]).toMatchObject({ key: `${link.prefix}${file}` })
+  })
+
+  it("gives a page's big file the type its name says over a contradicting one", async () => {
+    const { link } = await makeLink()
+    const { done, key } = await sendBig(link, 'clip.mp4', 6 * 1024 * 1024 + 1, 'text/html')
+    expect(done.status, await done.clone().text()).toBe(201)
+    expect((await env.BUCKET_LOCAL.head(key))?.httpMetadata?.contentType).toBe('video/mp4')
+  })
+
+  it('tells a PUT to the link itself (no file name) where files go', async () => {
+    const { link } = await makeLink()
+    const body = new TextEncoder().encode('bytes')
+    const error = await expectError(
+      await call(`/u/${link.id}`, {
+        method: 'PUT',
+        body,
+        headers: { 'Content-Length': String(body.length) },
+      }),
+      400,
+      'invalid_request',
+    )
+    expect(error.message).toContain('/u/<id>/<file name>')
+    expect(await keysUnder(link.prefix)).toEqual([])
+  })
+
   it('refuses files after the link is revoked (410 upload_link_revoked)', async () => {
     const { key, link } = await makeLink()
     expect((await send(link, 'one.txt', 'one')).status).toBe(201)
@@ -321,35 +406,10 @@ describe("an upload link's page and big files", () => {
   it('sends a big file in parts straight to the store, then completes it through the link', async () => {
     const { key, link } = await makeLink()
     const size = 6 * 1024 * 1024 + 1
-    const started = await call(`/u/${link.id}/uploads`, {
-      json: { name: 'video.mp4', size, contentType: 'video/mp4' },
-    })
-    expect(started.status, await started.clone().text()).toBe(200)
-    const upload = (await started.json()) as {
-      slot: string
-      key: string
-      uploadId: string
-      parts: { partNumber: number; url: string; headers: Record<string, string> }[]
-    }
+    const upload = await sendBig(link, 'video.mp4', size, 'video/mp4')
     expect(upload.key).toBe(`${link.prefix}video.mp4`)
-    const bytes = new Uint8Array(size).fill(7)
-    let offset = 0
-    const parts = []
-    for (const part of upload.parts) {
-      const length = Number(part.headers['Content-Length'])
-      const put = await call(pathOf(part.url), {
-        method: 'PUT',
-        body: bytes.slice(offset, offset + length),
-      })
-      expect(put.status).toBe(200)
-      parts.push({ partNumber: part.partNumber, etag: put.headers.get('ETag') ?? '' })
-      offset += length
-    }
-    const done = await call(`/u/${link.id}/uploads/complete`, {
-      json: { slot: upload.slot, uploadId: upload.uploadId, parts },
-    })
-    expect(done.status, await done.clone().text()).toBe(201)
-    expect(await done.json()).toMatchObject({ key: upload.key, size })
+    expect(upload.done.status, await upload.done.clone().text()).toBe(201)
+    expect(await upload.done.json()).toMatchObject({ key: upload.key, size })
     const head = await env.BUCKET_LOCAL.head(upload.key)
     expect(head?.size).toBe(size)
     expect(head?.httpMetadata?.contentType).toBe('video/mp4')

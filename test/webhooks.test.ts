@@ -3,7 +3,10 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
+import type { Principal } from '../src/env'
+import { AppError } from '../src/errors'
 import worker from '../src/index'
+import { createWebhook } from '../src/services/webhooks'
 import { concerns, fromR2Notification } from '../src/webhooks/deliver'
 import { type EventMessage, newEvent } from '../src/webhooks/events'
 import type { WebhookRecord } from '../src/webhooks/registry'
@@ -56,6 +59,86 @@ describe('/v1/webhooks', () => {
       'invalid_request',
     )
     expect(JSON.stringify(error)).not.toContain('hunter2secret')
+  })
+
+  it.each([
+    ['the metadata address', 'https://169.254.169.254/latest/meta-data/'],
+    ['a private address', 'https://10.0.0.1/hooks'],
+    ['a 172.16/12 address', 'https://172.20.1.1/hooks'],
+    ['a 192.168/16 address', 'https://192.168.1.10/hooks'],
+    ['a CGNAT address', 'https://100.64.0.1/hooks'],
+    ['the unspecified address', 'https://0.0.0.0/hooks'],
+    ['a multicast address', 'https://224.0.0.1/hooks'],
+    ['a reserved address', 'https://240.0.0.1/hooks'],
+    ['the broadcast address', 'https://255.255.255.255/hooks'],
+    ['a documentation address', 'https://198.51.100.7/hooks'],
+    ['a benchmarking address', 'https://198.18.0.1/hooks'],
+    ['a private address in decimal', 'https://167772161/hooks'],
+    ['a private address in hex', 'https://0xa.0.0.1/hooks'],
+    ['an IPv4-mapped private address', 'https://[::ffff:10.0.0.1]/hooks'],
+    ['an IPv4-mapped metadata address in hex', 'https://[::ffff:a9fe:a9fe]/hooks'],
+    ['an IPv6 unique local address', 'https://[fd00::1]/hooks'],
+    ['an IPv6 link-local address', 'https://[fe80::1]/hooks'],
+    ['an IPv6 multicast address', 'https://[ff02::1]/hooks'],
+    ['the IPv6 unspecified address', 'https://[::]/hooks'],
+    ['a NAT64 address', 'https://[64:ff9b::a00:1]/hooks'],
+    ['a 6to4 address', 'https://[2002:a00:1::1]/hooks'],
+    ['a Teredo address', 'https://[2001:0:4136:e378::1]/hooks'],
+    ['an IPv6 documentation address', 'https://[2001:db8::1]/hooks'],
+  ])('refuses a receiver at %s, naming the field', async (_name, url) => {
+    const { key } = await createKey(FULL_SCOPE)
+    const error = await expectError(
+      await call('/v1/webhooks', { token: key, json: { url, events: ['object.created'] } }),
+      400,
+      'invalid_request',
+    )
+    expect(error.issues?.[0]?.path).toBe('url')
+    expect(error.message).toMatch(/private|reserved/)
+  })
+
+  it.each([
+    ['127.0.0.1', 'http://127.0.0.1:9999/hooks'],
+    ['127.1.2.3 over https', 'https://127.1.2.3/hooks'],
+    ['localhost', 'http://localhost:9999/hooks'],
+    ['a name under localhost', 'http://hooks.localhost/'],
+    ['[::1]', 'http://[::1]:9999/hooks'],
+    ['loopback in decimal', 'http://2130706433/hooks'],
+    ['loopback in hex', 'http://0x7f.0.0.1/hooks'],
+    ['loopback, IPv4-mapped', 'http://[::ffff:127.0.0.1]/hooks'],
+  ])('takes loopback (%s) only with SIGNET_DEVELOPMENT', async (_name, url) => {
+    const { key, id } = await createKey(FULL_SCOPE)
+    const local = await call('/v1/webhooks', {
+      token: key,
+      json: { url, events: ['share.downloaded'] },
+    })
+    expect(local.status).toBe(201)
+    // Without the flag (production): the same URL is refused, naming the field and the flag.
+    const principal: Principal = { kind: 'key', id, name: 'test', scope: FULL_SCOPE }
+    const refused = await createWebhook(
+      { principal, db: env.DB, development: false },
+      { url, events: ['share.downloaded'] },
+    ).catch((error: unknown) => error)
+    expect(refused).toBeInstanceOf(AppError)
+    expect(refused).toMatchObject({
+      code: 'invalid_request',
+      issues: [{ path: 'url', message: expect.stringContaining('loopback') }],
+    })
+    expect((refused as Error).message).toContain('SIGNET_DEVELOPMENT')
+  })
+
+  it('registers a public https: receiver, by name or by address', async () => {
+    const { key } = await createKey(FULL_SCOPE)
+    for (const url of [
+      'https://hooks.example.com/in',
+      'https://8.8.8.8/in',
+      'https://[2606:4700::1111]/in',
+    ]) {
+      const made = await call('/v1/webhooks', {
+        token: key,
+        json: { url, events: ['object.created'] },
+      })
+      expect(made.status, url).toBe(201)
+    }
   })
 
   it('takes http to a loopback host, for local development, and refuses unknown events', async () => {

@@ -2,6 +2,7 @@
 // Pure. A list of types ("image/png, text/html") is refused, not split: browsers act on the last
 // member of a list, so a scope check on the first would be bypassed (no commas at all, even
 // inside quoted parameter values, so no reader can find a second type in it).
+import mime from 'mime/lite'
 
 export type MediaType = { type: string; subtype: string; essence: string }
 
@@ -48,3 +49,18 @@ export function mediaRangeAllowed(patterns: readonly string[], range: string): b
   const wanted = range.toLowerCase()
   return patterns.some((pattern) => pattern === '*/*' || pattern.toLowerCase() === wanted)
 }
+
+/**
+ * The type a file sent through an upload link is stored with: the one its name says (`x.txt` is
+ * text/plain) when the sender declared another, so listings, webhooks and pages never show a type
+ * the name contradicts; the declared one when it agrees (its parameters kept), when the name says
+ * nothing, or when the name says only application/octet-stream; octet-stream when neither does.
+ */
+export function uploadType(name: string, declared: string | undefined): string {
+  const given = declared === undefined ? undefined : parseMediaType(declared)
+  const named = mime.getType(name) ?? undefined
+  if (named && named !== OCTET_STREAM && given?.essence !== named) return named
+  return given ? (declared as string) : (named ?? OCTET_STREAM)
+}
+
+const OCTET_STREAM = 'application/octet-stream'

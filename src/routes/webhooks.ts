@@ -22,7 +22,11 @@ const security = [{ bearer: [] }]
 const IdParam = z.object({ id: z.string().max(64) })
 
 function webhookContext(c: Context<AppEnv>): WebhookContext {
-  return { principal: c.get('principal'), db: c.get('db') }
+  return {
+    principal: c.get('principal'),
+    db: c.get('db'),
+    development: c.get('config').development,
+  }
 }
 
 export const webhooks = newApp()

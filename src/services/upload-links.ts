@@ -19,6 +19,7 @@ import {
   UPLOAD_PAGE_PART_SIZE,
   UPLOAD_SLOT_SECONDS,
 } from '../lib/limits'
+import { uploadType } from '../lib/media-type'
 import type { Timing } from '../lib/timing'
 import { TtlCache } from '../lib/ttl-cache'
 import type {
@@ -266,8 +267,9 @@ const MAX_NAME_TRIES = 20
 async function placeFile(
   ctx: SendContext,
   id: string,
-  file: { name: string; size: number; contentType: string },
+  sent: { name: string; size: number; declaredType: string | undefined },
 ) {
+  const file = { ...sent, contentType: uploadType(sent.name, sent.declaredType) }
   const { record } = await openUploadLink(ctx, id)
   const nowMs = ctx.now.getTime()
   const object = uploadLinkObject(ctx.links, id)
@@ -289,7 +291,7 @@ async function placeFile(
       if (moved === null) throw new AppError('invalid_request', 'No free name for this file.')
       key = moved
     }
-    return { record, object, store, slot: place.slot, key }
+    return { record, object, store, slot: place.slot, key, contentType: file.contentType }
   } catch (error) {
     await object.release(id, place.slot)
     throw error
@@ -339,14 +341,14 @@ async function received(
 export async function sendFile(
   ctx: SendContext,
   id: string,
-  file: { name: string; size: number; contentType: string; body: ReadableStream },
+  file: { name: string; size: number; declaredType: string | undefined; body: ReadableStream },
 ): Promise<Sent> {
   const placed = await placeFile(ctx, id, file)
   let etag: string | null
   try {
     etag = await placed.store.putNew(placed.key, file.body, {
       size: file.size,
-      contentType: file.contentType,
+      contentType: placed.contentType,
       nowMs: wholeSecondMs(ctx.now),
     })
   } catch (error) {
@@ -362,7 +364,7 @@ export async function sendFile(
     key: placed.key,
     size: file.size,
     etag,
-    contentType: file.contentType,
+    contentType: placed.contentType,
   })
 }
 
@@ -371,8 +373,8 @@ export async function sendFile(
  * (each signed with its length) living as long as the place.
  */
 export async function startFileUpload(ctx: SendContext, id: string, start: LinkUploadStart) {
-  const contentType = start.contentType || 'application/octet-stream'
-  const placed = await placeFile(ctx, id, { ...start, contentType })
+  const placed = await placeFile(ctx, id, { ...start, declaredType: start.contentType })
+  const { contentType } = placed
   try {
     const partCount = Math.min(
       MAX_PARTS,

@@ -6,6 +6,7 @@ import { callerId } from '../auth/caller'
 import type { Principal } from '../env'
 import { AppError } from '../errors'
 import { base64url, randomBytes } from '../lib/bytes'
+import { hostKind } from '../lib/special-addresses'
 import { newWebhookSecret } from '../lib/webhook-signature'
 import type { WebhookRequest } from '../schemas'
 import {
@@ -17,31 +18,42 @@ import {
   type WebhookRecord,
 } from '../webhooks/registry'
 
-export type WebhookContext = { principal: Principal; db: D1Database }
+export type WebhookContext = { principal: Principal; db: D1Database; development: boolean }
 
 /** The admin's webhooks are owned by `admin`. */
 function ownerOf(principal: Principal): string {
   return principal.kind === 'admin' ? 'admin' : callerId(principal)
 }
 
-/** https:, or http: to a loopback host (a receiver on the developer's own machine). */
-function receiverUrl(text: string): string {
+/** A receiver URL that is refused: 400 naming the field, never echoing the URL. */
+function badReceiver(message: string): AppError {
+  return new AppError('invalid_request', `url ${message}.`, { issues: [{ path: 'url', message }] })
+}
+
+/**
+ * https: to a host outside every special-purpose range; loopback (http: or https:) only with
+ * SIGNET_DEVELOPMENT, for a receiver on the developer's own machine. Workers cannot reach private
+ * addresses anyway: this is defence in depth, and keeps the registry of receivers honest.
+ */
+function receiverUrl(text: string, development: boolean): string {
   let url: URL
   try {
     url = new URL(text)
   } catch {
-    throw new AppError('invalid_request', 'url must be an absolute https: URL.')
+    throw badReceiver('is not an absolute https: URL')
   }
-  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-    throw new AppError(
-      'invalid_request',
-      'url must be https: (http: only to 127.0.0.1, localhost or [::1], for local development).',
-    )
+  if (url.username || url.password) throw badReceiver('must not carry a user name or password')
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw badReceiver('must be https:')
+  // The parser has normalised the host: 2130706433, 0x7f.0.0.1 and [::ffff:7f00:1] are 127.0.0.1.
+  const kind = hostKind(url.hostname)
+  if (kind === 'loopback') {
+    if (development) return url.toString()
+    throw badReceiver('must not be a loopback address (taken only with SIGNET_DEVELOPMENT)')
   }
-  if (url.username || url.password) {
-    throw new AppError('invalid_request', 'url must not carry a user name or password.')
+  if (kind === 'special') {
+    throw badReceiver('must not be a private, link-local, multicast or reserved address')
   }
+  if (url.protocol !== 'https:') throw badReceiver('must be https:')
   return url.toString()
 }
 
@@ -60,7 +72,7 @@ export async function createWebhook(ctx: WebhookContext, request: WebhookRequest
     id: `wh_${base64url(randomBytes(12))}`,
     owner: ownerOf(ctx.principal),
     scope: ctx.principal.kind === 'admin' ? null : ctx.principal.scope,
-    url: receiverUrl(request.url),
+    url: receiverUrl(request.url, ctx.development),
     events: [...request.events],
     secret: newWebhookSecret(),
     createdAt: new Date().toISOString(),

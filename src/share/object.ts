@@ -241,8 +241,18 @@ export class ShareObject extends DurableObject<Env> {
     return (await this.load(id)) ?? null
   }
 
-  /** Decides one use and records it, at once and alone. */
+  /**
+   * Decides one use and records it, at once and alone. Whatever the decision, the counters the
+   * request changed (its own use, or the batches it carried in before a refusal) reach the D1
+   * index: the flush is scheduled on every path.
+   */
   async use(request: UseRequest): Promise<UseDecision> {
+    const decision = await this.decide(request)
+    await this.scheduleFlush(request.now)
+    return decision
+  }
+
+  private async decide(request: UseRequest): Promise<UseDecision> {
     let share = await this.load(request.id)
     if (!share) return { ok: false, code: 'not_found' }
     for (const batch of request.batches ?? []) share = this.applyBatch(share, batch, request.now)
@@ -285,7 +295,6 @@ export class ShareObject extends DurableObject<Env> {
     const pending = newPending()
     const recorded = this.apply(share, { ...request, at: request.now, outcome }, pending)
     this.commit(recorded, pending)
-    await this.scheduleFlush(request.now)
     const lease =
       request.lease && outcome === 'downloaded' && recorded.maxDownloads !== null
         ? this.lend(recorded, request.now, request.lease)

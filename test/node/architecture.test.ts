@@ -33,6 +33,9 @@ const FLOORS: [RegExp, number][] = [
   [/^index\.ts$/, 12],
 ]
 
+/** A route file past this has grown a feature of its own: it goes into a service or a new file. */
+const MAX_ROUTE_LINES = 250
+
 function floorOf(file: string): number {
   const floor = FLOORS.find(([pattern]) => pattern.test(file))
   if (!floor) throw new Error(`${file} is on no floor: add it to FLOORS and ARCHITECTURE.md`)
@@ -94,6 +97,14 @@ describe('the layering of src/', () => {
         .map((target) => `${file} (floor ${floorOf(file)}) → ${target} (floor ${floorOf(target)})`),
     )
     expect(upward).toEqual([])
+  })
+
+  it('keeps each route file to at most 250 lines (a route reads as validate, authorise, call, shape)', () => {
+    const long = [...graph.keys()]
+      .filter((file) => file.startsWith('routes/'))
+      .map((file) => `${file}: ${readFileSync(join(SRC, file), 'utf8').split('\n').length - 1}`)
+      .filter((entry) => Number(entry.split(': ')[1]) > MAX_ROUTE_LINES)
+    expect(long).toEqual([])
   })
 
   it('lets RPC call services, never routes', () => {

@@ -16,7 +16,10 @@ export type ProxyControl = {
   maxPartsInFlight: number
   /** Part number → how many of its next PUTs to fail with a 500. */
   failParts: Map<number, number>
-  /** Cut the next object GET after this many bytes (then pass GETs whole). */
+  /**
+   * Cut the next object GET after exactly this many bytes of its body (the client receives them
+   * all, then the connection ends early); later GETs pass whole.
+   */
   cutNextDownloadAfter: number | undefined
   /** Reset object GETs, one entry each, after that many bytes of their body (then pass whole). */
   resetDownloadsAfter: number[]
@@ -122,14 +125,19 @@ export async function startProxy(target: string): Promise<ProxyControl> {
           control.cutNextDownloadAfter = undefined
           let passed = 0
           answer.on('data', (chunk: Buffer) => {
-            if (passed + chunk.length >= cut) {
-              res.write(chunk.subarray(0, cut - passed))
-              answer.destroy()
-              res.socket?.destroy()
+            // Nothing after the cut: a chunk already read from upstream may still arrive.
+            if (passed >= cut) return
+            const room = cut - passed
+            passed += Math.min(room, chunk.length)
+            if (chunk.length < room) {
+              res.write(chunk)
               return
             }
-            passed += chunk.length
-            res.write(chunk)
+            res.write(chunk.subarray(0, room))
+            answer.destroy()
+            // FIN after every byte written so far (destroy would drop what is still buffered):
+            // the client gets exactly `cut` bytes of a longer body, then the connection ends.
+            res.socket?.end()
           })
           return
         }

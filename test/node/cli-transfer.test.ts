@@ -126,12 +126,14 @@ describe('signet cp and signet share ./file', () => {
     expect(down.stdout.toString()).toMatch(
       /^downloaded s3:\/\/local\/cli\/big\.bin to .*back\.bin \(64\.0 MiB/,
     )
-    // One resumption, from the bytes that had arrived when the connection broke.
+    // One resumption, from the bytes written before the connection ended: never more than the
+    // 20 MiB that came (bytes claimed that never came), and at most what the client's HTTP stack
+    // still held unread when the stream failed fewer (those are fetched again).
     const ranges = proxy.seen.filter((seen) => seen.method === 'GET' && seen.range)
     expect(ranges).toHaveLength(1)
     const from = Number(/^bytes=(\d+)-$/.exec(ranges[0]?.range ?? '')?.[1])
-    expect(from).toBeGreaterThan(10 * MiB)
     expect(from).toBeLessThanOrEqual(20 * MiB)
+    expect(from).toBeGreaterThan(19 * MiB)
     expect(sha256(readFileSync(out))).toBe(sha256(bigBytes))
     expect(existsSync(`${out}.signet-partial`)).toBe(false)
   }, 120_000)

@@ -37,7 +37,37 @@ describe('deploying from a fresh clone', () => {
     expect(existsSync(join(clone, 'public', 'upload', 'app.js'))).toBe(true)
     const npm = run('npm', ['run', 'deploy', '--', '--dry-run', '--outdir', join(scratch, 'b')])
     expect(npm.status, npm.out.slice(-2000)).toBe(0)
+    expect(npm.out).toContain('`npm run setup` comes first')
     expect(existsSync(join(scratch, 'b', 'index.js'))).toBe(true)
+    expect(npm.out).toContain('env.BUCKET_LOCAL (local)')
+  }, 200_000)
+
+  it('npm run deploy -- --dry-run bundles [env.production] once setup wrote it', () => {
+    // setup against the fake wrangler (it keeps a made-up account), which writes the environment.
+    const fake = join(ROOT, 'test', 'fixtures', 'fake-wrangler')
+    const setup = spawnSync(
+      process.execPath,
+      ['scripts/setup.mjs', '--yes', '--name', 'acme', '--bucket', 'acme-files'],
+      {
+        cwd: clone,
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          PATH: `${fake}:${process.env.PATH}`,
+          FAKE_WRANGLER_LOG: join(scratch, 'wrangler.log'),
+          FAKE_WRANGLER_STATE: join(scratch, 'account.json'),
+        },
+      },
+    )
+    expect(setup.status, setup.stderr).toBe(0)
+    const npm = run('npm', ['run', 'deploy', '--', '--dry-run', '--outdir', join(scratch, 'c')])
+    expect(npm.status, npm.out.slice(-2000)).toBe(0)
+    expect(npm.out).not.toContain('`npm run setup` comes first')
+    expect(npm.out).toContain('the D1 migrations of acme would be applied remotely first')
+    // wrangler's list of the bindings it bundled: production's bucket, not the local default's.
+    expect(npm.out).toContain('env.BUCKET_ACME_FILES (acme-files)')
+    expect(npm.out).not.toContain('env.BUCKET_LOCAL (local)')
+    expect(existsSync(join(scratch, 'c', 'index.js'))).toBe(true)
   }, 200_000)
 
   it('npm start serves the local default, and the first key it prints how to make works', async () => {
@@ -46,15 +76,18 @@ describe('deploying from a fresh clone', () => {
     const server = await startLocalDefault(undefined, clone)
     try {
       const printed = server.output()
-      expect(printed).toContain('Signet is starting on http://localhost:8787')
-      // The curl it prints, as printed (its continuation lines joined), against this port.
+      // Every URL it prints is on the port it was given; a fresh start says nothing alarming.
+      const port = new URL(server.origin).port
+      expect(printed).toContain(`Signet is starting on http://localhost:${port}`)
+      expect(printed).toContain(`Console: http://localhost:${port}/console`)
+      expect(printed.match(/localhost:\d+/g)?.every((at) => at === `localhost:${port}`)).toBe(true)
+      expect(printed).not.toContain('types might be out of date')
+      expect(printed).not.toContain('Request.cf')
+      expect(printed).not.toMatch(/^\s+at /m)
+      // The curl it prints, as printed (its continuation lines joined).
       const curl = /^ {2}curl [\s\S]*?\}'$/m.exec(printed)?.[0]
       expect(curl, printed).toBeDefined()
-      const made = spawnSync(
-        'bash',
-        ['-c', (curl as string).replaceAll('http://localhost:8787', server.origin)],
-        { encoding: 'utf8' },
-      )
+      const made = spawnSync('bash', ['-c', curl as string], { encoding: 'utf8' })
       const key = JSON.parse(made.stdout).key as string
       expect(key).toMatch(/^sgn_/)
       const answer = await fetch(`${server.origin}/v1/presign`, {

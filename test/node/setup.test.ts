@@ -16,11 +16,12 @@ const config = join(scratch, 'wrangler.toml')
 const log = join(scratch, 'wrangler.log')
 const state = join(scratch, 'account.json')
 
-function setup(args: string[]) {
+/** Runs scripts/<script>.mjs on the scratch config with the fake wrangler first on PATH. */
+function script(name: 'setup' | 'deploy', args: string[], env: Record<string, string> = {}) {
   rmSync(log, { force: true })
   const run = spawnSync(
     process.execPath,
-    [join(ROOT, 'scripts', 'setup.mjs'), '--config', config, ...args],
+    [join(ROOT, 'scripts', `${name}.mjs`), '--config', config, ...args],
     {
       encoding: 'utf8',
       env: {
@@ -28,6 +29,7 @@ function setup(args: string[]) {
         PATH: `${FAKE}:${process.env.PATH}`,
         FAKE_WRANGLER_LOG: log,
         FAKE_WRANGLER_STATE: state,
+        ...env,
       },
     },
   )
@@ -42,6 +44,8 @@ function setup(args: string[]) {
   }
   return { status: run.status, out: run.stdout, err: run.stderr, commands }
 }
+
+const setup = (args: string[]) => script('setup', args)
 
 const FIRST_RUN = [
   'whoami',
@@ -60,9 +64,9 @@ const FIRST_RUN = [
   'secret put SIGNET_CREDENTIALS --env production',
 ]
 
-describe('npm run setup', () => {
-  afterAll(() => rmSync(scratch, { recursive: true, force: true }))
+afterAll(() => rmSync(scratch, { recursive: true, force: true }))
 
+describe('npm run setup', () => {
   it('prints every command of a first deployment on a dry run, and runs none', () => {
     copyFileSync(join(ROOT, 'wrangler.toml'), config)
     const dry = setup(['--dry-run', '--yes', '--name', 'acme', '--bucket', 'acme-files'])
@@ -71,6 +75,14 @@ describe('npm run setup', () => {
     const printed = dry.out.split('\n').filter((line) => line.startsWith('wrangler '))
     expect(printed).toEqual(FIRST_RUN.map((command) => `wrangler ${command}`))
     expect(readFileSync(config, 'utf8')).toBe(readFileSync(join(ROOT, 'wrangler.toml'), 'utf8'))
+    // It shows the block it would write, between its markers, as TOML wrangler reads.
+    const block = /# ---- npm run setup[^\n]*\n([\s\S]*?)# ---- end of npm run setup ----/.exec(
+      dry.out,
+    )?.[1]
+    expect(block, dry.out).toBeDefined()
+    expect(parse(block as string)).toMatchObject({
+      env: { production: { name: 'acme', r2_buckets: [{ bucket_name: 'acme-files' }] } },
+    })
   })
 
   it('makes everything on a new account, in order, and prints the URL and the admin token once', () => {
@@ -146,5 +158,33 @@ describe('npm run setup', () => {
     expect(second.out).toContain("wrangler.toml's [env.production] is as it should be")
     expect(second.out).toContain('the one set before')
     expect(second.out).not.toMatch(/sat_[A-Za-z0-9_-]{43}/)
+  })
+})
+
+describe('npm run deploy', () => {
+  const PRODUCTION = ['--config', config]
+
+  it('applies the D1 migrations remotely, then deploys the production environment', () => {
+    const deployed = script('deploy', [])
+    expect(deployed.status, deployed.err).toBe(0)
+    expect(deployed.commands.map((command) => command.args.join(' '))).toEqual([
+      `d1 migrations apply DB --remote --env production ${PRODUCTION.join(' ')}`,
+      `deploy --env production ${PRODUCTION.join(' ')}`,
+    ])
+  })
+
+  it('deploys nothing when the migrations fail', () => {
+    const failed = script('deploy', [], { FAKE_WRANGLER_FAIL: 'd1 migrations' })
+    expect(failed.status).not.toBe(0)
+    expect(failed.commands.map((command) => command.args[0])).toEqual(['d1'])
+    expect(failed.err).toContain('the D1 migrations failed, so nothing was deployed')
+  })
+
+  it('says npm run setup comes first where there is no production environment', () => {
+    copyFileSync(join(ROOT, 'wrangler.toml'), config)
+    const refused = script('deploy', [])
+    expect(refused.status).toBe(1)
+    expect(refused.commands).toEqual([])
+    expect(refused.err).toContain('`npm run setup` comes first')
   })
 })

@@ -50,6 +50,8 @@ export async function startWorker(options: WorkerOptions = {}): Promise<WorkerSe
     envFile,
     [
       `SIGNET_ADMIN_TOKEN=${adminToken}`,
+      // As under npm start: webhooks may point at a receiver on loopback.
+      'SIGNET_DEVELOPMENT=true',
       `SIGNET_CREDENTIALS='${JSON.stringify({ local: credential, ...options.credentials })}'`,
       `SIGNET_BUCKETS='${JSON.stringify({ local: { binding: 'BUCKET_LOCAL' }, ...options.buckets })}'`,
       ...Object.entries(options.vars ?? {}).map(([name, value]) => `${name}=${value}`),
@@ -197,6 +199,7 @@ export async function startLocalDefault(
   const origin = `http://127.0.0.1:${port}`
   let output = ''
   child.stdout?.on('data', (chunk) => (output += chunk))
+  child.stderr?.on('data', (chunk) => (output += chunk))
   const stop = await superviseUntilHealthy(child, origin, 'npm start')
   const vars = readFileSync(join(root, '.dev.vars'), 'utf8')
   const adminToken = /^SIGNET_ADMIN_TOKEN=(.+)$/m.exec(vars)?.[1]?.trim()
