@@ -563,17 +563,19 @@ describe.skipIf(!haveChromium('console-browser'))('the console and share pages i
       `Failed to load resource: the server responded with a status of ${code}`
     const unauthorized = status('401 (Unauthorized)')
     const taken = status('412 (Precondition Failed)')
+    // A multipart upload (20 and 40 MiB here) cannot be create-only on every store: it looks for
+    // the name first (a presigned HEAD, 404 for a new one).
+    const multipart = new Set(['console', 'console cancel'])
+    const looked = status('404 (Not Found)')
     const expected: Record<string, string[]> = {
-      // The 20 MiB upload is multipart, which cannot be create-only on every store: it looks
-      // for the name first (a presigned HEAD, 404 for a new one).
-      console: [status('404 (Not Found)')],
       'console sign-in': [unauthorized],
       'password page': [unauthorized, unauthorized],
       'console replace': [taken, taken],
       'console one-step share': [taken],
     }
     for (const [name, watch] of watches) {
-      expect(watch.errors, name).toEqual(expected[name] ?? [])
+      const errors = watch.errors.filter((error) => !(multipart.has(name) && error === looked))
+      expect(errors, name).toEqual(expected[name] ?? [])
       expect(watch.foreign, name).toEqual([])
     }
     // Single PUTs are create-only: no HEAD before them.

@@ -42,34 +42,6 @@ describe('deploying from a fresh clone', () => {
     expect(npm.out).toContain('env.BUCKET_LOCAL (local)')
   }, 200_000)
 
-  it('npm run deploy -- --dry-run bundles [env.production] once setup wrote it', () => {
-    // setup against the fake wrangler (it keeps a made-up account), which writes the environment.
-    const fake = join(ROOT, 'test', 'fixtures', 'fake-wrangler')
-    const setup = spawnSync(
-      process.execPath,
-      ['scripts/setup.mjs', '--yes', '--name', 'acme', '--bucket', 'acme-files'],
-      {
-        cwd: clone,
-        encoding: 'utf8',
-        env: {
-          ...process.env,
-          PATH: `${fake}:${process.env.PATH}`,
-          FAKE_WRANGLER_LOG: join(scratch, 'wrangler.log'),
-          FAKE_WRANGLER_STATE: join(scratch, 'account.json'),
-        },
-      },
-    )
-    expect(setup.status, setup.stderr).toBe(0)
-    const npm = run('npm', ['run', 'deploy', '--', '--dry-run', '--outdir', join(scratch, 'c')])
-    expect(npm.status, npm.out.slice(-2000)).toBe(0)
-    expect(npm.out).not.toContain('`npm run setup` comes first')
-    expect(npm.out).toContain('the D1 migrations of acme would be applied remotely first')
-    // wrangler's list of the bindings it bundled: production's bucket, not the local default's.
-    expect(npm.out).toContain('env.BUCKET_ACME_FILES (acme-files)')
-    expect(npm.out).not.toContain('env.BUCKET_LOCAL (local)')
-    expect(existsSync(join(scratch, 'c', 'index.js'))).toBe(true)
-  }, 200_000)
-
   it('npm start serves the local default, and the first key it prints how to make works', async () => {
     expect(existsSync(join(clone, 'node_modules'))).toBe(true)
     expect(existsSync(join(clone, '.dev.vars'))).toBe(false)
@@ -100,4 +72,32 @@ describe('deploying from a fresh clone', () => {
       await server.stop()
     }
   }, 180_000)
+
+  it('npm run deploy -- --dry-run bundles [env.production] once setup wrote it', () => {
+    // setup against the fake wrangler (it keeps a made-up account), which writes the environment.
+    const fake = join(ROOT, 'test', 'fixtures', 'fake-wrangler')
+    const setup = spawnSync(
+      process.execPath,
+      ['scripts/setup.mjs', '--yes', '--name', 'acme', '--bucket', 'acme-files'],
+      {
+        cwd: clone,
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          PATH: `${fake}:${process.env.PATH}`,
+          FAKE_WRANGLER_LOG: join(scratch, 'wrangler.log'),
+          FAKE_WRANGLER_STATE: join(scratch, 'account.json'),
+        },
+      },
+    )
+    expect(setup.status, setup.stderr).toBe(0)
+    const npm = run('npm', ['run', 'deploy', '--', '--dry-run', '--outdir', join(scratch, 'c')])
+    expect(npm.status, npm.out.slice(-2000)).toBe(0)
+    expect(npm.out).not.toContain('`npm run setup` comes first')
+    expect(npm.out).toContain('the D1 migrations of acme would be applied remotely first')
+    // wrangler's list of the bindings it bundled: production's bucket, not the local default's.
+    expect(npm.out).toContain('env.BUCKET_ACME_FILES (acme-files)')
+    expect(npm.out).not.toContain('env.BUCKET_LOCAL (local)')
+    expect(existsSync(join(scratch, 'c', 'index.js'))).toBe(true)
+  }, 200_000)
 })
