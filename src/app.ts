@@ -5,9 +5,9 @@ import type { MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
 import { authenticate } from './auth/authenticate'
-import { getConfig } from './config'
+import { type ConfigProblem, getConfig } from './config'
 import type { AppEnv } from './env'
-import { AppError } from './errors'
+import { AppError, ConfigError } from './errors'
 import { gateway, rootGateway } from './gateway/handler'
 import { notFound, onError } from './http/errors'
 import { newApp } from './http/openapi'
@@ -121,12 +121,19 @@ app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
   description: 'The admin token, an API key (sgn_...) or a JWT from the configured issuer.',
 })
 
+const ProblemSchema = z.object({
+  variable: z.string(),
+  bucket: z.string().optional(),
+  message: z.string(),
+})
+
 app.openapi(
   createRoute({
     method: 'get',
     path: '/healthz',
     summary: 'Health',
-    description: 'Health: the Worker runs and its configuration parses',
+    description:
+      'Health: 200 when the configuration parses whole; 503 `degraded` naming each variable (and bucket) at fault, never a value, for an uptime monitor',
     responses: {
       200: {
         description: 'Healthy',
@@ -136,11 +143,33 @@ app.openapi(
           },
         },
       },
+      503: {
+        description:
+          'A bucket is disabled by its configuration (the others work), or a variable every request needs is wrong',
+        content: {
+          'application/json': {
+            schema: z.object({
+              status: z.literal('degraded'),
+              version: z.string(),
+              problems: z.array(ProblemSchema),
+            }),
+          },
+        },
+      },
     },
   }),
-  (c) => {
-    getConfig(c.env)
-    return c.json({ status: 'ok' as const, version: VERSION }, 200)
+  // biome-ignore lint/suspicious/noExplicitAny: two answers of different shapes.
+  (c): any => {
+    c.header('Cache-Control', 'no-store')
+    let problems: ConfigProblem[]
+    try {
+      problems = [...getConfig(c.env).problems]
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error
+      problems = [{ variable: error.variable, message: error.reason }]
+    }
+    if (problems.length === 0) return c.json({ status: 'ok' as const, version: VERSION }, 200)
+    return c.json({ status: 'degraded' as const, version: VERSION, problems }, 503)
   },
 )
 

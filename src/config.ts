@@ -42,6 +42,10 @@ export type JwtConfig = {
 export type Config = {
   /** One store per bucket: what every feature uses. */
   stores: ReadonlyMap<string, Store>
+  /** Buckets a problem of their own disables, and why (their requests answer internal_error). */
+  broken: ReadonlyMap<string, ConfigError>
+  /** Every problem that disables a bucket or that /healthz reports (no value in any). */
+  problems: readonly ConfigProblem[]
   /** The parsed targets and credentials the stores were built from. */
   buckets: ReadonlyMap<string, Target>
   credentials: ReadonlyMap<string, Credential>
@@ -94,13 +98,16 @@ const remoteTargetSchema = z.strictObject({
 const gatewayTargetSchema = z.strictObject({
   binding: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/),
 })
-const bucketsSchema = z.record(z.string(), z.union([gatewayTargetSchema, remoteTargetSchema]))
 
-const credentialSchema = z.strictObject({
+const keyPairSchema = z.strictObject({
   accessKeyId: z.string().regex(/^[A-Za-z0-9_.-]{3,128}$/),
   secretAccessKey: z.string().min(8).max(256),
+})
+const credentialSchema = keyPairSchema.extend({
   sessionToken: z.string().min(1).max(8192).optional(),
   expiresAt: z.union([z.string().max(64), z.number().int().positive()]).optional(),
+  /** A gateway bucket's previous key pair: what it signed still verifies until it is removed. */
+  previous: keyPairSchema.optional(),
 })
 /** A Google service-account key file exactly as Google hands it out (other fields kept aside). */
 const serviceAccountSchema = z.looseObject({
@@ -108,7 +115,6 @@ const serviceAccountSchema = z.looseObject({
   client_email: z.string().regex(/^[^\s@/]{1,128}@[A-Za-z0-9.-]{1,253}$/),
   private_key: z.string().min(100).max(16384),
 })
-const credentialsSchema = z.record(z.string(), z.union([credentialSchema, serviceAccountSchema]))
 
 const jwtSchema = z.strictObject({
   issuer: z.string().min(1).max(512),
@@ -136,10 +142,11 @@ function readJson(variable: string, value: unknown): unknown {
 }
 
 /** Describes where a schema failed without the value: "at local.endpoint: Invalid input". */
-function describe(variable: string, error: z.ZodError): ConfigError {
+function describe(variable: string, error: z.ZodError, bucket?: string): ConfigError {
   const first = error.issues[0]
-  const at = first && first.path.length > 0 ? ` at ${first.path.join('.')}` : ''
-  return new ConfigError(variable, `is invalid${at}: ${first?.code ?? 'invalid'}`)
+  const path = [...(bucket === undefined ? [] : [bucket]), ...(first?.path ?? [])]
+  const at = path.length > 0 ? ` at ${path.join('.')}` : ''
+  return new ConfigError(variable, `is invalid${at}: ${first?.code ?? 'invalid'}`, bucket)
 }
 
 function parseTarget(
@@ -218,57 +225,151 @@ function parseExpiresAt(variable: string, name: string, value: string | number):
   return Math.floor(ms / 1000)
 }
 
-export function parseConfig(env: Record<string, unknown>): Config {
-  const bucketsRaw = bucketsSchema.safeParse(readJson('SIGNET_BUCKETS', env.SIGNET_BUCKETS ?? '{}'))
+/** A configuration problem /healthz reports: the variable, the bucket it disables, what (no value). */
+export type ConfigProblem = { variable: string; bucket?: string; message: string }
+
+/**
+ * A bucket's own secret (`SIGNET_CREDENTIAL_<NAME>`: the name in capitals, `.` and `-` as `_`),
+ * beside SIGNET_CREDENTIALS: one secret per bucket can be set without reading the others back.
+ */
+export function credentialVariable(bucket: string): string {
+  return `SIGNET_CREDENTIAL_${bucket.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`
+}
+
+/**
+ * The buckets and their stores. A problem that concerns one bucket (its target, its credential)
+ * disables that bucket alone: it is left out of `stores` and kept in `broken`, and everything else
+ * keeps working.
+ */
+function parseBuckets(env: Record<string, unknown>) {
+  const broken = new Map<string, ConfigError>()
+  const problems: ConfigError[] = []
+  const bucketsJson = readJson('SIGNET_BUCKETS', env.SIGNET_BUCKETS ?? '{}')
+  const bucketsRaw = z.record(z.string(), z.unknown()).safeParse(bucketsJson)
   if (!bucketsRaw.success) throw describe('SIGNET_BUCKETS', bucketsRaw.error)
   const buckets = new Map<string, Target>()
   for (const [name, raw] of Object.entries(bucketsRaw.data)) {
-    if (!BUCKET_NAME.test(name)) {
-      throw new ConfigError('SIGNET_BUCKETS', `bucket name ${name} is not 3-63 of [a-z0-9.-]`)
+    try {
+      if (!BUCKET_NAME.test(name)) {
+        throw new ConfigError('SIGNET_BUCKETS', `bucket name ${name} is not 3-63 of [a-z0-9.-]`)
+      }
+      const entry = z.union([gatewayTargetSchema, remoteTargetSchema]).safeParse(raw)
+      if (!entry.success) throw describe('SIGNET_BUCKETS', entry.error, name)
+      buckets.set(name, parseTarget(name, entry.data, env))
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error
+      broken.set(name, new ConfigError(error.variable, error.reason, name))
     }
-    buckets.set(name, parseTarget(name, raw, env))
   }
 
-  const credentialsRaw = credentialsSchema.safeParse(
-    readJson('SIGNET_CREDENTIALS', env.SIGNET_CREDENTIALS ?? '{}'),
-  )
-  if (!credentialsRaw.success) throw describe('SIGNET_CREDENTIALS', credentialsRaw.error)
-  const credentials = new Map<string, Credential>()
-  const serviceAccounts = new Map<string, ServiceAccount>()
-  for (const [name, raw] of Object.entries(credentialsRaw.data)) {
-    if (!buckets.has(name)) {
-      throw new ConfigError('SIGNET_CREDENTIALS', `${name} is not a bucket in SIGNET_BUCKETS`)
-    }
-    if ('type' in raw) {
-      // Named by bucket and field only: a key file's contents never reach a message.
-      const target = buckets.get(name)
-      if (!target || 'binding' in target || providerOf(target.endpoint) !== 'gcs') {
-        throw new ConfigError(
-          'SIGNET_CREDENTIALS',
-          `${name} has a service-account key, which signs only for ${GCS_HOST}`,
-        )
-      }
-      if (!pemToPkcs8(raw.private_key)) {
-        throw new ConfigError('SIGNET_CREDENTIALS', `${name}.private_key is not a PKCS#8 PEM key`)
-      }
-      serviceAccounts.set(name, { clientEmail: raw.client_email, privateKey: raw.private_key })
+  // Every credential's source: the bucket's own secret, else its entry in SIGNET_CREDENTIALS.
+  const entries = new Map<string, { variable: string; raw: unknown }>()
+  let shared: Record<string, unknown> = {}
+  try {
+    const parsed = z
+      .record(z.string(), z.unknown())
+      .safeParse(readJson('SIGNET_CREDENTIALS', env.SIGNET_CREDENTIALS ?? '{}'))
+    if (!parsed.success) throw describe('SIGNET_CREDENTIALS', parsed.error)
+    shared = parsed.data
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error
+    problems.push(error)
+  }
+  for (const [name, raw] of Object.entries(shared)) {
+    if (!buckets.has(name) && !broken.has(name)) {
+      problems.push(new ConfigError('SIGNET_CREDENTIALS', `${name} is not a bucket in SIGNET_BUCKETS`))
       continue
     }
-    const credential: Credential = {
-      accessKeyId: raw.accessKeyId,
-      secretAccessKey: raw.secretAccessKey,
-    }
-    if (raw.sessionToken !== undefined) credential.sessionToken = raw.sessionToken
-    if (raw.expiresAt !== undefined) {
-      credential.expiresAt = parseExpiresAt('SIGNET_CREDENTIALS', name, raw.expiresAt)
-    }
-    credentials.set(name, credential)
+    entries.set(name, { variable: 'SIGNET_CREDENTIALS', raw })
   }
   for (const name of buckets.keys()) {
-    if (!credentials.has(name) && !serviceAccounts.has(name)) {
-      throw new ConfigError('SIGNET_CREDENTIALS', `has no credential for bucket ${name}`)
+    const variable = credentialVariable(name)
+    const own = env[variable]
+    if (own === undefined || own === '') continue
+    try {
+      entries.set(name, { variable, raw: readJson(variable, own) })
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error
+      broken.set(name, new ConfigError(variable, error.reason, name))
     }
   }
+
+  const stores = new Map<string, Store>()
+  const credentials = new Map<string, Credential>()
+  for (const [name, target] of buckets) {
+    if (broken.has(name)) continue
+    try {
+      const entry = entries.get(name)
+      if (!entry) {
+        throw new ConfigError(
+          problems.some((problem) => problem.variable === 'SIGNET_CREDENTIALS' && !problem.bucket)
+            ? 'SIGNET_CREDENTIALS'
+            : credentialVariable(name),
+          `has no credential for bucket ${name}`,
+        )
+      }
+      const parsed = parseCredential(entry.variable, name, target, entry.raw)
+      if ('clientEmail' in parsed) {
+        stores.set(name, buildStore(target, undefined, parsed))
+      } else {
+        credentials.set(name, parsed)
+        stores.set(name, buildStore(target, parsed, undefined))
+      }
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error
+      broken.set(name, new ConfigError(error.variable, error.reason, name))
+    }
+  }
+  for (const name of broken.keys()) buckets.delete(name)
+  return { buckets, credentials, stores, broken, problems: [...problems, ...broken.values()] }
+}
+
+/** One bucket's credential: a key pair (with the previous pair a gateway still takes) or a GCS key file. */
+function parseCredential(
+  variable: string,
+  name: string,
+  target: Target,
+  raw: unknown,
+): Credential | ServiceAccount {
+  const parsed = z.union([credentialSchema, serviceAccountSchema]).safeParse(raw)
+  if (!parsed.success) throw describe(variable, parsed.error, name)
+  const value = parsed.data
+  if ('type' in value) {
+    // Named by bucket and field only: a key file's contents never reach a message.
+    if ('binding' in target || providerOf(target.endpoint) !== 'gcs') {
+      throw new ConfigError(
+        variable,
+        `${name} has a service-account key, which signs only for ${GCS_HOST}`,
+      )
+    }
+    if (!pemToPkcs8(value.private_key)) {
+      throw new ConfigError(variable, `${name}.private_key is not a PKCS#8 PEM key`)
+    }
+    return { clientEmail: value.client_email, privateKey: value.private_key }
+  }
+  const credential: Credential = {
+    accessKeyId: value.accessKeyId,
+    secretAccessKey: value.secretAccessKey,
+  }
+  if (value.sessionToken !== undefined) credential.sessionToken = value.sessionToken
+  if (value.expiresAt !== undefined) {
+    credential.expiresAt = parseExpiresAt(variable, name, value.expiresAt)
+  }
+  if (value.previous !== undefined) {
+    // Only the gateway verifies: a remote store's previous key is the store's business.
+    if (!('binding' in target)) {
+      throw new ConfigError(variable, `${name}.previous is taken only for a gateway bucket`)
+    }
+    if (value.previous.accessKeyId === value.accessKeyId) {
+      throw new ConfigError(variable, `${name}.previous has the current accessKeyId`)
+    }
+    credential.previous = { ...value.previous }
+  }
+  return credential
+}
+
+export function parseConfig(env: Record<string, unknown>): Config {
+  const { buckets, credentials, stores, broken, problems } = parseBuckets(env)
 
   const adminToken = env.SIGNET_ADMIN_TOKEN
   if (typeof adminToken !== 'string' || adminToken.length < 12 || adminToken.length > 512) {
@@ -314,10 +415,6 @@ export function parseConfig(env: Record<string, unknown>): Config {
     }
   }
 
-  const stores = new Map<string, Store>()
-  for (const [name, target] of buckets) {
-    stores.set(name, buildStore(target, credentials.get(name), serviceAccounts.get(name)))
-  }
   const keyCacheSeconds = wholeVar(
     env,
     'SIGNET_KEY_CACHE_SECONDS',
@@ -357,6 +454,12 @@ export function parseConfig(env: Record<string, unknown>): Config {
     stores,
     buckets,
     credentials,
+    broken,
+    problems: problems.map((problem) => ({
+      variable: problem.variable,
+      ...(problem.bucket === undefined ? {} : { bucket: problem.bucket }),
+      message: problem.reason,
+    })),
     adminToken,
     jwt,
     publicOrigin,
@@ -436,6 +539,14 @@ function parseCorsOrigins(value: unknown): ReadonlySet<string> {
 /** The store of a bucket Signet serves; invalid_request for any other name. */
 export function storeFor(config: Config, bucket: string): Store {
   const store = config.stores.get(bucket)
-  if (!store) throw new AppError('invalid_request', 'bucket is not a bucket Signet serves.')
-  return store
+  if (store) return store
+  // Its configuration is broken: internal_error, and a log line naming the variable.
+  const broken = config.broken.get(bucket)
+  if (broken) throw broken
+  throw new AppError('invalid_request', 'bucket is not a bucket Signet serves.')
+}
+
+/** Whether Signet is configured to serve the bucket, working or not. */
+export function isConfigured(config: Config, bucket: string): boolean {
+  return config.stores.has(bucket) || config.broken.has(bucket)
 }

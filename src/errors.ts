@@ -80,10 +80,16 @@ export function storeUnavailable(status: number | undefined): AppError {
 /** A configuration value that cannot be used. The message names the variable, never its value. */
 export class ConfigError extends Error {
   readonly variable: string
-  constructor(variable: string, reason: string) {
+  /** The one bucket the error concerns (the others keep working), if it concerns one. */
+  readonly bucket: string | undefined
+  /** What is wrong, without the variable's name (and never a value). */
+  readonly reason: string
+  constructor(variable: string, reason: string, bucket?: string) {
     super(`${variable}: ${reason}`)
     this.name = 'ConfigError'
     this.variable = variable
+    this.reason = reason
+    this.bucket = bucket
   }
 }
 

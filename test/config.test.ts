@@ -2,18 +2,27 @@ import { env } from 'cloudflare:workers'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { app } from '../src/app'
 import { INTERNAL_ERROR_MESSAGE } from '../src/errors'
-import { ADMIN_TOKEN, expectError } from './helpers'
+import { ADMIN_TOKEN, createKey, expectError } from './helpers'
 
 const SECRET = 'signet-test-secret-0123456789'
 
-async function withEnv(overrides: Record<string, unknown>, path = '/v1/keys') {
+async function withEnv(
+  overrides: Record<string, unknown>,
+  path = '/v1/keys',
+  init: { token?: string; json?: unknown } = {},
+) {
   const errors: string[] = []
   vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => {
     errors.push(args.map(String).join(' '))
   })
   const response = await app.fetch(
     new Request(`http://signet.test${path}`, {
-      headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
+      method: init.json === undefined ? 'GET' : 'POST',
+      headers: {
+        Authorization: `Bearer ${init.token ?? ADMIN_TOKEN}`,
+        ...(init.json === undefined ? {} : { 'Content-Type': 'application/json' }),
+      },
+      body: init.json === undefined ? null : JSON.stringify(init.json),
     }),
     { ...env, ...overrides },
     { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext,
@@ -23,35 +32,21 @@ async function withEnv(overrides: Record<string, unknown>, path = '/v1/keys') {
 
 afterEach(() => vi.restoreAllMocks())
 
+const BUCKETS = JSON.parse(env.SIGNET_BUCKETS as string) as Record<string, unknown>
+const CREDENTIALS = JSON.parse(env.SIGNET_CREDENTIALS as string) as Record<string, unknown>
+const LOCAL = CREDENTIALS.local as { accessKeyId: string; secretAccessKey: string }
+
 describe('configuration', () => {
+  // Variables every request needs: a bad one stops everything (and /healthz says so).
   const cases: [string, Record<string, unknown>][] = [
     ['SIGNET_BUCKETS', { SIGNET_BUCKETS: '{"local":' }],
-    ['SIGNET_BUCKETS', { SIGNET_BUCKETS: '{"local":{"binding":"NO_SUCH_BINDING"}}' }],
-    [
-      'SIGNET_BUCKETS',
-      { SIGNET_BUCKETS: '{"local":{"endpoint":"http://example.com","region":"us-east-1"}}' },
-    ],
-    ['SIGNET_BUCKETS', { SIGNET_BUCKETS: '{"x":{"binding":"BUCKET_LOCAL"}}' }],
     ['SIGNET_BUCKETS', { SIGNET_BUCKETS: '["local"]' }],
-    // The gateway also serves /<bucket>/<key>: a bucket may not take a route's name.
-    ['SIGNET_BUCKETS', { SIGNET_BUCKETS: '{"docs":{"binding":"BUCKET_LOCAL"}}' }],
     ['SIGNET_CORS_ORIGINS', { SIGNET_CORS_ORIGINS: '["https://app.example/path"]' }],
     ['SIGNET_CORS_ORIGINS', { SIGNET_CORS_ORIGINS: '["*"]' }],
     ['SIGNET_REDIRECT_SECONDS', { SIGNET_REDIRECT_SECONDS: '4' }],
     ['SIGNET_REDIRECT_SECONDS', { SIGNET_REDIRECT_SECONDS: '60s' }],
     ['SIGNET_CORS_ORIGINS', { SIGNET_CORS_ORIGINS: '"https://app.example"' }],
-    [
-      'SIGNET_CREDENTIALS',
-      { SIGNET_CREDENTIALS: `{"local":{"accessKeyId":"A","secretAccessKey":"${SECRET}"}}` },
-    ],
-    [
-      'SIGNET_CREDENTIALS',
-      {
-        SIGNET_CREDENTIALS: `{"local":{"accessKeyId":"SIGNETTESTKEY","secretAccessKey":"${SECRET}"},"ghost":{"accessKeyId":"GHOSTKEY","secretAccessKey":"${SECRET}"}}`,
-      },
-    ],
-    ['SIGNET_CREDENTIALS', { SIGNET_CREDENTIALS: '{}' }],
-    ['SIGNET_CREDENTIALS', { SIGNET_CREDENTIALS: undefined }],
+    ['SIGNET_DEVELOPMENT', { SIGNET_DEVELOPMENT: 'yes' }],
     ['SIGNET_ADMIN_TOKEN', { SIGNET_ADMIN_TOKEN: 'short' }],
     ['SIGNET_ADMIN_TOKEN', { SIGNET_ADMIN_TOKEN: undefined }],
   ]
@@ -70,18 +65,158 @@ describe('configuration', () => {
       expect(errors[0]).toContain(error.requestId)
       expect(errors[0]).not.toContain(SECRET)
       expect(errors[0]).not.toContain(ADMIN_TOKEN)
+      // /healthz: 503 degraded, naming the variable and no value.
+      const health = await withEnv(overrides, '/healthz')
+      expect(health.response.status).toBe(503)
+      const said = (await health.response.json()) as { status: string; problems: unknown[] }
+      expect(said).toMatchObject({ status: 'degraded', problems: [{ variable }] })
+      expect(JSON.stringify(said)).not.toContain(SECRET)
     })
   }
 
-  it('fails health checks too, so a bad deploy is visible', async () => {
-    const { response } = await withEnv({ SIGNET_BUCKETS: 'nope' }, '/healthz')
-    await expectError(response, 500, 'internal_error')
+  // A problem of one bucket disables that bucket alone.
+  const bucketCases: [string, string, string, Record<string, unknown>][] = [
+    [
+      'an R2 binding the Worker lacks',
+      'local',
+      'SIGNET_BUCKETS',
+      { SIGNET_BUCKETS: JSON.stringify({ ...BUCKETS, local: { binding: 'NO_SUCH_BINDING' } }) },
+    ],
+    [
+      'an http endpoint',
+      'local',
+      'SIGNET_BUCKETS',
+      {
+        SIGNET_BUCKETS: JSON.stringify({
+          ...BUCKETS,
+          local: { endpoint: 'http://example.com', region: 'us-east-1' },
+        }),
+      },
+    ],
+    [
+      'a name no bucket may have',
+      'x',
+      'SIGNET_BUCKETS',
+      { SIGNET_BUCKETS: JSON.stringify({ ...BUCKETS, x: { binding: 'BUCKET_LOCAL' } }) },
+    ],
+    [
+      "the name of one of Signet's routes",
+      'docs',
+      'SIGNET_BUCKETS',
+      { SIGNET_BUCKETS: JSON.stringify({ ...BUCKETS, docs: { binding: 'BUCKET_LOCAL' } }) },
+    ],
+    [
+      'a malformed key pair',
+      'local',
+      'SIGNET_CREDENTIALS',
+      {
+        SIGNET_CREDENTIALS: JSON.stringify({
+          ...CREDENTIALS,
+          local: { accessKeyId: 'A', secretAccessKey: SECRET },
+        }),
+      },
+    ],
+    [
+      'no credential (a bucket added without one)',
+      'local',
+      'SIGNET_CREDENTIAL_LOCAL',
+      { SIGNET_CREDENTIALS: JSON.stringify({ ...CREDENTIALS, local: undefined }) },
+    ],
+    [
+      'its own secret, not JSON',
+      'local',
+      'SIGNET_CREDENTIAL_LOCAL',
+      { SIGNET_CREDENTIAL_LOCAL: `{"accessKeyId":"${SECRET}` },
+    ],
+    [
+      'a previous pair on a remote bucket',
+      'r2-remote',
+      'SIGNET_CREDENTIALS',
+      {
+        SIGNET_CREDENTIALS: JSON.stringify({
+          ...CREDENTIALS,
+          'r2-remote': {
+            ...(CREDENTIALS['r2-remote'] as object),
+            previous: { accessKeyId: 'OLDKEY', secretAccessKey: SECRET },
+          },
+        }),
+      },
+    ],
+  ]
+
+  it.each(bucketCases)(
+    'disables a bucket with %s alone',
+    async (_name, bucket, variable, overrides) => {
+      const { key } = await createKey({
+        buckets: ['local', 'archive', 'r2-remote'],
+        operations: ['get'],
+      })
+      const health = await withEnv(overrides, '/healthz')
+      expect(health.response.status).toBe(503)
+      const said = (await health.response.json()) as {
+        status: string
+        version: string
+        problems: unknown[]
+      }
+      expect(said).toMatchObject({ status: 'degraded', problems: [{ variable, bucket }] })
+      expect(JSON.stringify(said)).not.toContain(SECRET)
+      // The broken bucket answers internal_error, logged with its variable; the others work.
+      if (bucket === 'local' || bucket === 'r2-remote') {
+        const broken = await withEnv(overrides, '/v1/presign', {
+          token: key,
+          json: { bucket, key: 'a.txt' },
+        })
+        const error = await expectError(broken.response, 500, 'internal_error')
+        expect(broken.errors.join('\n')).toContain(variable)
+        expect(broken.errors.join('\n')).not.toContain(SECRET)
+        expect(JSON.stringify(error)).not.toContain(variable)
+      }
+      const other = await withEnv(overrides, '/v1/presign', {
+        token: key,
+        json: { bucket: 'archive', key: 'a.txt' },
+      })
+      expect(other.response.status).toBe(200)
+      expect((await withEnv(overrides, '/v1/keys')).response.status).toBe(200)
+    },
+  )
+
+  it('lists every bucket without a credential when SIGNET_CREDENTIALS is gone, and keeps the rest up', async () => {
+    const health = await withEnv({ SIGNET_CREDENTIALS: undefined }, '/healthz')
+    expect(health.response.status).toBe(503)
+    const said = (await health.response.json()) as { problems: { bucket?: string }[] }
+    expect(said.problems.map((problem) => problem.bucket).sort()).toEqual(
+      Object.keys(BUCKETS).sort(),
+    )
+    expect((await withEnv({ SIGNET_CREDENTIALS: undefined }, '/v1/keys')).response.status).toBe(200)
+  })
+
+  it('names a credential for a bucket that is not configured, and serves on', async () => {
+    const ghost = { ...CREDENTIALS, ghost: { accessKeyId: 'GHOSTKEY', secretAccessKey: SECRET } }
+    const overrides = { SIGNET_CREDENTIALS: JSON.stringify(ghost) }
+    const health = await withEnv(overrides, '/healthz')
+    expect(health.response.status).toBe(503)
+    const said = await health.response.json()
+    expect(said).toMatchObject({ problems: [{ variable: 'SIGNET_CREDENTIALS' }] })
+    expect(JSON.stringify(said)).not.toContain(SECRET)
+    expect((await withEnv(overrides, '/v1/keys')).response.status).toBe(200)
+  })
+
+  it("takes a bucket's own secret over its entry in SIGNET_CREDENTIALS", async () => {
+    const moved = {
+      SIGNET_CREDENTIALS: JSON.stringify({ ...CREDENTIALS, local: undefined }),
+      SIGNET_CREDENTIAL_LOCAL: JSON.stringify(LOCAL),
+    }
+    const health = await withEnv(moved, '/healthz')
+    expect(health.response.status).toBe(200)
+    expect(await health.response.json()).toMatchObject({ status: 'ok' })
   })
 
   it('serves with the valid test configuration', async () => {
     const { response, errors } = await withEnv({})
     expect(response.status).toBe(200)
     expect(errors).toEqual([])
+    const health = await withEnv({}, '/healthz')
+    expect(health.response.status).toBe(200)
   })
 })
 

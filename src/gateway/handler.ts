@@ -2,7 +2,7 @@
 // request is used before its SigV4 query signature verifies; then the signed parameters
 // (expiry, allowed CIDRs, response overrides) are honoured. Errors are S3's XML.
 import type { Context } from 'hono'
-import { getConfig } from '../config'
+import { type Config, getConfig } from '../config'
 import type { AppEnv } from '../env'
 import { logFailure } from '../errors'
 import { ipInCidrList } from '../lib/cidr'
@@ -15,7 +15,7 @@ import { isV2Query, type V2Failure, verifyPresignedV2 } from '../s3/verify-v2'
 import { meteredStore } from '../stores/metered'
 import { dropCachedObject, type ObjectCache } from '../stores/object-cache'
 import { ALLOW_IPS_PARAM, IF_MATCH_PARAM } from '../stores/r2-binding'
-import type { Store } from '../stores/store'
+import { pairById, type Store } from '../stores/store'
 import { openUploadId } from '../stores/upload-id'
 import { emit, newEvent } from '../webhooks/events'
 import { S3Error, type S3ErrorCode, s3ErrorResponse } from './errors'
@@ -155,7 +155,7 @@ async function serve(c: Context<AppEnv>, prefix: string): Promise<Response> {
     if (bucketName.includes('/')) throw noSuchBucket()
     return postObject(
       c.req.raw,
-      gatewayBucket(config.stores.get(bucketName)),
+      gatewayBucket(config, bucketName),
       url.origin,
       c.env.EVENTS,
     )
@@ -165,9 +165,9 @@ async function serve(c: Context<AppEnv>, prefix: string): Promise<Response> {
     prefix,
     c.req.method === 'GET' && url.searchParams.has('list-type'),
   )
-  const bucket = gatewayBucket(config.stores.get(bucketName))
+  const bucket = gatewayBucket(config, bucketName)
   const { credential } = bucket
-  const lookup = (id: string) => (id === credential.accessKeyId ? credential : undefined)
+  const lookup = (id: string) => pairById(credential, id)
   const rawQuery = url.search.slice(1)
   if (isV2Query(rawQuery)) {
     // SigV2 (s3cmd signurl): the client signed /<bucket>/<key>, without the /s3 prefix.
@@ -219,7 +219,11 @@ function noSuchBucket(): S3Error {
 }
 
 /** The gateway serves only the buckets whose store is an R2 binding of this Worker. */
-function gatewayBucket(store: Store | undefined): GatewayBucket {
+/** The gateway bucket of that name; a bucket its configuration disabled is an internal error. */
+function gatewayBucket(config: Config, name: string): GatewayBucket {
+  const broken = config.broken.get(name)
+  if (broken) throw broken
+  const store = config.stores.get(name)
   const access = store?.gateway
   if (!store || !access) throw noSuchBucket()
   return { store, binding: access.binding, credential: access.credential, name: store.name }
@@ -338,7 +342,8 @@ export async function rootGateway(
   const name = new URL(c.req.url).pathname.split('/')[1] ?? ''
   let served = false
   try {
-    served = getConfig(c.env).stores.get(name)?.gateway !== undefined
+    const config = getConfig(c.env)
+    served = config.stores.get(name)?.gateway !== undefined || config.broken.has(name)
   } catch {
     // A bad configuration answers on the routes that use it, not on paths that are none.
   }

@@ -9,6 +9,7 @@ import { escapeXml } from '../lib/xml'
 import { checkPostPolicy, type PolicyFailure } from '../s3/post-policy'
 import { dropCachedObject } from '../stores/object-cache'
 import { r2ErrorCode } from '../stores/r2-binding'
+import { pairById } from '../stores/store'
 import { emit, newEvent } from '../webhooks/events'
 import { S3Error, type S3ErrorCode } from './errors'
 import { boundaryOf, readForm } from './form'
@@ -206,7 +207,7 @@ export async function postObject(
     bucket: bucket.name,
     fields,
     now: new Date(),
-    lookup: (id) => (id === bucket.credential.accessKeyId ? bucket.credential : undefined),
+    lookup: (id) => pairById(bucket.credential, id),
   })
   if (!checked.ok) {
     await file.stream.cancel()

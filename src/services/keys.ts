@@ -1,7 +1,7 @@
 // The keys service (admin only): create API keys for configured buckets, list them without
 // secrets, revoke them, and with them the links they made (unless asked to keep them).
 import { createApiKey, listApiKeys, revokeApiKey } from '../auth/api-keys'
-import type { Config } from '../config'
+import { type Config, isConfigured } from '../config'
 import { AppError } from '../errors'
 import { nextCursor, readCursor } from '../lib/cursor'
 import type { CreatedKey, CreateKey } from '../schemas'
@@ -15,7 +15,7 @@ export async function createKey(
   now: Date,
 ): Promise<CreatedKey> {
   const unknown = request.scope.buckets.flatMap((bucket, index) =>
-    config.stores.has(bucket)
+    isConfigured(config, bucket)
       ? []
       : [{ path: `scope.buckets.${index}`, message: 'is not a configured bucket' }],
   )

@@ -15,6 +15,21 @@ export type Credential = {
   sessionToken?: string
   /** Epoch seconds after which the credential no longer signs. */
   expiresAt?: number
+  /**
+   * A gateway bucket's previous key pair, kept while a rotation settles: URLs and upload ids made
+   * with it still verify; nothing is signed with it.
+   */
+  previous?: { accessKeyId: string; secretAccessKey: string }
+}
+
+/** The pairs a gateway verifies with: the current one, then the previous while it is kept. */
+export function verifyingPairs(credential: Credential): Credential[] {
+  return credential.previous ? [credential, credential.previous] : [credential]
+}
+
+/** The pair a signature names by its access key id: the current or the previous one. */
+export function pairById(credential: Credential, accessKeyId: string): Credential | undefined {
+  return verifyingPairs(credential).find((pair) => pair.accessKeyId === accessKeyId)
 }
 
 export type UrlRequest = {

@@ -3,7 +3,7 @@
 // parts and length the upload declared, if any. A forged id, or a real one used with another key
 // or another declaration, is refused here: R2 is never asked about it.
 import { base64url, textEqual } from '../lib/bytes'
-import type { Credential } from './store'
+import { type Credential, verifyingPairs } from './store'
 
 const encoder = new TextEncoder()
 const keys = new WeakMap<Credential, Promise<CryptoKey>>()
@@ -59,7 +59,8 @@ export async function sealUploadId(
 
 /**
  * R2's upload id inside a sealed one, and the declaration sealed with it; undefined when it was
- * not made for this bucket and key.
+ * not made for this bucket and key. An id sealed with the previous key pair still opens while that
+ * pair is kept (an upload in flight survives a rotation).
  */
 export async function openUploadId(
   credential: Credential,
@@ -70,7 +71,11 @@ export async function openUploadId(
   const dot = sealed.lastIndexOf('.')
   if (dot < 1 || sealed.length - dot - 1 !== TAG_LENGTH) return undefined
   const body = sealed.slice(0, dot)
-  if (!textEqual(await tag(credential, bucket, key, body), sealed.slice(dot + 1))) return undefined
+  let sealedBy: Credential | undefined
+  for (const pair of verifyingPairs(credential)) {
+    if (textEqual(await tag(pair, bucket, key, body), sealed.slice(dot + 1))) sealedBy = pair
+  }
+  if (sealedBy === undefined) return undefined
   // Covered by the tag, so trusted. Ids sealed without a declaration end in R2's own id.
   const inner = body.lastIndexOf('.')
   const match = inner > 0 ? DECLARED.exec(body.slice(inner + 1)) : null
