@@ -277,7 +277,9 @@ function parseBuckets(env: Record<string, unknown>) {
   }
   for (const [name, raw] of Object.entries(shared)) {
     if (!buckets.has(name) && !broken.has(name)) {
-      problems.push(new ConfigError('SIGNET_CREDENTIALS', `${name} is not a bucket in SIGNET_BUCKETS`))
+      problems.push(
+        new ConfigError('SIGNET_CREDENTIALS', `${name} is not a bucket in SIGNET_BUCKETS`),
+      )
       continue
     }
     entries.set(name, { variable: 'SIGNET_CREDENTIALS', raw })

@@ -15,7 +15,7 @@ import { isV2Query, type V2Failure, verifyPresignedV2 } from '../s3/verify-v2'
 import { meteredStore } from '../stores/metered'
 import { dropCachedObject, type ObjectCache } from '../stores/object-cache'
 import { ALLOW_IPS_PARAM, IF_MATCH_PARAM } from '../stores/r2-binding'
-import { pairById, type Store } from '../stores/store'
+import { pairById } from '../stores/store'
 import { openUploadId } from '../stores/upload-id'
 import { emit, newEvent } from '../webhooks/events'
 import { S3Error, type S3ErrorCode, s3ErrorResponse } from './errors'
@@ -153,12 +153,7 @@ async function serve(c: Context<AppEnv>, prefix: string): Promise<Response> {
     // POST /s3/<bucket>: a form upload, authorised by its signed policy, not the query.
     const bucketName = url.pathname.slice(prefix.length).replace(/\/$/, '')
     if (bucketName.includes('/')) throw noSuchBucket()
-    return postObject(
-      c.req.raw,
-      gatewayBucket(config, bucketName),
-      url.origin,
-      c.env.EVENTS,
-    )
+    return postObject(c.req.raw, gatewayBucket(config, bucketName), url.origin, c.env.EVENTS)
   }
   const { bucket: bucketName, key } = parseGatewayPath(
     url.pathname,
