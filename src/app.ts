@@ -32,7 +32,8 @@ import { uploads } from './routes/uploads'
 import { webhooks } from './routes/webhooks'
 import { errorResponses, FolderListingSchema } from './schemas'
 
-export const VERSION = '0.1.0'
+/** The release, as package.json and CHANGELOG.md name it (a test holds the three together). */
+export const VERSION = '4.0.0'
 
 const requestContext: MiddlewareHandler<AppEnv> = async (c, next) => {
   // A fresh id per request: an incoming X-Request-Id is not trusted into logs.

@@ -6,13 +6,16 @@ import { z } from '@hono/zod-openapi'
 import { AppError, ConfigError } from './errors'
 import {
   DEFAULT_KEY_CACHE_SECONDS,
+  DEFAULT_MAX_BODY_BYTES,
   DEFAULT_OBJECT_CACHE_SECONDS,
   DEFAULT_REDIRECT_SECONDS,
   DEFAULT_SHARE_CHECK_SECONDS,
   DEFAULT_WEBHOOK_RETRY_SECONDS,
   MAX_OBJECT_CACHE_SECONDS,
+  MAX_PUT_SIZE,
   MAX_REDIRECT_SECONDS,
   MAX_SHARE_CHECK_SECONDS,
+  MIN_PART_SIZE,
   MIN_REDIRECT_SECONDS,
   ZIP_MAX_BYTES,
   ZIP_MAX_FILES,
@@ -76,6 +79,11 @@ export type Config = {
    * ZIP_MAX_FILES and ZIP_MAX_BYTES): past either, 413 before any byte.
    */
   zipLimits: { files: number; bytes: number }
+  /**
+   * The largest single PUT presigned for a gateway bucket (SIGNET_MAX_BODY_BYTES): its body comes
+   * through the Worker, which Cloudflare caps (100 MB on Free and Pro). Larger: multipart.
+   */
+  maxBodyBytes: number
   /**
    * SIGNET_DEVELOPMENT: on under `npm start` and in tests, off in production. It only lets
    * webhooks point at loopback receivers (a receiver on the developer's own machine).
@@ -473,6 +481,13 @@ export function parseConfig(env: Record<string, unknown>): Config {
     corsOrigins,
     zipLimits,
     development: flagVar(env, 'SIGNET_DEVELOPMENT'),
+    maxBodyBytes: wholeVar(
+      env,
+      'SIGNET_MAX_BODY_BYTES',
+      DEFAULT_MAX_BODY_BYTES,
+      [MIN_PART_SIZE, MAX_PUT_SIZE],
+      'bytes',
+    ),
   }
 }
 

@@ -26,6 +26,31 @@ async function presign(key: string, body: Record<string, unknown>) {
 }
 
 describe('POST /v1/presign', () => {
+  it('refuses a single PUT over SIGNET_MAX_BODY_BYTES on a gateway bucket, naming multipart; a remote bucket takes it', async () => {
+    const { key } = await createKey({
+      buckets: ['local', 'r2-remote'],
+      operations: ['put', 'multipart'],
+    })
+    const big = 200 * 1024 * 1024
+    const error = await expectError(
+      await presign(key, { method: 'PUT', contentLength: big }),
+      400,
+      'invalid_request',
+    )
+    expect(error.message).toContain('multipart')
+    expect(error.issues?.[0]?.path).toBe('contentLength')
+    const limit = 100 * 1024 * 1024
+    expect((await presign(key, { method: 'PUT', contentLength: limit })).status).toBe(200)
+    const remote = await presign(key, { bucket: 'r2-remote', method: 'PUT', contentLength: big })
+    expect(remote.status).toBe(200)
+    // The same size as a multipart upload on the gateway bucket: parts are small enough.
+    const parts = await call('/v1/multipart', {
+      token: key,
+      json: { bucket: 'local', key: 'docs/big.bin', parts: 40, contentLength: big },
+    })
+    expect(parts.status, await parts.clone().text()).toBe(200)
+  })
+
   it('answers a GET URL on the gateway with the default expiry of 3600 s', async () => {
     const { key } = await createKey()
     const response = await presign(key, {})

@@ -19,6 +19,11 @@ export const MAX_OBJECT_SIZE = 5 * 1024 ** 4
 export const MIN_PART_SIZE = 5 * 1024 * 1024
 export const MAX_PART_SIZE = MAX_PUT_SIZE
 export const MAX_PARTS = 10000
+/**
+ * Cloudflare's request-body limit on the Free and Pro plans (100 MiB): the default largest single
+ * PUT through a gateway bucket (SIGNET_MAX_BODY_BYTES). Business allows 200 MiB, Enterprise 500.
+ */
+export const DEFAULT_MAX_BODY_BYTES = 100 * 1024 * 1024
 /** The gateway stores a form upload in parts of this size (R2 wants equal parts but the last). */
 export const POST_PART_SIZE = 8 * 1024 * 1024
 

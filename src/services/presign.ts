@@ -149,6 +149,24 @@ export async function presign(
     )
   }
   checkSigningLifetime(store.signsUntil, nowMs, expiresIn)
+  if (
+    method === 'PUT' &&
+    store.servedBySignet &&
+    request.contentLength !== undefined &&
+    request.contentLength > ctx.config.maxBodyBytes
+  ) {
+    // The PUT would come through this Worker, whose request bodies Cloudflare caps (100 MB on
+    // the Free and Pro plans): it could never arrive. Parts of a multipart upload can.
+    throw new AppError(
+      'invalid_request',
+      `A single PUT through this bucket's gateway takes at most ${ctx.config.maxBodyBytes} bytes (SIGNET_MAX_BODY_BYTES): send it as a multipart upload (POST /v1/multipart).`,
+      {
+        issues: [
+          { path: 'contentLength', message: 'is over SIGNET_MAX_BODY_BYTES: use multipart' },
+        ],
+      },
+    )
+  }
 
   const headers = method === 'PUT' ? uploadHeaders(request, store.metadataPrefix) : {}
   const allowIps = request.allowIps

@@ -36,10 +36,13 @@ export type WorkerOptions = {
   credentials?: Record<string, unknown>
   /** Other vars (SIGNET_OBJECT_CACHE_SECONDS, …). */
   vars?: Record<string, string>
+  /** Local state to serve (kept when stopped), instead of a new folder of its own. */
+  persistTo?: string
 }
 
 export async function startWorker(options: WorkerOptions = {}): Promise<WorkerServer> {
   const dir = mkdtempSync(join(tmpdir(), 'signet-worker-'))
+  const state = options.persistTo ?? dir
   const adminToken = 'e2e-admin-token-0123456789'
   const credential = {
     accessKeyId: 'SIGNETE2EKEY',
@@ -61,7 +64,7 @@ export async function startWorker(options: WorkerOptions = {}): Promise<WorkerSe
   const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' }
   const migrate = spawnSync(
     process.execPath,
-    [WRANGLER, 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', dir],
+    [WRANGLER, 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state],
     {
       cwd: ROOT,
       env,
@@ -80,7 +83,7 @@ export async function startWorker(options: WorkerOptions = {}): Promise<WorkerSe
       '--port',
       String(port),
       '--persist-to',
-      dir,
+      state,
       '--env-file',
       envFile,
       '--show-interactive-dev-session=false',
