@@ -192,7 +192,7 @@ function parseTarget(
     throw new ConfigError('SIGNET_BUCKETS', `${name}.endpoint must have no path`)
   }
   const provider = providerOf(endpoint)
-  const region = raw.region ?? defaultRegion(provider)
+  const region = raw.region ?? defaultRegion(endpoint)
   if (!region) throw new ConfigError('SIGNET_BUCKETS', `${name}.region is required`)
   const bucket = raw.bucket ?? name
   // Virtual-hosted style needs a DNS-compatible name and TLS that covers it (no dots).

@@ -18,9 +18,18 @@ export function providerOf(endpoint: URL): Provider {
   return 'other'
 }
 
-/** The region a provider signs with when the configuration names none: R2 and GCS take `auto`. */
-export function defaultRegion(provider: Provider): string | undefined {
-  return provider === 'r2' || provider === 'gcs' ? 'auto' : undefined
+/**
+ * The region an endpoint signs with when the configuration names none: R2 and GCS take `auto`;
+ * AWS's is in its host (`s3.eu-west-1.amazonaws.com`, `s3-eu-west-1…`, `s3.dualstack.<region>…`;
+ * the global `s3.amazonaws.com` is us-east-1). Other stores need it named.
+ */
+export function defaultRegion(endpoint: URL): string | undefined {
+  const provider = providerOf(endpoint)
+  if (provider === 'r2' || provider === 'gcs') return 'auto'
+  if (provider !== 'aws') return undefined
+  const host = endpoint.hostname
+  if (host === 's3.amazonaws.com' || host === 's3-external-1.amazonaws.com') return 'us-east-1'
+  return /^s3(?:[.-]dualstack)?[.-]([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com$/.exec(host)?.[1]
 }
 
 /**

@@ -73,7 +73,7 @@ describe('deploying from a fresh clone', () => {
     }
   }, 180_000)
 
-  it('npm run deploy -- --dry-run bundles [env.production] once setup wrote it', () => {
+  it('npm run deploy -- --dry-run bundles the production configuration once setup wrote it, and git sees no change', () => {
     // setup against the fake wrangler (it keeps a made-up account), which writes the environment.
     const fake = join(ROOT, 'test', 'fixtures', 'fake-wrangler')
     const setup = spawnSync(
@@ -91,6 +91,13 @@ describe('deploying from a fresh clone', () => {
       },
     )
     expect(setup.status, setup.stderr).toBe(0)
+    // Setup wrote nothing into tracked files: a git pull of the next release meets no edit.
+    const status = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+      cwd: clone,
+      encoding: 'utf8',
+    })
+    expect(status.stdout).toBe('')
+    expect(existsSync(join(clone, 'wrangler.production.toml'))).toBe(true)
     const npm = run('npm', ['run', 'deploy', '--', '--dry-run', '--outdir', join(scratch, 'c')])
     expect(npm.status, npm.out.slice(-2000)).toBe(0)
     expect(npm.out).not.toContain('`npm run setup` comes first')
