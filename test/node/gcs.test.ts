@@ -159,20 +159,22 @@ describe('GCS V4 signing with a service-account key', () => {
       ...account,
       private_key: `-----BEGIN RSA PRIVATE KEY-----\n${'x'.repeat(200)}\n-----END RSA PRIVATE KEY-----`,
     }
-    const thrown = (() => {
-      try {
-        parseConfig({
-          SIGNET_ADMIN_TOKEN: 'node-tests-admin-token',
-          SIGNET_BUCKETS: JSON.stringify({ gcs: { endpoint: 'https://storage.googleapis.com' } }),
-          SIGNET_CREDENTIALS: JSON.stringify({ gcs: bad }),
-        })
-      } catch (error) {
-        return error as Error
-      }
-      return undefined
-    })()
-    expect(thrown?.message).toContain('gcs.private_key')
-    expect(thrown?.message).not.toContain('xxxx')
+    // The bucket is disabled alone, with a problem that names the field and never the key.
+    const config = parseConfig({
+      SIGNET_ADMIN_TOKEN: 'node-tests-admin-token',
+      SIGNET_BUCKETS: JSON.stringify({ gcs: { endpoint: 'https://storage.googleapis.com' } }),
+      SIGNET_CREDENTIALS: JSON.stringify({ gcs: bad }),
+    })
+    expect(config.stores.has('gcs')).toBe(false)
+    expect(config.broken.get('gcs')?.message).toContain('gcs.private_key')
+    expect(config.problems).toEqual([
+      {
+        variable: 'SIGNET_CREDENTIALS',
+        bucket: 'gcs',
+        message: expect.stringContaining('gcs.private_key'),
+      },
+    ])
+    expect(JSON.stringify(config.problems)).not.toContain('xxxx')
   })
 
   it('explains a GOOG4 URL and checks its signature with the held service account', async () => {
