@@ -86,7 +86,15 @@ Console: ${origin}/console    Reference: ${origin}/docs
 `)
 
 // SIGNET_DEVELOPMENT: webhooks may point at a receiver on this machine (off in production).
-const args = ['dev', '--var', 'SIGNET_DEVELOPMENT:true', ...process.argv.slice(2)]
+// SIGNET_PUBLIC_ORIGIN: Workers bound to Signet's RPC entrypoint get URLs that point here.
+const args = [
+  'dev',
+  '--var',
+  'SIGNET_DEVELOPMENT:true',
+  '--var',
+  `SIGNET_PUBLIC_ORIGIN:${origin}`,
+  ...process.argv.slice(2),
+]
 const child = spawn(process.execPath, [wrangler, ...args], {
   cwd: root,
   env,

@@ -2,21 +2,25 @@
 // binding's props ({name, scope}), set in the caller's wrangler configuration; every method
 // validates its input with the HTTP schemas and goes through the same scope checks. Workers RPC
 // ignores TypeScript's `private`: every helper is an ECMAScript `#private` member, so a bound
-// Worker can call exactly the public methods (presign, presignBatch, createShare, revokeShare,
-// inspect) and nothing that holds the configuration.
+// Worker can call exactly the public methods (SignetRpcMethods in api.ts, the types the package
+// publishes as `<package>/rpc`) and nothing that holds the configuration. The methods' types are
+// the caller's promise; their input is still validated here, as anything another Worker sends.
 import { WorkerEntrypoint } from 'cloudflare:workers'
 import { z } from '@hono/zod-openapi'
+import type {
+  InspectRequest,
+  PresignRequest,
+  PutObjectOptions,
+  RpcError,
+  RpcResult,
+  ShareRequest,
+  SignetRpcMethods,
+  UploadLinkRequest,
+} from './api'
 import { enforceRateLimit } from './auth/rate-limit'
 import { type Config, getConfig } from './config'
 import type { Caller } from './env'
-import {
-  AppError,
-  type ErrorCode,
-  INTERNAL_ERROR_MESSAGE,
-  type Issue,
-  logFailure,
-  toIssues,
-} from './errors'
+import { AppError, INTERNAL_ERROR_MESSAGE, logFailure, toIssues } from './errors'
 import { MAX_BATCH } from './lib/limits'
 import {
   InspectRequestSchema,
@@ -26,7 +30,9 @@ import {
   UploadLinkRequestSchema,
 } from './schemas'
 import { inspectFor } from './services/inspect'
+import { getObject, putObject } from './services/objects'
 import { presign } from './services/presign'
+import type { UploadContext } from './services/uploads'
 import { createShare, revokeOwnShare, type ShareContext } from './services/shares'
 import {
   createUploadLink,
@@ -34,8 +40,7 @@ import {
   type UploadLinkContext,
 } from './services/upload-links'
 
-export type RpcError = { code: ErrorCode; message: string; issues?: Issue[] }
-export type RpcResult<T> = { ok: true; value: T } | { ok: false; error: RpcError }
+export type { RpcError, RpcResult }
 
 const PropsSchema = z.object({
   name: z.string().min(1).max(100),
@@ -54,7 +59,10 @@ function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
   return parsed.data
 }
 
-export class SignetRpc extends WorkerEntrypoint<Env, SignetRpcProps> {
+export class SignetRpc
+  extends WorkerEntrypoint<Env, SignetRpcProps>
+  implements SignetRpcMethods
+{
   async #caller(): Promise<Caller> {
     const props = PropsSchema.safeParse(this.ctx.props)
     if (!props.success) {
@@ -121,13 +129,13 @@ export class SignetRpc extends WorkerEntrypoint<Env, SignetRpcProps> {
     return presign(parsed, { caller, config, origin, now: new Date() })
   }
 
-  presign(request: unknown) {
+  presign(request: PresignRequest) {
     return this.#run(async () =>
       this.#presignOne(await this.#caller(), getConfig(this.env), request),
     )
   }
 
-  presignBatch(items: unknown) {
+  presignBatch(items: PresignRequest[]) {
     return this.#run(async () => {
       const caller = await this.#caller()
       const config = getConfig(this.env)
@@ -139,20 +147,20 @@ export class SignetRpc extends WorkerEntrypoint<Env, SignetRpcProps> {
     })
   }
 
-  createShare(request: unknown) {
+  createShare(request: ShareRequest) {
     return this.#run(async () =>
       createShare(await this.#shareContext(true), parse(ShareRequestSchema, request)),
     )
   }
 
-  revokeShare(id: unknown) {
+  revokeShare(id: string) {
     return this.#run(async () => {
       await revokeOwnShare(await this.#shareContext(false), parse(z.string().max(64), id))
       return { revoked: true as const }
     })
   }
 
-  createUploadLink(request: unknown) {
+  createUploadLink(request: UploadLinkRequest) {
     return this.#run(async () =>
       createUploadLink(
         await this.#uploadLinkContext(true),
@@ -161,14 +169,14 @@ export class SignetRpc extends WorkerEntrypoint<Env, SignetRpcProps> {
     )
   }
 
-  revokeUploadLink(id: unknown) {
+  revokeUploadLink(id: string) {
     return this.#run(async () => {
       await revokeOwnUploadLink(await this.#uploadLinkContext(false), parse(z.string().max(64), id))
       return { revoked: true as const }
     })
   }
 
-  inspect(request: unknown) {
+  inspect(request: InspectRequest | string) {
     return this.#run(async () => {
       const body = parse(
         InspectRequestSchema,
@@ -178,4 +186,40 @@ export class SignetRpc extends WorkerEntrypoint<Env, SignetRpcProps> {
       return inspectFor(await this.#caller(), config, body, config.publicOrigin)
     })
   }
+
+  async #uploadContext(): Promise<UploadContext> {
+    const config = getConfig(this.env)
+    return {
+      caller: await this.#caller(),
+      config,
+      origin: config.publicOrigin ?? new URL('https://rpc.invalid'),
+      now: new Date(),
+      events: this.env.EVENTS,
+    }
+  }
+
+  /** Stores a stream at the key (its length given), scope-checked as a PUT; never held whole. */
+  putObject(bucket: string, key: string, body: ReadableStream, options: PutObjectOptions) {
+    return this.#run(async () => {
+      const where = parse(ObjectAddress, { bucket, key })
+      const given = parse(PutOptionsSchema, options ?? {})
+      if (!(body instanceof ReadableStream)) {
+        throw new AppError('invalid_request', 'body must be a ReadableStream.')
+      }
+      return putObject(await this.#uploadContext(), { ...where, ...given }, body)
+    })
+  }
+
+  /** The object's bytes as a stream, scope-checked as a GET. */
+  getObject(bucket: string, key: string) {
+    return this.#run(async () =>
+      getObject(await this.#uploadContext(), parse(ObjectAddress, { bucket, key })),
+    )
+  }
 }
+
+const ObjectAddress = z.object({ bucket: z.string().max(63), key: z.string().max(1024) })
+const PutOptionsSchema = z.object({
+  contentType: z.string().max(255).optional(),
+  contentLength: z.number().int().min(0),
+})

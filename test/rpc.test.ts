@@ -141,6 +141,51 @@ describe('the RPC entrypoint, called from a second Worker', () => {
     expect((await send('second.txt')).status).toBe(410)
   })
 
+  it('streams an object in with putObject and out with getObject, each within the binding scope', async () => {
+    const bytes = new Uint8Array(3 * 1024 * 1024 + 5).map((_, i) => (i * 7) % 251)
+    const put = await env.CALLER.fetch(
+      'http://caller/SIGNET/object/local/rpc/streamed%20file.bin',
+      {
+        method: 'PUT',
+        body: bytes,
+        headers: {
+          'Content-Type': 'application/octet-stream',
+          'Content-Length': String(bytes.length),
+        },
+      },
+    )
+    const stored = (await put.json()) as Result<{ key: string; size: number; etag: string }>
+    expect(stored).toMatchObject({
+      ok: true,
+      value: { bucket: 'local', key: 'rpc/streamed file.bin', size: bytes.length },
+    })
+    const head = await env.BUCKET_LOCAL.head('rpc/streamed file.bin')
+    expect(head?.size).toBe(bytes.length)
+    expect(head?.httpMetadata?.contentType).toBe('application/octet-stream')
+    const got = await env.CALLER.fetch('http://caller/SIGNET/object/local/rpc/streamed%20file.bin')
+    expect(got.status).toBe(200)
+    expect(new Uint8Array(await got.arrayBuffer())).toEqual(bytes)
+    expect(JSON.parse(got.headers.get('x-object') ?? '{}')).toMatchObject({
+      size: bytes.length,
+      etag: head?.httpEtag,
+      contentType: 'application/octet-stream',
+    })
+    // Outside the binding's scope: the narrow one may only get under rpc/, and never put.
+    const refused = await env.CALLER.fetch('http://caller/SIGNET_NARROW/object/local/rpc/no.txt', {
+      method: 'PUT',
+      body: 'no',
+      headers: { 'Content-Length': '2' },
+    })
+    expect(await refused.json()).toMatchObject({ ok: false, error: { code: 'forbidden' } })
+    expect(await env.BUCKET_LOCAL.head('rpc/no.txt')).toBeNull()
+    const elsewhere = await env.CALLER.fetch('http://caller/SIGNET_NARROW/object/local/other/x.txt')
+    expect(await elsewhere.json()).toMatchObject({ ok: false, error: { code: 'forbidden' } })
+    const missing = await env.CALLER.fetch('http://caller/SIGNET/object/local/rpc/none.bin')
+    expect(await missing.json()).toMatchObject({ ok: false, error: { code: 'not_found' } })
+    const wrongLength = await rpc('SIGNET', 'putObject', 'local', 'rpc/x.bin', null, {})
+    expect(wrongLength).toMatchObject({ ok: false, error: { code: 'invalid_request' } })
+  })
+
   it('lets a bound Worker call exactly its public methods, none of its helpers', async () => {
     // The helpers hold the whole configuration (admin token, storage credentials) in what they
     // build; Workers RPC does not honour TypeScript's `private`, so they must not be callable.

@@ -346,7 +346,7 @@ export async function sendFile(
   const placed = await placeFile(ctx, id, file)
   let etag: string | null
   try {
-    etag = await placed.store.putNew(placed.key, file.body, {
+    etag = await placed.store.putObject(placed.key, file.body, {
       size: file.size,
       contentType: placed.contentType,
       nowMs: wholeSecondMs(ctx.now),

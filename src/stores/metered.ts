@@ -9,7 +9,7 @@ const ROUND_TRIPS: ReadonlySet<PropertyKey> = new Set([
   'readObject',
   'headObject',
   'listObjects',
-  'putNew',
+  'putObject',
   'createMultipartUpload',
   'completeMultipartUpload',
   'abortMultipartUpload',

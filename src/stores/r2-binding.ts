@@ -228,10 +228,10 @@ export class R2BindingStore implements store.Store {
     return { ok: true, status: 200, headers, body: head ? null : object.body }
   }
 
-  async putNew(key: string, body: ReadableStream, put: store.NewObject): Promise<string | null> {
+  async putObject(key: string, body: ReadableStream, put: store.NewObject): Promise<string | null> {
     const stored = await this.binding.put(key, body.pipeThrough(new FixedLengthStream(put.size)), {
       httpMetadata: { contentType: put.contentType },
-      onlyIf: new Headers({ 'If-None-Match': '*' }),
+      ...(put.replace ? {} : { onlyIf: new Headers({ 'If-None-Match': '*' }) }),
     })
     return stored ? stored.httpEtag : null
   }

@@ -178,11 +178,11 @@ export abstract class EndpointStore {
    * A PUT through a seconds-lived presigned URL, its length and the create-only condition
    * signed; the store's 412 means an object is there. Its 5xx is store_unavailable.
    */
-  async putNew(key: string, body: ReadableStream, put: store.NewObject): Promise<string | null> {
+  async putObject(key: string, body: ReadableStream, put: store.NewObject): Promise<string | null> {
     const headers = {
       'Content-Type': put.contentType,
       'Content-Length': String(put.size),
-      ...this.createOnly,
+      ...(put.replace ? {} : this.createOnly),
     }
     const url = await this.objectUrl({
       key,

@@ -95,8 +95,11 @@ export type ListPageRequest = { cursor?: string | undefined; limit: number; nowM
 export type { ListedObject }
 export type ObjectListPage = { objects: ListedObject[]; next: string | null }
 
-/** A new object: its length (the body must be exactly that), media type, and signing time. */
-export type NewObject = { size: number; contentType: string; nowMs: number }
+/**
+ * A new object: its length (the body must be exactly that), media type, and signing time;
+ * `replace` writes over an object already there (else nothing is replaced).
+ */
+export type NewObject = { size: number; contentType: string; nowMs: number; replace?: boolean }
 
 export interface Store {
   /** Signet's name for the bucket. */
@@ -145,10 +148,11 @@ export interface Store {
    */
   listObjects(prefix: string, page: ListPageRequest): Promise<ObjectListPage>
   /**
-   * Stores exactly `put.size` bytes of `body` at `key` only where no object is: the new object's
-   * ETag, or null when the store already holds one there (nothing is replaced).
+   * Stores exactly `put.size` bytes of `body` at `key`, only where no object is unless
+   * `put.replace`: the new object's ETag, or null when the store already holds one there and
+   * nothing was replaced.
    */
-  putNew(key: string, body: ReadableStream, put: NewObject): Promise<string | null>
+  putObject(key: string, body: ReadableStream, put: NewObject): Promise<string | null>
   /** Starts a multipart upload; answers the upload id to give out. */
   createMultipartUpload(key: string, start: MultipartStart): Promise<string>
   /** Completes it; answers the object's ETag when the store gives one. AppError when refused. */

@@ -16,6 +16,7 @@ const FLOORS: [RegExp, number][] = [
   [/^schemas\.ts$/, 2],
   [/^stores\//, 3],
   [/^config\.ts$/, 4],
+  [/^api\.ts$/, 4],
   [/^env\.ts$/, 5],
   [/^auth\//, 6],
   [/^webhooks\//, 6],
