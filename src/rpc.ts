@@ -32,13 +32,13 @@ import {
 import { inspectFor } from './services/inspect'
 import { getObject, putObject } from './services/objects'
 import { presign } from './services/presign'
-import type { UploadContext } from './services/uploads'
 import { createShare, revokeOwnShare, type ShareContext } from './services/shares'
 import {
   createUploadLink,
   revokeOwnUploadLink,
   type UploadLinkContext,
 } from './services/upload-links'
+import type { UploadContext } from './services/uploads'
 
 export type { RpcError, RpcResult }
 
@@ -59,10 +59,7 @@ function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
   return parsed.data
 }
 
-export class SignetRpc
-  extends WorkerEntrypoint<Env, SignetRpcProps>
-  implements SignetRpcMethods
-{
+export class SignetRpc extends WorkerEntrypoint<Env, SignetRpcProps> implements SignetRpcMethods {
   async #caller(): Promise<Caller> {
     const props = PropsSchema.safeParse(this.ctx.props)
     if (!props.success) {

@@ -22,7 +22,7 @@ export type ObjectWrite = {
 export async function putObject(ctx: UploadContext, request: ObjectWrite, body: ReadableStream) {
   const { bucket, key, contentLength } = request
   if (!Number.isSafeInteger(contentLength) || contentLength < 0) {
-    throw new AppError('invalid_request', 'contentLength must be the body\'s length in bytes.', {
+    throw new AppError('invalid_request', "contentLength must be the body's length in bytes.", {
       issues: [{ path: 'contentLength', message: 'is required: a whole number of bytes' }],
     })
   }
