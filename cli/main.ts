@@ -84,8 +84,7 @@ function describe(error: unknown): string {
     const issues = (cause.issues ?? [])
       .map((issue) => `\n  ${issue.path}: ${issue.message}`)
       .join('')
-    if (cause.code === 'network_error')
-      return `${error.step}: cannot reach Signet: ${cause.message}`
+    if (cause.code === 'network_error') return `${error.step}: ${cause.message}`
     return `${error.step}: ${cause.code}: ${cause.message}${where}${issues}`
   }
   return error instanceof Error ? error.message : String(error)

@@ -1,10 +1,14 @@
 // `npm run build`: the package as it would be published, in dist/: the `signet` CLI (cli/, one
-// bundled file for Node 20+), `signet/client` (src/client.ts as ESM) and the client's type
-// declarations (tsc). `npm pack` runs it first (prepack).
+// bundled file for Node 20+), `<package>/client` (src/client.ts as ESM, and CommonJS for
+// require()), `<package>/rpc` (the RPC entrypoint's types and the `signet()` wrapper), and their
+// type declarations: the public types expanded into plain TypeScript (api-types.mjs), so nothing
+// the package installs or imports is more than these files. Every bundle is self-contained: the
+// package has no runtime dependencies. `npm pack` and git installs run it (prepack, prepare).
 import { spawnSync } from 'node:child_process'
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import { build } from 'esbuild'
+import { apiDeclarations } from './api-types.mjs'
 
 const ROOT = join(import.meta.dirname, '..')
 const DIST = join(ROOT, 'dist')
@@ -25,14 +29,26 @@ export async function buildPackage() {
     legalComments: 'none',
     logLevel: 'warning',
   })
-  await build({
-    entryPoints: { client: join(ROOT, 'src', 'client.ts') },
-    outdir: DIST,
+  const library = {
     bundle: true,
     platform: 'neutral',
-    format: 'esm',
     target: 'es2022',
     logLevel: 'warning',
+  }
+  await build({
+    ...library,
+    entryPoints: { client: join(ROOT, 'src', 'client.ts'), rpc: join(ROOT, 'src', 'binding.ts') },
+    outdir: DIST,
+    format: 'esm',
+    splitting: true,
+    chunkNames: 'shared-[hash]',
+  })
+  await build({
+    ...library,
+    entryPoints: { client: join(ROOT, 'src', 'client.ts') },
+    outdir: DIST,
+    format: 'cjs',
+    outExtension: { '.js': '.cjs' },
   })
   const tsc = spawnSync(
     process.execPath,
@@ -45,10 +61,33 @@ export async function buildPackage() {
   )
   if (tsc.status !== 0)
     throw new Error(`tsc (client declarations) failed:\n${tsc.stdout}${tsc.stderr}`)
+  // Only the surfaces' declarations stay, on the expanded public types; nothing else of src/.
+  const types = join(DIST, 'types')
+  for (const file of declarations(types)) {
+    if (!['client.d.ts', 'binding.d.ts'].includes(relative(types, file))) rmSync(file)
+  }
+  for (const dir of readdirSync(types)) {
+    if (statSync(join(types, dir)).isDirectory()) rmSync(join(types, dir), { recursive: true })
+  }
+  writeFileSync(join(types, 'api.d.ts'), apiDeclarations(ROOT))
+  writeFileSync(
+    join(types, 'rpc.d.ts'),
+    `// The types of Signet's RPC entrypoint, for a Worker bound to it: \`SIGNET: Service<SignetRpc>\`
+// in its Env (Service and Rpc come from @cloudflare/workers-types), and \`signet(env.SIGNET)\` for
+// exceptions instead of results.
+import type { SignetRpcMethods } from './api.js'
+export type * from './api.js'
+export interface SignetRpc extends Rpc.WorkerEntrypointBranded, SignetRpcMethods {}
+export { signet, type SignetBinding, type SignetService } from './binding.js'
+`,
+  )
   // Node's ESM resolution wants file extensions in relative imports, declarations included.
-  for (const file of declarations(join(DIST, 'types'))) {
+  for (const file of declarations(types)) {
     const text = readFileSync(file, 'utf8')
-    writeFileSync(file, text.replace(/(from\s+['"])(\.{1,2}\/[^'"]+?)(['"])/g, '$1$2.js$3'))
+    writeFileSync(
+      file,
+      text.replace(/(from\s+['"])(\.{1,2}\/[^'"]+?)(?<!\.js)(['"])/g, '$1$2.js$3'),
+    )
   }
   return DIST
 }

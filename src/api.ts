@@ -24,6 +24,7 @@ export type {
   CompleteRequest,
   CorsCheck,
   CorsHints,
+  InspectAnswer,
   InspectAnswer as Inspection,
   InspectRequest,
   ListRequest,

@@ -1,43 +1,12 @@
 // A typed client for TypeScript callers of a deployed Signet: the same request and answer types
 // the service validates with, no runtime dependencies beyond fetch. Errors carry the contract's
 // code, status and request id.
-import type { ErrorCode, Issue } from './errors'
-import { type ListedObject, type ListPage, parseListPage } from './lib/list-xml'
 import type {
   AbortRequest,
   ApiKey,
   BatchResult,
   CompleteAnswer,
   CompleteRequest,
-  CorsCheck,
-  CorsHints,
-  InspectAnswer as Inspection,
-  ListRequest,
-  Me,
-  MultipartAnswer,
-  MultipartRequest,
-  PostPolicyRequest,
-  PresignAnswer,
-  PresignRequest,
-  RefusalSummary,
-  Scope,
-  Share,
-  ShareRequest,
-  ShareStats,
-  ShareUse,
-  UploadLink,
-  UploadLinkRequest,
-} from './schemas'
-import type { PolicyHints } from './stores/policy-hints'
-
-export type {
-  AbortRequest,
-  ApiKey,
-  BatchResult,
-  CompleteAnswer,
-  CompleteRequest,
-  CorsCheck,
-  CorsHints,
   ErrorCode,
   Inspection,
   Issue,
@@ -47,7 +16,7 @@ export type {
   Me,
   MultipartAnswer,
   MultipartRequest,
-  PolicyHints,
+  PostPolicyAnswer,
   PostPolicyRequest,
   PresignAnswer,
   PresignRequest,
@@ -59,10 +28,10 @@ export type {
   ShareUse,
   UploadLink,
   UploadLinkRequest,
-}
+} from './api'
+import { parseListPage } from './lib/list-xml'
 
-/** A POST policy: where the form goes, its fields (before the file), and until when. */
-export type PostPolicyAnswer = { url: string; fields: Record<string, string>; expiresAt: string }
+export type * from './api'
 
 export class SignetError extends Error {
   readonly code: ErrorCode | 'network_error'
@@ -83,6 +52,14 @@ export class SignetError extends Error {
     this.requestId = requestId
     this.issues = issues
   }
+}
+
+/** A request that got no answer: the origin it went to and why (fetch's own words). */
+function unreachable(origin: string, error: unknown): SignetError {
+  const cause =
+    error instanceof Error ? (error.cause instanceof Error ? error.cause : error) : error
+  const why = cause instanceof Error ? cause.message : 'fetch failed'
+  return new SignetError(0, 'network_error', `cannot reach Signet at ${origin}: ${why}`)
 }
 
 export type SignetClientOptions = {
@@ -116,11 +93,7 @@ export class SignetClient {
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       })
     } catch (error) {
-      throw new SignetError(
-        0,
-        'network_error',
-        error instanceof Error ? error.message : 'fetch failed',
-      )
+      throw unreachable(this.origin, error)
     }
     if (response.status === 204) return undefined as T
     const parsed = (await response.json().catch(() => undefined)) as
@@ -170,10 +143,11 @@ export class SignetClient {
         ...(token === undefined ? {} : { continuationToken: token }),
       })
       const answer = await this.fetcher(url).catch((error: unknown) => {
+        const why = error instanceof Error ? error.message : String(error)
         throw new SignetError(
           0,
           'network_error',
-          `The store could not be reached: ${String(error)}`,
+          `cannot reach the store at ${new URL(url).origin}: ${why}`,
         )
       })
       const xml = await answer.text()

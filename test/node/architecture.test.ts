@@ -29,6 +29,7 @@ const FLOORS: [RegExp, number][] = [
   [/^routes\//, 10],
   [/^rpc\.ts$/, 10],
   [/^client\.ts$/, 10],
+  [/^binding\.ts$/, 10],
   [/^uploader\.ts$/, 10],
   [/^app\.ts$/, 11],
   [/^index\.ts$/, 12],

@@ -1,0 +1,47 @@
+// The package's public types as plain TypeScript: every type src/api.ts exports, expanded by the
+// compiler into object and union types (no schema library, no Signet source, no Env), so a
+// caller type-checks with nothing but TypeScript (and @cloudflare/workers-types for `./rpc`).
+import { join } from 'node:path'
+import ts from 'typescript'
+
+/** The declarations of src/api.ts's exports, each `export type Name = <its structure>`. */
+export function apiDeclarations(root) {
+  const entry = join(root, 'src', 'api.ts')
+  const program = ts.createProgram([entry], {
+    strict: true,
+    exactOptionalPropertyTypes: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    skipLibCheck: true,
+    noEmit: true,
+    types: ['@cloudflare/workers-types'],
+  })
+  const checker = program.getTypeChecker()
+  const source = program.getSourceFile(entry)
+  const printer = ts.createPrinter({ removeComments: false })
+  const flags =
+    ts.NodeBuilderFlags.NoTruncation |
+    ts.NodeBuilderFlags.InTypeAlias |
+    ts.NodeBuilderFlags.MultilineObjectLiterals |
+    ts.NodeBuilderFlags.IgnoreErrors
+  const out = []
+  for (const exported of checker.getExportsOfModule(checker.getSymbolAtLocation(source))) {
+    const symbol =
+      exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported
+    const declaration = symbol.declarations?.[0]
+    const parameters =
+      declaration && ts.isTypeAliasDeclaration(declaration) && declaration.typeParameters
+        ? `<${declaration.typeParameters.map((p) => p.getText()).join(', ')}>`
+        : ''
+    const node = checker.typeToTypeNode(checker.getDeclaredTypeOfSymbol(symbol), source, flags)
+    const text = printer.printNode(ts.EmitHint.Unspecified, node, source)
+    out.push(`export type ${exported.name}${parameters} = ${text};`)
+  }
+  // A type named by one of api.ts's own exports stays a name: it is declared in the same file.
+  const body = out.join('\n\n').replace(/import\("[^"]*\/src\/api"\)\./g, '')
+  // Nothing of the schema library or of Signet's modules may leak into what callers read.
+  const leak = /\bz\.|zod|import\(/.exec(body)
+  if (leak) throw new Error(`src/api.ts's types still name ${leak[0]}: expand them`)
+  return `// Signet's public API types, generated from src/api.ts by scripts/api-types.mjs.\n\n${body}\n`
+}
