@@ -10,7 +10,6 @@ import type {
   ErrorCode,
   Inspection,
   Issue,
-  ListedObject,
   ListPage,
   ListRequest,
   Me,

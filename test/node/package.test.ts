@@ -227,7 +227,7 @@ describe('the published package', () => {
         "    const stored = await env.SIGNET.putObject('media', 'b.png', request.body ?? new ReadableStream(), { contentLength: 0 })",
         '    if (stored.ok) console.log(stored.value.etag)',
         "    const share = await signet(env.SIGNET).createShare({ bucket: 'media', key: 'a.png' })",
-        '    return new Response(`${link} ${share.url}`)',
+        '    return new Response(link + share.url)',
         '  },',
         '} satisfies ExportedHandler<Env>',
         '',
