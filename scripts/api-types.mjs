@@ -40,8 +40,17 @@ export function apiDeclarations(root) {
   }
   // A type named by one of api.ts's own exports stays a name: it is declared in the same file.
   const body = out.join('\n\n').replace(/import\("[^"]*\/src\/api"\)\./g, '')
+  // JSON documents in answers (a bucket policy, CORS rules) are JSON, not `unknown`: Workers RPC
+  // types (Service<…>) drop a result branch holding anything not known to be serializable.
+  const json = body.replace(/\bunknown\b/g, 'JsonValue')
   // Nothing of the schema library or of Signet's modules may leak into what callers read.
-  const leak = /\bz\.|zod|import\(/.exec(body)
+  const leak = /\bz\.|zod|import\(/.exec(json)
   if (leak) throw new Error(`src/api.ts's types still name ${leak[0]}: expand them`)
-  return `// Signet's public API types, generated from src/api.ts by scripts/api-types.mjs.\n\n${body}\n`
+  return `// Signet's public API types, generated from src/api.ts by scripts/api-types.mjs.
+
+/** Any JSON value. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+${json}
+`
 }
