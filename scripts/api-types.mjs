@@ -41,15 +41,23 @@ export function apiDeclarations(root) {
   // A type named by one of api.ts's own exports stays a name: it is declared in the same file.
   const body = out.join('\n\n').replace(/import\("[^"]*\/src\/api"\)\./g, '')
   // JSON documents in answers (a bucket policy, CORS rules) are JSON, not `unknown`: Workers RPC
-  // types (Service<…>) drop a result branch holding anything not known to be serializable.
+  // types (Service<…>) drop a result branch holding anything not known to be serializable, and
+  // give up on a recursive type.
   const json = body.replace(/\bunknown\b/g, 'JsonValue')
   // Nothing of the schema library or of Signet's modules may leak into what callers read.
   const leak = /\bz\.|zod|import\(/.exec(json)
   if (leak) throw new Error(`src/api.ts's types still name ${leak[0]}: expand them`)
   return `// Signet's public API types, generated from src/api.ts by scripts/api-types.mjs.
 
-/** Any JSON value. */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+/** A JSON value, nested up to six levels (not recursive: Workers RPC types check it whole). */
+export type JsonValue = Json6;
+type Json0 = string | number | boolean | null;
+type Json1 = Json0 | Json0[] | { [key: string]: Json0 };
+type Json2 = Json0 | Json1[] | { [key: string]: Json1 };
+type Json3 = Json0 | Json2[] | { [key: string]: Json2 };
+type Json4 = Json0 | Json3[] | { [key: string]: Json3 };
+type Json5 = Json0 | Json4[] | { [key: string]: Json4 };
+type Json6 = Json0 | Json5[] | { [key: string]: Json5 };
 
 ${json}
 `
