@@ -11,7 +11,7 @@ import { newServiceAccount } from './test/node/service-account'
 // botocore, the real S3 server through Debian's tools).
 export default defineConfig(async () => {
   // The static assets wrangler.toml declares (Scalar's bundle, the console's script), and the
-  // package's dist/ (the CLI, signet/client), built once before any test file runs.
+  // package's dist/ (the CLI, signet-edge/client and /rpc), built once before any test file runs.
   await Promise.all([buildAssets(), buildPackage()])
   const migrations = await readD1Migrations(path.join(import.meta.dirname, 'migrations'))
   // Signet bundled as a Worker of its own, so a second Worker can call its RPC entrypoint through

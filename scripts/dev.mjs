@@ -4,7 +4,7 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { parse } from 'smol-toml'
@@ -44,25 +44,34 @@ if (!existsSync(devVars)) {
 
 await buildAssets()
 
-// The options this script reads too (all of them go on to wrangler dev as given): the address it
-// prints, and `--persist-to DIR`, which keeps the local state elsewhere (migrated there).
+// The options this script reads too (all but --with go on to wrangler dev as given): the address
+// it prints, `--persist-to DIR`, which keeps the local state elsewhere (migrated there), and
+// `--with ../your-worker/wrangler.toml`: your Worker beside Signet, on the next port, bound to its
+// RPC entrypoint through wrangler's local registry of running Workers.
+const argv = process.argv.slice(2)
 const { values: given } = parseArgs({
-  args: process.argv.slice(2),
+  args: argv,
   options: {
     port: { type: 'string' },
     ip: { type: 'string' },
     'persist-to': { type: 'string' },
+    with: { type: 'string', multiple: true },
   },
   strict: false,
   allowPositionals: true,
 })
+const companions = Array.isArray(given.with) ? given.with : []
+const forSignet = argv.filter(
+  (arg, i) => arg !== '--with' && argv[i - 1] !== '--with' && !arg.startsWith('--with='),
+)
 const persistTo =
   typeof given['persist-to'] === 'string' ? ['--persist-to', given['persist-to']] : []
 // Where wrangler dev will listen: the flags, else wrangler.toml's [dev] (127.0.0.1 is localhost).
 const dev = parse(readFileSync(join(root, 'wrangler.toml'), 'utf8')).dev ?? {}
 const ip = typeof given.ip === 'string' ? given.ip : (dev.ip ?? 'localhost')
 const host = ip === '127.0.0.1' ? 'localhost' : ip.includes(':') ? `[${ip}]` : ip
-const origin = `http://${host}:${typeof given.port === 'string' ? given.port : (dev.port ?? 8787)}`
+const port = Number(typeof given.port === 'string' ? given.port : (dev.port ?? 8787))
+const origin = `http://${host}:${port}`
 const migrate = spawnSync(
   process.execPath,
   [wrangler, 'd1', 'migrations', 'apply', 'DB', '--local', ...persistTo],
@@ -83,7 +92,7 @@ Create your first API key:
     --json '{"name":"first","scope":{"buckets":["local"],"operations":["get","head","put","delete","share"]}}'
 
 Console: ${origin}/console    Reference: ${origin}/docs
-`)
+${companions.map((config, i) => `Your Worker (${config}) on http://${host}:${port + 1 + i}, bound to Signet\n`).join('')}`)
 
 // SIGNET_DEVELOPMENT: webhooks may point at a receiver on this machine (off in production).
 // SIGNET_PUBLIC_ORIGIN: Workers bound to Signet's RPC entrypoint get URLs that point here.
@@ -93,14 +102,41 @@ const args = [
   'SIGNET_DEVELOPMENT:true',
   '--var',
   `SIGNET_PUBLIC_ORIGIN:${origin}`,
-  ...process.argv.slice(2),
+  ...forSignet,
 ]
-const child = spawn(process.execPath, [wrangler, ...args], {
-  cwd: root,
-  env,
-  stdio: 'inherit',
-})
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(signal, () => child.kill(signal))
+const children = [
+  spawn(process.execPath, [wrangler, ...args], { cwd: root, env, stdio: 'inherit' }),
+]
+for (const [i, config] of companions.entries()) {
+  const companion = [
+    'dev',
+    '-c',
+    resolve(config),
+    '--port',
+    String(port + 1 + i),
+    '--ip',
+    ip === 'localhost' ? '127.0.0.1' : ip,
+    '--inspector-port',
+    '0',
+    ...persistTo,
+  ]
+  children.push(
+    spawn(process.execPath, [wrangler, ...companion], {
+      cwd: dirname(resolve(config)),
+      env,
+      stdio: 'inherit',
+    }),
+  )
 }
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)))
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    for (const child of children) child.kill(signal)
+  })
+}
+// When one stops, they all do.
+for (const child of children) {
+  child.on('exit', (code, signal) => {
+    for (const other of children) if (other !== child) other.kill('SIGTERM')
+    process.exit(code ?? (signal ? 1 : 0))
+  })
+}

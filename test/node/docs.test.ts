@@ -56,4 +56,14 @@ describe('the docs', () => {
     expect(unlinked).toEqual([])
     expect(readme.split('\n').length).toBeLessThanOrEqual(300)
   })
+
+  it("shows the example Worker's files in docs/CLIENT.md exactly as they are", () => {
+    // The files a test type-checks and runs (package.test.ts, rpc-local.test.ts) are the ones
+    // the reader copies: the page's blocks are them, byte for byte.
+    const page = readFileSync(join(DOCS, 'CLIENT.md'), 'utf8')
+    const blocks = [...page.matchAll(/```(toml|ts)\n([\s\S]*?)```/g)].map((m) => m[2] ?? '')
+    for (const file of ['examples/worker/wrangler.toml', 'examples/worker/src/index.ts']) {
+      expect(blocks, file).toContain(readFileSync(join(ROOT, file), 'utf8'))
+    }
+  })
 })

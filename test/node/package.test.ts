@@ -233,6 +233,11 @@ describe('the published package', () => {
         '',
       ].join('\n'),
     )
+    // docs/CLIENT.md's example Worker, as the reader copies it.
+    copyFileSync(
+      join(ROOT, 'examples', 'worker', 'src', 'index.ts'),
+      join(worker, 'src', 'example.ts'),
+    )
     const typed = run(process.execPath, [TSC, '-p', 'tsconfig.json'], worker)
     expect(typed.status, typed.stdout + typed.stderr).toBe(0)
     // And a wrong field is caught.

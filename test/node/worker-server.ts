@@ -179,6 +179,7 @@ export async function createApiKey(
 export async function startLocalDefault(
   persistTo?: string,
   root = ROOT,
+  extra: string[] = [],
 ): Promise<Omit<WorkerServer, 'credential'> & { output: () => string }> {
   const port = await freePort()
   const child = spawn(
@@ -191,6 +192,7 @@ export async function startLocalDefault(
       '--ip',
       '127.0.0.1',
       ...(persistTo ? ['--persist-to', persistTo] : []),
+      ...extra,
     ],
     {
       cwd: root,
