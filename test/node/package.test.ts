@@ -7,6 +7,7 @@
 // `Service<SignetRpc>`.
 import { spawnSync } from 'node:child_process'
 import {
+  copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
