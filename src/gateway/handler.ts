@@ -11,6 +11,7 @@ import { RESPONSE_OVERRIDES } from '../lib/http-conditions'
 import { MAX_HEADER_BYTES, MAX_HEADERS, MAX_QUERY_BYTES, MAX_QUERY_PARAMS } from '../lib/limits'
 import { checkObjectKey } from '../lib/object-key'
 import { type VerifyFailure, verifyPresigned } from '../s3/verify'
+import { isHeaderSigned } from '../s3/verify-header'
 import { isV2Query, type V2Failure, verifyPresignedV2 } from '../s3/verify-v2'
 import { meteredStore } from '../stores/metered'
 import { dropCachedObject, type ObjectCache } from '../stores/object-cache'
@@ -21,6 +22,7 @@ import { emit, newEvent } from '../webhooks/events'
 import { S3Error, type S3ErrorCode, s3ErrorResponse } from './errors'
 import { listObjects } from './list'
 import { deleteObject, type GatewayBucket, getObject, putObject } from './objects'
+import { serveSigned } from './s3-api'
 import { postObject, uploadPart } from './uploads'
 
 export const GATEWAY_PREFIX = '/s3/'
@@ -112,8 +114,8 @@ export function parseGatewayPath(
   const slash = rest.indexOf('/')
   const bucket = slash === -1 ? rest : rest.slice(0, slash)
   const rawKey = slash === -1 ? '' : rest.slice(slash + 1)
-  // The bucket itself (`/s3/<bucket>/`): a listing, served by dispatch for GET only.
-  if (rawKey === '' && slash !== -1 && allowBucket) return { bucket, key: '' }
+  // The bucket itself (`/s3/<bucket>/`, or without the slash as SDKs send it): a listing.
+  if (rawKey === '' && allowBucket) return { bucket, key: '' }
   if (rawKey === '') {
     // S3 would answer 501 NotImplemented; a request Signet does not serve is the client's error.
     throw new S3Error(
@@ -149,6 +151,20 @@ async function serve(c: Context<AppEnv>, prefix: string): Promise<Response> {
   const url = new URL(c.req.url)
   checkRequestSize(url, c.req.raw.headers)
   const config = getConfig(c.env)
+  if (isHeaderSigned(c.req.raw.headers)) {
+    // An S3 SDK's request, signed in its Authorization header (s3-api.ts).
+    const { bucket: name, key } = parseGatewayPath(url.pathname, prefix, true)
+    const bucket = gatewayBucket(config, name)
+    return serveSigned(c, bucket, key, (request, params, payloadHash) =>
+      dispatch(c, bucket, key, params, payloadHash, request),
+    )
+  }
+  if (c.req.header('authorization') !== undefined) {
+    throw new S3Error(
+      'AccessDenied',
+      'The gateway takes SigV4 only: an Authorization header of AWS4-HMAC-SHA256, or a presigned URL.',
+    )
+  }
   if (c.req.method === 'POST') {
     // POST /s3/<bucket>: a form upload, authorised by its signed policy, not the query.
     const bucketName = url.pathname.slice(prefix.length).replace(/\/$/, '')
@@ -164,6 +180,12 @@ async function serve(c: Context<AppEnv>, prefix: string): Promise<Response> {
   const { credential } = bucket
   const lookup = (id: string) => pairById(credential, id)
   const rawQuery = url.search.slice(1)
+  if (!/(^|&)(X-Amz-Signature|Signature)=/i.test(rawQuery)) {
+    throw new S3Error(
+      'AccessDenied',
+      "The gateway serves signed requests only: a presigned URL, or a SigV4 Authorization header made with the bucket's gateway key pair.",
+    )
+  }
   if (isV2Query(rawQuery)) {
     // SigV2 (s3cmd signurl): the client signed /<bucket>/<key>, without the /s3 prefix.
     const v2 = await c.get('timing').measure('sign', () =>
@@ -230,6 +252,8 @@ async function dispatch(
   key: string,
   params: Map<string, string>,
   payloadHash: string,
+  /** The request as the store is to see it (a header-signed body, decoded and checked). */
+  request: Request = c.req.raw,
 ): Promise<Response> {
   const timing = c.get('timing')
   const config = getConfig(c.env)
@@ -275,13 +299,13 @@ async function dispatch(
         return uploadPart(
           bucket.binding,
           key,
-          c.req.raw,
+          request,
           new Map([...params, ['uploadId', uploadId]]),
         )
       }
       return dropCached(bucket, key, () =>
         timing.measure('store', () =>
-          putObject(bucket.binding, key, c.req.raw, payloadHash, (object) =>
+          putObject(bucket.binding, key, request, payloadHash, (object) =>
             // Queued before the answer: an acknowledged upload always has its event.
             emit(c.env.EVENTS, [
               newEvent('object.created', {

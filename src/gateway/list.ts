@@ -22,7 +22,8 @@ export async function listObjects(
     )
   }
   const prefix = params.get('prefix') ?? ''
-  const delimiter = params.get('delimiter')
+  // An empty delimiter (MinIO's client sends one for a recursive listing) is none.
+  const delimiter = params.get('delimiter') || undefined
   const token = params.get('continuation-token')
   const encoding = params.get('encoding-type')
   if (encoding !== undefined && encoding !== 'url') {

@@ -190,38 +190,23 @@ export async function verifyPresigned(input: VerifyInput): Promise<VerifyResult>
   }
   const credential = input.lookup(accessKeyId)
   if (!credential) return fail('unknown_access_key', 'The access key id is not known here.')
-
-  // S3 refuses x-amz-* headers that were not signed: they would change the request unseen.
-  const signed = new Set(signedHeaders)
-  for (const [name, value] of input.headers) {
-    if (name.startsWith('x-amz-') && !signed.has(name)) {
-      if (name === 'x-amz-content-sha256' && value === UNSIGNED_PAYLOAD) continue
-      return fail('unsigned_header', `The header ${name} was sent but not signed.`)
-    }
-  }
-  let block = ''
-  for (const name of signedHeaders) {
-    const value = name === 'host' ? input.host : input.headers.get(name)
-    if (value === null)
-      return fail('missing_signed_header', `The signed header ${name} is missing.`)
-    block += `${name}:${canonicalHeaderValue(value)}\n`
-  }
-  const path = canonicalPath(input.rawPath)
-  if (path === undefined) return fail('malformed_path', 'The path has a malformed escape.')
   const payloadHash =
     input.headers.get('x-amz-content-sha256') ??
     [...auth].find(([name]) => name.toLowerCase() === 'x-amz-content-sha256')?.[1] ??
     UNSIGNED_PAYLOAD
-  const query = canonicalQuery(pairs.filter(([name]) => name !== 'X-Amz-Signature'))
-  const canonicalRequest = `${input.method}\n${path}\n${query}\n${block}\n${signedHeadersText}\n${payloadHash}`
-  const hash = hex(await crypto.subtle.digest('SHA-256', encoder.encode(canonicalRequest)))
-  const context = scopeContext(credential, scopeDate, region, service)
-  const stringToSign = `${ALGORITHM}\n${dateText}\n${context.credentialScope}\n${hash}`
-  const key = context.key ?? (await context.keyPromise)
-  const expected = hex(await crypto.subtle.sign('HMAC', key, encoder.encode(stringToSign)))
-  if (!textEqual(expected, signature)) {
-    return fail('signature_mismatch', 'The request signature does not match.')
-  }
+  const checked = await checkSignature({
+    input,
+    credential,
+    signedHeaders,
+    query: pairs.filter(([name]) => name !== 'X-Amz-Signature'),
+    payloadHash,
+    dateText,
+    scope: { date: scopeDate, region, service },
+    signature,
+    // An unsigned x-amz-content-sha256 that says UNSIGNED-PAYLOAD changes nothing.
+    unsignedAllowed: (name, value) => name === 'x-amz-content-sha256' && value === UNSIGNED_PAYLOAD,
+  })
+  if (!checked.ok) return checked
 
   // Only now is the signed expiry trustworthy.
   const nowMs = input.now.getTime()
@@ -240,4 +225,68 @@ export async function verifyPresigned(input: VerifyInput): Promise<VerifyResult>
     params,
     payloadHash,
   }
+}
+
+/**
+ * The part of SigV4 both forms share: the canonical request over the signed headers (every
+ * x-amz-* header sent must be signed: S3 refuses one that would change the request unseen), the
+ * string to sign, and a constant-time comparison. The signing key comes from the credential's
+ * cache of derived keys.
+ */
+export async function checkSignature(request: {
+  input: Pick<VerifyInput, 'method' | 'rawPath' | 'host' | 'headers'>
+  credential: SigningCredential
+  signedHeaders: string[]
+  query: [string, string][]
+  payloadHash: string
+  dateText: string
+  scope: { date: string; region: string; service: string }
+  signature: string
+  unsignedAllowed: (name: string, value: string) => boolean
+}): Promise<
+  { ok: true; key: CryptoKey; credentialScope: string } | (VerifyResult & { ok: false })
+> {
+  const { input, signedHeaders } = request
+  const signed = new Set(signedHeaders)
+  for (const [name, value] of input.headers) {
+    if (name.startsWith('x-amz-') && !signed.has(name) && !request.unsignedAllowed(name, value)) {
+      return {
+        ok: false,
+        reason: 'unsigned_header',
+        message: `The header ${name} was sent but not signed.`,
+      }
+    }
+  }
+  let block = ''
+  for (const name of signedHeaders) {
+    const value = name === 'host' ? input.host : input.headers.get(name)
+    if (value === null) {
+      return {
+        ok: false,
+        reason: 'missing_signed_header',
+        message: `The signed header ${name} is missing.`,
+      }
+    }
+    block += `${name}:${canonicalHeaderValue(value)}\n`
+  }
+  const path = canonicalPath(input.rawPath)
+  if (path === undefined) {
+    return { ok: false, reason: 'malformed_path', message: 'The path has a malformed escape.' }
+  }
+  const query = canonicalQuery(request.query)
+  const canonicalRequest = `${input.method}\n${path}\n${query}\n${block}\n${signedHeaders.join(';')}\n${request.payloadHash}`
+  const hash = hex(await crypto.subtle.digest('SHA-256', encoder.encode(canonicalRequest)))
+  const { date, region, service } = request.scope
+  const context = scopeContext(request.credential, date, region, service)
+  const stringToSign = `${ALGORITHM}\n${request.dateText}\n${context.credentialScope}\n${hash}`
+  const key = context.key ?? (await context.keyPromise)
+  const expected = hex(await crypto.subtle.sign('HMAC', key, encoder.encode(stringToSign)))
+  if (!textEqual(expected, request.signature)) {
+    return {
+      ok: false,
+      reason: 'signature_mismatch',
+      message: 'The request signature does not match.',
+    }
+  }
+  return { ok: true, key, credentialScope: context.credentialScope }
 }
