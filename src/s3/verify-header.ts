@@ -8,8 +8,11 @@ import { MAX_CLOCK_SKEW_SECONDS } from '../lib/limits'
 import { ALGORITHM, type SigningCredential } from './sigv4'
 import {
   checkSignature,
+  credentialScope,
   parseAmzDate,
   parseQuery,
+  scopeMatches,
+  signedHeaderList,
   type VerifyFailure,
   type VerifyInput,
 } from './verify'
@@ -67,35 +70,23 @@ export async function verifyHeaderSigned(
     string,
     string,
   ]
-  const credentialParts = credentialText.split('/')
-  if (credentialParts.length !== 5 || credentialParts[4] !== 'aws4_request') {
+  const scope = credentialScope(credentialText)
+  if (!scope) {
     return fail(
       'malformed_parameter',
       'Credential is not <key>/<date>/<region>/<service>/aws4_request.',
     )
   }
-  const [accessKeyId, scopeDate, region, service] = credentialParts as [
-    string,
-    string,
-    string,
-    string,
-  ]
   const dateText = input.headers.get('x-amz-date')
   const signedAt = dateText === null ? undefined : parseAmzDate(dateText)
   if (dateText === null || !signedAt) {
     return fail('missing_parameter', 'x-amz-date is missing or not YYYYMMDDTHHMMSSZ.')
   }
-  if (scopeDate !== dateText.slice(0, 8) || service !== (input.service ?? 's3') || region === '') {
+  if (!scopeMatches(scope, dateText, input.service)) {
     return fail('credential_scope', 'The credential scope does not match the date or service.')
   }
-  const signedHeaders = signedHeadersText.split(';')
-  if (
-    signedHeaders.some((h) => !/^[a-z0-9-]+$/.test(h)) ||
-    [...signedHeaders].sort().join(';') !== signedHeadersText ||
-    new Set(signedHeaders).size !== signedHeaders.length ||
-    !signedHeaders.includes('host') ||
-    !signedHeaders.includes('x-amz-date')
-  ) {
+  const signedHeaders = signedHeaderList(signedHeadersText, ['host', 'x-amz-date'])
+  if (!signedHeaders) {
     return fail(
       'malformed_parameter',
       'SignedHeaders must be sorted, lower case, unique and include host and x-amz-date.',
@@ -116,7 +107,7 @@ export async function verifyHeaderSigned(
   }
   const pairs = parseQuery(input.rawQuery)
   if (!pairs) return fail('malformed_parameter', 'The query string has a malformed escape.')
-  const credential = input.lookup(accessKeyId)
+  const credential = input.lookup(scope.accessKeyId)
   if (!credential) return fail('unknown_access_key', 'The access key id is not known here.')
   const checked = await checkSignature({
     input,
@@ -125,7 +116,7 @@ export async function verifyHeaderSigned(
     query: pairs,
     payloadHash,
     dateText,
-    scope: { date: scopeDate, region, service },
+    scope,
     signature,
     unsignedAllowed: () => false,
   })
@@ -144,7 +135,7 @@ export async function verifyHeaderSigned(
   }
   return {
     ok: true,
-    accessKeyId,
+    accessKeyId: scope.accessKeyId,
     params,
     payloadHash,
     chain: {

@@ -96,6 +96,32 @@ export function canonicalPath(rawPath: string): string | undefined {
   return encodeKeyPath(decoded)
 }
 
+export type CredentialScope = { accessKeyId: string; date: string; region: string; service: string }
+
+/** `<key>/<date>/<region>/<service>/aws4_request`, or undefined. */
+export function credentialScope(text: string): CredentialScope | undefined {
+  const parts = text.split('/')
+  if (parts.length !== 5 || parts[4] !== 'aws4_request') return undefined
+  const [accessKeyId, date, region, service] = parts as [string, string, string, string]
+  return { accessKeyId, date, region, service }
+}
+
+/** The scope names the day the request was signed, the service (s3), and some region. */
+export function scopeMatches(scope: CredentialScope, dateText: string, service = 's3'): boolean {
+  return scope.date === dateText.slice(0, 8) && scope.service === service && scope.region !== ''
+}
+
+/** A SignedHeaders list: lower case, sorted, unique, holding `required`; undefined otherwise. */
+export function signedHeaderList(text: string, required: string[]): string[] | undefined {
+  const list = text.split(';')
+  const valid =
+    list.every((h) => /^[a-z0-9-]+$/.test(h)) &&
+    [...list].sort().join(';') === text &&
+    new Set(list).size === list.length &&
+    required.every((name) => list.includes(name))
+  return valid ? list : undefined
+}
+
 /** Reads SigV4's YYYYMMDD'T'HHMMSS'Z'; undefined for anything else, rolled-over dates included. */
 export function parseAmzDate(text: string): Date | undefined {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(text)
@@ -146,19 +172,14 @@ export async function verifyPresigned(input: VerifyInput): Promise<VerifyResult>
 
   if (algorithm !== ALGORITHM)
     return fail('unsupported_algorithm', `Only ${ALGORITHM} is supported.`)
-  const credentialParts = credentialText.split('/')
-  if (credentialParts.length !== 5 || credentialParts[4] !== 'aws4_request') {
+  const scope = credentialScope(credentialText)
+  if (!scope) {
     return fail(
       'malformed_parameter',
       'X-Amz-Credential is not <key>/<date>/<region>/<service>/aws4_request.',
     )
   }
-  const [accessKeyId, scopeDate, region, service] = credentialParts as [
-    string,
-    string,
-    string,
-    string,
-  ]
+  const { accessKeyId, region } = scope
   const signedAt = parseAmzDate(dateText)
   if (!signedAt) return fail('malformed_parameter', 'X-Amz-Date is not YYYYMMDDTHHMMSSZ.')
   if (!/^\d{1,6}$/.test(expiresText))
@@ -172,17 +193,11 @@ export async function verifyPresigned(input: VerifyInput): Promise<VerifyResult>
   }
   if (!/^[0-9a-f]{64}$/.test(signature))
     return fail('malformed_parameter', 'X-Amz-Signature is not 64 hex digits.')
-  if (scopeDate !== dateText.slice(0, 8) || service !== (input.service ?? 's3') || region === '') {
+  if (!scopeMatches(scope, dateText, input.service)) {
     return fail('credential_scope', 'The credential scope does not match the date or service.')
   }
-  const signedHeaders = signedHeadersText.split(';')
-  const sorted = [...signedHeaders].sort()
-  if (
-    signedHeaders.some((h) => !/^[a-z0-9-]+$/.test(h)) ||
-    sorted.join(';') !== signedHeadersText ||
-    new Set(signedHeaders).size !== signedHeaders.length ||
-    !signedHeaders.includes('host')
-  ) {
+  const signedHeaders = signedHeaderList(signedHeadersText, ['host'])
+  if (!signedHeaders) {
     return fail(
       'malformed_parameter',
       'X-Amz-SignedHeaders must be sorted, lower case, unique and include host.',
@@ -201,7 +216,7 @@ export async function verifyPresigned(input: VerifyInput): Promise<VerifyResult>
     query: pairs.filter(([name]) => name !== 'X-Amz-Signature'),
     payloadHash,
     dateText,
-    scope: { date: scopeDate, region, service },
+    scope,
     signature,
     // An unsigned x-amz-content-sha256 that says UNSIGNED-PAYLOAD changes nothing.
     unsignedAllowed: (name, value) => name === 'x-amz-content-sha256' && value === UNSIGNED_PAYLOAD,
