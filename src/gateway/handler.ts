@@ -159,7 +159,9 @@ async function serve(c: Context<AppEnv>, prefix: string): Promise<Response> {
       dispatch(c, bucket, key, params, payloadHash, request),
     )
   }
-  if (c.req.header('authorization') !== undefined) {
+  // SigV2 in a header (`AWS <key>:<signature>`). Any other scheme is not the gateway's (a
+  // redirected share download may carry the link's Basic password): the URL must be signed.
+  if (/^AWS /.test(c.req.header('authorization') ?? '')) {
     throw new S3Error(
       'AccessDenied',
       'The gateway takes SigV4 only: an Authorization header of AWS4-HMAC-SHA256, or a presigned URL.',
