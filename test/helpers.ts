@@ -93,3 +93,26 @@ export async function expectS3Error(response: Response, status: number, code: st
     expect(await response.text()).toContain(`<Code>${code}</Code>`)
   }
 }
+
+/**
+ * PUTs `data` to presigned part URLs in order, each part as long as its signed Content-Length,
+ * and answers the parts to complete the upload with.
+ */
+export async function sendParts(
+  parts: { partNumber: number; url: string; headers: Record<string, string> }[],
+  data: Uint8Array,
+): Promise<{ partNumber: number; etag: string }[]> {
+  const sent: { partNumber: number; etag: string }[] = []
+  let offset = 0
+  for (const part of parts) {
+    const length = Number(part.headers['Content-Length'])
+    const put = await call(pathOf(part.url), {
+      method: 'PUT',
+      body: data.slice(offset, offset + length),
+    })
+    expect(put.status).toBe(200)
+    sent.push({ partNumber: part.partNumber, etag: put.headers.get('ETag') ?? '' })
+    offset += length
+  }
+  return sent
+}

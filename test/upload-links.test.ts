@@ -10,7 +10,7 @@ import {
   createKey,
   expectError,
   FULL_SCOPE,
-  pathOf,
+  sendParts,
 } from './helpers'
 
 type LinkAnswer = {
@@ -62,19 +62,7 @@ async function sendBig(link: { id: string }, name: string, size: number, content
     uploadId: string
     parts: { partNumber: number; url: string; headers: Record<string, string> }[]
   }
-  const bytes = new Uint8Array(size).fill(7)
-  let offset = 0
-  const parts = []
-  for (const part of upload.parts) {
-    const length = Number(part.headers['Content-Length'])
-    const put = await call(pathOf(part.url), {
-      method: 'PUT',
-      body: bytes.slice(offset, offset + length),
-    })
-    expect(put.status).toBe(200)
-    parts.push({ partNumber: part.partNumber, etag: put.headers.get('ETag') ?? '' })
-    offset += length
-  }
+  const parts = await sendParts(upload.parts, new Uint8Array(size).fill(7))
   const done = await call(`/u/${link.id}/uploads/complete`, {
     json: { slot: upload.slot, uploadId: upload.uploadId, parts },
   })

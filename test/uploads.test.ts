@@ -1,6 +1,14 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { call, createKey, expectError, expectS3Error, FULL_SCOPE, pathOf } from './helpers'
+import {
+  call,
+  createKey,
+  expectError,
+  expectS3Error,
+  FULL_SCOPE,
+  pathOf,
+  sendParts,
+} from './helpers'
 
 const MiB = 1024 * 1024
 
@@ -88,19 +96,7 @@ describe('multipart uploads through the gateway', () => {
       contentLength: length,
       checksumSha256,
     })
-    const data = bytes(length, 9)
-    const etags: { partNumber: number; etag: string }[] = []
-    let offset = 0
-    for (const part of upload.parts) {
-      const size = Number(part.headers['Content-Length'])
-      const response = await call(pathOf(part.url), {
-        method: 'PUT',
-        body: data.slice(offset, offset + size),
-      })
-      expect(response.status).toBe(200)
-      etags.push({ partNumber: part.partNumber, etag: response.headers.get('ETag') as string })
-      offset += size
-    }
+    const etags = await sendParts(upload.parts, bytes(length, 9))
     const complete = (parts: { partNumber: number; etag: string }[], uploadId = upload.uploadId) =>
       call('/v1/multipart/complete', {
         token: key,
