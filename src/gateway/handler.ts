@@ -18,7 +18,7 @@ import { dropCachedObject, type ObjectCache } from '../stores/object-cache'
 import { ALLOW_IPS_PARAM, IF_MATCH_PARAM } from '../stores/r2-binding'
 import { pairById } from '../stores/store'
 import { openUploadId } from '../stores/upload-id'
-import { emit, newEvent } from '../webhooks/events'
+import { emit, objectCreated } from '../webhooks/events'
 import { S3Error, type S3ErrorCode, s3ErrorResponse } from './errors'
 import { listObjects } from './list'
 import { deleteObject, type GatewayBucket, getObject, putObject } from './objects'
@@ -311,13 +311,10 @@ async function dispatch(
           putObject(bucket.binding, key, request, payloadHash, (object) =>
             // Queued before the answer: an acknowledged upload always has its event.
             emit(c.env.EVENTS, [
-              newEvent('object.created', {
-                bucket: bucket.name,
-                key,
-                size: object.size,
-                etag: object.httpEtag,
-                source: 'gateway',
-              }),
+              objectCreated(
+                { bucket: bucket.name, key, size: object.size, etag: object.httpEtag },
+                'gateway',
+              ),
             ]),
           ),
         ),

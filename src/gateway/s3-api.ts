@@ -12,7 +12,7 @@ import type { VerifyFailure } from '../s3/verify'
 import { type HeaderVerified, verifyHeaderSigned } from '../s3/verify-header'
 import { dropCachedObject } from '../stores/object-cache'
 import { pairById } from '../stores/store'
-import { emit, newEvent } from '../webhooks/events'
+import { emit, objectCreated } from '../webhooks/events'
 import { S3Error, type S3ErrorCode } from './errors'
 import { listObjects } from './list'
 import type { GatewayBucket } from './objects'
@@ -210,13 +210,7 @@ async function completeUpload(
   await dropCachedObject(caches.default, bucket.name, key).catch(() => undefined)
   const head = await bucket.binding.head(key)
   await emit(c.env.EVENTS, [
-    newEvent('object.created', {
-      bucket: bucket.name,
-      key,
-      size: head?.size ?? null,
-      etag,
-      source: 'gateway',
-    }),
+    objectCreated({ bucket: bucket.name, key, size: head?.size ?? null, etag }, 'gateway'),
   ])
   const location = `${new URL(c.req.url).origin}/s3/${encodeKeyPath(`${bucket.name}/${key}`)}`
   return xml(

@@ -10,7 +10,7 @@ import { checkPostPolicy, type PolicyFailure } from '../s3/post-policy'
 import { dropCachedObject } from '../stores/object-cache'
 import { r2ErrorCode } from '../stores/r2-binding'
 import { pairById } from '../stores/store'
-import { emit, newEvent } from '../webhooks/events'
+import { emit, objectCreated } from '../webhooks/events'
 import { S3Error, type S3ErrorCode } from './errors'
 import { boundaryOf, readForm } from './form'
 import { EXPOSED_HEADERS, fixedLengthBody, type GatewayBucket, incompleteBody } from './objects'
@@ -253,13 +253,10 @@ export async function postObject(
   await dropCachedObject(caches.default, bucket.name, key).catch(() => undefined)
   // Queued before the answer: an acknowledged upload always has its event.
   await emit(events, [
-    newEvent('object.created', {
-      bucket: bucket.name,
-      key,
-      size: stored.size,
-      etag: stored.httpEtag,
-      source: 'gateway',
-    }),
+    objectCreated(
+      { bucket: bucket.name, key, size: stored.size, etag: stored.httpEtag },
+      'gateway',
+    ),
   ])
   const headers = corsHeaders()
   const etag = stored.httpEtag

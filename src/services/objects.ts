@@ -8,7 +8,7 @@ import { wholeSecondMs } from '../lib/duration'
 import { MAX_PUT_SIZE } from '../lib/limits'
 import { parseMediaType } from '../lib/media-type'
 import { dropCachedObject } from '../stores/object-cache'
-import { emit, newEvent } from '../webhooks/events'
+import { emit, objectCreated } from '../webhooks/events'
 import type { UploadContext } from './uploads'
 
 export type ObjectWrite = {
@@ -45,7 +45,7 @@ export async function putObject(ctx: UploadContext, request: ObjectWrite, body: 
   })
   await dropCachedObject(caches.default, bucket, key).catch(() => undefined)
   const stored = { bucket, key, size: contentLength, etag: etag ?? '' }
-  await emit(ctx.events, [newEvent('object.created', { ...stored, source: 'rpc' })])
+  await emit(ctx.events, [objectCreated(stored, 'rpc')])
   return stored
 }
 

@@ -46,7 +46,7 @@ import {
   type UploadedFile,
   type UploadLinkRecord,
 } from '../upload-link/record'
-import { emit, newEvent } from '../webhooks/events'
+import { emit, newEvent, objectCreated } from '../webhooks/events'
 import { resolveExpiresIn } from './expiry'
 import { partSizes } from './uploads'
 
@@ -312,14 +312,11 @@ async function received(
   })
   if (!done.ok) throw refused(done)
   const events = [
-    newEvent('object.created', {
-      bucket: record.bucket,
-      key: file.key,
-      size: file.size,
-      etag: file.etag,
-      source: 'upload_link',
-      uploadLinkId: record.id,
-    }),
+    objectCreated(
+      { bucket: record.bucket, key: file.key, size: file.size, etag: file.etag },
+      'upload_link',
+      { uploadLinkId: record.id },
+    ),
   ]
   if (done.exhausted) {
     events.push(

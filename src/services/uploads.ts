@@ -18,7 +18,7 @@ import {
   SHA256_METADATA,
 } from '../schemas'
 import { dropCachedObject } from '../stores/object-cache'
-import { emit, newEvent } from '../webhooks/events'
+import { emit, objectCreated } from '../webhooks/events'
 import { corsHintsFor } from './cors'
 import { resolveExpiresIn } from './expiry'
 
@@ -134,13 +134,15 @@ export async function completeMultipart(ctx: UploadContext, request: CompleteReq
   // Announced before the answer: an upload Signet completed always has its event.
   const head = await store.headObject(request.key, wholeSecondMs(ctx.now))
   await emit(ctx.events, [
-    newEvent('object.created', {
-      bucket: request.bucket,
-      key: request.key,
-      size: head?.size ?? null,
-      etag: etag ?? head?.etag ?? null,
-      source: 'multipart',
-    }),
+    objectCreated(
+      {
+        bucket: request.bucket,
+        key: request.key,
+        size: head?.size ?? null,
+        etag: etag ?? head?.etag ?? null,
+      },
+      'multipart',
+    ),
   ])
   return { bucket: request.bucket, key: request.key, etag }
 }
@@ -167,7 +169,7 @@ export async function confirmUpload(ctx: UploadContext, request: ConfirmRequest)
     etag: head.headers.get('etag') ?? '',
     contentType: head.headers.get('content-type'),
   }
-  await emit(ctx.events, [newEvent('object.created', { ...answer, source: 'confirm' })])
+  await emit(ctx.events, [objectCreated(answer, 'confirm', { contentType: answer.contentType })])
   return answer
 }
 

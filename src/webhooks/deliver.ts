@@ -5,7 +5,7 @@
 // retry after SIGNET_WEBHOOK_RETRY_SECONDS, then doubling) until the queue's retries run out and
 // it lands in the dead-letter queue, recorded as dead. Every attempt is recorded.
 import { webhookHeaders } from '../lib/webhook-signature'
-import { type EventMessage, newEvent, type SignetEvent } from './events'
+import { type EventMessage, objectCreated, type SignetEvent } from './events'
 import { getWebhook, listWebhooks, recordDelivery, type WebhookRecord } from './registry'
 
 /** How long a receiver has to answer one delivery. */
@@ -62,15 +62,15 @@ export function fromR2Notification(
   const bucket = bucketFor(body.bucket)
   if (!bucket || !R2_CREATED.has(body.action)) return null
   const at = body.eventTime ? new Date(body.eventTime) : new Date()
-  return newEvent(
-    'object.created',
+  return objectCreated(
     {
       bucket,
       key: body.object.key,
       size: body.object.size ?? null,
       etag: body.object.eTag ? `"${body.object.eTag}"` : null,
-      source: 'r2',
     },
+    'r2',
+    {},
     Number.isNaN(at.getTime()) ? new Date() : at,
   )
 }

@@ -27,6 +27,19 @@ export function newEvent(type: EventType, data: EventData, now = new Date()): Si
   return { id: `evt_${base64url(randomBytes(16))}`, type, timestamp: now.toISOString(), data }
 }
 
+/** Where an object came from, as object.created says. */
+export type ObjectSource = 'gateway' | 'multipart' | 'confirm' | 'upload_link' | 'rpc' | 'r2'
+
+/** object.created, built in one place: the object, its size and ETag, and where it came from. */
+export function objectCreated(
+  object: { bucket: string; key: string; size: number | null; etag: string | null },
+  source: ObjectSource,
+  more: Record<string, unknown> = {},
+  now = new Date(),
+): SignetEvent {
+  return newEvent('object.created', { ...object, source, ...more }, now)
+}
+
 /** Puts events on the queue; resolves once the queue has them (an acknowledged upload's event). */
 export async function emit(queue: Queue, events: readonly SignetEvent[]): Promise<void> {
   if (events.length === 0) return

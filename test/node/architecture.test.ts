@@ -109,6 +109,15 @@ describe('the layering of src/', () => {
     expect(long).toEqual([])
   })
 
+  it('builds object.created in one place', () => {
+    const builders = [...graph.keys()].filter(
+      (file) =>
+        file !== 'webhooks/events.ts' &&
+        /newEvent\(\s*'object\.created'/.test(readFileSync(join(SRC, file), 'utf8')),
+    )
+    expect(builders).toEqual([])
+  })
+
   it('lets RPC call services, never routes', () => {
     expect((graph.get('rpc.ts') ?? []).filter((target) => target.startsWith('routes/'))).toEqual([])
     expect(graph.get('rpc.ts')?.some((target) => target.startsWith('services/'))).toBe(true)
