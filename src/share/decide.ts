@@ -4,6 +4,7 @@
 // SIGNET_SHARE_CHECK_SECONDS ago. Pure.
 import { ipInCidrList } from '../lib/cidr'
 import { LEASE_NEAR_END, MAX_LEASE } from '../lib/limits'
+import type { PasswordVerdict } from './password'
 import type { RefusalOutcome, ShareRecord, UseOutcome } from './record'
 
 /** What a use is refused with. */
@@ -36,7 +37,7 @@ export type UseAttempt = {
   /** Seconds the share must still have to live for this use (a redirect URL lives at least 1). */
   minSecondsLeft: number
   /** For a password-protected share: the right password (or ticket), none, or a wrong one. */
-  password?: 'accepted' | 'missing' | 'wrong' | undefined
+  password?: PasswordVerdict | undefined
   /** What the use is, once the store answered: a continuation of a download may pass the cap. */
   outcome: UseOutcome
 }

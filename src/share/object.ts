@@ -26,6 +26,7 @@ import {
 import { emit, newEvent, type SignetEvent } from '../webhooks/events'
 import { leaseSize, REFUSAL_OUTCOME, refusalOf, type UseRefusal } from './decide'
 import { getShare, legacyUses, recordUse } from './index-db'
+import type { PasswordVerdict } from './password'
 import {
   type AuditRow,
   fromStoredRecord,
@@ -58,7 +59,7 @@ export type UseRequest = {
    * For a password-protected share, what the isolate found: the right password (or a valid
    * ticket), none, or a wrong one. Ignored for a share without a password.
    */
-  password?: 'accepted' | 'missing' | 'wrong' | undefined
+  password?: PasswordVerdict | undefined
   /** The client's country where the edge says it (`request.cf.country`), for the stats. */
   country?: string | null | undefined
   /** A folder share's file or zip the use is for. */

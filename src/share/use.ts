@@ -20,7 +20,7 @@ import { REFUSAL_OUTCOME, refusalOf, type UseRefusal } from './decide'
 import { type FolderPage, folderPage, planZip, zipName, zipStream } from './folder'
 import { MAX_LEASE_SECONDS, type ShareGate, shareGate } from './gate'
 import type { ShareObject, UseDecision } from './object'
-import { issueTicket, passwordVerdict } from './password'
+import { issueTicket, type PasswordVerdict, passwordVerdict } from './password'
 import { mediaTypeOf, type PreviewKind, previewKind } from './preview'
 import {
   fileItem,
@@ -522,7 +522,7 @@ function knownRefusal(
   input: ShareUseInput,
   share: ShareRecord,
   gate: ShareGate,
-  password: 'accepted' | 'missing' | 'wrong' | undefined,
+  password: PasswordVerdict | undefined,
 ) {
   const known = gate.view(share.id, input.now.getTime())
   return known

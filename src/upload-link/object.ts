@@ -10,6 +10,7 @@ import { base64url, randomBytes } from '../lib/bytes'
 import { numberedName } from '../lib/file-name'
 import { PASSWORD_LOCK_FAILURES, PASSWORD_LOCK_SECONDS, UPLOAD_SLOT_SECONDS } from '../lib/limits'
 import { mediaTypeAllowed } from '../lib/media-type'
+import type { PasswordVerdict } from '../share/password'
 import { recordFileCount } from './index-db'
 import {
   fromStoredRecord,
@@ -37,7 +38,7 @@ export type OpenRequest = {
   id: string
   now: number
   /** Ignored for a link without a password. */
-  password?: 'accepted' | 'missing' | 'wrong' | undefined
+  password?: PasswordVerdict | undefined
 }
 
 export type Opened = { ok: true; record: UploadLinkRecord; count: number; left: number | null }
@@ -52,7 +53,7 @@ export type PlaceRequest = {
   size: number
   contentType: string
   /** What the isolate found of the password: ignored for a link without one. */
-  password?: 'accepted' | 'missing' | 'wrong' | undefined
+  password?: PasswordVerdict | undefined
 }
 
 /** A place for one file: its id, and the key the file is to have. */
