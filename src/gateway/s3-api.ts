@@ -96,7 +96,14 @@ export async function serveSigned(
     return new Response(null, { status: 204, headers: { 'Access-Control-Allow-Origin': '*' } })
   }
   if (method === 'PUT') {
-    if (params.has('uploadId') !== params.has('partNumber')) throw notServed()
+    // PutObject or UploadPart only: a copy, tagging or ACL would otherwise store its body.
+    if (
+      params.has('uploadId') !== params.has('partNumber') ||
+      [...params.keys()].some((name) => !PUT_PARAMS.has(name)) ||
+      c.req.header('x-amz-copy-source') !== undefined
+    ) {
+      throw notServed()
+    }
     const body = checkedBody(c.req.raw, verified)
     try {
       // An aws-chunked body's chunks and checksum are checked as it streams (payload.ts).
@@ -119,6 +126,9 @@ export async function serveSigned(
   }
   throw notServed()
 }
+
+/** Query parameters a PUT may carry: an object's, or a part's. */
+const PUT_PARAMS = new Set(['x-id', 'uploadId', 'partNumber'])
 
 /** Query parameters an object GET, HEAD or DELETE may carry (the SDKs add x-id). */
 const ALLOWED_OBJECT_PARAMS = new Set([

@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import {
   CompleteMultipartUploadCommand,
+  CopyObjectCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
@@ -268,6 +269,18 @@ print(json.dumps({'keys': keys, 'small': s3.get_object(Bucket='local', Key='boto
     })
     expect(v2.status).toBe(403)
     expect(await v2.text()).toContain('SigV4 only')
+    // Operations the gateway does not serve say so, and store nothing (a copy has no body).
+    const copy = await client
+      .send(
+        new CopyObjectCommand({
+          Bucket: 'local',
+          Key: 'sdk/copy.bin',
+          CopySource: 'local/sdk/stream 1.bin',
+        }),
+      )
+      .catch((error: { name: string }) => error)
+    expect(copy).toMatchObject({ name: 'MethodNotAllowed' })
+    expect(await read('sdk/copy.bin')).toBeUndefined()
     const anonymous = await fetch(`${server.origin}/s3/local/sdk/x.txt`)
     expect(anonymous.status).toBe(403)
     expect(await anonymous.text()).toContain('signed requests only')
