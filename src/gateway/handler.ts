@@ -10,7 +10,7 @@ import { gatewayPreflight } from '../lib/cors'
 import { RESPONSE_OVERRIDES } from '../lib/http-conditions'
 import { MAX_HEADER_BYTES, MAX_HEADERS, MAX_QUERY_BYTES, MAX_QUERY_PARAMS } from '../lib/limits'
 import { checkObjectKey } from '../lib/object-key'
-import { type VerifyFailure, verifyPresigned } from '../s3/verify'
+import { verifyPresigned } from '../s3/verify'
 import { isHeaderSigned } from '../s3/verify-header'
 import { isV2Query, type V2Failure, verifyPresignedV2 } from '../s3/verify-v2'
 import { meteredStore } from '../stores/metered'
@@ -19,7 +19,7 @@ import { ALLOW_IPS_PARAM, IF_MATCH_PARAM } from '../stores/r2-binding'
 import { pairById } from '../stores/store'
 import { openUploadId } from '../stores/upload-id'
 import { emit, objectCreated } from '../webhooks/events'
-import { S3Error, type S3ErrorCode, s3ErrorResponse } from './errors'
+import { S3Error, s3ErrorResponse, signatureError } from './errors'
 import { listObjects } from './list'
 import { deleteObject, type GatewayBucket, getObject, putObject } from './objects'
 import { serveSigned } from './s3-api'
@@ -48,39 +48,6 @@ function checkRequestSize(url: URL, headers: Headers): void {
       )
     }
   }
-}
-
-function verifyError(reason: VerifyFailure, message: string): S3Error {
-  let code: S3ErrorCode
-  switch (reason) {
-    case 'missing_parameter':
-    case 'duplicate_parameter':
-    case 'malformed_parameter':
-    case 'unsupported_algorithm':
-    case 'credential_scope':
-      code = 'AuthorizationQueryParametersError'
-      break
-    case 'unknown_access_key':
-      code = 'InvalidAccessKeyId'
-      break
-    case 'missing_signed_header':
-    case 'unsigned_header':
-    case 'expired':
-    case 'not_yet_valid':
-      code = 'AccessDenied'
-      break
-    case 'malformed_path':
-      code = 'InvalidURI'
-      break
-    case 'signature_mismatch':
-      code = 'SignatureDoesNotMatch'
-      break
-    default: {
-      const unreachable: never = reason
-      throw new Error(`unhandled verify failure ${String(unreachable)}`)
-    }
-  }
-  return new S3Error(code, message)
 }
 
 function v2Error(reason: V2Failure, message: string): S3Error {
@@ -218,7 +185,7 @@ async function serve(c: Context<AppEnv>, prefix: string): Promise<Response> {
       lookup,
     }),
   )
-  if (!verified.ok) throw verifyError(verified.reason, verified.message)
+  if (!verified.ok) throw signatureError(verified.reason, verified.message, 'query')
 
   // Signed, so trusted: a URL bound to CIDRs serves only clients inside them.
   const allowIps = verified.params.get(ALLOW_IPS_PARAM)

@@ -8,12 +8,11 @@ import type { AppEnv } from '../env'
 import { hex, textEqual } from '../lib/bytes'
 import { escapeXml, xmlValue } from '../lib/xml'
 import { encodeKeyPath } from '../s3/encoding'
-import type { VerifyFailure } from '../s3/verify'
 import { type HeaderVerified, verifyHeaderSigned } from '../s3/verify-header'
 import { dropCachedObject } from '../stores/object-cache'
 import { pairById } from '../stores/store'
 import { emit, objectCreated } from '../webhooks/events'
-import { S3Error, type S3ErrorCode } from './errors'
+import { S3Error, signatureError } from './errors'
 import { listObjects } from './list'
 import type { GatewayBucket } from './objects'
 import { checkedBody } from './payload'
@@ -28,25 +27,6 @@ export type ObjectDispatch = (
   params: Map<string, string>,
   payloadHash: string,
 ) => Promise<Response>
-
-export function verifyFailure(reason: VerifyFailure | 'skewed', message: string): S3Error {
-  const codes: Record<VerifyFailure | 'skewed', S3ErrorCode> = {
-    missing_parameter: 'AccessDenied',
-    duplicate_parameter: 'InvalidArgument',
-    malformed_parameter: 'AccessDenied',
-    unsupported_algorithm: 'AccessDenied',
-    credential_scope: 'AccessDenied',
-    unknown_access_key: 'InvalidAccessKeyId',
-    missing_signed_header: 'AccessDenied',
-    unsigned_header: 'AccessDenied',
-    malformed_path: 'InvalidURI',
-    signature_mismatch: 'SignatureDoesNotMatch',
-    not_yet_valid: 'RequestTimeTooSkewed',
-    expired: 'AccessDenied',
-    skewed: 'RequestTimeTooSkewed',
-  }
-  return new S3Error(codes[reason], message)
-}
 
 function xml(body: string, status = 200): Response {
   return new Response(`<?xml version="1.0" encoding="UTF-8"?>\n${body}`, {
@@ -74,7 +54,7 @@ export async function serveSigned(
       lookup: (id) => pairById(bucket.credential, id),
     }),
   )
-  if (!verified.ok) throw verifyFailure(verified.reason, verified.message)
+  if (!verified.ok) throw signatureError(verified.reason, verified.message, 'header')
   const { params } = verified
   if (params.has('versionId')) {
     throw new S3Error('InvalidArgument', 'R2 bindings keep no object versions: drop versionId.')

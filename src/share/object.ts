@@ -248,12 +248,12 @@ export class ShareObject extends DurableObject<Env> {
    * index: the flush is scheduled on every path.
    */
   async use(request: UseRequest): Promise<UseDecision> {
-    const decision = await this.decide(request)
+    const decision = await this.#decide(request)
     await this.scheduleFlush(request.now)
     return decision
   }
 
-  private async decide(request: UseRequest): Promise<UseDecision> {
+  async #decide(request: UseRequest): Promise<UseDecision> {
     let share = await this.load(request.id)
     if (!share) return { ok: false, code: 'not_found' }
     for (const batch of request.batches ?? []) share = this.applyBatch(share, batch, request.now)
