@@ -2,7 +2,7 @@
 import { createRoute } from '@hono/zod-openapi'
 import { requireCaller } from '../auth/authenticate'
 import { newApp } from '../http/openapi'
-import { errorResponses, InspectionSchema, InspectRequestSchema } from '../schemas'
+import { errorResponses, InspectAnswerSchema, InspectRequestSchema } from '../schemas'
 import { inspectFor } from '../services/inspect'
 
 export const inspect = newApp().openapi(
@@ -18,7 +18,7 @@ export const inspect = newApp().openapi(
     responses: {
       200: {
         description: 'What the URL grants and its problems',
-        content: { 'application/json': { schema: InspectionSchema } },
+        content: { 'application/json': { schema: InspectAnswerSchema } },
       },
       ...errorResponses(400, 401, 403, 429),
     },

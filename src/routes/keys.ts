@@ -3,7 +3,7 @@ import { createRoute, z } from '@hono/zod-openapi'
 import { requireAdmin } from '../auth/authenticate'
 import { newApp } from '../http/openapi'
 import { PageQuerySchema } from '../lib/cursor'
-import { ApiKeySchema, CreatedKeySchema, CreateKeySchema, errorResponses } from '../schemas'
+import { ApiKeySchema, CreateKeyAnswerSchema, CreateKeyRequestSchema, errorResponses } from '../schemas'
 import { createKey, listKeys, revokeKey } from '../services/keys'
 
 const security = [{ bearer: [] }]
@@ -16,12 +16,12 @@ export const keys = newApp()
       summary: 'Create an API key (admin)',
       security,
       request: {
-        body: { required: true, content: { 'application/json': { schema: CreateKeySchema } } },
+        body: { required: true, content: { 'application/json': { schema: CreateKeyRequestSchema } } },
       },
       responses: {
         201: {
           description: 'The new key; `key` is shown only here',
-          content: { 'application/json': { schema: CreatedKeySchema } },
+          content: { 'application/json': { schema: CreateKeyAnswerSchema } },
         },
         ...errorResponses(400, 401, 403),
       },

@@ -5,9 +5,9 @@ import { requireCaller } from '../auth/authenticate'
 import type { AppEnv } from '../env'
 import { newApp } from '../http/openapi'
 import {
-  AbortSchema,
+  AbortRequestSchema,
   CompleteAnswerSchema,
-  CompleteSchema,
+  CompleteRequestSchema,
   ConfirmAnswerSchema,
   ConfirmRequestSchema,
   errorResponses,
@@ -90,7 +90,7 @@ export const uploads = newApp()
       description: 'Complete a multipart upload from its parts and their ETags',
       security,
       request: {
-        body: { required: true, content: { 'application/json': { schema: CompleteSchema } } },
+        body: { required: true, content: { 'application/json': { schema: CompleteRequestSchema } } },
       },
       responses: {
         200: {
@@ -110,7 +110,7 @@ export const uploads = newApp()
       description: 'Abort a multipart upload; its parts are discarded',
       security,
       request: {
-        body: { required: true, content: { 'application/json': { schema: AbortSchema } } },
+        body: { required: true, content: { 'application/json': { schema: AbortRequestSchema } } },
       },
       responses: { 204: { description: 'Aborted' }, ...errorResponses(400, 401, 403, 404, 429) },
     }),

@@ -4,16 +4,16 @@ import { createApiKey, listApiKeys, revokeApiKey } from '../auth/api-keys'
 import { type Config, isConfigured } from '../config'
 import { AppError } from '../errors'
 import { nextCursor, readCursor } from '../lib/cursor'
-import type { CreatedKey, CreateKey } from '../schemas'
+import type { CreateKeyAnswer, CreateKeyRequest } from '../schemas'
 import { revokeSharesOf } from './shares'
 import { revokeUploadLinksOf } from './upload-links'
 
 export async function createKey(
   config: Config,
   db: D1Database,
-  request: CreateKey,
+  request: CreateKeyRequest,
   now: Date,
-): Promise<CreatedKey> {
+): Promise<CreateKeyAnswer> {
   const unknown = request.scope.buckets.flatMap((bucket, index) =>
     isConfigured(config, bucket)
       ? []

@@ -13,7 +13,7 @@ const FLOORS: [RegExp, number][] = [
   [/^lib\//, 0],
   [/^errors\.ts$/, 0],
   [/^s3\//, 1],
-  [/^schemas\.ts$/, 2],
+  [/^schemas\//, 2],
   [/^stores\//, 3],
   [/^config\.ts$/, 4],
   [/^api\.ts$/, 4],

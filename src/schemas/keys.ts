@@ -1,0 +1,45 @@
+// API keys, and who the caller is (GET /v1/me).
+import { z } from '@hono/zod-openapi'
+import { ScopeSchema } from './common'
+
+export const ApiKeySchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    scope: ScopeSchema,
+    createdAt: z.string(),
+    revokedAt: z.string().nullable(),
+  })
+  .openapi('ApiKey')
+export type ApiKey = z.infer<typeof ApiKeySchema>
+
+export const CreateKeyRequestSchema = z
+  .strictObject({
+    name: z.string().trim().min(1).max(100),
+    scope: ScopeSchema,
+  })
+  .openapi('CreateApiKey')
+export type CreateKeyRequest = z.infer<typeof CreateKeyRequestSchema>
+
+export const CreateKeyAnswerSchema = z
+  .object({
+    id: z.string(),
+    key: z.string().openapi({ description: 'The API key. Shown only in this answer.' }),
+    name: z.string(),
+    scope: ScopeSchema,
+    createdAt: z.string(),
+  })
+  .openapi('CreatedApiKey')
+export type CreateKeyAnswer = z.infer<typeof CreateKeyAnswerSchema>
+
+/** Who the caller is, and its scope: what a client (the console) may offer. */
+export const MeSchema = z
+  .object({
+    kind: z.enum(['key', 'jwt', 'binding']),
+    name: z
+      .string()
+      .openapi({ description: "The API key's name, the JWT subject or the binding." }),
+    scope: ScopeSchema,
+  })
+  .openapi('Me')
+export type Me = z.infer<typeof MeSchema>
