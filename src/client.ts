@@ -61,6 +61,25 @@ function unreachable(origin: string, error: unknown): SignetError {
   return new SignetError(0, 'network_error', `cannot reach Signet at ${origin}: ${why}`)
 }
 
+/** Signet's answer as JSON (undefined for 204), or its error as a SignetError. */
+export async function signetAnswer<T>(response: Response): Promise<T> {
+  if (response.status === 204) return undefined as T
+  const parsed = (await response.json().catch(() => undefined)) as
+    | { error?: { code: ErrorCode; message: string; requestId?: string; issues?: Issue[] } }
+    | undefined
+  if (!response.ok) {
+    const error = parsed?.error
+    throw new SignetError(
+      response.status,
+      error?.code ?? 'internal_error',
+      error?.message ?? `HTTP ${response.status}`,
+      error?.requestId,
+      error?.issues,
+    )
+  }
+  return parsed as T
+}
+
 export type SignetClientOptions = {
   /** Signet's origin, e.g. https://signet.example.com */
   url: string
@@ -94,21 +113,7 @@ export class SignetClient {
     } catch (error) {
       throw unreachable(this.origin, error)
     }
-    if (response.status === 204) return undefined as T
-    const parsed = (await response.json().catch(() => undefined)) as
-      | { error?: { code: ErrorCode; message: string; requestId?: string; issues?: Issue[] } }
-      | undefined
-    if (!response.ok) {
-      const error = parsed?.error
-      throw new SignetError(
-        response.status,
-        error?.code ?? 'internal_error',
-        error?.message ?? `HTTP ${response.status}`,
-        error?.requestId,
-        error?.issues,
-      )
-    }
-    return parsed as T
+    return signetAnswer<T>(response)
   }
 
   /** Who this token is and its scope. */

@@ -256,34 +256,74 @@ export async function upload(request: UploadRequest): Promise<{ etag: string | n
   // A multipart upload cannot be made create-only everywhere: it looks before it starts.
   if (!request.overwrite) await refuseExisting()
   const partCount = Math.ceil(size / partSizeFor(size, request.partSize))
-  const started = await client.multipart
-    .start({
+  const completed = await sendMultipart(
+    clientSession(client, {
       ...target,
       contentType: request.contentType,
       parts: partCount,
       contentLength: size,
       checksumSha256: request.checksumSha256,
-    })
-    .catch((error) => {
-      throw new StepError('start the multipart upload', error)
-    })
+    }),
+    request,
+  )
+  return { etag: completed.etag }
+}
+
+/**
+ * One multipart upload, wherever it is started and finished (Signet's API, an upload link, and
+ * any protocol after them): the surface's adapter says how; the envelope is the same everywhere.
+ */
+export type MultipartSession<Done> = {
+  /** Starts the upload: its id and the presigned URL of every part, in order. */
+  start(): Promise<{ uploadId: string; parts: readonly PartUrl[] }>
+  /** Completes it with the parts' ETags, in order. */
+  complete(parts: { partNumber: number; etag: string }[]): Promise<Done>
+  /** Aborts it: no parts are left behind. */
+  abort(): Promise<unknown>
+}
+
+/**
+ * The one client multipart envelope: start, the parts (parallel, retried), complete; cancelled or
+ * failed for good, abort. Each step's failure is named.
+ */
+export async function sendMultipart<Done>(
+  session: MultipartSession<Done>,
+  request: Pick<UploadRequest, 'transport' | 'parallel' | 'retry' | 'signal' | 'progress'> & {
+    onUploadId?: ((uploadId: string) => void) | undefined
+  },
+): Promise<Done> {
+  const started = await session.start().catch((error: unknown) => {
+    throw new StepError('start the multipart upload', error)
+  })
   request.onUploadId?.(started.uploadId)
   try {
     const etags = await sendParts(request, started.parts)
-    const completed = await client.multipart
-      .complete({
-        ...target,
-        uploadId: started.uploadId,
-        parts: etags.map((etag, index) => ({ partNumber: index + 1, etag })),
-      })
-      .catch((error) => {
+    return await session
+      .complete(etags.map((etag, index) => ({ partNumber: index + 1, etag })))
+      .catch((error: unknown) => {
         throw new StepError('complete the multipart upload', error)
       })
-    return { etag: completed.etag }
   } catch (error) {
-    // Cancelled or failed for good: no parts are left behind.
-    await client.multipart.abort({ ...target, uploadId: started.uploadId }).catch(() => undefined)
+    await session.abort().catch(() => undefined)
     throw error
+  }
+}
+
+/** A multipart upload through Signet's API (`SignetClient.multipart`). */
+function clientSession(
+  client: SignetClient,
+  start: Parameters<SignetClient['multipart']['start']>[0],
+): MultipartSession<{ etag: string | null }> {
+  const target = { bucket: start.bucket, key: start.key }
+  let uploadId = ''
+  return {
+    async start() {
+      const started = await client.multipart.start(start)
+      uploadId = started.uploadId
+      return started
+    },
+    complete: (parts) => client.multipart.complete({ ...target, uploadId, parts }),
+    abort: () => client.multipart.abort({ ...target, uploadId }),
   }
 }
 

@@ -3,15 +3,16 @@
 // larger one as a multipart upload whose parts go straight to the store (through the uploader's
 // part sender: parallel, retried), then completed through the link, or aborted when it fails.
 
+import { signetAnswer } from '../src/client'
 import { formatSize } from '../src/lib/sizes'
 import {
   DEFAULT_PARALLEL_PARTS,
   DEFAULT_RETRY,
+  type MultipartSession,
   type PartUrl,
   putCounted,
   StepError,
-  StoreRefusal,
-  sendParts,
+  sendMultipart,
 } from '../src/uploader'
 import { element } from './dom'
 import { xhrTransport } from './xhr-transport'
@@ -59,24 +60,12 @@ function fileRow(file: File) {
   }
 }
 
-/** Signet's answer as JSON, or its error as an Error with the message Signet gave. */
-async function json<T>(response: Response): Promise<T> {
-  const body = (await response.json().catch(() => ({}))) as T & { error?: { message?: string } }
-  if (!response.ok) {
-    throw new StoreRefusal(
-      response.status,
-      body.error?.message ?? `Signet answered ${response.status}.`,
-    )
-  }
-  return body
-}
-
 function post<T>(path: string, body: unknown): Promise<T> {
   return fetch(`/u/${link}${path}`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify(body),
-  }).then((response) => json<T>(response))
+  }).then((response) => signetAnswer<T>(response))
 }
 
 type Started = { slot: string; key: string; uploadId: string; parts: PartUrl[] }
@@ -91,33 +80,28 @@ async function sendOne(file: File, row: ReturnType<typeof fileRow>, signal: Abor
   const contentType = file.type || 'application/octet-stream'
   const progress = (delta: number) => row.progress(delta)
   if (file.size > singlePut) {
-    const started = await post<Started>('/uploads', {
-      name: file.name,
-      size: file.size,
-      contentType,
-    })
-    try {
-      const etags = await sendParts(
-        {
-          transport: xhrTransport(file),
-          parallel: DEFAULT_PARALLEL_PARTS,
-          retry: DEFAULT_RETRY,
-          signal,
-          progress,
-        },
-        started.parts,
-      )
-      return await post<Sent>('/uploads/complete', {
-        slot: started.slot,
-        uploadId: started.uploadId,
-        parts: etags.map((etag, index) => ({ partNumber: index + 1, etag })),
-      })
-    } catch (error) {
-      await post('/uploads/abort', { slot: started.slot, uploadId: started.uploadId }).catch(
-        () => undefined,
-      )
-      throw error
+    let slot = ''
+    let uploadId = ''
+    const session: MultipartSession<Sent> = {
+      async start() {
+        const started = await post<Started>('/uploads', {
+          name: file.name,
+          size: file.size,
+          contentType,
+        })
+        ;({ slot, uploadId } = started)
+        return started
+      },
+      complete: (parts) => post<Sent>('/uploads/complete', { slot, uploadId, parts }),
+      abort: () => post('/uploads/abort', { slot, uploadId }),
     }
+    return sendMultipart(session, {
+      transport: xhrTransport(file),
+      parallel: DEFAULT_PARALLEL_PARTS,
+      retry: DEFAULT_RETRY,
+      signal,
+      progress,
+    })
   }
   let answer: Sent | undefined
   const transport = xhrTransport(file, (body) => {

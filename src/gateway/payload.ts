@@ -90,171 +90,17 @@ export function checkedBody(request: Request, auth: HeaderVerified): CheckedBody
   if (auth.payloadHash.endsWith('-TRAILER') && !expected) {
     throw new S3Error('InvalidRequest', 'A trailing checksum is announced by x-amz-trailer.')
   }
-  let failure: S3Error | undefined
   const source = request.body?.getReader()
-  const sum = expected ? checksummer(expected.kind) : undefined
-  const payload = /^[0-9a-f]{64}$/.test(auth.payloadHash) ? digester('SHA-256') : undefined
-  const reader = source ? new ChunkReader(source) : undefined
-  let previous = auth.chain.seed
-  const signed = auth.payloadHash.startsWith('STREAMING-AWS4-HMAC-SHA256-PAYLOAD')
-  let remaining = 0
-  let chunk: ReturnType<typeof digester> | undefined
-  let chunkSignature = ''
-  let done = !chunked && Number(length) === 0
-
-  const refuse = (error: S3Error): never => {
-    failure = error
-    throw error
-  }
-
-  /** Checks a chunk's signature against the chain (each signs the one before it). */
-  const verifyChunk = async (dataHash: string) => {
-    const toSign = `AWS4-HMAC-SHA256-PAYLOAD\n${auth.chain.dateText}\n${auth.chain.credentialScope}\n${previous}\n${EMPTY_SHA256}\n${dataHash}`
-    const mac = hex(await crypto.subtle.sign('HMAC', auth.chain.key, encoder.encode(toSign)))
-    if (!textEqual(mac, chunkSignature)) {
-      refuse(new S3Error('SignatureDoesNotMatch', 'A chunk signature does not match.'))
-    }
-    previous = chunkSignature
-  }
-
-  /** The end: trailers (signed or not), then the checksum, then nothing more. */
-  const finish = async () => {
-    let trailerValue: string | undefined
-    if (chunked && auth.payloadHash.endsWith('-TRAILER')) {
-      const lines: string[] = []
-      for (;;) {
-        const line = await reader?.line()
-        if (line === undefined) refuse(incomplete())
-        if (line === '') break
-        lines.push(line as string)
-      }
-      const trailers = new Map(
-        lines.map((line) => {
-          const colon = line.indexOf(':')
-          return [line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim()]
-        }),
-      )
-      const name = `x-amz-checksum-${expected?.kind}`
-      trailerValue = trailers.get(name)
-      if (trailerValue === undefined)
-        refuse(new S3Error('InvalidRequest', `The trailer ${name} is missing.`))
-      if (signed) {
-        const canonical = `${name}:${trailerValue}\n`
-        const hash = hex(await crypto.subtle.digest('SHA-256', encoder.encode(canonical)))
-        const toSign = `AWS4-HMAC-SHA256-TRAILER\n${auth.chain.dateText}\n${auth.chain.credentialScope}\n${previous}\n${hash}`
-        const mac = hex(await crypto.subtle.sign('HMAC', auth.chain.key, encoder.encode(toSign)))
-        if (!textEqual(mac, trailers.get('x-amz-trailer-signature') ?? '')) {
-          refuse(new S3Error('SignatureDoesNotMatch', 'The trailer signature does not match.'))
-        }
-      }
-    }
-    // Without trailers the last chunk ends with an empty line.
-    if (chunked && !auth.payloadHash.endsWith('-TRAILER')) {
-      const tail = await reader?.line()
-      if (tail !== undefined && tail !== '') {
-        refuse(new S3Error('IncompleteBody', 'The body goes on after its last chunk.'))
-      }
-    }
-    if (chunked && !(await reader?.atEnd())) {
-      refuse(new S3Error('IncompleteBody', 'The body goes on after its last chunk.'))
-    }
-    if (payload && hex(await payload.digest()) !== auth.payloadHash) {
-      refuse(
-        new S3Error(
-          'XAmzContentSHA256Mismatch',
-          "The provided 'x-amz-content-sha256' header does not match what was computed.",
-        ),
-      )
-    }
-    if (expected && sum) {
-      const given = trailerValue ?? expected.value ?? ''
-      if (!textEqual(base64(await sum.digest()), given)) {
-        refuse(
-          new S3Error(
-            'BadDigest',
-            `The ${expected.kind.toUpperCase()} you specified did not match the calculated checksum.`,
-          ),
-        )
-      }
-    }
-  }
-
-  // The last piece waits until the end is verified: a store that takes the object once its
-  // length has arrived never gets the whole of a body that turns out wrong.
-  let held: Uint8Array | undefined
-  let closed = false
-  /** One step of decoding; true once it gave the stream something (a piece, or its end). */
-  const step = async (controller: ReadableStreamDefaultController<Uint8Array>) => {
-    const emit = (bytes: Uint8Array) => {
-      const previous = held
-      held = bytes
-      if (previous) controller.enqueue(previous)
-      return previous !== undefined
-    }
-    const end = async () => {
-      await finish()
-      if (held) controller.enqueue(held)
-      held = undefined
-      closed = true
-      controller.close()
-      return true
-    }
-    if (!reader || done) return end()
-    if (!chunked) {
-      const piece = await reader.next()
-      if (piece === undefined) {
-        done = true
-        return end()
-      }
-      await sum?.update(piece)
-      await payload?.update(piece)
-      return emit(piece)
-    }
-    if (remaining === 0) {
-      // A chunk header: `<hex size>` and, when signed, `;chunk-signature=<64 hex>`.
-      const line = await reader.line()
-      const match =
-        line === undefined
-          ? null
-          : /^([0-9a-fA-F]{1,16})(?:;chunk-signature=([0-9a-f]{64}))?$/.exec(line)
-      if (!match || (signed && !match[2])) {
-        refuse(new S3Error('IncompleteBody', 'A chunk header is malformed.'))
-      }
-      const size = Number.parseInt((match as RegExpExecArray)[1] as string, 16)
-      chunkSignature = (match as RegExpExecArray)[2] ?? ''
-      if (size === 0) {
-        if (signed) await verifyChunk(EMPTY_SHA256)
-        done = true
-        return end()
-      }
-      remaining = size
-      chunk = signed ? digester('SHA-256') : undefined
-      return false
-    }
-    const piece = await reader.take(remaining)
-    if (piece === undefined) refuse(incomplete())
-    const bytes = piece as Uint8Array
-    remaining -= bytes.length
-    await sum?.update(bytes)
-    await chunk?.update(bytes)
-    const gave = emit(bytes)
-    if (remaining === 0) {
-      if ((await reader.line()) !== '') {
-        refuse(new S3Error('IncompleteBody', 'A chunk does not end where its size says.'))
-      }
-      if (chunk) await verifyChunk(hex(await chunk.digest()))
-    }
-    return gave
-  }
+  const decoding = new BodyDecoder(auth, source, expected, chunked, Number(length) === 0)
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
         // Until the stream has something: a pull that gives nothing may not be pulled again.
-        while (!closed && !(await step(controller))) {}
+        while (!decoding.closed && !(await decoding.step(controller))) {}
       } catch (error) {
-        failure ??= error instanceof S3Error ? error : incomplete()
+        decoding.failure ??= error instanceof S3Error ? error : incomplete()
         await source?.cancel().catch(() => undefined)
-        controller.error(failure)
+        controller.error(decoding.failure)
       }
     },
     async cancel(reason) {
@@ -276,7 +122,210 @@ export function checkedBody(request: Request, auth: HeaderVerified): CheckedBody
       body,
       duplex: 'half',
     } as RequestInit),
-    failure: () => failure,
+    failure: () => decoding.failure,
+  }
+}
+
+/**
+ * Decodes a body one step at a time: a plain body's pieces, or an aws-chunked body's chunk
+ * headers and data, each chunk's signature checked against the chain; at the end the trailers,
+ * the payload hash and the checksum. The last piece waits until the end is verified: a store that
+ * takes the object once its length has arrived never gets the whole of a body that turns out
+ * wrong.
+ */
+class BodyDecoder {
+  /** Why the body was refused, once it was. */
+  failure: S3Error | undefined
+  closed = false
+  readonly #auth: HeaderVerified
+  readonly #reader: ChunkReader | undefined
+  readonly #expected: { kind: ChecksumKind; value?: string } | undefined
+  readonly #chunked: boolean
+  readonly #signed: boolean
+  readonly #trailer: boolean
+  readonly #sum: ReturnType<typeof checksummer> | undefined
+  readonly #payload: ReturnType<typeof digester> | undefined
+  /** The chain's last signature: each chunk signs the one before it. */
+  #previous: string
+  #remaining = 0
+  #chunk: ReturnType<typeof digester> | undefined
+  #chunkSignature = ''
+  #done: boolean
+  #held: Uint8Array | undefined
+
+  constructor(
+    auth: HeaderVerified,
+    source: ReadableStreamDefaultReader<Uint8Array> | undefined,
+    expected: { kind: ChecksumKind; value?: string } | undefined,
+    chunked: boolean,
+    empty: boolean,
+  ) {
+    this.#auth = auth
+    this.#reader = source ? new ChunkReader(source) : undefined
+    this.#expected = expected
+    this.#chunked = chunked
+    this.#signed = auth.payloadHash.startsWith('STREAMING-AWS4-HMAC-SHA256-PAYLOAD')
+    this.#trailer = auth.payloadHash.endsWith('-TRAILER')
+    this.#sum = expected ? checksummer(expected.kind) : undefined
+    this.#payload = /^[0-9a-f]{64}$/.test(auth.payloadHash) ? digester('SHA-256') : undefined
+    this.#previous = auth.chain.seed
+    this.#done = !chunked && empty
+  }
+
+  #refuse(error: S3Error): never {
+    this.failure = error
+    throw error
+  }
+
+  /** Checks a chunk's signature against the chain (each signs the one before it). */
+  async #verifyChunk(dataHash: string) {
+    const { chain } = this.#auth
+    const toSign = `AWS4-HMAC-SHA256-PAYLOAD\n${chain.dateText}\n${chain.credentialScope}\n${this.#previous}\n${EMPTY_SHA256}\n${dataHash}`
+    const mac = hex(await crypto.subtle.sign('HMAC', chain.key, encoder.encode(toSign)))
+    if (!textEqual(mac, this.#chunkSignature)) {
+      this.#refuse(new S3Error('SignatureDoesNotMatch', 'A chunk signature does not match.'))
+    }
+    this.#previous = this.#chunkSignature
+  }
+
+  /** The trailers after the last chunk (signed or not): the checksum's value. */
+  async #trailers(): Promise<string> {
+    const lines: string[] = []
+    for (;;) {
+      const line = await this.#reader?.line()
+      if (line === undefined) this.#refuse(incomplete())
+      if (line === '') break
+      lines.push(line)
+    }
+    const trailers = new Map(
+      lines.map((line) => {
+        const colon = line.indexOf(':')
+        return [line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim()]
+      }),
+    )
+    const name = `x-amz-checksum-${this.#expected?.kind}`
+    const value = trailers.get(name)
+    if (value === undefined) {
+      this.#refuse(new S3Error('InvalidRequest', `The trailer ${name} is missing.`))
+    }
+    if (this.#signed) {
+      const { chain } = this.#auth
+      const canonical = `${name}:${value}\n`
+      const hash = hex(await crypto.subtle.digest('SHA-256', encoder.encode(canonical)))
+      const toSign = `AWS4-HMAC-SHA256-TRAILER\n${chain.dateText}\n${chain.credentialScope}\n${this.#previous}\n${hash}`
+      const mac = hex(await crypto.subtle.sign('HMAC', chain.key, encoder.encode(toSign)))
+      if (!textEqual(mac, trailers.get('x-amz-trailer-signature') ?? '')) {
+        this.#refuse(new S3Error('SignatureDoesNotMatch', 'The trailer signature does not match.'))
+      }
+    }
+    return value
+  }
+
+  /** The end: trailers (signed or not), then the checksum, then nothing more. */
+  async #finish() {
+    const trailerValue = this.#chunked && this.#trailer ? await this.#trailers() : undefined
+    // Without trailers the last chunk ends with an empty line.
+    if (this.#chunked && !this.#trailer) {
+      const tail = await this.#reader?.line()
+      if (tail !== undefined && tail !== '') {
+        this.#refuse(new S3Error('IncompleteBody', 'The body goes on after its last chunk.'))
+      }
+    }
+    if (this.#chunked && !(await this.#reader?.atEnd())) {
+      this.#refuse(new S3Error('IncompleteBody', 'The body goes on after its last chunk.'))
+    }
+    if (this.#payload && hex(await this.#payload.digest()) !== this.#auth.payloadHash) {
+      this.#refuse(
+        new S3Error(
+          'XAmzContentSHA256Mismatch',
+          "The provided 'x-amz-content-sha256' header does not match what was computed.",
+        ),
+      )
+    }
+    const expected = this.#expected
+    if (expected && this.#sum) {
+      const given = trailerValue ?? expected.value ?? ''
+      if (!textEqual(base64(await this.#sum.digest()), given)) {
+        this.#refuse(
+          new S3Error(
+            'BadDigest',
+            `The ${expected.kind.toUpperCase()} you specified did not match the calculated checksum.`,
+          ),
+        )
+      }
+    }
+  }
+
+  /** Gives the piece held back so far, and holds this one; true when something was given. */
+  #give(controller: ReadableStreamDefaultController<Uint8Array>, bytes: Uint8Array): boolean {
+    const previous = this.#held
+    this.#held = bytes
+    if (previous) controller.enqueue(previous)
+    return previous !== undefined
+  }
+
+  async #end(controller: ReadableStreamDefaultController<Uint8Array>): Promise<true> {
+    await this.#finish()
+    if (this.#held) controller.enqueue(this.#held)
+    this.#held = undefined
+    this.closed = true
+    controller.close()
+    return true
+  }
+
+  /** One step of decoding; true once it gave the stream something (a piece, or its end). */
+  async step(controller: ReadableStreamDefaultController<Uint8Array>): Promise<boolean> {
+    const reader = this.#reader
+    if (!reader || this.#done) return this.#end(controller)
+    if (!this.#chunked) {
+      const piece = await reader.next()
+      if (piece === undefined) {
+        this.#done = true
+        return this.#end(controller)
+      }
+      await this.#sum?.update(piece)
+      await this.#payload?.update(piece)
+      return this.#give(controller, piece)
+    }
+    if (this.#remaining === 0) return this.#chunkHeader(controller, reader)
+    const piece = await reader.take(this.#remaining)
+    if (piece === undefined) this.#refuse(incomplete())
+    this.#remaining -= piece.length
+    await this.#sum?.update(piece)
+    await this.#chunk?.update(piece)
+    const gave = this.#give(controller, piece)
+    if (this.#remaining === 0) {
+      if ((await reader.line()) !== '') {
+        this.#refuse(new S3Error('IncompleteBody', 'A chunk does not end where its size says.'))
+      }
+      if (this.#chunk) await this.#verifyChunk(hex(await this.#chunk.digest()))
+    }
+    return gave
+  }
+
+  /** A chunk header: `<hex size>` and, when signed, `;chunk-signature=<64 hex>`. */
+  async #chunkHeader(
+    controller: ReadableStreamDefaultController<Uint8Array>,
+    reader: ChunkReader,
+  ): Promise<boolean> {
+    const line = await reader.line()
+    const match =
+      line === undefined
+        ? null
+        : /^([0-9a-fA-F]{1,16})(?:;chunk-signature=([0-9a-f]{64}))?$/.exec(line)
+    if (!match || (this.#signed && !match[2])) {
+      this.#refuse(new S3Error('IncompleteBody', 'A chunk header is malformed.'))
+    }
+    const size = Number.parseInt(match[1] as string, 16)
+    this.#chunkSignature = match[2] ?? ''
+    if (size === 0) {
+      if (this.#signed) await this.#verifyChunk(EMPTY_SHA256)
+      this.#done = true
+      return this.#end(controller)
+    }
+    this.#remaining = size
+    this.#chunk = this.#signed ? digester('SHA-256') : undefined
+    return false
   }
 }
 

@@ -3,7 +3,12 @@ import { createRoute, z } from '@hono/zod-openapi'
 import { requireAdmin } from '../auth/authenticate'
 import { newApp } from '../http/openapi'
 import { PageQuerySchema } from '../lib/cursor'
-import { ApiKeySchema, CreateKeyAnswerSchema, CreateKeyRequestSchema, errorResponses } from '../schemas'
+import {
+  ApiKeySchema,
+  CreateKeyAnswerSchema,
+  CreateKeyRequestSchema,
+  errorResponses,
+} from '../schemas'
 import { createKey, listKeys, revokeKey } from '../services/keys'
 
 const security = [{ bearer: [] }]
@@ -16,7 +21,10 @@ export const keys = newApp()
       summary: 'Create an API key (admin)',
       security,
       request: {
-        body: { required: true, content: { 'application/json': { schema: CreateKeyRequestSchema } } },
+        body: {
+          required: true,
+          content: { 'application/json': { schema: CreateKeyRequestSchema } },
+        },
       },
       responses: {
         201: {

@@ -128,29 +128,35 @@ export async function useShareLink(c: Context<AppEnv>): Promise<Response> {
   // POST is the page's Download button (a download, never the page again) or its password form.
   const download = c.req.method === 'POST'
   const typed = await formPassword(c)
-  const cursor = c.req.query('cursor')
   const result = await useShare({
-    shares: c.get('shares'),
-    config: () => getConfig(c.env),
-    id,
-    path,
-    zip: c.req.query('download') === 'zip',
-    cursor,
-    method: c.req.method === 'HEAD' ? 'HEAD' : 'GET',
-    headers: c.req.raw.headers,
-    clientIp: c.req.header('CF-Connecting-IP'),
-    now: new Date(),
-    origin: new URL(c.req.url),
-    wantsPage: !download && wantsSharePage(c.req.raw.headers),
-    button: download && typed === undefined && asksForHtml(c.req.header('Accept')),
-    preview: c.req.method !== 'POST' && c.req.query('preview') !== undefined,
-    password: typed ?? basicPassword(c.req.header('Authorization')),
-    ticket: ticketOf(c.req.header('Cookie')),
-    unlock: typed !== undefined,
-    country: countryOf(c),
-    waitUntil: (promise) => c.executionCtx.waitUntil(promise),
-    cache: caches.default,
-    timing: c.get('timing'),
+    ports: {
+      shares: c.get('shares'),
+      config: () => getConfig(c.env),
+      waitUntil: (promise) => c.executionCtx.waitUntil(promise),
+      cache: caches.default,
+      timing: c.get('timing'),
+    },
+    request: {
+      id,
+      method: c.req.method === 'HEAD' ? 'HEAD' : 'GET',
+      headers: c.req.raw.headers,
+      clientIp: c.req.header('CF-Connecting-IP'),
+      now: new Date(),
+      origin: new URL(c.req.url),
+      country: countryOf(c),
+      password: typed ?? basicPassword(c.req.header('Authorization')),
+      ticket: ticketOf(c.req.header('Cookie')),
+    },
+    ask: {
+      method: c.req.method === 'POST' ? 'POST' : c.req.method === 'HEAD' ? 'HEAD' : 'GET',
+      typed: typed !== undefined,
+      asksHtml: asksForHtml(c.req.header('Accept')),
+      wantsPage: wantsSharePage(c.req.raw.headers),
+      path,
+      zip: c.req.query('download') === 'zip',
+      preview: c.req.query('preview') !== undefined,
+      cursor: c.req.query('cursor'),
+    },
   })
   return answer(c, result, download)
 }

@@ -23,7 +23,7 @@ import {
   type SendContext,
   sendFile,
   startFileUpload,
-} from '../services/upload-links'
+} from '../services/upload-link-sends'
 import { basicPassword, ticketOf } from '../share/password'
 
 /** What the upload-link service needs of a request: the sender, its password, the clock. */

@@ -90,7 +90,10 @@ export const uploads = newApp()
       description: 'Complete a multipart upload from its parts and their ETags',
       security,
       request: {
-        body: { required: true, content: { 'application/json': { schema: CompleteRequestSchema } } },
+        body: {
+          required: true,
+          content: { 'application/json': { schema: CompleteRequestSchema } },
+        },
       },
       responses: {
         200: {

@@ -89,40 +89,7 @@ export async function inspectUrl(text: string, options: InspectOptions): Promise
   const expiresIn =
     expiresText !== undefined && /^\d{1,9}$/.test(expiresText) ? Number(expiresText) : null
 
-  for (const name of REQUIRED_PARAMS) {
-    if (!params.has(name))
-      problems.push(`${name} is missing: this is not a complete SigV4 presigned URL.`)
-  }
-  if (parseQuery(rawQuery) === undefined)
-    problems.push('The query string has a malformed %-escape.')
-  if (algorithm !== null && algorithm !== 'AWS4-HMAC-SHA256') {
-    problems.push(
-      `X-Amz-Algorithm is ${algorithm}; only AWS4-HMAC-SHA256 presigned URLs are SigV4.`,
-    )
-  }
-  const sdkParams = [...params.keys()].filter((name) => SDK_PARAMS.test(name))
-  if (sdkParams.length > 0) {
-    problems.push(
-      `The URL carries SDK parameters (${sdkParams.join(', ')}) that R2 and MinIO refuse or that require headers the client will not send; sign without the SDK's checksum middleware.`,
-    )
-  }
-  if (url.pathname.includes('+') || rawQuery.replace(/X-Amz-Signature=[^&]*/, '').includes('+')) {
-    problems.push(
-      "The URL contains '+'. A space must be encoded as %20 and a plus as %2B; a literal '+' is read as a space by some servers and as a plus by others, so the signature will not match.",
-    )
-  }
-  if (/%25[0-9a-fA-F]{2}/.test(url.pathname)) {
-    problems.push(
-      'The path contains %25 followed by hex digits: the key looks encoded twice. Encode the key once; if it really contains "%", ignore this.',
-    )
-  }
-  if (expiresIn !== null && expiresIn > MAX_EXPIRES_IN) {
-    problems.push(
-      `X-Amz-Expires is ${expiresIn}: SigV4 allows at most ${MAX_EXPIRES_IN} seconds (7 days).`,
-    )
-  }
-  if (expiresText !== undefined && expiresIn === null)
-    problems.push('X-Amz-Expires is not a number of seconds.')
+  problems.push(...queryProblems(url, rawQuery, params, expiresText, expiresIn))
   const nowMs = options.now.getTime()
   const signedMs = signedAt ? Date.parse(signedAt) : null
   let expiresAt: string | null = null
@@ -172,37 +139,95 @@ export async function inspectUrl(text: string, options: InspectOptions): Promise
     problems,
   }
 
-  const held = parts ? options.lookup(parts[0] as string) : undefined
-  if (held) {
-    const headers = new Headers(options.headers ?? {})
-    let sawMismatch = false
-    for (const method of options.method ? [options.method] : METHODS) {
-      const result = await verifyPresigned({
-        method,
-        rawPath: url.pathname,
-        rawQuery,
-        host: url.host,
-        headers,
-        now: options.now,
-        lookup: options.lookup,
-      })
-      // Expiry is judged after the signature: an expired URL still had a valid signature.
-      if (result.ok || result.reason === 'expired' || result.reason === 'not_yet_valid') {
-        inspection.method = method
-        inspection.signatureValid = true
-        break
-      }
-      if (result.reason === 'signature_mismatch') sawMismatch = true
-      else break
-    }
-    if (inspection.signatureValid === undefined && sawMismatch) {
-      inspection.signatureValid = false
-      problems.push(
-        options.method
-          ? 'The signature does not match this URL for that method: it was changed after signing or signed for something else.'
-          : 'The signature does not match this URL for any method: it was changed after signing or signed for another host, path or key.',
-      )
-    }
+  if (parts && options.lookup(parts[0] as string)) {
+    await checkSignature(inspection, url, rawQuery, options)
   }
   return inspection
+}
+
+/** What the query alone shows to be wrong: missing or malformed parameters, encodings, limits. */
+function queryProblems(
+  url: URL,
+  rawQuery: string,
+  params: Map<string, string>,
+  expiresText: string | undefined,
+  expiresIn: number | null,
+): string[] {
+  const problems: string[] = []
+  const algorithm = params.get('X-Amz-Algorithm') ?? null
+  for (const name of REQUIRED_PARAMS) {
+    if (!params.has(name))
+      problems.push(`${name} is missing: this is not a complete SigV4 presigned URL.`)
+  }
+  if (parseQuery(rawQuery) === undefined)
+    problems.push('The query string has a malformed %-escape.')
+  if (algorithm !== null && algorithm !== 'AWS4-HMAC-SHA256') {
+    problems.push(
+      `X-Amz-Algorithm is ${algorithm}; only AWS4-HMAC-SHA256 presigned URLs are SigV4.`,
+    )
+  }
+  const sdkParams = [...params.keys()].filter((name) => SDK_PARAMS.test(name))
+  if (sdkParams.length > 0) {
+    problems.push(
+      `The URL carries SDK parameters (${sdkParams.join(', ')}) that R2 and MinIO refuse or that require headers the client will not send; sign without the SDK's checksum middleware.`,
+    )
+  }
+  if (url.pathname.includes('+') || rawQuery.replace(/X-Amz-Signature=[^&]*/, '').includes('+')) {
+    problems.push(
+      "The URL contains '+'. A space must be encoded as %20 and a plus as %2B; a literal '+' is read as a space by some servers and as a plus by others, so the signature will not match.",
+    )
+  }
+  if (/%25[0-9a-fA-F]{2}/.test(url.pathname)) {
+    problems.push(
+      'The path contains %25 followed by hex digits: the key looks encoded twice. Encode the key once; if it really contains "%", ignore this.',
+    )
+  }
+  if (expiresIn !== null && expiresIn > MAX_EXPIRES_IN) {
+    problems.push(
+      `X-Amz-Expires is ${expiresIn}: SigV4 allows at most ${MAX_EXPIRES_IN} seconds (7 days).`,
+    )
+  }
+  if (expiresText !== undefined && expiresIn === null)
+    problems.push('X-Amz-Expires is not a number of seconds.')
+  return problems
+}
+
+/**
+ * Whether the URL's signature holds, for its method or (none given) any: an expired URL still had
+ * a valid signature, so expiry is judged after it.
+ */
+async function checkSignature(
+  inspection: Inspection,
+  url: URL,
+  rawQuery: string,
+  options: InspectOptions,
+): Promise<void> {
+  const headers = new Headers(options.headers ?? {})
+  let sawMismatch = false
+  for (const method of options.method ? [options.method] : METHODS) {
+    const result = await verifyPresigned({
+      method,
+      rawPath: url.pathname,
+      rawQuery,
+      host: url.host,
+      headers,
+      now: options.now,
+      lookup: options.lookup,
+    })
+    if (result.ok || result.reason === 'expired' || result.reason === 'not_yet_valid') {
+      inspection.method = method
+      inspection.signatureValid = true
+      return
+    }
+    if (result.reason === 'signature_mismatch') sawMismatch = true
+    else break
+  }
+  if (sawMismatch) {
+    inspection.signatureValid = false
+    inspection.problems.push(
+      options.method
+        ? 'The signature does not match this URL for that method: it was changed after signing or signed for something else.'
+        : 'The signature does not match this URL for any method: it was changed after signing or signed for another host, path or key.',
+    )
+  }
 }

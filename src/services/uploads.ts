@@ -8,7 +8,6 @@ import { type Config, storeFor } from '../config'
 import type { Caller } from '../env'
 import { AppError } from '../errors'
 import { isoSeconds, wholeSecondMs } from '../lib/duration'
-import { MAX_PART_SIZE, MIN_PART_SIZE } from '../lib/limits'
 import {
   type AbortRequest,
   type CompleteRequest,
@@ -21,29 +20,7 @@ import { dropCachedObject } from '../stores/object-cache'
 import { emit, objectCreated } from '../webhooks/events'
 import { corsHintsFor } from './cors'
 import { resolveExpiresIn } from './expiry'
-
-/** Part sizes for a declared total: equal parts of at least 5 MiB, the last one smaller. */
-export function partSizes(total: number, parts: number): number[] {
-  const size = Math.ceil(total / parts)
-  if (parts > 1 && size < MIN_PART_SIZE) {
-    throw new AppError(
-      'invalid_request',
-      `With ${parts} parts each part would be under 5 MiB; use fewer parts.`,
-    )
-  }
-  if (size > MAX_PART_SIZE)
-    throw new AppError('invalid_request', 'Parts may be at most 5 GiB; use more parts.')
-  const sizes = Array.from({ length: parts }, (_, i) =>
-    Math.max(0, Math.min(size, total - i * size)),
-  )
-  if (parts > 1 && sizes[parts - 1] === 0) {
-    throw new AppError(
-      'invalid_request',
-      `${total} bytes do not fill ${parts} parts; use fewer parts.`,
-    )
-  }
-  return sizes
-}
+import { finishMultipart, signParts } from './multipart'
 
 /** Complete and abort carry no bytes: whoever may start an upload on the key may finish it. */
 function authorizeFinish(caller: Caller, request: { bucket: string; key: string }): void {
@@ -78,41 +55,21 @@ export async function startMultipart(ctx: UploadContext, request: MultipartReque
   if (request.contentType !== undefined) scopeRequest.contentType = request.contentType
   if (request.contentLength !== undefined) scopeRequest.contentLength = request.contentLength
   authorize(caller, scopeRequest)
-  const sizes =
-    request.contentLength === undefined
-      ? undefined
-      : partSizes(request.contentLength, request.parts)
   const store = storeFor(config, request.bucket)
-  const uploadId = await store.createMultipartUpload(request.key, {
-    contentType: request.contentType,
-    ...(request.checksumSha256 ? { metadata: { [SHA256_METADATA]: request.checksumSha256 } } : {}),
-    declared:
-      request.contentLength === undefined
-        ? undefined
-        : { parts: request.parts, length: request.contentLength },
+  const { uploadId, expiresAt, parts } = await signParts(store, {
+    key: request.key,
+    parts: request.parts,
+    length: request.contentLength,
+    start: {
+      contentType: request.contentType,
+      ...(request.checksumSha256
+        ? { metadata: { [SHA256_METADATA]: request.checksumSha256 } }
+        : {}),
+    },
+    expiresIn,
+    nowMs,
+    origin,
   })
-  const expiresAt = isoSeconds(nowMs + expiresIn * 1000)
-  const parts = await Promise.all(
-    Array.from({ length: request.parts }, async (_, index) => {
-      const partNumber = index + 1
-      const headers: Record<string, string> = sizes
-        ? { 'Content-Length': String(sizes[index]) }
-        : {}
-      const url = await store.objectUrl({
-        key: request.key,
-        method: 'PUT',
-        expiresIn,
-        nowMs,
-        origin,
-        query: [
-          ['partNumber', String(partNumber)],
-          ['uploadId', uploadId],
-        ],
-        headers,
-      })
-      return { partNumber, url, expiresAt, headers }
-    }),
-  )
   const answer = { uploadId, bucket: request.bucket, key: request.key, expiresAt, parts }
   if (request.origin === undefined) return answer
   const corsHints = corsHintsFor(
@@ -127,24 +84,15 @@ export async function startMultipart(ctx: UploadContext, request: MultipartReque
 export async function completeMultipart(ctx: UploadContext, request: CompleteRequest) {
   authorizeFinish(ctx.caller, request)
   const store = storeFor(ctx.config, request.bucket)
-  const parts = [...request.parts].sort((a, b) => a.partNumber - b.partNumber)
-  const etag = await store.completeMultipartUpload(request.key, request.uploadId, parts)
+  const nowMs = wholeSecondMs(ctx.now)
+  const done = await finishMultipart(store, { ...request, nowMs })
   // This location's cache no longer points at a version the upload replaced.
   await dropCachedObject(caches.default, request.bucket, request.key).catch(() => undefined)
   // Announced before the answer: an upload Signet completed always has its event.
-  const head = await store.headObject(request.key, wholeSecondMs(ctx.now))
   await emit(ctx.events, [
-    objectCreated(
-      {
-        bucket: request.bucket,
-        key: request.key,
-        size: head?.size ?? null,
-        etag: etag ?? head?.etag ?? null,
-      },
-      'multipart',
-    ),
+    objectCreated({ bucket: request.bucket, key: request.key, ...done }, 'multipart'),
   ])
-  return { bucket: request.bucket, key: request.key, etag }
+  return { bucket: request.bucket, key: request.key, etag: done.etag }
 }
 
 /**

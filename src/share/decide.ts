@@ -5,29 +5,9 @@
 import { ipInCidrList } from '../lib/cidr'
 import { LEASE_NEAR_END, MAX_LEASE } from '../lib/limits'
 import type { PasswordVerdict } from './password'
-import type { RefusalOutcome, ShareRecord, UseOutcome } from './record'
+import type { ShareRecord, UseOutcome, UseRefusal } from './record'
 
-/** What a use is refused with. */
-export type UseRefusal =
-  | 'not_found'
-  | 'share_revoked'
-  | 'share_expired'
-  | 'ip_not_allowed'
-  | 'rate_limited'
-  | 'share_password_required'
-  | 'share_password_invalid'
-  | 'share_exhausted'
-
-/** How each refusal is audited. */
-export const REFUSAL_OUTCOME = {
-  share_revoked: 'revoked',
-  share_expired: 'expired',
-  ip_not_allowed: 'ip_not_allowed',
-  rate_limited: 'rate_limited',
-  share_password_required: 'password_required',
-  share_password_invalid: 'password_failed',
-  share_exhausted: 'exhausted',
-} as const satisfies Record<Exclude<UseRefusal, 'not_found'>, RefusalOutcome>
+export type { UseRefusal }
 
 /** What a use brings to the checks. */
 export type UseAttempt = {

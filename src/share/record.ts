@@ -40,46 +40,95 @@ export type ShareRecord = {
   lastUsedAt: number | null
 }
 
-/**
- * What a use was, one word from the request that reports it to the audit row that records it.
- * A use that reaches the share's object is a UseKind; the object answers a refusal with
- * one of the refusal outcomes, and may record a `partial` as `downloaded` (outside the client's
- * download session).
- */
-export type UseOutcome =
-  | 'downloaded'
-  | 'partial'
-  | 'head'
-  | 'not_modified'
-  | 'viewed'
-  /** The share page showed the file (an uncounted share): counts nothing. */
-  | 'previewed'
-  /** A browser entered the share's password on its page. */
-  | 'unlocked'
-  | 'not_found_in_store'
-  /** A pinned share's object changed or went: 410 share_changed, counts nothing. */
-  | 'changed'
-  | 'precondition_failed'
-  | 'range_not_satisfiable'
-  | 'bad_request'
-  | RefusalOutcome
-
-/** The refusals, in the contract's order of checking. */
-export type RefusalOutcome =
-  | 'revoked'
-  | 'expired'
+/** What a use is refused with (`not_found`: no such share, which no audit row names). */
+export type UseRefusal =
+  | 'not_found'
+  | 'share_revoked'
+  | 'share_expired'
   | 'ip_not_allowed'
-  /** The link is locked after too many wrong passwords: 429, the right one included. */
   | 'rate_limited'
-  | 'password_required'
-  | 'password_failed'
-  | 'exhausted'
+  | 'share_password_required'
+  | 'share_password_invalid'
+  | 'share_exhausted'
+
+/** What a use's outcome means, wherever it is decided (the isolate) or recorded (the object). */
+type OutcomeFacts = {
+  /** It marks the link as used (`lastUsedAt`); `download` also adds one to its counter. */
+  use: 'none' | 'touch' | 'download'
+  /** It served the object's bytes: the audit never lets other uses push it out. */
+  served: boolean
+  /** The refusal it records (null: it was let in). */
+  refusal: Exclude<UseRefusal, 'not_found'> | null
+  /** What it adds to the share's stats. */
+  stat: 'views' | 'previews' | 'downloads' | null
+}
+
+const LET_IN = { use: 'touch', served: false, refusal: null, stat: null } as const
+const refused = (refusal: Exclude<UseRefusal, 'not_found'>) =>
+  ({ use: 'none', served: false, refusal, stat: null }) as const
+
+/**
+ * Every outcome a use can have, one word from the request that reports it to the audit row that
+ * records it, and what it means: the one table the isolate and the share's object both read.
+ * A use that reaches the share's object is a UseKind; the object answers a refusal with one of
+ * the refusal outcomes, and may record a `partial` as `downloaded` (outside the client's download
+ * session).
+ */
+export const OUTCOMES = {
+  downloaded: { use: 'download', served: true, refusal: null, stat: 'downloads' },
+  /** A range further in: free inside the client's download session. */
+  partial: { use: 'touch', served: true, refusal: null, stat: null },
+  head: LET_IN,
+  not_modified: LET_IN,
+  /** The share's page, shown to a browser or a link-preview bot: counts nothing. */
+  viewed: { use: 'none', served: false, refusal: null, stat: 'views' },
+  /** The share page showed the file (an uncounted share): counts nothing. */
+  previewed: { use: 'none', served: false, refusal: null, stat: 'previews' },
+  /** A browser entered the share's password on its page. */
+  unlocked: { use: 'none', served: false, refusal: null, stat: null },
+  /** The store has no such object: nothing was served, nothing is marked. */
+  not_found_in_store: { use: 'none', served: false, refusal: null, stat: null },
+  /** A pinned share's object changed or went: 410 share_changed, counts nothing. */
+  changed: LET_IN,
+  precondition_failed: LET_IN,
+  range_not_satisfiable: LET_IN,
+  bad_request: LET_IN,
+  // The refusals, in the contract's order of checking.
+  revoked: refused('share_revoked'),
+  expired: refused('share_expired'),
+  ip_not_allowed: refused('ip_not_allowed'),
+  /** The link is locked after too many wrong passwords: 429, the right one included. */
+  rate_limited: refused('rate_limited'),
+  password_required: refused('share_password_required'),
+  password_failed: refused('share_password_invalid'),
+  exhausted: refused('share_exhausted'),
+} as const satisfies Record<string, OutcomeFacts>
+
+export type UseOutcome = keyof typeof OUTCOMES
+
+/** The outcomes that are refusals. */
+export type RefusalOutcome = {
+  [O in UseOutcome]: (typeof OUTCOMES)[O]['refusal'] extends null ? never : O
+}[UseOutcome]
 
 /** What a use reports to the share's object: everything but a refusal, which the object decides. */
 export type UseKind = Exclude<UseOutcome, RefusalOutcome>
 
+export function isRefusal(outcome: UseOutcome): outcome is RefusalOutcome {
+  return OUTCOMES[outcome].refusal !== null
+}
+
+/** How each refusal is audited: the table read the other way. */
+export const REFUSAL_OUTCOME = Object.fromEntries(
+  Object.entries(OUTCOMES).flatMap(([outcome, facts]) =>
+    facts.refusal === null ? [] : [[facts.refusal, outcome]],
+  ),
+) as Record<Exclude<UseRefusal, 'not_found'>, RefusalOutcome>
+
 /** The outcomes of uses that served bytes: the audit never lets other uses push these out. */
-export const SERVED_OUTCOMES: readonly UseOutcome[] = ['downloaded', 'partial']
+export const SERVED_OUTCOMES: readonly UseOutcome[] = (
+  Object.keys(OUTCOMES) as UseOutcome[]
+).filter((outcome) => OUTCOMES[outcome].served)
 
 /**
  * What of a folder share a use was for, as the audit keeps it: one file (`file:<path>`, its path
@@ -215,4 +264,20 @@ export function fromStoredRecord(json: string): ShareRecord {
 export function sameVersion(recorded: string, etag: string | null): boolean {
   const bare = (text: string) => text.replace(/^W\//, '').replaceAll('"', '')
   return etag !== null && bare(recorded) === bare(etag)
+}
+
+/**
+ * What a share event is about: the object; for a folder share, its prefix and the file's key (or
+ * the prefix itself and `zip: true` for the zip).
+ */
+export function eventSubject(share: ShareRecord, item: UseItem | undefined) {
+  const about = { shareId: share.id, bucket: share.bucket }
+  if (!share.folder) return { ...about, key: share.key }
+  const { path, zip } = itemFields(item)
+  return {
+    ...about,
+    prefix: share.key,
+    key: share.key + (path ?? ''),
+    ...(zip ? { zip } : {}),
+  }
 }

@@ -4,7 +4,7 @@ import { expect } from 'vitest'
 import { getConfig } from '../../src/config'
 import { insertShare } from '../../src/share/index-db'
 import { newShareId, type ShareRecord } from '../../src/share/record'
-import type { ShareUseInput } from '../../src/share/use'
+import type { SharePorts, ShareUseInput, UseAsk } from '../../src/share/use'
 import { call, ORIGIN } from '../helpers'
 
 export type ShareAnswer = {
@@ -107,25 +107,31 @@ export async function insertLegacyShare(overrides: Partial<ShareRecord>): Promis
 export function programUse(
   id: string,
   clientIp: string,
-  rest: Partial<ShareUseInput> = {},
+  rest: Partial<SharePorts & Pick<UseAsk, 'zip' | 'cursor'>> = {},
 ): ShareUseInput {
+  const { zip = false, cursor, ...ports } = rest
   return {
-    shares: env.SHARES,
-    config: () => getConfig(env),
-    id,
-    method: 'GET',
-    headers: new Headers(),
-    clientIp,
-    now: new Date(),
-    origin: new URL(ORIGIN),
-    wantsPage: false,
-    button: false,
-    preview: false,
-    password: undefined,
-    ticket: undefined,
-    unlock: false,
-    country: null,
-    waitUntil: () => {},
-    ...rest,
+    ports: { shares: env.SHARES, config: () => getConfig(env), waitUntil: () => {}, ...ports },
+    request: {
+      id,
+      method: 'GET',
+      headers: new Headers(),
+      clientIp,
+      now: new Date(),
+      origin: new URL(ORIGIN),
+      country: null,
+      password: undefined,
+      ticket: undefined,
+    },
+    ask: {
+      method: 'GET',
+      typed: false,
+      asksHtml: false,
+      wantsPage: false,
+      path: undefined,
+      zip,
+      preview: false,
+      cursor,
+    },
   }
 }

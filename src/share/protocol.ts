@@ -1,0 +1,89 @@
+// What isolates and a share's Durable Object say to each other: a use to decide (with the batches
+// and leases it carries), the decision, a use an isolate decided itself, and the share's view and
+// stats. Types only.
+import type { Lease } from './ledger'
+import type { PasswordVerdict } from './password'
+import type { UseItem, UseKind, UseOutcome, UseRefusal } from './record'
+
+/** What a use reports: what the store answered it, and when, from where. */
+export type UseRequest = {
+  id: string
+  /** Epoch milliseconds. */
+  now: number
+  clientIp: string | null
+  /**
+   * `downloaded` counts; `partial` is a range further in, free inside the client's download
+   * session and recorded as a download otherwise; `viewed` is the share's page, shown to a
+   * browser or a link-preview bot; everything else counts nothing.
+   */
+  outcome: UseKind
+  /** Seconds the share must still have to live for this use (a redirect URL lives at least 1). */
+  minSecondsLeft: number
+  /**
+   * For a password-protected share, what the isolate found: the right password (or a valid
+   * ticket), none, or a wrong one. Ignored for a share without a password.
+   */
+  password?: PasswordVerdict | undefined
+  /** The client's country where the edge says it (`request.cf.country`), for the stats. */
+  country?: string | null | undefined
+  /** A folder share's file or zip the use is for. */
+  item?: UseItem | undefined
+  /**
+   * For a counted share's download: how many more uses the isolate would like lent to it (a
+   * lease), lasting `leaseSeconds`. The object lends what the cap allows (see leaseSize).
+   */
+  lease?: { want: number; seconds: number } | undefined
+  /**
+   * The isolate's queued uses of this share, recorded first (each batch once), so the audit
+   * keeps the order the isolate served them in.
+   */
+  batches?: readonly UseBatch[] | undefined
+  /** Leases of this isolate that ended with uses unspent: they are free again from now. */
+  giveBack?: readonly { lease: string; uses: number }[] | undefined
+}
+
+/** Uses an isolate decided, sent together under one id, and the leases it returns with them. */
+export type UseBatch = { id: string; reports: readonly UseReport[]; closes: readonly string[] }
+
+export type { Lease, UseRefusal }
+
+/** What the object last knew of a share's changing state: what an isolate decides uses with. */
+export type ShareView = {
+  revokedAt: number | null
+  downloads: number
+  /** Until when a password link is locked after wrong passwords (null: it is not). */
+  lockedUntil: number | null
+}
+
+export type UseDecision =
+  | { ok: true; outcome: UseOutcome; downloads: number; view: ShareView; lease?: Lease }
+  /**
+   * retryAfter: seconds until a locked link takes passwords again, or (busy) until uses lent to
+   * other isolates come back.
+   */
+  | { ok: false; code: UseRefusal; retryAfter?: number; busy?: boolean; view?: ShareView }
+
+/**
+ * A use an isolate decided and served (or refused) itself, reported later in a batch: the
+ * outcome it had, when, from where.
+ */
+export type UseReport = {
+  /** Epoch milliseconds. */
+  at: number
+  clientIp: string | null
+  outcome: UseOutcome
+  country: string | null
+  /** A folder share's file or zip the use was for. */
+  item?: UseItem | undefined
+  /** A download spent from a lease: decided by the isolate within the cap the object lent it. */
+  lease?: string | undefined
+}
+
+/** A share's numbers: views of its page, previews, downloads, per UTC day and per country. */
+export type ShareStats = {
+  views: number
+  previews: number
+  downloads: number
+  byDay: { day: string; views: number; previews: number; downloads: number }[]
+  byCountry: { country: string | null; downloads: number }[]
+}
