@@ -1,7 +1,10 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
 import { build } from 'esbuild'
 import { defineConfig } from 'vitest/config'
+import { bundleWorker } from './bench/serve.mjs'
 import { buildAssets } from './scripts/assets.mjs'
 import { buildPackage } from './scripts/build.mjs'
 import { newServiceAccount } from './test/node/service-account'
@@ -13,6 +16,14 @@ export default defineConfig(async () => {
   // The static assets wrangler.toml declares (Scalar's bundle, the console's script), and the
   // package's dist/ (the CLI, signet-edge/client and /rpc), built once before any test file runs.
   await Promise.all([buildAssets(), buildPackage()])
+  // The Worker as it deploys, bundled once for every node test that serves it under Miniflare;
+  // their servers keep the runtime's log of provoked failures to themselves, as wrangler's own
+  // chatter stays below errors (a failing test still shows its own output).
+  process.env.SIGNET_TEST_BUNDLE = await bundleWorker(
+    mkdtempSync(path.join(tmpdir(), 'signet-bundle-')),
+  )
+  process.env.SIGNET_TEST_QUIET = '1'
+  process.env.WRANGLER_LOG ??= 'error'
   const migrations = await readD1Migrations(path.join(import.meta.dirname, 'migrations'))
   // Signet bundled as a Worker of its own, so a second Worker can call its RPC entrypoint through
   // a real service binding (the Worker under test cannot be a binding target of auxiliaries).
@@ -78,6 +89,10 @@ export default defineConfig(async () => {
   }
   return {
     test: {
+      // Most node tests wait on servers, browsers and child processes: more files than cores
+      // run at once. Output of passing tests is dropped; a failure shows its own.
+      maxWorkers: 4,
+      silent: 'passed-only',
       projects: [
         {
           plugins: [

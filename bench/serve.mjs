@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { convertV4MiniflareOptions, Miniflare } from 'miniflare'
+import { convertV4MiniflareOptions, Miniflare, NoOpLog } from 'miniflare'
 import { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } from 'wrangler'
 import { buildAssets } from '../scripts/assets.mjs'
 
@@ -34,7 +34,10 @@ export async function bundleWorker(outdir) {
  */
 export async function startSignet(vars = {}, options = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'signet-mf-'))
-  const script = await bundleWorker(join(dir, 'dist'))
+  // The test run bundles once (vitest.config.ts) and says where; a benchmark bundles its own.
+  const script = process.env.SIGNET_TEST_BUNDLE ?? (await bundleWorker(join(dir, 'dist')))
+  // Tests read answers, not the runtime's log of the failures they provoke on purpose.
+  const quiet = process.env.SIGNET_TEST_QUIET === '1'
   const adminToken = 'mf-admin-token-0123456789'
   const credential = { accessKeyId: 'SIGNETMFKEY', secretAccessKey: 'signet-mf-secret-0123456789' }
   const { workerOptions: declared } = unstable_getMiniflareWorkerOptions(
@@ -47,6 +50,7 @@ export async function startSignet(vars = {}, options = {}) {
     convertV4MiniflareOptions({
       host: '127.0.0.1',
       port: 0,
+      ...(quiet ? { log: new NoOpLog(), handleStructuredLogs: () => {} } : {}),
       resourcePersistencePath: join(dir, 'state'),
       workers: [
         {

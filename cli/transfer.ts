@@ -11,8 +11,8 @@ import type { SignetClient } from '../src/client'
 import {
   type Retry,
   StepError,
-  StoreRefusal,
   type Target,
+  TransferRefused,
   type Transport,
   withRetries,
 } from '../src/uploader'
@@ -20,10 +20,10 @@ import type { Progress } from './progress'
 import { Check, checkFile, describeExpected, type Expected, expectedOf } from './verify'
 
 /** Why a store refused: its S3 error code when the body has one. */
-async function storeRefusal(response: Response): Promise<StoreRefusal> {
+async function transferRefused(response: Response): Promise<TransferRefused> {
   const text = await response.text().catch(() => '')
   const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1]
-  return new StoreRefusal(
+  return new TransferRefused(
     response.status,
     `the store answered ${response.status}${code ? ` ${code}` : ''}`,
   )
@@ -54,7 +54,7 @@ export function fileTransport(path: string): Transport {
     async exists(url, signal) {
       const response = await fetch(url, { method: 'HEAD', signal })
       if (response.status === 404) return false
-      if (!response.ok) throw await storeRefusal(response)
+      if (!response.ok) throw await transferRefused(response)
       return true
     },
     async put(url, headers, { start, end }, sent, signal) {
@@ -65,7 +65,7 @@ export function fileTransport(path: string): Transport {
         signal,
         duplex: 'half',
       } as RequestInit)
-      if (!response.ok) throw await storeRefusal(response)
+      if (!response.ok) throw await transferRefused(response)
       await response.body?.cancel()
       return response.headers.get('etag')
     },
@@ -154,7 +154,7 @@ async function fetchInto(
         await response.body?.cancel()
         throw response.ok
           ? new Error(`the store answered ${response.status} from another offset`)
-          : await storeRefusal(response)
+          : await transferRefused(response)
       }
       const start = offset
       const reader = response.body.getReader()
@@ -195,7 +195,7 @@ async function lookUp(request: DownloadRequest) {
     const url = await client.presign({ ...source, method: 'HEAD' })
     const response = await fetch(url.url, { method: 'HEAD', signal })
     if (response.status === 404) throw new StepError(`look up ${where}`, 'no such object')
-    if (!response.ok) throw await storeRefusal(response)
+    if (!response.ok) throw await transferRefused(response)
     return response
   })
   return {

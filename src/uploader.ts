@@ -82,13 +82,13 @@ export async function withRetries<T>(
 }
 
 /** A store's answer to a presigned request that was not a success: its status, in words. */
-export class StoreRefusal extends Error {
+export class TransferRefused extends Error {
   constructor(
     readonly status: number,
     message: string,
   ) {
     super(message)
-    this.name = 'StoreRefusal'
+    this.name = 'TransferRefused'
   }
 }
 
@@ -107,7 +107,7 @@ export type Transport = {
   /**
    * PUTs the bytes with `headers` (Content-Length is the transport's to set); calls `sent` with
    * the bytes sent so far in this attempt; answers the store's ETag header. Rejects with a
-   * StoreRefusal when the store refuses, an Error on a broken connection; stops when `signal`
+   * TransferRefused when the store refuses, an Error on a broken connection; stops when `signal`
    * aborts.
    */
   put(
@@ -243,7 +243,7 @@ export async function upload(request: UploadRequest): Promise<{ etag: string | n
       return putCounted(request, url.url, url.headers, { start: 0, end: size }, signal).catch(
         (error: unknown) => {
           // The store's answer to If-None-Match: * — an object is there (or arrived meanwhile).
-          if (url.createOnly && error instanceof StoreRefusal && error.status === 412) {
+          if (url.createOnly && error instanceof TransferRefused && error.status === 412) {
             throw new ObjectExists(target)
           }
           throw error

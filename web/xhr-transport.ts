@@ -1,6 +1,6 @@
 // The uploader's transport in a browser, for the console and the upload-link page alike:
 // XMLHttpRequest, for its upload progress events (fetch has none for request bodies).
-import { StoreRefusal, type Transport } from '../src/uploader'
+import { TransferRefused, type Transport } from '../src/uploader'
 
 /** Signet's own error message in an answer (a PUT to an upload link), if it is one. */
 function signetMessage(text: string): string | undefined {
@@ -22,7 +22,10 @@ export function xhrTransport(file: File, answered?: (body: string) => void): Tra
       const response = await fetch(url, { method: 'HEAD', signal })
       if (response.status === 404) return false
       if (!response.ok) {
-        throw new StoreRefusal(response.status, `The store answered ${response.status} to a HEAD.`)
+        throw new TransferRefused(
+          response.status,
+          `The store answered ${response.status} to a HEAD.`,
+        )
       }
       return true
     },
@@ -48,7 +51,7 @@ export function xhrTransport(file: File, answered?: (body: string) => void): Tra
           } else {
             const code = /<Code>([^<]*)<\/Code>/.exec(xhr.responseText)?.[1]
             reject(
-              new StoreRefusal(
+              new TransferRefused(
                 xhr.status,
                 signetMessage(xhr.responseText) ??
                   `The store refused the upload (${xhr.status}${code ? ` ${code}` : ''}).`,

@@ -17,7 +17,7 @@ import { insertShare, listShares, liveShareIds, revokeShares } from '../share/in
 import { hashPassword } from '../share/password'
 import { isShareId, newShareId, type ShareRecord, toApiShare } from '../share/record'
 import { shareObject } from '../share/use'
-import { StoreRefused } from '../stores/read-through'
+import { StoreRefused } from '../stores/store'
 import { resolveExpiresIn } from './expiry'
 
 /** Who asks, with what configuration and database, and Signet's origin for the links. */

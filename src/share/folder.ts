@@ -10,8 +10,8 @@ import { AppError } from '../errors'
 import { base64url, fromBase64 } from '../lib/bytes'
 import { FOLDER_PAGE_SIZE } from '../lib/limits'
 import { checkObjectKey } from '../lib/object-key'
-import { StoreRefused } from '../stores/read-through'
 import type { ListedObject, Store } from '../stores/store'
+import { StoreRefused } from '../stores/store'
 
 /** Percent-encoded `/`, `.` and `\`: a file's path never hides one. */
 const ENCODED_SEPARATOR = /%(2f|2e|5c)/i

@@ -7,7 +7,7 @@ import { readConditions } from '../lib/http-conditions'
 import { parseListPage } from '../lib/list-xml'
 import { encodeKeyPath } from '../s3/encoding'
 import { type Provider, providerOf } from './endpoint'
-import type * as store from './store'
+import * as store from './store'
 
 /** A bucket at a store's endpoint, as config parsed it. */
 export type RemoteTarget = {
@@ -49,17 +49,6 @@ export function readRemote(
 }
 
 /**
- * The store refused Signet's own signed request (403, 400, …): Signet's configuration or the
- * bucket's policy, not the store failing. Internal unless a feature can say more.
- */
-export class StoreRefused extends Error {
-  constructor(readonly status: number) {
-    super(`store answered ${status} to a signed read`)
-    this.name = 'StoreRefused'
-  }
-}
-
-/**
  * Sends Signet's own signed request to the store. An answer `expected` allows is handed back;
  * no answer at all, or a 5xx, is store_unavailable (502); any other status is StoreRefused
  * (Signet's request was refused). A refused answer's body is never read.
@@ -75,7 +64,7 @@ async function askStore(
   if (expected(answer.status)) return answer
   await answer.body?.cancel()
   if (answer.status >= 500) throw storeUnavailable(answer.status)
-  throw new StoreRefused(answer.status)
+  throw new store.StoreRefused(answer.status, null)
 }
 
 /** Headers of a store's answer that a proxied read passes on. */

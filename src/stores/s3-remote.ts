@@ -10,21 +10,9 @@ import { buildPostPolicy } from '../s3/post-policy'
 import type { Provider } from './endpoint'
 import { EndpointStore, locate, type RemoteTarget } from './read-through'
 import { presignedV4Url } from './sigv4-url'
-import type * as store from './store'
+import * as store from './store'
 
 export type { RemoteTarget }
-
-/** A store's refusal: its S3 error code and HTTP status. */
-export class StoreError extends Error {
-  readonly code: string
-  readonly status: number
-  constructor(code: string, status: number) {
-    super(`store answered ${status} ${code}`)
-    this.name = 'StoreError'
-    this.code = code
-    this.status = status
-  }
-}
 
 /** R2 takes S3's PutBucketCors and its own rules; GCS's XML API (HMAC keys) takes GCS's. */
 const CORS_FORMATS: Record<Provider, readonly CorsFormat[]> = {
@@ -73,8 +61,15 @@ export class S3RemoteStore extends EndpointStore implements store.Store {
     return presignedV4Url(place, request, request.query ?? [], this.credential)
   }
 
+  /**
+   * Header-signed control requests (multipart, CORS) go through aws4fetch, a well-kept signer of
+   * whole requests (payload hash, session token); Signet's own s3/sigv4.ts signs query URLs only.
+   * One client per store, for as long as the store lives, so its derived signing keys are reused.
+   */
+  #client: AwsClient | undefined
+
   private async send(url: string, init: RequestInit): Promise<string> {
-    const client = new AwsClient({
+    this.#client ??= new AwsClient({
       accessKeyId: this.credential.accessKeyId,
       secretAccessKey: this.credential.secretAccessKey,
       ...(this.credential.sessionToken ? { sessionToken: this.credential.sessionToken } : {}),
@@ -82,13 +77,13 @@ export class S3RemoteStore extends EndpointStore implements store.Store {
       region: this.target.region,
       retries: 0,
     })
-    const response = await client.fetch(url, init).catch(() => {
+    const response = await this.#client.fetch(url, init).catch(() => {
       throw storeUnavailable(undefined)
     })
     const text = await response.text()
     // S3 may answer 200 with an <Error> body for CompleteMultipartUpload.
     if (!response.ok || /<Error>/.test(text)) {
-      throw new StoreError(xmlValue(text, 'Code') ?? 'UnknownError', response.status)
+      throw new store.StoreRefused(response.status, xmlValue(text, 'Code') ?? 'UnknownError')
     }
     return text
   }
@@ -101,7 +96,7 @@ export class S3RemoteStore extends EndpointStore implements store.Store {
     try {
       return await this.send(url, init)
     } catch (error) {
-      if (error instanceof StoreError) {
+      if (error instanceof store.StoreRefused) {
         if (error.code === 'NoSuchUpload') {
           throw new AppError('not_found', 'No such multipart upload for this bucket and key.')
         }
@@ -123,7 +118,7 @@ export class S3RemoteStore extends EndpointStore implements store.Store {
     // The store keeps the upload's own id; every part URL signed its length when one was declared.
     const text = await this.control(`${this.plainUrl(key)}?uploads`, { method: 'POST', headers })
     const uploadId = xmlValue(text, 'UploadId')
-    if (!uploadId) throw new StoreError('MalformedResponse', 200)
+    if (!uploadId) throw new store.StoreRefused(200, 'MalformedResponse')
     return uploadId
   }
 

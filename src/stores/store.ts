@@ -168,3 +168,19 @@ export interface Store {
    */
   postPolicy(origin: string, spec: PostPolicySpec): Promise<SignedPostPolicy>
 }
+
+/**
+ * The store refused Signet's own signed request (a 4xx, or S3's <Error> in a 200): Signet's
+ * configuration, the bucket's policy or the request, not the store failing (no answer or a 5xx is
+ * store_unavailable). The one "the store said no" error: `status` and, where the store's body
+ * says it, its S3 `code` (never the body itself). Internal unless a feature can say more.
+ */
+export class StoreRefused extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string | null,
+  ) {
+    super(`store answered ${status}${code ? ` ${code}` : ''}`)
+    this.name = 'StoreRefused'
+  }
+}

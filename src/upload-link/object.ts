@@ -84,26 +84,26 @@ type FileRow = {
 }
 
 export class UploadLinkObject extends DurableObject<Env> {
-  private readonly sql: SqlStorage
+  readonly #sql: SqlStorage
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
-    this.sql = ctx.storage.sql
-    this.sql.exec(`CREATE TABLE IF NOT EXISTS link (
+    this.#sql = ctx.storage.sql
+    this.#sql.exec(`CREATE TABLE IF NOT EXISTS link (
       id TEXT PRIMARY KEY, record TEXT NOT NULL, revoked_at INTEGER)`)
-    this.sql.exec(`CREATE TABLE IF NOT EXISTS slots (
+    this.#sql.exec(`CREATE TABLE IF NOT EXISTS slots (
       id TEXT PRIMARY KEY, key TEXT NOT NULL UNIQUE, name TEXT NOT NULL, content_type TEXT NOT NULL,
       until INTEGER NOT NULL)`)
-    this.sql.exec(`CREATE TABLE IF NOT EXISTS files (
+    this.#sql.exec(`CREATE TABLE IF NOT EXISTS files (
       seq INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL, size INTEGER NOT NULL,
       etag TEXT NOT NULL, content_type TEXT NOT NULL, uploaded_at INTEGER NOT NULL, client_ip TEXT)`)
     // Keys found holding an object that did not come through the link: never handed out again.
-    this.sql.exec('CREATE TABLE IF NOT EXISTS taken (key TEXT PRIMARY KEY)')
-    this.sql.exec('CREATE TABLE IF NOT EXISTS password_failures (at INTEGER NOT NULL)')
+    this.#sql.exec('CREATE TABLE IF NOT EXISTS taken (key TEXT PRIMARY KEY)')
+    this.#sql.exec('CREATE TABLE IF NOT EXISTS password_failures (at INTEGER NOT NULL)')
   }
 
   init(record: UploadLinkRecord): void {
-    this.sql.exec(
+    this.#sql.exec(
       'INSERT OR IGNORE INTO link (id, record, revoked_at) VALUES (?, ?, ?)',
       record.id,
       toStoredRecord(record),
@@ -111,27 +111,27 @@ export class UploadLinkObject extends DurableObject<Env> {
     )
   }
 
-  private load(id: string): UploadLinkRecord | undefined {
-    const row = this.sql
+  #load(id: string): UploadLinkRecord | undefined {
+    const row = this.#sql
       .exec<LinkRow>('SELECT record, revoked_at FROM link WHERE id = ?', id)
       .toArray()[0]
     return row ? { ...fromStoredRecord(row.record), revokedAt: row.revoked_at } : undefined
   }
 
-  private count(): number {
-    return this.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM files').one().n
+  #count(): number {
+    return this.#sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM files').one().n
   }
 
   /** The link and how many files it holds; null when there is no such link. */
   async read(id: string): Promise<{ record: UploadLinkRecord; count: number } | null> {
-    const record = this.load(id)
-    return record ? { record, count: this.count() } : null
+    const record = this.#load(id)
+    return record ? { record, count: this.#count() } : null
   }
 
   /** Every file the link received, oldest first. */
   async files(id: string): Promise<UploadedFile[] | null> {
-    if (!this.load(id)) return null
-    return this.sql
+    if (!this.#load(id)) return null
+    return this.#sql
       .exec<FileRow>(
         'SELECT key, size, etag, content_type, uploaded_at, client_ip FROM files ORDER BY seq',
       )
@@ -140,10 +140,10 @@ export class UploadLinkObject extends DurableObject<Env> {
   }
 
   /** Seconds a locked link stays locked (0: it is not). */
-  private lockedFor(now: number): number {
+  #lockedFor(now: number): number {
     const since = now - PASSWORD_LOCK_SECONDS * 1000
-    this.sql.exec('DELETE FROM password_failures WHERE at <= ?', since)
-    const rows = this.sql
+    this.#sql.exec('DELETE FROM password_failures WHERE at <= ?', since)
+    const rows = this.#sql
       .exec<{ at: number }>(
         'SELECT at FROM password_failures ORDER BY at DESC LIMIT ?',
         PASSWORD_LOCK_FAILURES,
@@ -160,13 +160,13 @@ export class UploadLinkObject extends DurableObject<Env> {
    * places and the keys found taken.
    */
   async place(request: PlaceRequest): Promise<Place | Refused> {
-    const record = this.load(request.id)
+    const record = this.#load(request.id)
     if (!record) return { ok: false, code: 'not_found' }
-    const refusal = this.refusal(record, request)
+    const refusal = this.#refusal(record, request)
     if (refusal) return refusal
     const slot = base64url(randomBytes(12))
-    const key = this.freeKey(record, request.name)
-    this.sql.exec(
+    const key = this.#freeKey(record, request.name)
+    this.#sql.exec(
       'INSERT INTO slots (id, key, name, content_type, until) VALUES (?, ?, ?, ?, ?)',
       slot,
       key,
@@ -181,29 +181,29 @@ export class UploadLinkObject extends DurableObject<Env> {
    * Whether the link takes files now, in the contract's order: revoked, expired, locked,
    * password (a wrong one counted), full (files held and places taken).
    */
-  private gate(record: UploadLinkRecord, request: OpenRequest): Refused | null {
+  #gate(record: UploadLinkRecord, request: OpenRequest): Refused | null {
     const { now } = request
     if (record.revokedAt !== null) return { ok: false, code: 'upload_link_revoked' }
     if (now >= record.expiresAt) return { ok: false, code: 'upload_link_expired' }
     if (record.password !== null) {
-      const lockedFor = this.lockedFor(now)
+      const lockedFor = this.#lockedFor(now)
       if (lockedFor > 0) return { ok: false, code: 'rate_limited', retryAfter: lockedFor }
       if (request.password === 'wrong') {
-        this.sql.exec('INSERT INTO password_failures (at) VALUES (?)', now)
+        this.#sql.exec('INSERT INTO password_failures (at) VALUES (?)', now)
         return { ok: false, code: 'share_password_invalid' }
       }
       if (request.password !== 'accepted') return { ok: false, code: 'share_password_required' }
     }
     // Places nobody filled in time are free again.
-    this.sql.exec('DELETE FROM slots WHERE until <= ?', now)
-    if (record.maxFiles !== null && this.count() + this.placesTaken() >= record.maxFiles) {
+    this.#sql.exec('DELETE FROM slots WHERE until <= ?', now)
+    if (record.maxFiles !== null && this.#count() + this.#placesTaken() >= record.maxFiles) {
       return { ok: false, code: 'upload_link_exhausted' }
     }
     return null
   }
 
-  private placesTaken(): number {
-    return this.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM slots').one().n
+  #placesTaken(): number {
+    return this.#sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM slots').one().n
   }
 
   /**
@@ -211,17 +211,17 @@ export class UploadLinkObject extends DurableObject<Env> {
    * it takes (places taken count as taken).
    */
   async open(request: OpenRequest): Promise<Opened | Refused> {
-    const record = this.load(request.id)
+    const record = this.#load(request.id)
     if (!record) return { ok: false, code: 'not_found' }
-    const refusal = this.gate(record, request)
+    const refusal = this.#gate(record, request)
     if (refusal) return refusal
-    const count = this.count()
-    const left = record.maxFiles === null ? null : record.maxFiles - count - this.placesTaken()
+    const count = this.#count()
+    const left = record.maxFiles === null ? null : record.maxFiles - count - this.#placesTaken()
     return { ok: true, record, count, left }
   }
 
-  private refusal(record: UploadLinkRecord, request: PlaceRequest): Refused | null {
-    const refusal = this.gate(record, request)
+  #refusal(record: UploadLinkRecord, request: PlaceRequest): Refused | null {
+    const refusal = this.#gate(record, request)
     if (refusal) return refusal
     if (record.maxFileSize !== null && request.size > record.maxFileSize) {
       return {
@@ -244,10 +244,10 @@ export class UploadLinkObject extends DurableObject<Env> {
   }
 
   /** The first of `name`, `name (2)`, … under the prefix that no file, place or object holds. */
-  private freeKey(record: UploadLinkRecord, name: string): string {
+  #freeKey(record: UploadLinkRecord, name: string): string {
     for (let n = 1; ; n++) {
       const key = `${record.prefix}${numberedName(name, n)}`
-      const used = this.sql
+      const used = this.#sql
         .exec<{ n: number }>(
           `SELECT (SELECT COUNT(*) FROM files WHERE key = ?1) + (SELECT COUNT(*) FROM slots WHERE key = ?1)
             + (SELECT COUNT(*) FROM taken WHERE key = ?1) AS n`,
@@ -263,14 +263,14 @@ export class UploadLinkObject extends DurableObject<Env> {
    * never handed out again, and the place moves to the next free name. null when the place lapsed.
    */
   async movePlace(id: string, slot: string): Promise<string | null> {
-    const record = this.load(id)
-    const row = this.sql
+    const record = this.#load(id)
+    const row = this.#sql
       .exec<{ key: string; name: string }>('SELECT key, name FROM slots WHERE id = ?', slot)
       .toArray()[0]
     if (!record || !row) return null
-    this.sql.exec('INSERT OR IGNORE INTO taken (key) VALUES (?)', row.key)
-    const key = this.freeKey(record, row.name)
-    this.sql.exec('UPDATE slots SET key = ? WHERE id = ?', key, slot)
+    this.#sql.exec('INSERT OR IGNORE INTO taken (key) VALUES (?)', row.key)
+    const key = this.#freeKey(record, row.name)
+    this.#sql.exec('UPDATE slots SET key = ? WHERE id = ?', key, slot)
     return key
   }
 
@@ -280,8 +280,8 @@ export class UploadLinkObject extends DurableObject<Env> {
     slot: string,
     now: number,
   ): Promise<{ key: string; contentType: string } | null> {
-    if (!this.load(id)) return null
-    const row = this.sql
+    if (!this.#load(id)) return null
+    const row = this.#sql
       .exec<{ key: string; content_type: string }>(
         'SELECT key, content_type FROM slots WHERE id = ? AND until > ?',
         slot,
@@ -300,10 +300,10 @@ export class UploadLinkObject extends DurableObject<Env> {
     slot: string,
     file: Omit<UploadedFile, 'clientIp'> & { clientIp: string | null },
   ): Promise<Received | Refused> {
-    const record = this.load(id)
+    const record = this.#load(id)
     if (!record) return { ok: false, code: 'not_found' }
-    this.sql.exec('DELETE FROM slots WHERE id = ?', slot)
-    this.sql.exec(
+    this.#sql.exec('DELETE FROM slots WHERE id = ?', slot)
+    this.#sql.exec(
       'INSERT INTO files (key, size, etag, content_type, uploaded_at, client_ip) VALUES (?, ?, ?, ?, ?, ?)',
       file.key,
       file.size,
@@ -312,7 +312,7 @@ export class UploadLinkObject extends DurableObject<Env> {
       file.uploadedAt,
       file.clientIp,
     )
-    const count = this.count()
+    const count = this.#count()
     this.ctx.waitUntil(
       recordFileCount(this.env.DB, id, count).catch((error: unknown) =>
         logFailure(undefined, 'upload link index', error),
@@ -328,15 +328,15 @@ export class UploadLinkObject extends DurableObject<Env> {
 
   /** The file never came (the upload failed or was cancelled): its place is free again. */
   async release(id: string, slot: string): Promise<void> {
-    if (this.load(id)) this.sql.exec('DELETE FROM slots WHERE id = ?', slot)
+    if (this.#load(id)) this.#sql.exec('DELETE FROM slots WHERE id = ?', slot)
   }
 
   /** Revokes the owner's link (any owner's when `owner` is null); false when there is none. */
   async revoke(id: string, owner: string | null, now: number): Promise<boolean> {
-    const record = this.load(id)
+    const record = this.#load(id)
     if (!record || (owner !== null && record.owner !== owner)) return false
     if (record.revokedAt === null) {
-      this.sql.exec('UPDATE link SET revoked_at = ? WHERE id = ?', now, id)
+      this.#sql.exec('UPDATE link SET revoked_at = ? WHERE id = ?', now, id)
     }
     return true
   }
