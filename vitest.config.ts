@@ -7,23 +7,53 @@ import { defineConfig } from 'vitest/config'
 import { bundleWorker } from './bench/serve.mjs'
 import { buildAssets } from './scripts/assets.mjs'
 import { buildPackage } from './scripts/build.mjs'
+import { createBucket, haveS3, S3 } from './test/node/s3'
 import { newServiceAccount } from './test/node/service-account'
 
 // Two projects: `workers` runs inside workerd with local D1/R2 (everything that touches the
 // Worker); `node` runs the checks that need Node-only oracles (OpenAPI schema validation,
 // botocore, the real S3 server through Debian's tools).
+/**
+ * The long end-to-end runs (`npm run test:e2e`; CI runs them after `npm test`): the documented
+ * tours and the CLI against servers of their own, the package installed from git, an upgrade
+ * through every schema, the HTTP benchmark, load and fuzzing, browsers through whole journeys.
+ */
+const END_TO_END = [
+  'test/node/bench.test.ts',
+  'test/node/cli-download.test.ts',
+  'test/node/cli-transfer.test.ts',
+  'test/node/cli.test.ts',
+  'test/node/console-browser.test.ts',
+  'test/node/deploy.test.ts',
+  'test/node/doc-examples.test.ts',
+  'test/node/folder-share.test.ts',
+  'test/node/fuzz.test.ts',
+  'test/node/gateway-clients.test.ts',
+  'test/node/load.test.ts',
+  'test/node/package.test.ts',
+  'test/node/rgw-shares.test.ts',
+  'test/node/rpc-local.test.ts',
+  'test/node/upgrade.test.ts',
+  'test/node/webhooks.test.ts',
+]
+
 export default defineConfig(async () => {
   // The static assets wrangler.toml declares (Scalar's bundle, the console's script), and the
   // package's dist/ (the CLI, signet-edge/client and /rpc), built once before any test file runs.
   await Promise.all([buildAssets(), buildPackage()])
   // The Worker as it deploys, bundled once for every node test that serves it under Miniflare;
-  // their servers keep the runtime's log of provoked failures to themselves, as wrangler's own
-  // chatter stays below errors (a failing test still shows its own output).
+  // their servers keep the runtime's log of provoked failures to themselves (a failing test
+  // still shows its own output).
   process.env.SIGNET_TEST_BUNDLE = await bundleWorker(
     mkdtempSync(path.join(tmpdir(), 'signet-bundle-')),
   )
   process.env.SIGNET_TEST_QUIET = '1'
-  process.env.WRANGLER_LOG ??= 'error'
+  // The real S3 server, when one runs (CI starts it): the Store contract runs in workerd against
+  // it too, its requests passed on to loopback by the test's outbound worker.
+  const testS3 = haveS3('the Store contract in workerd')
+    ? { ...S3, bucket: 'signet-conformance' }
+    : null
+  if (testS3) createBucket(testS3.bucket)
   const migrations = await readD1Migrations(path.join(import.meta.dirname, 'migrations'))
   // Signet bundled as a Worker of its own, so a second Worker can call its RPC entrypoint through
   // a real service binding (the Worker under test cannot be a binding target of auxiliaries).
@@ -89,9 +119,9 @@ export default defineConfig(async () => {
   }
   return {
     test: {
-      // Most node tests wait on servers, browsers and child processes: more files than cores
-      // run at once. Output of passing tests is dropped; a failure shows its own.
-      maxWorkers: 4,
+      // Two files at a time (this machine's cores). Output of passing tests is dropped; a failure
+      // shows its own.
+      maxWorkers: 2,
       silent: 'passed-only',
       projects: [
         {
@@ -156,7 +186,11 @@ export default defineConfig(async () => {
                     compatibilityDate: '2026-11-01',
                   },
                 ],
-                bindings: { TEST_MIGRATIONS: migrations, ...testBindings },
+                bindings: {
+                  TEST_MIGRATIONS: migrations,
+                  TEST_S3: testS3 ? JSON.stringify(testS3) : '',
+                  ...testBindings,
+                },
               },
             }),
           ],
@@ -171,6 +205,15 @@ export default defineConfig(async () => {
           test: {
             name: 'node',
             include: ['test/node/**/*.test.ts'],
+            exclude: END_TO_END,
+            environment: 'node',
+            testTimeout: 60_000,
+          },
+        },
+        {
+          test: {
+            name: 'e2e',
+            include: END_TO_END,
             environment: 'node',
             testTimeout: 60_000,
           },

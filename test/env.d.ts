@@ -6,6 +6,8 @@ declare global {
       TEST_MIGRATIONS: D1Migration[]
       CALLER: Fetcher
       BUCKET_ARCHIVE: R2Bucket
+      /** The real S3 server as JSON ({endpoint, accessKeyId, secretAccessKey, bucket}), or ''. */
+      TEST_S3: string
     }
   }
 }

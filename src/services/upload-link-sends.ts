@@ -16,8 +16,13 @@ import { issueTicket, type PasswordBrought, passwordVerdict } from '../share/pas
 import { meteredStore } from '../stores/metered'
 import type { Store } from '../stores/store'
 import { safeFileName } from '../upload-link/names'
-import { type Refused, uploadLinkObject } from '../upload-link/object'
-import { isUploadLinkId, type UploadedFile, type UploadLinkRecord } from '../upload-link/record'
+import type { Refused } from '../upload-link/object'
+import {
+  isUploadLinkId,
+  type UploadedFile,
+  type UploadLinkRecord,
+  uploadLinkObject,
+} from '../upload-link/record'
 import { emit, newEvent, objectCreated } from '../webhooks/events'
 import { finishMultipart, signParts } from './multipart'
 

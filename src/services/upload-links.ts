@@ -17,12 +17,12 @@ import {
   liveUploadLinkIds,
   revokeUploadLinks,
 } from '../upload-link/index-db'
-import { uploadLinkObject } from '../upload-link/object'
 import {
   isUploadLinkId,
   newUploadLinkId,
   toApiUploadLink,
   type UploadLinkRecord,
+  uploadLinkObject,
 } from '../upload-link/record'
 import { resolveExpiresIn } from './expiry'
 import { forgetOpened } from './upload-link-sends'

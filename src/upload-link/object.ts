@@ -68,11 +68,6 @@ export type Received = {
   exhausted: boolean
 }
 
-/** The stub of an upload link's Durable Object: one object per link id. */
-export function uploadLinkObject(namespace: Env['UPLOAD_LINKS'], id: string) {
-  return namespace.get(namespace.idFromName(id))
-}
-
 type LinkRow = { record: string; revoked_at: number | null }
 type FileRow = {
   key: string

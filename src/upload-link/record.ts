@@ -96,3 +96,8 @@ export function fromStoredRecord(json: string): UploadLinkRecord {
     revokedAt: msOf(stored.revokedAt),
   }
 }
+
+/** The stub of an upload link's Durable Object: one object per link id. */
+export function uploadLinkObject(namespace: Env['UPLOAD_LINKS'], id: string) {
+  return namespace.get(namespace.idFromName(id))
+}

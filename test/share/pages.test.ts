@@ -194,6 +194,19 @@ describe('share pages', () => {
     await expectError(await call(`/s/${revoked.share.id}`), 410, 'share_revoked')
   })
 
+  it('audit what they answered: a page of a changed or missing object is no view', async () => {
+    const pinned = await setup({ maxDownloads: 1 })
+    await env.BUCKET_LOCAL.put(pinned.key, 'another report')
+    expect((await call(`/s/${pinned.share.id}`, { headers: BROWSER })).status).toBe(410)
+    expect(await pinned.uses()).toEqual(['changed'])
+    const following = await setup({ maxDownloads: 1, pin: false })
+    await env.BUCKET_LOCAL.delete(following.key)
+    expect((await call(`/s/${following.share.id}`, { headers: BROWSER })).status).toBe(404)
+    expect(await following.uses()).toEqual(['not_found_in_store'])
+    const stats = await call(`/v1/shares/${following.share.id}/stats`, { token: following.token })
+    expect(((await stats.json()) as { views: number }).views).toBe(0)
+  })
+
   it('leave shares made before pages existed as they were', async () => {
     const { id: owner } = await createKey(FULL_SCOPE)
     const key = 'pages/legacy.txt'

@@ -174,5 +174,8 @@ describe('share page previews', () => {
     const changed = await call(`/s/${pinned.share.id}?preview=1`)
     expect(changed.status).toBe(410)
     expect(((await changed.json()) as { error: { code: string } }).error.code).toBe('share_changed')
+    // Refused as changed, and audited as what it was.
+    const audit = await usesOf(pinned.token, pinned.share)
+    expect(audit.uses.map((use) => use.outcome)).toEqual(['changed'])
   })
 })
