@@ -14,6 +14,39 @@ import { newServiceAccount } from './test/node/service-account'
 // Worker); `node` runs the checks that need Node-only oracles (OpenAPI schema validation,
 // botocore, the real S3 server through Debian's tools).
 /**
+ * What workerd prints about failures the tests provoke on purpose (cut connections, cancelled
+ * streams, non-ASCII header values from the fuzzers, a bad body read as text) and wrangler's note
+ * of the .dev.vars it read: dropped from the run's output, so that a passing run reads as one. A
+ * failing test still fails, with its own error and output.
+ */
+const RUNTIME_NOISE = [
+  /^exception = (workerd|kj)\/[^\n]*(disconnected|canceled|aborted)/,
+  /^stack: \S*workerd\b/,
+  /^uncaught exception; /,
+  /^A header value for "[^"]+" contains non-ASCII characters/,
+  /^console warning; message = Called \.text\(\) on an HTTP body/,
+  /^Using secrets defined in \.dev\.vars/,
+]
+
+function quiet(stream: NodeJS.WriteStream): void {
+  const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean
+  stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+    const text =
+      typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString() : null
+    if (text !== null) {
+      const kept = text
+        .split('\n')
+        .filter(
+          (line) => !RUNTIME_NOISE.some((noise) => noise.test(line.replace(/\x1b\[[0-9;]*m/g, ''))),
+        )
+      if (kept.every((line) => line === '') && text.trim() !== '') return true
+      return write(kept.join('\n'), ...rest)
+    }
+    return write(chunk, ...rest)
+  }) as typeof stream.write
+}
+
+/**
  * The long end-to-end runs (`npm run test:e2e`; CI runs them after `npm test`): the documented
  * tours and the CLI against servers of their own, the package installed from git, an upgrade
  * through every schema, the HTTP benchmark, load and fuzzing, browsers through whole journeys.
@@ -38,6 +71,8 @@ const END_TO_END = [
 ]
 
 export default defineConfig(async () => {
+  quiet(process.stdout)
+  quiet(process.stderr)
   // The static assets wrangler.toml declares (Scalar's bundle, the console's script), and the
   // package's dist/ (the CLI, signet-edge/client and /rpc), built once before any test file runs.
   await Promise.all([buildAssets(), buildPackage()])
@@ -48,6 +83,9 @@ export default defineConfig(async () => {
     mkdtempSync(path.join(tmpdir(), 'signet-bundle-')),
   )
   process.env.SIGNET_TEST_QUIET = '1'
+  // The workers pool's wrangler says which .dev.vars it read, once per file: warnings and errors
+  // only. The node tests get wrangler's whole output back (some read what it prints).
+  process.env.WRANGLER_LOG ??= 'warn'
   // The real S3 server, when one runs (CI starts it): the Store contract runs in workerd against
   // it too, its requests passed on to loopback by the test's outbound worker.
   const testS3 = haveS3('the Store contract in workerd')
@@ -123,6 +161,7 @@ export default defineConfig(async () => {
       // shows its own.
       maxWorkers: 2,
       silent: 'passed-only',
+      reporters: ['dot'],
       projects: [
         {
           plugins: [
@@ -207,6 +246,7 @@ export default defineConfig(async () => {
             include: ['test/node/**/*.test.ts'],
             exclude: END_TO_END,
             environment: 'node',
+            env: { WRANGLER_LOG: 'log' },
             testTimeout: 60_000,
           },
         },
@@ -215,6 +255,7 @@ export default defineConfig(async () => {
             name: 'e2e',
             include: END_TO_END,
             environment: 'node',
+            env: { WRANGLER_LOG: 'log' },
             testTimeout: 60_000,
           },
         },

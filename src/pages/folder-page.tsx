@@ -5,7 +5,7 @@
 
 import { formatInstant, formatSize } from '../lib/sizes'
 import { encodeKeyPath } from '../s3/encoding'
-import type { FolderFile, FolderPage as Listing } from '../share/folder'
+import type { FolderFile, ListingPage } from '../share/folder'
 import type { ShareRecord } from '../share/record'
 import { shownName } from '../share/use'
 import { Page } from './layout'
@@ -40,7 +40,7 @@ function FileRow(props: { share: ShareRecord; file: FolderFile }) {
   )
 }
 
-export function FolderPage(props: { share: ShareRecord; listing: Listing; cursor?: string }) {
+export function FolderPage(props: { share: ShareRecord; listing: ListingPage; cursor?: string }) {
   const { share, listing } = props
   const name = shownName(share)
   const expires = formatInstant(share.expiresAt)

@@ -17,7 +17,7 @@ import { FolderPage } from '../pages/folder-page'
 import { pageCsp } from '../pages/layout'
 import { SharePage } from '../pages/share-page'
 import { encodeKeyPath } from '../s3/encoding'
-import { folderPath, type FolderPage as Listing } from '../share/folder'
+import { folderPath, type ListingPage } from '../share/folder'
 import { basicPassword, ticketCookie, ticketOf } from '../share/password'
 import { previewCspSources } from '../share/preview'
 import type { ShareRecord } from '../share/record'
@@ -76,7 +76,7 @@ function sharePage(c: Context<AppEnv>, facts: SharePageFacts): Promise<Response>
 function folderAnswer(
   c: Context<AppEnv>,
   share: ShareRecord,
-  listing: Listing,
+  listing: ListingPage,
 ): Promise<Response> | Response {
   const cursor = c.req.query('cursor')
   if (wantsSharePage(c.req.raw.headers)) {

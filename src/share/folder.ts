@@ -35,7 +35,7 @@ export function folderPath(raw: string): string | null {
 export type FolderFile = { name: string; size: number; lastModified: string; etag: string }
 
 /** A page of a folder, in key order, and the cursor of the next (null: the last page). */
-export type FolderPage = { files: FolderFile[]; nextCursor: string | null }
+export type ListingPage = { files: FolderFile[]; nextCursor: string | null }
 
 /** A path under the prefix a link can name (and a zip may hold: no way out of its folder). */
 function nameable(path: string): boolean {
@@ -73,7 +73,7 @@ export async function folderPage(
   prefix: string,
   cursor: string | undefined,
   nowMs: number,
-): Promise<FolderPage> {
+): Promise<ListingPage> {
   const token = readCursor(cursor)
   const page = await store
     .listObjects(prefix, { cursor: token, limit: FOLDER_PAGE_SIZE, nowMs })

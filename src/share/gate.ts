@@ -6,7 +6,7 @@
 // none is dropped while the isolate lives.
 import { base64url, randomBytes } from '../lib/bytes'
 import { TtlCache } from '../lib/ttl-cache'
-import type { Lease, ShareObject, ShareView, UseBatch, UseReport } from './object'
+import type { Lease, ShareObject, ShareSnapshot, UseBatch, UseReport } from './object'
 
 /** How long uses wait in the isolate before they are sent (at most). */
 export const BATCH_MS = 1000
@@ -22,7 +22,7 @@ const FIRST_RETRY_MS = 100
 type Batch = { id: string | undefined; reports: UseReport[]; closes: string[] }
 
 export class ShareGate {
-  private readonly views = new TtlCache<string, ShareView>(10_000)
+  private readonly snapshots = new TtlCache<string, ShareSnapshot>(10_000)
   /** Per share, batches in order: the last is open (no id yet) until it is sent. */
   private readonly pending = new Map<string, Batch[]>()
   /** Per share, the uses its object lent this isolate: spent here until the lease ends. */
@@ -38,8 +38,8 @@ export class ShareGate {
   private checkSeconds = 0
 
   /** What the share's object said within the last `checkSeconds`, if anything. */
-  view(id: string, now: number): ShareView | undefined {
-    return this.views.get(id, now)
+  snapshot(id: string, now: number): ShareSnapshot | undefined {
+    return this.snapshots.get(id, now)
   }
 
   /** Seconds this isolate knows a password link stays locked (0: not known locked). */
@@ -64,15 +64,15 @@ export class ShareGate {
   }
 
   /** Remembers the object's answer for `checkSeconds` (0: not at all). */
-  learn(id: string, view: ShareView, now: number, checkSeconds: number): void {
+  learn(id: string, snapshot: ShareSnapshot, now: number, checkSeconds: number): void {
     this.checkSeconds = checkSeconds
-    if (checkSeconds > 0) this.views.set(id, view, now + checkSeconds * 1000)
+    if (checkSeconds > 0) this.snapshots.set(id, snapshot, now + checkSeconds * 1000)
   }
 
   /** A share revoked from this isolate: refused here at once, whatever was known. */
   revoked(id: string, now: number): void {
-    const known = this.views.get(id, now)
-    if (known) this.views.set(id, { ...known, revokedAt: now }, now + 60_000)
+    const known = this.snapshots.get(id, now)
+    if (known) this.snapshots.set(id, { ...known, revokedAt: now }, now + 60_000)
   }
 
   /** Queues a use decided here; `waitUntil` keeps the isolate until the batch is delivered. */
@@ -248,7 +248,7 @@ export class ShareGate {
       if (view === undefined) return
       this.delivered(id, [batch])
       if (view && this.checkSeconds > 0) {
-        this.views.set(id, view, Date.now() + this.checkSeconds * 1000)
+        this.snapshots.set(id, view, Date.now() + this.checkSeconds * 1000)
       }
     }
   }

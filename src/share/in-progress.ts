@@ -13,7 +13,7 @@ import { meteredStore } from '../stores/metered'
 import { cachedRead } from '../stores/object-cache'
 import type { ObjectRead, ReadOptions, ReadRequest, Store } from '../stores/store'
 import { refusalOf } from './decide'
-import type { FolderPage } from './folder'
+import type { ListingPage } from './folder'
 import { MAX_LEASE_SECONDS, type ShareGate } from './gate'
 import type { ShareObject } from './object'
 import type { PasswordVerdict } from './password'
@@ -80,7 +80,7 @@ export type ShareUseResult =
   | { type: 'unlocked'; share: ShareRecord; ticket: { value: string; maxAge: number } }
   | { type: 'page'; page: SharePageFacts }
   /** A page of a folder share's files. */
-  | { type: 'folder'; share: ShareRecord; page: FolderPage }
+  | { type: 'folder'; share: ShareRecord; page: ListingPage }
   /** A folder share's zip, streamed (no body for HEAD). */
   | { type: 'zip'; name: string; length: number; body: ReadableStream | null }
   | { type: 'redirect'; location: string }
@@ -223,7 +223,7 @@ export class ShareUse {
    * audited as it is: such a use asks nothing of the store or the cache.
    */
   knownRefusal(): Refusal | { type: 'password'; share: ShareRecord; wrong: boolean } | null {
-    const known = this.gate.view(this.share.id, this.request.now.getTime())
+    const known = this.gate.snapshot(this.share.id, this.request.now.getTime())
     if (!known) return null
     const refusal = refusalOf(
       { ...this.share, ...known, maxDownloads: null },
@@ -305,7 +305,7 @@ export class ShareUse {
     const attempt = this.#attempt(outcome, minSecondsLeft)
     const counted = share.maxDownloads !== null
     const spends = counted && outcome === 'downloaded'
-    const view = gate.view(share.id, attempt.now)
+    const view = gate.snapshot(share.id, attempt.now)
     const local =
       view !== undefined &&
       (share.password === null || this.password === 'accepted') &&
@@ -325,7 +325,7 @@ export class ShareUse {
     if (!refusal && spends && !lease) return undefined
     this.report(refusal ? REFUSAL_OUTCOME[refusal.code] : outcome, lease)
     if (refusal) return { ok: false, ...refusal }
-    return { ok: true, outcome, downloads: view.downloads, view }
+    return { ok: true, outcome, downloads: view.downloads, snapshot: view }
   }
 
   async #ask(outcome: UseKind, minSecondsLeft: number): Promise<UseDecision> {
@@ -344,7 +344,7 @@ export class ShareUse {
       ...(batches.length > 0 ? { batches } : {}),
     })
     gate.delivered(share.id, batches)
-    if (decision.view) gate.learn(share.id, decision.view, attempt.now, checkSeconds)
+    if (decision.snapshot) gate.learn(share.id, decision.snapshot, attempt.now, checkSeconds)
     if (decision.ok && decision.lease) {
       gate.hold(this.ports.shares, share.id, decision.lease, this.ports.waitUntil)
     }

@@ -19,8 +19,8 @@ import { leaseSize, refusalOf } from './decide'
 import { getShare, legacyUses, recordUse } from './index-db'
 import { type Lease, ShareLedger, type StatSums } from './ledger'
 import type {
+  ShareSnapshot,
   ShareStats,
-  ShareView,
   UseBatch,
   UseDecision,
   UseReport,
@@ -41,8 +41,8 @@ import {
 
 export type {
   Lease,
+  ShareSnapshot,
   ShareStats,
-  ShareView,
   UseBatch,
   UseDecision,
   UseRefusal,
@@ -127,7 +127,7 @@ export class ShareObject extends DurableObject<Env> {
     if (refusal) {
       if (refusal.code === 'share_password_invalid') this.#ledger.wrongPassword(request.now)
       this.#refuse(REFUSAL_OUTCOME[refusal.code], request.now, request.clientIp, request.item)
-      return { ok: false, ...refusal, view: this.#view(this.#held ?? share, request.now) }
+      return { ok: false, ...refusal, snapshot: this.#snapshot(this.#held ?? share, request.now) }
     }
     const pending = newPending()
     const recorded = this.#apply(share, { ...request, at: request.now, outcome }, pending)
@@ -140,7 +140,7 @@ export class ShareObject extends DurableObject<Env> {
       ok: true,
       outcome,
       downloads: recorded.downloads,
-      view: this.#view(recorded, request.now),
+      snapshot: this.#snapshot(recorded, request.now),
       ...(lease ? { lease } : {}),
     }
   }
@@ -154,13 +154,13 @@ export class ShareObject extends DurableObject<Env> {
     batch: string,
     reports: readonly UseReport[],
     closes: readonly string[] = [],
-  ): Promise<ShareView | null> {
+  ): Promise<ShareSnapshot | null> {
     const share = await this.#load(id)
     if (!share) return null
     const now = Date.now()
     const recorded = this.#applyBatch(share, { id: batch, reports, closes }, now)
     await this.#scheduleFlush(now)
-    return this.#view(recorded, now)
+    return this.#snapshot(recorded, now)
   }
 
   /** A batch's uses, once (a batch seen before changes nothing), and its ended leases. */
@@ -332,7 +332,7 @@ export class ShareObject extends DurableObject<Env> {
   }
 
   /** The share's changing state, as an isolate decides with it. */
-  #view(share: ShareRecord, now: number): ShareView {
+  #snapshot(share: ShareRecord, now: number): ShareSnapshot {
     const lockedFor = share.password === null ? 0 : this.#ledger.lockedFor(now)
     return {
       revokedAt: share.revokedAt,

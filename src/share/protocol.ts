@@ -47,8 +47,8 @@ export type UseBatch = { id: string; reports: readonly UseReport[]; closes: read
 
 export type { Lease, UseRefusal }
 
-/** What the object last knew of a share's changing state: what an isolate decides uses with. */
-export type ShareView = {
+/** A snapshot of a share's changing state, as the object last knew it: what an isolate decides uses with. */
+export type ShareSnapshot = {
   revokedAt: number | null
   downloads: number
   /** Until when a password link is locked after wrong passwords (null: it is not). */
@@ -56,12 +56,12 @@ export type ShareView = {
 }
 
 export type UseDecision =
-  | { ok: true; outcome: UseOutcome; downloads: number; view: ShareView; lease?: Lease }
+  | { ok: true; outcome: UseOutcome; downloads: number; snapshot: ShareSnapshot; lease?: Lease }
   /**
    * retryAfter: seconds until a locked link takes passwords again, or (busy) until uses lent to
    * other isolates come back.
    */
-  | { ok: false; code: UseRefusal; retryAfter?: number; busy?: boolean; view?: ShareView }
+  | { ok: false; code: UseRefusal; retryAfter?: number; busy?: boolean; snapshot?: ShareSnapshot }
 
 /**
  * A use an isolate decided and served (or refused) itself, reported later in a batch: the

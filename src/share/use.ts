@@ -215,7 +215,7 @@ async function redirect(use: ShareUse, attachment: boolean): Promise<ShareUseRes
  * Which use a store answer is. Bytes from 0 are a download; a range from further in is partial,
  * which the share's object counts only outside the client's download session.
  */
-function outcomeOf(method: string, read: Extract<ObjectRead, { ok: true }>): UseKind {
+function readOutcome(method: string, read: Extract<ObjectRead, { ok: true }>): UseKind {
   if (method === 'HEAD') return 'head'
   if (read.status === 304) return 'not_modified'
   if (read.status === 206 && !/^bytes 0-/.test(read.headers.get('Content-Range') ?? '')) {
@@ -260,7 +260,7 @@ async function proxy(use: ShareUse, attachment: boolean): Promise<ShareUseResult
     if (!decision.ok) return use.refused(decision)
     return readFailure(read.reason)
   }
-  const decision = await use.decide(outcomeOf(request.method, read))
+  const decision = await use.decide(readOutcome(request.method, read))
   if (!decision.ok) {
     await read.body?.cancel()
     return use.refused(decision)
