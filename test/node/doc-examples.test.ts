@@ -144,6 +144,7 @@ describe('the shell examples of the README and docs', () => {
     const ci = readFileSync(join(ROOT, '.ci', 'run'), 'utf8')
     expect(ci).toMatch(/^npm install .*$/m)
     expect(ci).toMatch(/^npm test$/m)
+    expect(ci).toMatch(/^npm run test:e2e$/m)
   })
 })
 

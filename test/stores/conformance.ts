@@ -33,6 +33,16 @@ function nowMs(): number {
   return Math.floor(Date.now() / 1000) * 1000
 }
 
+/** Stores `content` (text/plain) at `key`: its ETag, or null when nothing was replaced. */
+function put(store: Store, key: string, content: string, replace = false) {
+  return store.putObject(key, body(content), {
+    size: encoder.encode(content).length,
+    contentType: 'text/plain',
+    nowMs: nowMs(),
+    ...(replace ? { replace } : {}),
+  })
+}
+
 function read(store: Store, key: string, headers: Record<string, string> = {}) {
   return store.readObject(
     key,
@@ -65,25 +75,12 @@ export function storeConformance(name: string, subject: StoreUnderTest): void {
     onServer('putObject creates, and never replaces an object unless asked', async () => {
       const store = subject.store()
       const at = key('put')
-      const first = await store.putObject(at, body('first'), {
-        size: 5,
-        contentType: 'text/plain',
-        nowMs: nowMs(),
-      })
+      const first = await put(store, at, 'first')
       expect(typeof first).toBe('string')
-      const again = await store.putObject(at, body('other'), {
-        size: 5,
-        contentType: 'text/plain',
-        nowMs: nowMs(),
-      })
+      const again = await put(store, at, 'other')
       expect(again).toBeNull()
       expect(await text(await read(store, at))).toBe('first')
-      const replaced = await store.putObject(at, body('third'), {
-        size: 5,
-        contentType: 'text/plain',
-        nowMs: nowMs(),
-        replace: true,
-      })
+      const replaced = await put(store, at, 'third', true)
       expect(typeof replaced).toBe('string')
       expect(await text(await read(store, at))).toBe('third')
     })
@@ -91,11 +88,7 @@ export function storeConformance(name: string, subject: StoreUnderTest): void {
     onServer('headObject says the ETag and size, or null for no object', async () => {
       const store = subject.store()
       const at = key('head')
-      const etag = await store.putObject(at, body('twelve bytes'), {
-        size: 12,
-        contentType: 'text/plain',
-        nowMs: nowMs(),
-      })
+      const etag = await put(store, at, 'twelve bytes')
       const head = await store.headObject(at, nowMs())
       expect(head?.size).toBe(12)
       expect(head?.etag.replaceAll('"', '')).toBe(etag?.replaceAll('"', ''))
@@ -105,11 +98,7 @@ export function storeConformance(name: string, subject: StoreUnderTest): void {
     onServer("readObject answers 200, 206 and 304, and each refusal's reason", async () => {
       const store = subject.store()
       const at = key('read')
-      await store.putObject(at, body('0123456789'), {
-        size: 10,
-        contentType: 'text/plain',
-        nowMs: nowMs(),
-      })
+      await put(store, at, '0123456789')
       const whole = await read(store, at)
       expect(whole.ok && whole.status).toBe(200)
       const etag = whole.ok ? whole.headers.get('etag') : null
@@ -139,11 +128,7 @@ export function storeConformance(name: string, subject: StoreUnderTest): void {
       async () => {
         const store = subject.store()
         const at = key('version')
-        const etag = await store.putObject(at, body('v'), {
-          size: 1,
-          contentType: 'text/plain',
-          nowMs: nowMs(),
-        })
+        const etag = await put(store, at, 'v')
         expect((await store.knownVersion(at))?.replaceAll('"', '')).toBe(etag?.replaceAll('"', ''))
         expect(await store.knownVersion(key('missing'))).toBeNull()
       },
