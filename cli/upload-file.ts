@@ -8,7 +8,7 @@ import { basename, join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import mime from 'mime/lite'
 import type { SignetClient } from '../src/client'
-import { MIN_PART_SIZE } from '../src/lib/limits'
+import { MIN_PART_SIZE, SINGLE_PUT_MAX } from '../src/lib/limits'
 import {
   DEFAULT_PARALLEL_PARTS,
   DEFAULT_RETRY,
@@ -109,7 +109,7 @@ export async function uploadFile(
         checksumSha256: await sha256Base64(path),
         transport: fileTransport(path),
         overwrite: options.overwrite === true,
-        threshold: size(options['multipart-threshold'], 'multipart-threshold', 16 * MiB),
+        threshold: size(options['multipart-threshold'], 'multipart-threshold', SINGLE_PUT_MAX),
         partSize: Math.max(MIN_PART_SIZE, size(options['part-size'], 'part-size', 8 * MiB)),
         parallel: Math.max(1, wholeNumber(options.parallel, 'parallel') ?? DEFAULT_PARALLEL_PARTS),
         retry: retryOf(options),

@@ -12,6 +12,7 @@ import {
   uploadLinkState,
 } from '../src/client'
 import { numberedName } from '../src/lib/file-name'
+import { SINGLE_PUT_MAX } from '../src/lib/limits'
 import { asFolder } from '../src/lib/object-key'
 import { formatSize as formatBytes, formatInstant } from '../src/lib/sizes'
 import {
@@ -26,7 +27,6 @@ import { xhrTransport } from './xhr-transport'
 
 const KEY_STORAGE = 'signet.apiKey'
 /** Files up to this size go up in one presigned PUT; larger ones as a multipart upload. */
-const SINGLE_PUT_MAX = 8 * 1024 * 1024
 /** Target part size for multipart uploads. */
 const PART_SIZE = 8 * 1024 * 1024
 

@@ -108,11 +108,12 @@ export const MAX_UPLOAD_NAME_BYTES = 200
  */
 export const UPLOAD_SLOT_SECONDS = 3600
 /**
- * Workers take request bodies up to 100 MB (the Free and Pro plans): larger files through an
- * upload link go from the page in multipart parts straight to the store, and from the page
- * anything over UPLOAD_PAGE_SINGLE_PUT does.
+ * Every uploader (the CLI's default, the console, an upload link's page) sends a file up to this
+ * in one PUT and a larger one as a multipart upload. Workers take request bodies up to 100 MB (the
+ * Free and Pro plans), so an upload link's page sends its big files in parts straight to the
+ * store.
  */
-export const UPLOAD_PAGE_SINGLE_PUT = 32 * 1024 * 1024
+export const SINGLE_PUT_MAX = 16 * 1024 * 1024
 export const UPLOAD_PAGE_PART_SIZE = 16 * 1024 * 1024
 
 /** What the gateway reads of a request before it knows who sent it. */

@@ -8,7 +8,7 @@ import type { AppEnv } from '../env'
 import { AppError } from '../errors'
 import { newApp } from '../http/openapi'
 import { base64url, randomBytes } from '../lib/bytes'
-import { UPLOAD_PAGE_SINGLE_PUT } from '../lib/limits'
+import { SINGLE_PUT_MAX } from '../lib/limits'
 import { UploadPage, uploadCsp } from '../pages/upload-page'
 import { errorResponses } from '../schemas'
 import { openForSender } from '../services/upload-link-sends'
@@ -50,7 +50,7 @@ async function page(c: Context<AppEnv>, typed?: string): Promise<Response> {
           filesLeft: left,
           maxFileSize: record.maxFileSize,
           contentTypes: record.contentTypes,
-          singlePut: UPLOAD_PAGE_SINGLE_PUT,
+          singlePut: SINGLE_PUT_MAX,
         },
         nonce,
       }),
