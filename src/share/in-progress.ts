@@ -18,7 +18,7 @@ import { MAX_LEASE_SECONDS, type ShareGate } from './gate'
 import type { ShareObject } from './object'
 import type { PasswordVerdict } from './password'
 import type { PreviewKind } from './preview'
-import type { UseDecision } from './protocol'
+import type { UseDecision, UseRequest } from './protocol'
 import {
   REFUSAL_OUTCOME,
   type ShareRecord,
@@ -95,6 +95,9 @@ export type ShareUseResult =
     }
   /** The store's own answer to a precondition or a range: status only. */
   | { type: 'unsatisfied'; status: 412 | 416 }
+
+/** What a use brings to a decision, here or at the share's object. */
+type Attempt = Omit<UseRequest, 'lease' | 'batches' | 'giveBack'>
 
 /** How many answers about a lease a counted download waits for before it asks itself. */
 const MAX_LEASE_ROUNDS = 100
@@ -270,24 +273,23 @@ export class ShareUse {
    * and a link not known lately ask the object.
    */
   async decide(outcome: UseKind, minSecondsLeft = 0): Promise<UseDecision> {
-    const decided = this.#decideHere(outcome, minSecondsLeft)
+    const attempt = this.#attempt(outcome, minSecondsLeft)
+    const decided = this.#decideHere(attempt)
     if (decided) return decided
     const spends = this.share.maxDownloads !== null && outcome === 'downloaded'
-    if (!spends || this.config.shareCheckSeconds === 0) return this.#ask(outcome, minSecondsLeft)
+    if (!spends || this.config.shareCheckSeconds === 0) return this.#ask(attempt)
     // A counted download without a lease: one call at a time per share asks for one; the uses
     // that arrive meanwhile wait for its answer and spend from it (or learn the link is used up).
     for (let round = 0; round < MAX_LEASE_ROUNDS; round++) {
-      const answer = await this.gate.oneAsks(this.share.id, () =>
-        this.#ask(outcome, minSecondsLeft),
-      )
+      const answer = await this.gate.oneAsks(this.share.id, () => this.#ask(attempt))
       if ('asked' in answer) return answer.asked
-      const after = this.#decideHere(outcome, minSecondsLeft)
+      const after = this.#decideHere(attempt)
       if (after) return after
     }
-    return this.#ask(outcome, minSecondsLeft)
+    return this.#ask(attempt)
   }
 
-  #attempt(outcome: UseKind, minSecondsLeft: number) {
+  #attempt(outcome: UseKind, minSecondsLeft: number): Attempt {
     return {
       id: this.share.id,
       now: this.request.now.getTime(),
@@ -300,9 +302,9 @@ export class ShareUse {
     }
   }
 
-  #decideHere(outcome: UseKind, minSecondsLeft: number): UseDecision | undefined {
+  #decideHere(attempt: Attempt): UseDecision | undefined {
     const { share, gate } = this
-    const attempt = this.#attempt(outcome, minSecondsLeft)
+    const { outcome } = attempt
     const counted = share.maxDownloads !== null
     const spends = counted && outcome === 'downloaded'
     const view = gate.snapshot(share.id, attempt.now)
@@ -328,9 +330,9 @@ export class ShareUse {
     return { ok: true, outcome, downloads: view.downloads, snapshot: view }
   }
 
-  async #ask(outcome: UseKind, minSecondsLeft: number): Promise<UseDecision> {
+  async #ask(attempt: Attempt): Promise<UseDecision> {
     const { share, gate } = this
-    const attempt = this.#attempt(outcome, minSecondsLeft)
+    const { outcome } = attempt
     const counted = share.maxDownloads !== null
     const checkSeconds = this.config.shareCheckSeconds
     const giveBack = counted ? gate.ended(share.id, attempt.now) : []
