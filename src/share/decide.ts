@@ -7,8 +7,6 @@ import { LEASE_NEAR_END, MAX_LEASE } from '../lib/limits'
 import type { PasswordVerdict } from './password'
 import type { ShareRecord, UseOutcome, UseRefusal } from './record'
 
-export type { UseRefusal }
-
 /** What a use brings to the checks. */
 export type UseAttempt = {
   /** Epoch milliseconds. */

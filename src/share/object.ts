@@ -45,7 +45,6 @@ export type {
   ShareStats,
   UseBatch,
   UseDecision,
-  UseRefusal,
   UseReport,
   UseRequest,
 } from './protocol'

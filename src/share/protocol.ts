@@ -45,7 +45,7 @@ export type UseRequest = {
 /** Uses an isolate decided, sent together under one id, and the leases it returns with them. */
 export type UseBatch = { id: string; reports: readonly UseReport[]; closes: readonly string[] }
 
-export type { Lease, UseRefusal }
+export type { Lease }
 
 /** A snapshot of a share's changing state, as the object last knew it: what an isolate decides uses with. */
 export type ShareSnapshot = {
