@@ -8,7 +8,7 @@ import { AppError } from '../src/errors'
 import worker from '../src/index'
 import { createWebhook } from '../src/services/webhooks'
 import { concerns, fromR2Notification } from '../src/webhooks/deliver'
-import { type EventMessage, newEvent } from '../src/webhooks/events'
+import { type EventMessage, emit, newEvent } from '../src/webhooks/events'
 import type { WebhookRecord } from '../src/webhooks/registry'
 import { ADMIN_TOKEN, call, createKey, expectError, FULL_SCOPE } from './helpers'
 
@@ -274,6 +274,39 @@ describe('the events queue consumer', () => {
     const result = await getQueueResult(batch, ctx)
     // The event is acknowledged once its deliveries are queued (one per webhook it concerns).
     expect(result.explicitAcks).toEqual(['event-1'])
+    expect(result.retryMessages).toEqual([])
+  })
+})
+
+describe('the events queue', () => {
+  it("takes a busy link's events within its limits (100 messages and 256 KB a send, 128 KB a message)", async () => {
+    // The queue refuses a send past its limits: one second of a busy link's downloads was one.
+    const events = Array.from({ length: 2_500 }, (_, i) =>
+      newEvent('share.downloaded', {
+        bucket: 'nowhere',
+        key: `busy/${'é'.repeat(i % 7 === 0 ? 2_000 : 10)}-${i}.bin`,
+        share: 'shr_busy',
+      }),
+    )
+    await expect(emit(env.EVENTS, events)).resolves.toBeUndefined()
+  })
+
+  it('fans out a message of many events and acknowledges it once all are queued', async () => {
+    const { key } = await createKey({ buckets: ['local'], prefixes: ['m/'], operations: ['put'] })
+    await call('/v1/webhooks', {
+      token: key,
+      json: { url: 'https://receiver.invalid/hooks', events: ['object.created'] },
+    })
+    const events = ['a', 'b', 'c'].map((name) =>
+      newEvent('object.created', { bucket: 'local', key: `m/${name}.txt`, source: 'gateway' }),
+    )
+    const batch = createMessageBatch('signet-events', [
+      { id: 'events-1', timestamp: Date.now(), attempts: 1, body: { kind: 'events', events } },
+    ])
+    const ctx = createExecutionContext()
+    await worker.queue(batch as MessageBatch<EventMessage>, env as Env)
+    const result = await getQueueResult(batch, ctx)
+    expect(result.explicitAcks).toEqual(['events-1'])
     expect(result.retryMessages).toEqual([])
   })
 })

@@ -5,7 +5,7 @@
 // retry after SIGNET_WEBHOOK_RETRY_SECONDS, then doubling) until the queue's retries run out and
 // it lands in the dead-letter queue, recorded as dead. Every attempt is recorded.
 import { webhookHeaders } from '../lib/webhook-signature'
-import { type EventMessage, objectCreated, type SignetEvent } from './events'
+import { type EventMessage, objectCreated, type SignetEvent, sendAll } from './events'
 import { getWebhook, listWebhooks, recordDelivery, type WebhookRecord } from './registry'
 
 /** How long a receiver has to answer one delivery. */
@@ -83,6 +83,10 @@ export async function consumeEvents(
   // Signet's own events, and R2's notifications of uploads straight to an R2 bucket.
   const events = batch.messages.flatMap((message) => {
     const body: unknown = message.body
+    if ((body as EventMessage).kind === 'events') {
+      const { events: packed } = body as Extract<EventMessage, { kind: 'events' }>
+      return packed.map((event) => ({ message, event }))
+    }
     if ((body as EventMessage).kind === 'event') {
       return [{ message, event: (body as Extract<EventMessage, { kind: 'event' }>).event }]
     }
@@ -101,7 +105,7 @@ export async function consumeEvents(
         .map((hook) => ({ body: { kind: 'delivery', event, webhookId: hook.id } as EventMessage }))
     })
     // Queued (or the whole batch comes back): no event is acknowledged before its deliveries.
-    if (fanned.length > 0) await deliveries.queue.sendBatch(fanned)
+    if (fanned.length > 0) await sendAll(deliveries.queue, fanned)
     for (const { message } of events) message.ack()
   }
   for (const message of batch.messages) {
