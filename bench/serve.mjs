@@ -28,8 +28,9 @@ export async function bundleWorker(outdir) {
 /**
  * Starts the bundled Worker on a free loopback port with its own state and secrets.
  * @param {Record<string, string>} [vars] more variables for the Worker (e.g. SIGNET_CORS_ORIGINS)
- * @param {{assets?: boolean}} [options] `assets: false` leaves out the static assets: Miniflare
- *   then runs no asset router in front of every request (the benchmarks measure the Worker)
+ * @param {{assets?: boolean, inspectorPort?: number}} [options] `assets: false` leaves out the
+ *   static assets: Miniflare then runs no asset router in front of every request (the benchmarks
+ *   measure the Worker); `inspectorPort` opens the runtime's inspector there (CPU profiles)
  * @returns {Promise<{origin: string, adminToken: string, credential: {accessKeyId: string, secretAccessKey: string}, mf: Miniflare, stop: () => Promise<void>}>}
  */
 export async function startSignet(vars = {}, options = {}) {
@@ -50,6 +51,7 @@ export async function startSignet(vars = {}, options = {}) {
     convertV4MiniflareOptions({
       host: '127.0.0.1',
       port: 0,
+      ...(options.inspectorPort ? { inspectorPort: options.inspectorPort } : {}),
       ...(quiet ? { log: new NoOpLog(), handleStructuredLogs: () => {} } : {}),
       resourcePersistencePath: join(dir, 'state'),
       workers: [

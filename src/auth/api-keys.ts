@@ -87,7 +87,16 @@ export async function findApiKey(
   ttlSeconds: number,
   cache: KeyCache = keyCache,
 ): Promise<ApiKeyRecord | undefined> {
-  const hash = await hashToken(token)
+  return findApiKeyByHash(db, await hashToken(token), ttlSeconds, cache)
+}
+
+/** findApiKey, given the token's SHA-256 (hex) already made. */
+export async function findApiKeyByHash(
+  db: D1Database,
+  hash: string,
+  ttlSeconds: number,
+  cache: KeyCache = keyCache,
+): Promise<ApiKeyRecord | undefined> {
   const cached = cache.get(hash)
   if (cached) return cached
   const row = await db

@@ -3,11 +3,11 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import type { AppEnv, Caller } from '../env'
 import { AppError } from '../errors'
-import { findApiKey } from './api-keys'
+import { findApiKeyByHash } from './api-keys'
 import { looksLikeJwt, verifyJwt } from './jwt'
 import { enforceRateLimit } from './rate-limit'
 import { callerIpAllowed } from './scope'
-import { API_KEY_PREFIX, secretsEqual } from './tokens'
+import { API_KEY_PREFIX, presentedToken } from './tokens'
 
 const BEARER = /^Bearer +([\x21-\x7e]{1,4096})$/i
 
@@ -18,13 +18,14 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!token) throw new AppError('unauthorized', 'Authorization must be "Bearer <token>".')
 
   const config = c.get('config')
-  if (await secretsEqual(token, config.adminToken)) {
+  const presented = await presentedToken(token, config.adminToken)
+  if (presented.admin) {
     c.set('principal', { kind: 'admin' })
     return next()
   }
   let caller: Caller | undefined
   if (token.startsWith(API_KEY_PREFIX)) {
-    const record = await findApiKey(c.get('db'), token, config.keyCacheSeconds)
+    const record = await findApiKeyByHash(c.get('db'), presented.hash, config.keyCacheSeconds)
     if (record) caller = { kind: 'key', id: record.id, name: record.name, scope: record.scope }
   } else if (config.jwt && looksLikeJwt(token)) {
     const verified = await verifyJwt(token, config.jwt, new Date())

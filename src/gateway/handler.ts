@@ -338,7 +338,7 @@ export async function rootGateway(
 
 async function answer(c: Context<AppEnv>, prefix: string): Promise<Response> {
   const requestId = c.get('requestId')
-  c.get('timing').showStore()
+  c.get('timing').showUseCounts()
   try {
     return await serve(c, prefix)
   } catch (error) {

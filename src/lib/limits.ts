@@ -38,11 +38,6 @@ export const DEFAULT_REDIRECT_SECONDS = 60
 export const MIN_REDIRECT_SECONDS = 5
 export const MAX_REDIRECT_SECONDS = 3600
 /**
- * How long an isolate may trust a remote store's answer to "which version is this object?" for a
- * pinned redirect share (the gateway is asked on every use, and enforces the version itself).
- */
-export const PIN_CHECK_SECONDS = 10
-/**
  * Share passwords: PBKDF2-SHA256 iterations (Workers' Web Crypto derives at most 100,000), the
  * password's length in characters, and the guessing lock: PASSWORD_LOCK_FAILURES wrong passwords
  * within PASSWORD_LOCK_SECONDS lock the link for everyone until the oldest of them is that old.
@@ -65,11 +60,12 @@ export const TEXT_PREVIEW_BYTES = 64 * 1024
 export const DEFAULT_SHARE_CHECK_SECONDS = 1
 export const MAX_SHARE_CHECK_SECONDS = 60
 /**
- * Leases of a counted share's uses: at most MAX_LEASE at once, one at a time once LEASE_NEAR_END
- * or fewer are left; a lease its isolate never returned is given up LEASE_LAPSE_SECONDS after
- * its end (an isolate reports within seconds while it lives).
+ * Leases of a counted share's uses: at most MAX_LEASE at once (an isolate asks for about two
+ * seconds of its own rate), one at a time once LEASE_NEAR_END or fewer are left; a lease its
+ * isolate never returned is given up LEASE_LAPSE_SECONDS after its end (an isolate reports
+ * within seconds while it lives).
  */
-export const MAX_LEASE = 64
+export const MAX_LEASE = 4096
 export const LEASE_NEAR_END = 8
 export const LEASE_LAPSE_SECONDS = 60
 /**

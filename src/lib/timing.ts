@@ -8,14 +8,17 @@ export class Timing {
   private readonly started = Date.now()
   private readonly counts: Record<Phase, number> = { d1: 0, do: 0, fetch: 0, sign: 0, store: 0 }
   private readonly spent: Record<Phase, number> = { d1: 0, do: 0, fetch: 0, sign: 0, store: 0 }
-  /** Whether the answer reports its round trips to the bucket's store (even none). */
-  private storeShown = false
+  /** Whether the answer reports its round trips to the store and to objects (even none). */
+  private useShown = false
   /** Whether the location's object cache answered (hit) or not (miss), where it was asked. */
   private cacheResult: 'hit' | 'miss' | undefined
 
-  /** The answer says `store;desc="<n>"`, also when n is 0 (share links and the gateway). */
-  showStore(): void {
-    this.storeShown = true
+  /**
+   * The answer says `store;desc="<n>"` and `do;desc="<n>"`, also when n is 0 (share links,
+   * upload links and the gateway: what a use cost, at a glance).
+   */
+  showUseCounts(): void {
+    this.useShown = true
   }
 
   noteCache(result: 'hit' | 'miss'): void {
@@ -49,11 +52,12 @@ export class Timing {
       `total;dur=${Date.now() - this.started}`,
       `d1;desc="${this.counts.d1}";dur=${this.spent.d1}`,
     ]
-    if (this.counts.do > 0) entries.push(`do;desc="${this.counts.do}";dur=${this.spent.do}`)
+    if (this.useShown || this.counts.do > 0)
+      entries.push(`do;desc="${this.counts.do}";dur=${this.spent.do}`)
     if (this.counts.fetch > 0) {
       entries.push(`fetch;desc="${this.counts.fetch}";dur=${this.spent.fetch}`)
     }
-    if (this.storeShown || this.counts.store > 0) {
+    if (this.useShown || this.counts.store > 0) {
       entries.push(`store;desc="${this.counts.store}";dur=${this.spent.store}`)
     }
     if (this.cacheResult) entries.push(`cache;desc="${this.cacheResult}"`)

@@ -27,6 +27,10 @@ export class TtlCache<K, V> {
     this.entries.set(key, { value, until })
   }
 
+  delete(key: K): void {
+    this.entries.delete(key)
+  }
+
   /** Drops every entry whose value matches. */
   deleteWhere(matches: (value: V) => boolean): void {
     for (const [key, entry] of this.entries) {

@@ -120,7 +120,7 @@ function requestedPath(c: Context<AppEnv>, id: string): string | null | undefine
 }
 
 export async function useShareLink(c: Context<AppEnv>): Promise<Response> {
-  c.get('timing').showStore()
+  c.get('timing').showUseCounts()
   const id = c.req.param('id') ?? ''
   const path = requestedPath(c, id)
   // Nothing outside a folder can be named: refused before the share or the store is asked.

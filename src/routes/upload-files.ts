@@ -68,7 +68,7 @@ export const uploadLinkFiles = newApp()
       },
     }),
     async (c) => {
-      c.get('timing').showStore()
+      c.get('timing').showUseCounts()
       const { id, filename } = c.req.valid('param')
       const length = c.req.header('Content-Length')
       const size = length !== undefined && /^\d{1,16}$/.test(length) ? Number(length) : Number.NaN
@@ -146,7 +146,7 @@ export const uploadLinkFiles = newApp()
       },
     }),
     async (c) => {
-      c.get('timing').showStore()
+      c.get('timing').showUseCounts()
       const sent = await completeFileUpload(
         sendContext(c),
         c.req.valid('param').id,

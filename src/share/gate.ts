@@ -5,6 +5,7 @@
 // A batch that fails is sent again, under the same id, so the object records it exactly once;
 // none is dropped while the isolate lives.
 import { base64url, randomBytes } from '../lib/bytes'
+import { MAX_LEASE } from '../lib/limits'
 import { TtlCache } from '../lib/ttl-cache'
 import type { Lease, ShareObject, ShareSnapshot, UseBatch, UseReport } from './object'
 
@@ -14,6 +15,9 @@ export const BATCH_MS = 1000
 const MAX_ROUNDS = 25
 /** A lease lasts SIGNET_SHARE_CHECK_SECONDS, and never longer than this (so it is returned). */
 export const MAX_LEASE_SECONDS = 20
+/** The fewest uses an isolate asks to be lent; a lease is asked for again this long before it ends. */
+const LEASE_LEAST = 8
+const REFILL_AHEAD_MS = 300
 /** Delivery attempts of one batch before it waits for the next flush; and the first pause. */
 const ATTEMPTS = 5
 const FIRST_RETRY_MS = 100
@@ -33,6 +37,8 @@ export class ShareGate {
   private readonly busy = new TtlCache<string, number>(10_000)
   /** A lease being asked for, per share. */
   private readonly asking = new Map<string, Promise<unknown>>()
+  /** Per share, downloads spent here in the current second and in the one before. */
+  private readonly rates = new Map<string, { second: number; count: number; last: number }>()
   private flushing: Promise<void> | undefined
   /** SIGNET_SHARE_CHECK_SECONDS, as last given: how long a delivery's answer is trusted. */
   private checkSeconds = 0
@@ -91,10 +97,52 @@ export class ShareGate {
     for (const lease of this.leases.get(id) ?? []) {
       if (lease.left > 0 && now < lease.until) {
         lease.left--
+        this.counted(id, now)
         return lease.id
       }
     }
     return undefined
+  }
+
+  private counted(id: string, now: number): void {
+    const second = Math.floor(now / 1000)
+    const rate = this.rates.get(id)
+    if (rate?.second === second) rate.count++
+    else {
+      const last = rate?.second === second - 1 ? rate.count : 0
+      this.rates.set(id, { second, count: 1, last })
+    }
+  }
+
+  /** Downloads a second this isolate spends of the share lately (the busier second of two). */
+  private perSecond(id: string, now: number): number {
+    const rate = this.rates.get(id)
+    const second = Math.floor(now / 1000)
+    if (!rate || rate.second < second - 1) return 0
+    return rate.second === second ? Math.max(rate.count, rate.last) : rate.count
+  }
+
+  /** How many uses to ask for: two lease-lives at the recent rate, at least LEASE_LEAST. */
+  want(id: string, now: number, seconds: number): number {
+    const wanted = Math.ceil(this.perSecond(id, now) * Math.max(1, seconds) * 2)
+    return Math.min(MAX_LEASE, Math.max(LEASE_LEAST, wanted))
+  }
+
+  /**
+   * Whether the share's leases here run low, so the next is asked for now, off the request path:
+   * fewer uses left than half a second at the recent rate (at least LEASE_LEAST / 2), or every
+   * lease ending within REFILL_AHEAD_MS.
+   */
+  runsLow(id: string, now: number): boolean {
+    let left = 0
+    let ends = 0
+    for (const lease of this.leases.get(id) ?? []) {
+      if (lease.left < 1 || now >= lease.until) continue
+      left += lease.left
+      ends = Math.max(ends, lease.until)
+    }
+    const low = Math.max(LEASE_LEAST / 2, this.perSecond(id, now) / 2)
+    return left < low || ends - now < REFILL_AHEAD_MS
   }
 
   /**

@@ -3,21 +3,17 @@
 // way a use is decided (here from what the object said lately, or by asking it) and refused. The
 // branches in use.ts serve each intent through it.
 import type { Config } from '../config'
-import { AppError, type ErrorCode } from '../errors'
 import { parseCidr } from '../lib/cidr'
 import { contentDisposition } from '../lib/content-disposition'
 import { wholeSecondMs } from '../lib/duration'
-import { MAX_LEASE } from '../lib/limits'
 import type { Timing } from '../lib/timing'
 import { meteredStore } from '../stores/metered'
-import { cachedRead } from '../stores/object-cache'
+import { cachedRead, currentVersion } from '../stores/object-cache'
 import type { ObjectRead, ReadOptions, ReadRequest, Store } from '../stores/store'
 import { refusalOf } from './decide'
-import type { ListingPage } from './folder'
 import { MAX_LEASE_SECONDS, type ShareGate } from './gate'
 import type { ShareObject } from './object'
 import type { PasswordVerdict } from './password'
-import type { PreviewKind } from './preview'
 import type { UseDecision, UseRequest } from './protocol'
 import {
   REFUSAL_OUTCOME,
@@ -28,6 +24,7 @@ import {
   type UseOutcome,
   type UseRefusal,
 } from './record'
+import { lastSegment, type Refusal } from './results'
 
 /** What a use reaches beyond its request. */
 export type SharePorts = {
@@ -59,42 +56,6 @@ export type ShareRequest = {
   password: string | undefined
   ticket: string | undefined
 }
-
-export type Refusal = { type: 'refused'; code: ErrorCode; retryAfter?: number }
-
-/** What a share's page shows: the share's own facts, and where its download may redirect. */
-export type SharePageFacts = {
-  share: ShareRecord
-  size: number | null
-  /** The origin the Download button's answer may redirect to. */
-  downloadOrigin: string
-  /** How the page previews the file (null: it does not), with a text file's start. */
-  preview: { kind: PreviewKind; text?: string; truncated?: boolean } | null
-}
-
-export type ShareUseResult =
-  | Refusal
-  /** The share asks for its password: none came, or a wrong one (a browser gets the form). */
-  | { type: 'password'; share: ShareRecord; wrong: boolean }
-  /** The right password came through the page's form: a ticket for the browser's cookie. */
-  | { type: 'unlocked'; share: ShareRecord; ticket: { value: string; maxAge: number } }
-  | { type: 'page'; page: SharePageFacts }
-  /** A page of a folder share's files. */
-  | { type: 'folder'; share: ShareRecord; page: ListingPage }
-  /** A folder share's zip, streamed (no body for HEAD). */
-  | { type: 'zip'; name: string; length: number; body: ReadableStream | null }
-  | { type: 'redirect'; location: string }
-  | { type: 'object'; status: 200 | 206 | 304; headers: Headers; body: ReadableStream | null }
-  /** The page's preview of the file, served inline as its one media type. */
-  | {
-      type: 'preview'
-      kind: PreviewKind
-      status: 200 | 206 | 304
-      headers: Headers
-      body: ReadableStream | null
-    }
-  /** The store's own answer to a precondition or a range: status only. */
-  | { type: 'unsatisfied'; status: 412 | 416 }
 
 /** What a use brings to a decision, here or at the share's object. */
 type Attempt = Omit<UseRequest, 'lease' | 'batches' | 'giveBack'>
@@ -169,6 +130,24 @@ export class ShareUse {
       waitUntil,
       noted: (result) => timing?.noteCache(result),
     })
+  }
+
+  /**
+   * The version of the use's object that is current, as the location last learnt it within
+   * SIGNET_OBJECT_CACHE_SECONDS (0, or no cache: the store is asked); null: no such object.
+   */
+  async currentVersion(): Promise<string | null> {
+    const { cache, waitUntil } = this.ports
+    const seconds = this.config.objectCacheSeconds
+    if (!cache || seconds <= 0)
+      return (await this.store.headObject(this.key, this.nowMs))?.etag ?? null
+    return currentVersion(
+      this.store,
+      this.share.bucket,
+      this.key,
+      { cache, seconds, waitUntil },
+      this.nowMs,
+    )
   }
 
   /** Read options for this use's store calls. */
@@ -326,6 +305,8 @@ export class ShareUse {
     const lease = refusal || !spends ? undefined : gate.spend(share.id, attempt.now)
     if (!refusal && spends && !lease) return undefined
     this.report(refusal ? REFUSAL_OUTCOME[refusal.code] : outcome, lease)
+    // After the report: the lease's close (with the refill) must follow the uses spent from it.
+    if (lease && gate.runsLow(share.id, attempt.now)) this.#refill()
     if (refusal) return { ok: false, ...refusal }
     return { ok: true, outcome, downloads: view.downloads, snapshot: view }
   }
@@ -336,7 +317,8 @@ export class ShareUse {
     const counted = share.maxDownloads !== null
     const checkSeconds = this.config.shareCheckSeconds
     const giveBack = counted ? gate.ended(share.id, attempt.now) : []
-    const lease = { want: MAX_LEASE, seconds: Math.min(checkSeconds, MAX_LEASE_SECONDS) }
+    const seconds = Math.min(checkSeconds, MAX_LEASE_SECONDS)
+    const lease = { want: gate.want(share.id, attempt.now, seconds), seconds }
     // The uses this isolate queued go first, in the same call: the audit keeps their order.
     const batches = gate.ride(share.id)
     const decision = await this.object.use({
@@ -352,44 +334,32 @@ export class ShareUse {
     }
     return decision
   }
-}
 
-/** The name a share's page shows: its filename, or the last segment of its key (or prefix). */
-export function shownName(share: ShareRecord): string {
-  return share.filename ?? lastSegment(share.key)
-}
-
-function lastSegment(key: string): string {
-  return key.split('/').filter(Boolean).pop() ?? key
-}
-
-/** Every proxied read the store refuses is audited as what it was. */
-export const READ_FAILURE_OUTCOME = {
-  not_found: 'not_found_in_store',
-  precondition_failed: 'precondition_failed',
-  invalid_range: 'range_not_satisfiable',
-  bad_condition: 'bad_request',
-} as const satisfies Record<Extract<ObjectRead, { ok: false }>['reason'], UseKind>
-
-/** A store's refusal of a proxied read, answered as the store answered it (or as a bad request). */
-export function readFailure(
-  reason: Extract<ObjectRead, { ok: false }>['reason'],
-): Refusal | { type: 'unsatisfied'; status: 412 | 416 } {
-  switch (reason) {
-    case 'not_found':
-      return { type: 'refused', code: 'not_found' }
-    case 'precondition_failed':
-      return { type: 'unsatisfied', status: 412 }
-    case 'invalid_range':
-      return { type: 'unsatisfied', status: 416 }
-    case 'bad_condition':
-      throw new AppError(
-        'invalid_request',
-        'If-Match and If-None-Match must be * or entity tags like "abc".',
-      )
-    default: {
-      const unreachable: never = reason
-      throw new Error(`unhandled read failure ${String(unreachable)}`)
+  /**
+   * Asks the share's object for the next lease before the ones held here run out, off the
+   * request path (one ask at a time per share: a download that finds no lease meanwhile waits
+   * for this answer rather than asking too). Carries the uses queued here.
+   */
+  #refill(): void {
+    const { gate, share, object, ports } = this
+    const checkSeconds = this.config.shareCheckSeconds
+    const seconds = Math.min(checkSeconds, MAX_LEASE_SECONDS)
+    const lend = async () => {
+      const now = Date.now()
+      const giveBack = gate.ended(share.id, now)
+      const batches = gate.ride(share.id)
+      const answer = await object.lend({
+        id: share.id,
+        now,
+        lease: { want: gate.want(share.id, now, seconds), seconds },
+        ...(giveBack.length > 0 ? { giveBack } : {}),
+        ...(batches.length > 0 ? { batches } : {}),
+      })
+      gate.delivered(share.id, batches)
+      if (!answer) return
+      gate.learn(share.id, answer.snapshot, now, checkSeconds)
+      if (answer.lease) gate.hold(ports.shares, share.id, answer.lease, ports.waitUntil)
     }
+    ports.waitUntil(gate.oneAsks(share.id, lend).catch(() => undefined))
   }
 }

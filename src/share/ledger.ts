@@ -49,6 +49,17 @@ export type StatSums = {
 /** Uses of a counted share lent to an isolate, to spend without a call until `until`. */
 export type Lease = { id: string; uses: number; until: number }
 
+/** One row of the audit trail, as written. */
+export type AuditEntry = {
+  at: string
+  clientIp: string | null
+  outcome: UseOutcome
+  item?: UseItem | undefined
+}
+
+/** Durable Object SQL binds at most 100 parameters a statement: 25 audit rows of 4. */
+const AUDIT_ROWS_PER_STATEMENT = 25
+
 export class ShareLedger {
   readonly #sql: SqlStorage
 
@@ -135,33 +146,47 @@ export class ShareLedger {
   // ---- the audit -------------------------------------------------------------------------------
 
   audit(at: string, clientIp: string | null, outcome: UseOutcome, item?: UseItem | undefined) {
-    const { seq } = this.#sql
-      .exec<{ seq: number }>(
-        'INSERT INTO uses (at, client_ip, outcome, item) VALUES (?, ?, ?, ?) RETURNING seq',
-        at,
-        clientIp,
-        outcome,
-        item ?? null,
-      )
-      .one()
-    // Bounded, in two parts pruned apart (every 100 rows, so at most 99 more wait their turn):
-    // uses that served bytes, and everything else. A flood of refusals or HEADs only ever pushes
-    // out its own kind; the counter keeps counting beyond both.
-    if (seq > MAX_AUDIT_ROWS && seq % 100 === 0) {
-      const served = SERVED_OUTCOMES.map(() => '?').join(', ')
-      this.#sql.exec(
-        `DELETE FROM uses WHERE seq IN (SELECT seq FROM uses WHERE outcome NOT IN (${served})
-          ORDER BY seq DESC LIMIT -1 OFFSET ?)`,
-        ...SERVED_OUTCOMES,
-        MAX_AUDIT_ROWS,
-      )
-      this.#sql.exec(
-        `DELETE FROM uses WHERE seq IN (SELECT seq FROM uses WHERE outcome IN (${served})
-          ORDER BY seq DESC LIMIT -1 OFFSET ?)`,
-        ...SERVED_OUTCOMES,
-        MAX_SERVED_AUDIT_ROWS,
-      )
+    this.auditAll([{ at, clientIp, outcome, item }])
+  }
+
+  /**
+   * Audit rows in order, in as few statements as the parameter limit allows (a batch of uses
+   * from an isolate is a handful of statements, not one per use).
+   */
+  auditAll(rows: readonly AuditEntry[]): void {
+    let first: number | undefined
+    let last = 0
+    for (let start = 0; start < rows.length; start += AUDIT_ROWS_PER_STATEMENT) {
+      const chunk = rows.slice(start, start + AUDIT_ROWS_PER_STATEMENT)
+      const seqs = this.#sql
+        .exec<{ seq: number }>(
+          `INSERT INTO uses (at, client_ip, outcome, item) VALUES ${chunk.map(() => '(?, ?, ?, ?)').join(', ')} RETURNING seq`,
+          ...chunk.flatMap((row) => [row.at, row.clientIp, row.outcome, row.item ?? null]),
+        )
+        .toArray()
+      for (const { seq } of seqs) {
+        first ??= seq
+        last = Math.max(last, seq)
+      }
     }
+    // Bounded, in two parts pruned apart (each time the sequence passes a multiple of 100, so
+    // at most 99 more wait their turn): uses that served bytes, and everything else. A flood of
+    // refusals or HEADs only ever pushes out its own kind; the counter keeps counting beyond both.
+    if (first === undefined || last <= MAX_AUDIT_ROWS) return
+    if (Math.floor(last / 100) === Math.floor((first - 1) / 100)) return
+    const served = SERVED_OUTCOMES.map(() => '?').join(', ')
+    this.#sql.exec(
+      `DELETE FROM uses WHERE seq IN (SELECT seq FROM uses WHERE outcome NOT IN (${served})
+        ORDER BY seq DESC LIMIT -1 OFFSET ?)`,
+      ...SERVED_OUTCOMES,
+      MAX_AUDIT_ROWS,
+    )
+    this.#sql.exec(
+      `DELETE FROM uses WHERE seq IN (SELECT seq FROM uses WHERE outcome IN (${served})
+        ORDER BY seq DESC LIMIT -1 OFFSET ?)`,
+      ...SERVED_OUTCOMES,
+      MAX_SERVED_AUDIT_ROWS,
+    )
   }
 
   /** The audit trail after `after`, oldest first. */

@@ -17,8 +17,11 @@ import { MAX_AUDIT_ROWS, SHARE_FLUSH_SECONDS } from '../lib/limits'
 import { emit, newEvent, type SignetEvent } from '../webhooks/events'
 import { leaseSize, refusalOf } from './decide'
 import { getShare, legacyUses, recordUse } from './index-db'
-import { type Lease, ShareLedger, type StatSums } from './ledger'
+import { type Lease, ShareLedger } from './ledger'
+import { applyUse, newPending, type Pending } from './pending'
 import type {
+  LendAnswer,
+  LendRequest,
   ShareSnapshot,
   ShareStats,
   UseBatch,
@@ -30,7 +33,6 @@ import {
   type AuditRow,
   eventSubject,
   isRefusal,
-  OUTCOMES,
   REFUSAL_OUTCOME,
   type RefusalRow,
   type ShareRecord,
@@ -48,20 +50,6 @@ export type {
   UseReport,
   UseRequest,
 } from './protocol'
-
-/** What a call's uses change, written once at its end. */
-type Pending = {
-  /** Events the uses make (a download, a link used up), sent to the events queue at the end. */
-  events: SignetEvent[]
-  state: boolean
-  stats: Map<string, StatSums>
-  /** Lease id → downloads spent from it. */
-  leases: Map<string, number>
-}
-
-function newPending(): Pending {
-  return { events: [], state: false, stats: new Map(), leases: new Map() }
-}
 
 export class ShareObject extends DurableObject<Env> {
   readonly #ledger: ShareLedger
@@ -129,7 +117,7 @@ export class ShareObject extends DurableObject<Env> {
       return { ok: false, ...refusal, snapshot: this.#snapshot(this.#held ?? share, request.now) }
     }
     const pending = newPending()
-    const recorded = this.#apply(share, { ...request, at: request.now, outcome }, pending)
+    const recorded = applyUse(share, { ...request, at: request.now, outcome }, pending)
     this.#commit(recorded, pending)
     const lease =
       request.lease && outcome === 'downloaded' && recorded.maxDownloads !== null
@@ -142,6 +130,25 @@ export class ShareObject extends DurableObject<Env> {
       snapshot: this.#snapshot(recorded, request.now),
       ...(lease ? { lease } : {}),
     }
+  }
+
+  /**
+   * Lends a counted share's uses ahead of need, with the isolate's queued uses recorded first and
+   * its ended leases given back; nothing for a link revoked, expired or used up (the snapshot
+   * says which). null: no such share.
+   */
+  async lend(request: LendRequest): Promise<LendAnswer | null> {
+    let share = await this.#load(request.id)
+    if (!share) return null
+    for (const batch of request.batches ?? []) share = this.#applyBatch(share, batch, request.now)
+    for (const returned of request.giveBack ?? []) {
+      this.#ledger.giveBack(returned.lease, returned.uses)
+    }
+    const open =
+      share.maxDownloads !== null && share.revokedAt === null && share.expiresAt > request.now
+    const lease = open ? this.#lend(share, request.now, request.lease) : undefined
+    await this.#scheduleFlush(request.now)
+    return { snapshot: this.#snapshot(share, request.now), ...(lease ? { lease } : {}) }
   }
 
   /**
@@ -169,7 +176,7 @@ export class ShareObject extends DurableObject<Env> {
     const pending = newPending()
     for (const report of batch.reports) {
       if (isRefusal(report.outcome)) {
-        this.#refuse(report.outcome, report.at, report.clientIp, report.item)
+        this.#refuse(report.outcome, report.at, report.clientIp, report.item, pending)
         continue
       }
       // A lease's download was decided by the isolate within the cap: it counts as one.
@@ -179,7 +186,7 @@ export class ShareObject extends DurableObject<Env> {
       if (report.lease) {
         pending.leases.set(report.lease, (pending.leases.get(report.lease) ?? 0) + 1)
       }
-      recorded = this.#apply(recorded, { ...report, outcome }, pending)
+      recorded = applyUse(recorded, { ...report, outcome }, pending)
     }
     this.#commit(recorded, pending)
     for (const lease of batch.closes) this.#ledger.close(lease)
@@ -240,65 +247,26 @@ export class ShareObject extends DurableObject<Env> {
     }
   }
 
-  /** A refusal, audited and summed per outcome and address. */
+  /**
+   * A refusal, audited (with a batch's other uses, in their order, when it is one of them) and
+   * summed per outcome and address.
+   */
   #refuse(
     outcome: Parameters<ShareLedger['countRefusal']>[2],
     at: number,
     clientIp: string | null,
     item: UseItem | undefined,
+    pending?: Pending,
   ): void {
     const when = isoOf(at)
-    this.#ledger.audit(when, clientIp, outcome, item)
+    if (pending) pending.audit.push({ at: when, clientIp, outcome, item })
+    else this.#ledger.audit(when, clientIp, outcome, item)
     this.#ledger.countRefusal(when, clientIp, outcome)
-  }
-
-  /** Records one allowed use, as OUTCOMES says: the counter and last use, the audit, the stats. */
-  #apply(
-    share: ShareRecord,
-    use: {
-      at: number
-      clientIp: string | null
-      outcome: UseOutcome
-      country?: string | null | undefined
-      item?: UseItem | undefined
-    },
-    pending: Pending,
-  ): ShareRecord {
-    const facts = OUTCOMES[use.outcome]
-    let recorded = share
-    if (facts.use !== 'none') {
-      const downloads = share.downloads + (facts.use === 'download' ? 1 : 0)
-      recorded = { ...share, downloads, lastUsedAt: Math.max(use.at, share.lastUsedAt ?? 0) }
-      pending.state = true
-      if (facts.use === 'download') {
-        const about = eventSubject(share, use.item)
-        const at = new Date(use.at)
-        pending.events.push(
-          newEvent(
-            'share.downloaded',
-            { ...about, downloads, maxDownloads: share.maxDownloads, clientIp: use.clientIp },
-            at,
-          ),
-        )
-        if (share.maxDownloads !== null && downloads === share.maxDownloads) {
-          pending.events.push(newEvent('share.exhausted', { ...about, downloads }, at))
-        }
-      }
-    }
-    this.#ledger.audit(isoOf(use.at), use.clientIp, use.outcome, use.item)
-    if (facts.stat) {
-      const day = new Date(use.at).toISOString().slice(0, 10)
-      const country = use.country ?? ''
-      const key = `${day} ${country}`
-      const sums = pending.stats.get(key) ?? { day, country, views: 0, previews: 0, downloads: 0 }
-      sums[facts.stat]++
-      pending.stats.set(key, sums)
-    }
-    return recorded
   }
 
   /** Writes what uses changed, once for all of them: the counter, the stats, leases spent. */
   #commit(share: ShareRecord, pending: Pending): void {
+    this.#ledger.auditAll(pending.audit)
     if (pending.state) {
       this.#ledger.writeUses(share)
       this.#held = share

@@ -4,15 +4,15 @@
 // what it answered: a page or preview of an object that changed is `changed`, of one that is
 // gone `not_found_in_store`.
 import { TEXT_PREVIEW_BYTES } from '../lib/limits'
+import type { ShareUse } from './in-progress'
+import { previews } from './intent'
+import { mediaTypeOf, previewKind } from './preview'
 import {
   READ_FAILURE_OUTCOME,
   readFailure,
   type SharePageFacts,
-  type ShareUse,
   type ShareUseResult,
-} from './in-progress'
-import { previews } from './intent'
-import { mediaTypeOf, previewKind } from './preview'
+} from './results'
 
 /** The page, after the checks a download meets: the store says the object's size and type. */
 export async function servePage(use: ShareUse): Promise<ShareUseResult> {

@@ -42,6 +42,17 @@ export type UseRequest = {
   giveBack?: readonly { lease: string; uses: number }[] | undefined
 }
 
+/**
+ * An isolate asking a counted share's object for its next lease before the one it holds runs
+ * out (off the request path), with its queued uses and the leases it gives back.
+ */
+export type LendRequest = Pick<UseRequest, 'id' | 'now' | 'batches' | 'giveBack'> & {
+  lease: { want: number; seconds: number }
+}
+
+/** The share's state now, and the lease lent (none: nothing to lend, or the link is closed). */
+export type LendAnswer = { snapshot: ShareSnapshot; lease?: Lease }
+
 /** Uses an isolate decided, sent together under one id, and the leases it returns with them. */
 export type UseBatch = { id: string; reports: readonly UseReport[]; closes: readonly string[] }
 

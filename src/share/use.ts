@@ -7,27 +7,24 @@
 // gets no bytes counts nothing. A password-protected share is opened by its password (or the
 // ticket a browser got for it) before anything else is asked of its object or its store.
 // Answers what happened; the route turns it into HTTP.
-import { PIN_CHECK_SECONDS } from '../lib/limits'
 import { TtlCache } from '../lib/ttl-cache'
-import type { ObjectRead, Store } from '../stores/store'
+import type { ObjectRead } from '../stores/store'
 import { folderPage, planZip, zipName, zipStream } from './folder'
 import { shareGate } from './gate'
-import {
-  READ_FAILURE_OUTCOME,
-  readFailure,
-  type SharePageFacts,
-  type SharePorts,
-  type ShareRequest,
-  ShareUse,
-  type ShareUseResult,
-} from './in-progress'
+import { type SharePorts, type ShareRequest, ShareUse } from './in-progress'
 import { intentOf, type UseAsk } from './intent'
 import type { ShareObject } from './object'
 import { servePage, servePreview } from './page-use'
 import { issueTicket, passwordVerdict } from './password'
 import { isShareId, type ShareRecord, type UseKind } from './record'
+import {
+  READ_FAILURE_OUTCOME,
+  readFailure,
+  type SharePageFacts,
+  type ShareUseResult,
+} from './results'
 
-export { shownName } from './in-progress'
+export { shownName } from './results'
 export type { SharePageFacts, SharePorts, ShareRequest, ShareUseResult, UseAsk }
 
 /** A use of a share link: what it reaches, the request, and what the request asks. */
@@ -151,34 +148,17 @@ function download(use: ShareUse, attachment: boolean): Promise<ShareUseResult> {
 }
 
 /**
- * A pinned share's current version where the store says it only through a round trip (a remote
- * store's HEAD): remembered per isolate for at most PIN_CHECK_SECONDS, so a busy link asks about
- * once every PIN_CHECK_SECONDS. null: the object is gone.
- */
-const versions = new TtlCache<string, { etag: string | null }>(10_000)
-
-async function pinnedVersion(store: Store, share: ShareRecord, nowMs: number) {
-  const known = versions.get(share.id, nowMs)
-  if (known) return known.etag
-  const head = await store.headObject(share.key, nowMs)
-  const etag = head?.etag ?? null
-  versions.set(share.id, { etag }, nowMs + PIN_CHECK_SECONDS * 1000)
-  return etag
-}
-
-/**
- * An object that is not there is not a download, asked on every use where the store can tell
- * without a round trip to elsewhere (never from memory: a deleted object counts nothing). A
- * pinned share's version is checked before signing: by the store where that is free, else by a
- * HEAD remembered for at most PIN_CHECK_SECONDS. HEAD gets a URL signed for HEAD, which the store
- * refuses for GET, and counts nothing.
+ * A pinned share's version is checked before signing, against what the location last learnt of
+ * the object within SIGNET_OBJECT_CACHE_SECONDS (no round trip on a warm use; a replaced or
+ * deleted object is refused as changed within that window). An unpinned share's object that is
+ * not there is not a download, asked on every use where the store can tell without a round trip
+ * to elsewhere (an R2 binding). HEAD gets a URL signed for HEAD, which the store refuses for GET,
+ * and counts nothing.
  */
 async function redirect(use: ShareUse, attachment: boolean): Promise<ShareUseResult> {
-  const { store, share, key, pinned, request } = use
-  let version = use.left < 1 ? undefined : await store.knownVersion(key)
-  if (version === undefined && pinned && use.left >= 1) {
-    version = await pinnedVersion(store, share, use.nowMs)
-  }
+  const { store, key, pinned, request } = use
+  const version =
+    use.left < 1 ? undefined : pinned ? await use.currentVersion() : await store.knownVersion(key)
   const outcome: UseKind =
     version === null
       ? pinned

@@ -4,12 +4,15 @@
 //
 // Two entries per object, neither keyed by a URL, a signature or a share: the object's bytes
 // under its bucket, key and ETag (immutable: an ETag names one version), and a pointer to the
-// version that is current, kept SIGNET_OBJECT_CACHE_SECONDS. A read finds the pointer, then the
-// bytes; Range is answered from the cached object (206, exact bytes). A changed or deleted object
-// stops being served within the pointer's life; a gateway PUT or DELETE drops it at once.
+// version that is current, kept SIGNET_OBJECT_CACHE_SECONDS (and held in the isolate's memory
+// until the same instant, so a busy object costs no cache lookup for it). A read finds the
+// pointer, then the bytes; Range is answered from the cached object (206, exact bytes). A pinned
+// share link asks only the pointer (currentVersion). A changed or deleted object stops being
+// served within the pointer's life; a gateway PUT or DELETE drops it at once (in this location).
 // Objects over the cache's limit (512 MB) are streamed from the store and never cached.
 import { etagMatches, parseEtagList, parseRange, RESPONSE_OVERRIDES } from '../lib/http-conditions'
 import { MAX_CACHED_OBJECT_BYTES } from '../lib/limits'
+import { TtlCache } from '../lib/ttl-cache'
 import type { ObjectRead, ReadOptions, ReadRequest, Store } from './store'
 
 /** What a cached read needs from the request: the cache, its life, and where to say hit or miss. */
@@ -66,9 +69,80 @@ function answerHeaders(cached: Headers, options: ReadOptions, ranged: boolean): 
   return headers
 }
 
+/**
+ * The pointers this isolate read or wrote, until the instant they end in the location's cache;
+ * null: the store said there is no such object (kept in the isolate only).
+ */
+const pointers = new TtlCache<string, string | null>(10_000)
+
+/** The version the location's pointer names (undefined: none is current), memory first. */
+async function readPointer(
+  cache: Cache,
+  bucket: string,
+  key: string,
+  now: number,
+): Promise<string | null | undefined> {
+  const url = pointerUrl(bucket, key)
+  const held = pointers.get(url, now)
+  if (held !== undefined) return held
+  const pointer = await cache.match(url)
+  if (!pointer) return undefined
+  // `<etag>\n<epoch ms it ends>`; a pointer without its end is trusted for this read only.
+  const [etag, until] = (await pointer.text()).split('\n')
+  if (!etag) return undefined
+  const ends = Number(until)
+  if (Number.isSafeInteger(ends) && ends > now) pointers.set(url, etag, ends)
+  return etag
+}
+
+/** Points the key at a version for `seconds`, in the location's cache and this isolate. */
+async function writePointer(
+  cache: Cache,
+  bucket: string,
+  key: string,
+  etag: string,
+  seconds: number,
+): Promise<void> {
+  const url = pointerUrl(bucket, key)
+  const until = Date.now() + seconds * 1000
+  pointers.set(url, etag, until)
+  await cache.put(
+    url,
+    new Response(`${etag}\n${until}`, { headers: { 'cache-control': `max-age=${seconds}` } }),
+  )
+}
+
 /** Drops the current-version pointer (after a write or a delete through this location). */
 export async function dropCachedObject(cache: Cache, bucket: string, key: string): Promise<void> {
+  pointers.delete(pointerUrl(bucket, key))
   await cache.delete(pointerUrl(bucket, key))
+}
+
+/**
+ * The object's current ETag (null: there is no such object), as this location last learnt it
+ * within `seconds`: from the isolate's memory, else the location's pointer, else one HEAD of the
+ * store, which sets both. A replaced object is seen within `seconds` (at once where the change
+ * went through this location's gateway).
+ */
+export async function currentVersion(
+  store: Store,
+  bucket: string,
+  key: string,
+  objects: Pick<ObjectCache, 'cache' | 'seconds' | 'waitUntil'>,
+  nowMs: number,
+): Promise<string | null> {
+  const now = Date.now()
+  const known = await readPointer(objects.cache, bucket, key, now)
+  if (known !== undefined) return known
+  const head = await store.headObject(key, nowMs)
+  if (!head) {
+    pointers.set(pointerUrl(bucket, key), null, now + objects.seconds * 1000)
+    return null
+  }
+  objects.waitUntil(
+    writePointer(objects.cache, bucket, key, head.etag, objects.seconds).catch(() => undefined),
+  )
+  return head.etag
 }
 
 /**
@@ -86,8 +160,7 @@ export async function cachedRead(
   if (!cacheable(request)) return store.readObject(key, request, options)
   const { cache } = objects
   const range = request.headers.get('range')
-  const pointer = await cache.match(pointerUrl(bucket, key))
-  const current = pointer ? await pointer.text() : undefined
+  const current = await readPointer(cache, bucket, key, Date.now())
   if (current) {
     const ifMatch = request.headers.get('if-match')
     const ifNoneMatch = request.headers.get('if-none-match')
@@ -167,10 +240,7 @@ async function keep(
   headers.set('cache-control', `max-age=${ENTRY_SECONDS}`)
   try {
     await cache.put(entryUrl(bucket, key, etag), new Response(body, { status: 200, headers }))
-    await cache.put(
-      pointerUrl(bucket, key),
-      new Response(etag, { headers: { 'cache-control': `max-age=${seconds}` } }),
-    )
+    await writePointer(cache, bucket, key, etag, seconds)
   } catch {
     // A cache that refuses an entry only costs the next read a trip to the store.
   }
