@@ -46,7 +46,8 @@ async function inspector(port) {
 function summarise(profile) {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]))
   const parent = new Map()
-  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id)
+  for (const node of profile.nodes)
+    for (const child of node.children ?? []) parent.set(child, node.id)
   const label = (node) => {
     const { functionName, url, lineNumber } = node.callFrame
     const file = url ? url.split('/').pop() : ''
@@ -145,11 +146,15 @@ try {
     const width = Math.max(...summary.self.map(([name]) => name.length), 20)
     console.log(`  ${'self'.padEnd(width)}   %`)
     for (const [name, count] of summary.self) {
-      console.log(`  ${name.padEnd(width)} ${((100 * count) / summary.busy).toFixed(1).padStart(5)}`)
+      console.log(
+        `  ${name.padEnd(width)} ${((100 * count) / summary.busy).toFixed(1).padStart(5)}`,
+      )
     }
     console.log(`  ${'total (with callees)'.padEnd(width)}   %`)
     for (const [name, count] of summary.total) {
-      console.log(`  ${name.padEnd(width)} ${((100 * count) / summary.busy).toFixed(1).padStart(5)}`)
+      console.log(
+        `  ${name.padEnd(width)} ${((100 * count) / summary.busy).toFixed(1).padStart(5)}`,
+      )
     }
   }
   session.close()

@@ -103,7 +103,7 @@ describe('pinned share links', () => {
     await expectS3Error(await call(pathOf(location.href)), 412, 'PreconditionFailed')
   })
 
-  it('asks neither the store nor the share\'s object on a warm use of a pinned gateway link', async () => {
+  it("asks neither the store nor the share's object on a warm use of a pinned gateway link", async () => {
     await put('pin/warm.txt', 'often fetched')
     const { key } = await createKey()
     const share = await createShare(key, { key: 'pin/warm.txt' })
