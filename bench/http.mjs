@@ -7,7 +7,9 @@
 import { startSignet } from './serve.mjs'
 import { load } from './wrk.mjs'
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
+/** Rounds over every route, interleaved: each ratio is the median of its rounds' ratios. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const MIXED_SECONDS = Number(process.env.BENCH_MIXED_SECONDS ?? 20)
 /** Uses per route read one by one for their Server-Timing counts. */
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 1000)
@@ -162,8 +164,33 @@ try {
     })
   // Warm the isolate, the key cache and the share objects.
   for (const route of routes) await measure(route, 1)
-  const results = []
-  for (const route of routes) results.push({ route, result: await measure(route, SECONDS) })
+  const rounds = routes.map(() => [])
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [i, route] of routes.entries()) rounds[i].push(await measure(route, SECONDS))
+  }
+  const median = (values) => {
+    const sorted = [...values].sort((a, b) => a - b)
+    const middle = Math.floor(sorted.length / 2)
+    return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+  }
+  const sum = (values) => values.reduce((total, value) => total + value, 0)
+  const results = routes.map((route, i) => {
+    const runs = rounds[i]
+    return {
+      route,
+      result: {
+        rps: median(runs.map((run) => run.rps)),
+        ratio: median(runs.map((run, r) => run.rps / rounds[0][r].rps)),
+        p50: median(runs.map((run) => run.p50)),
+        p99: median(runs.map((run) => run.p99)),
+        cpuMsPerRequest: median(runs.map((run) => run.cpuMsPerRequest)),
+        bad: sum(runs.map((run) => run.bad)),
+        overloaded: sum(runs.map((run) => run.overloaded)),
+        socketErrors: sum(runs.map((run) => run.socketErrors)),
+        timeouts: sum(runs.map((run) => run.timeouts)),
+      },
+    }
+  })
   const mixedRoute = {
     name: 'mixed (presign, share uses, gateway, health)',
     connections: 64,
@@ -176,13 +203,14 @@ try {
       { method: 'GET', path: '/healthz' },
     ],
   }
-  results.push({ route: mixedRoute, result: await measure(mixedRoute, MIXED_SECONDS) })
-
+  const mixed = await measure(mixedRoute, MIXED_SECONDS)
   const baseline = results[0].result
+  results.push({ route: mixedRoute, result: { ...mixed, ratio: mixed.rps / baseline.rps } })
+
   const row = (cells) =>
     cells.map((cell, i) => (i === 0 ? String(cell).padEnd(50) : String(cell).padStart(9))).join(' ')
   console.log(
-    `\nSignet over loopback (wrk), bundled Worker under Miniflare, ${SECONDS} s per route (mixed ${MIXED_SECONDS} s):`,
+    `\nSignet over loopback (wrk), bundled Worker under Miniflare: medians of ${ROUNDS} interleaved rounds of ${SECONDS} s per route (mixed: ${MIXED_SECONDS} s once, against the median /healthz):`,
   )
   console.log(
     row([
@@ -201,7 +229,7 @@ try {
   )
   let failed = false
   for (const { route, result } of results) {
-    const ratio = result.rps / baseline.rps
+    const { ratio } = result
     console.log(
       row([
         `${route.name} c=${route.connections}`,

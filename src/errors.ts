@@ -22,6 +22,7 @@ export const ERROR_STATUS = {
   rate_limited: 429,
   internal_error: 500,
   store_unavailable: 502,
+  overloaded: 503,
 } as const
 
 export type ErrorCode = keyof typeof ERROR_STATUS
@@ -77,6 +78,25 @@ export function storeUnavailable(status: number | undefined): AppError {
   )
 }
 
+/**
+ * Too busy to decide now, with nothing recorded: 503 overloaded with Retry-After, at once rather
+ * than after a wait the client would give up on. A Durable Object that refuses a call because
+ * its queue is too deep says so (`overloaded` on the error).
+ */
+export function overloaded(): AppError {
+  return new AppError(
+    'overloaded',
+    'Signet is too busy to answer this now; retry after Retry-After seconds.',
+    {
+      retryAfter: 1,
+    },
+  )
+}
+
+export function isOverloadError(error: unknown): boolean {
+  return (error as { overloaded?: unknown } | null)?.overloaded === true
+}
+
 /** A configuration value that cannot be used. The message names the variable, never its value. */
 export class ConfigError extends Error {
   readonly variable: string
@@ -113,6 +133,7 @@ export function errorResponse(
     headers.set('WWW-Authenticate', 'Basic realm="share"')
   }
   if (code === 'rate_limited') headers.set('Retry-After', String(extra.retryAfter ?? 60))
+  if (code === 'overloaded') headers.set('Retry-After', String(extra.retryAfter ?? 1))
   return new Response(JSON.stringify(body), { status: ERROR_STATUS[code], headers })
 }
 

@@ -3,7 +3,14 @@
 import type { ErrorHandler, NotFoundHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { AppEnv } from '../env'
-import { AppError, errorResponse, INTERNAL_ERROR_MESSAGE, logFailure } from '../errors'
+import {
+  AppError,
+  errorResponse,
+  INTERNAL_ERROR_MESSAGE,
+  isOverloadError,
+  logFailure,
+  overloaded,
+} from '../errors'
 
 export const onError: ErrorHandler<AppEnv> = (err, c) => {
   const requestId = c.get('requestId')
@@ -17,6 +24,10 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
   if (err instanceof HTTPException && err.status < 500) {
     const code = err.status === 413 ? 'payload_too_large' : 'invalid_request'
     return errorResponse(requestId, code, publicHttpMessage(err.status))
+  }
+  if (isOverloadError(err)) {
+    const busy = overloaded()
+    return errorResponse(requestId, busy.code, busy.message, { retryAfter: busy.retryAfter })
   }
   logFailure(requestId, 'api', err)
   return errorResponse(requestId, 'internal_error', INTERNAL_ERROR_MESSAGE)

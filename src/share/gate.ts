@@ -175,12 +175,29 @@ export class ShareGate {
 
   /**
    * One call at a time per share asks its object for a lease: the others wait for its answer
-   * and spend from it, rather than each asking (and each being lent a block).
+   * (at most `maxWaitMs`) and spend from it, rather than each asking (and each being lent a block).
    */
-  async oneAsks<T>(id: string, ask: () => Promise<T>): Promise<{ asked: T } | { waited: true }> {
+  async oneAsks<T>(
+    id: string,
+    ask: () => Promise<T>,
+    maxWaitMs = Number.POSITIVE_INFINITY,
+  ): Promise<{ asked: T } | { waited: true }> {
     const asking = this.asking.get(id)
     if (asking) {
-      await asking.catch(() => undefined)
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const waited = asking.then(
+        () => undefined,
+        () => undefined,
+      )
+      await (Number.isFinite(maxWaitMs)
+        ? Promise.race([
+            waited,
+            new Promise((resolve) => {
+              timer = setTimeout(resolve, Math.max(0, maxWaitMs))
+            }),
+          ])
+        : waited)
+      if (timer !== undefined) clearTimeout(timer)
       return { waited: true }
     }
     const call = ask()

@@ -3,6 +3,7 @@
 // way a use is decided (here from what the object said lately, or by asking it) and refused. The
 // branches in use.ts serve each intent through it.
 import type { Config } from '../config'
+import { overloaded } from '../errors'
 import { parseCidr } from '../lib/cidr'
 import { contentDisposition } from '../lib/content-disposition'
 import { wholeSecondMs } from '../lib/duration'
@@ -60,8 +61,11 @@ export type ShareRequest = {
 /** What a use brings to a decision, here or at the share's object. */
 type Attempt = Omit<UseRequest, 'lease' | 'batches' | 'giveBack'>
 
-/** How many answers about a lease a counted download waits for before it asks itself. */
-const MAX_LEASE_ROUNDS = 100
+/**
+ * How long a counted download waits for other calls' leases before it is answered 503 overloaded
+ * (nothing recorded): a busy link answers at once rather than after a wait a client gives up on.
+ */
+const LEASE_WAIT_MS = 1000
 
 export class ShareUse {
   readonly config: Config
@@ -259,13 +263,18 @@ export class ShareUse {
     if (!spends || this.config.shareCheckSeconds === 0) return this.#ask(attempt)
     // A counted download without a lease: one call at a time per share asks for one; the uses
     // that arrive meanwhile wait for its answer and spend from it (or learn the link is used up).
-    for (let round = 0; round < MAX_LEASE_ROUNDS; round++) {
-      const answer = await this.gate.oneAsks(this.share.id, () => this.#ask(attempt))
+    const deadline = Date.now() + LEASE_WAIT_MS
+    while (Date.now() < deadline) {
+      const answer = await this.gate.oneAsks(
+        this.share.id,
+        () => this.#ask(attempt),
+        deadline - Date.now(),
+      )
       if ('asked' in answer) return answer.asked
       const after = this.#decideHere(attempt)
       if (after) return after
     }
-    return this.#ask(attempt)
+    throw overloaded()
   }
 
   #attempt(outcome: UseKind, minSecondsLeft: number): Attempt {

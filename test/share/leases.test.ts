@@ -13,18 +13,27 @@ import { createShare, programUse } from './helpers'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-/** The share objects' namespace, counting the uses decided by a call on the request path. */
-function counting() {
-  const counts = { use: 0 }
+/**
+ * The share objects' namespace, counting the uses decided by a call on the request path and the
+ * leases asked for ahead of need; `slowUseMs` holds each `use` call back that long (a busy
+ * object) before it reaches the object.
+ */
+function counting(slowUseMs = 0) {
+  const counts = { use: 0, lend: 0 }
   const namespace = {
     idFromName: (name: string) => env.SHARES.idFromName(name),
     get: (id: DurableObjectId) => {
       const stub = env.SHARES.get(id)
       return {
         read: (shareId: string) => stub.read(shareId),
-        use: (request: Parameters<typeof stub.use>[0]) => {
+        use: async (request: Parameters<typeof stub.use>[0]) => {
           counts.use++
+          if (slowUseMs > 0) await sleep(slowUseMs)
           return stub.use(request)
+        },
+        lend: (request: Parameters<typeof stub.lend>[0]) => {
+          counts.lend++
+          return stub.lend(request)
         },
         record: (...args: Parameters<typeof stub.record>) => stub.record(...args),
       }
@@ -127,6 +136,60 @@ describe('leases of a counted link', () => {
     }
     expect(served).toBe(40)
     await Promise.all([idle.settled(), busy.settled()])
+  }, 30_000)
+})
+
+describe('a busy counted link', () => {
+  it('is lent its next uses before it runs out: 600 downloads in one isolate, one call on the request path', async () => {
+    const key = `leases/${crypto.randomUUID()}.bin`
+    await env.BUCKET_LOCAL.put(key, 'counted bytes')
+    const { key: token } = await createKey(FULL_SCOPE)
+    const share = await createShare(token, { key, maxDownloads: 100_000, page: false })
+    const { namespace, counts } = counting()
+    const one = isolate(namespace)
+    let served = 0
+    for (let wave = 0; wave < 30; wave++) {
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, n) => one.use(share.id, `198.51.100.${n}`)),
+      )
+      served += results.filter((result) => result.type === 'redirect').length
+    }
+    expect(served).toBe(600)
+    // The first download asked the object itself; every later lease was asked for ahead of
+    // need, off the request path.
+    expect(counts.use).toBe(1)
+    expect(counts.lend).toBeGreaterThan(0)
+    await one.gate.flush(namespace)
+    await one.settled()
+    expect((await shareObject(env.SHARES, share.id).read(share.id))?.downloads).toBe(600)
+  }, 30_000)
+
+  it('answers 503 overloaded after a second, recording nothing, when the object is too slow to lend', async () => {
+    const key = `leases/${crypto.randomUUID()}.bin`
+    await env.BUCKET_LOCAL.put(key, 'counted bytes')
+    const { key: token } = await createKey(FULL_SCOPE)
+    const share = await createShare(token, { key, maxDownloads: 10, page: false })
+    // The isolate knows the link (a HEAD) but holds no lease; the object then takes 1.5 s a call.
+    const { namespace } = counting(1500)
+    const one = isolate(namespace)
+    const head = programUse(share.id, '198.51.100.1', { gate: one.gate })
+    head.request.method = 'HEAD'
+    head.ask.method = 'HEAD'
+    expect((await useShare(head)).type).toBe('redirect')
+    const started = Date.now()
+    const [asking, waiting] = await Promise.allSettled([
+      one.use(share.id, '198.51.100.2'),
+      one.use(share.id, '198.51.100.3'),
+    ])
+    expect(asking).toMatchObject({ status: 'fulfilled', value: { type: 'redirect' } })
+    expect(waiting).toMatchObject({
+      status: 'rejected',
+      reason: { code: 'overloaded', retryAfter: 1 },
+    })
+    expect(Date.now() - started).toBeLessThan(2500)
+    await one.gate.flush(namespace)
+    await one.settled()
+    expect((await shareObject(env.SHARES, share.id).read(share.id))?.downloads).toBe(1)
   }, 30_000)
 })
 
