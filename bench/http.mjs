@@ -7,8 +7,8 @@
 import { startSignet } from './serve.mjs'
 import { load } from './wrk.mjs'
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
-/** Rounds over every route, interleaved: each ratio is the median of its rounds' ratios. */
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 4)
+/** Rounds over every route, each run paired with a /healthz run just before it: each ratio is the median of its pairs'. */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const MIXED_SECONDS = Number(process.env.BENCH_MIXED_SECONDS ?? 20)
 /** Uses per route read one by one for their Server-Timing counts. */
@@ -164,9 +164,19 @@ try {
     })
   // Warm the isolate, the key cache and the share objects.
   for (const route of routes) await measure(route, 1)
+  // Each route is measured right after /healthz, in rounds: a ratio compares two runs seconds
+  // apart, so the machine's own drift (other load, frequency) falls out of it.
   const rounds = routes.map(() => [])
+  const pairs = routes.map(() => [])
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [i, route] of routes.entries()) rounds[i].push(await measure(route, SECONDS))
+    for (const [i, route] of routes.entries()) {
+      const baseline = await measure(routes[0], SECONDS)
+      rounds[0].push(baseline)
+      if (i === 0) continue
+      const run = await measure(route, SECONDS)
+      rounds[i].push(run)
+      pairs[i].push(run.rps / baseline.rps)
+    }
   }
   const median = (values) => {
     const sorted = [...values].sort((a, b) => a - b)
@@ -180,7 +190,7 @@ try {
       route,
       result: {
         rps: median(runs.map((run) => run.rps)),
-        ratio: median(runs.map((run, r) => run.rps / rounds[0][r].rps)),
+        ratio: i === 0 ? 1 : median(pairs[i]),
         p50: median(runs.map((run) => run.p50)),
         p99: median(runs.map((run) => run.p99)),
         cpuMsPerRequest: median(runs.map((run) => run.cpuMsPerRequest)),
@@ -210,7 +220,7 @@ try {
   const row = (cells) =>
     cells.map((cell, i) => (i === 0 ? String(cell).padEnd(50) : String(cell).padStart(9))).join(' ')
   console.log(
-    `\nSignet over loopback (wrk), bundled Worker under Miniflare: medians of ${ROUNDS} interleaved rounds of ${SECONDS} s per route (mixed: ${MIXED_SECONDS} s once, against the median /healthz):`,
+    `\nSignet over loopback (wrk), bundled Worker under Miniflare: medians of ${ROUNDS} rounds, each route's ${SECONDS} s run right after one of /healthz (× healthz: the median of those pairs; mixed: ${MIXED_SECONDS} s once, against the median /healthz):`,
   )
   console.log(
     row([

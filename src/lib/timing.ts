@@ -99,41 +99,88 @@ export function countDurableObjects<T extends Rpc.DurableObjectBranded | undefin
 
 type Runner = Pick<D1PreparedStatement, 'first' | 'run' | 'all' | 'raw'>
 
-/** A D1 binding whose every query (statement, batch, session) is one counted round trip. */
-export function countD1(db: D1Database, timing: Timing): D1Database {
-  const real = new WeakMap<object, D1PreparedStatement>()
-  const wrap = (statement: D1PreparedStatement): D1PreparedStatement => {
-    const timed =
-      <K extends keyof Runner>(name: K) =>
-      (...args: Parameters<Runner[K]>) =>
-        timing.measure('d1', () =>
-          (statement[name] as (...a: Parameters<Runner[K]>) => Promise<unknown>)(...args),
-        )
-    const wrapped = {
-      bind: (...values: unknown[]) => wrap(statement.bind(...values)),
-      first: timed('first'),
-      run: timed('run'),
-      all: timed('all'),
-      raw: timed('raw'),
-    } as unknown as D1PreparedStatement
-    real.set(wrapped, statement)
-    return wrapped
+/** The statement each counted wrapper stands for (a batch runs the real ones). */
+const realStatements = new WeakMap<object, D1PreparedStatement>()
+
+function unwrap(statements: D1PreparedStatement[]): D1PreparedStatement[] {
+  return statements.map((statement) => realStatements.get(statement) ?? statement)
+}
+
+/** A prepared statement whose every run is one counted round trip. */
+class CountedStatement {
+  constructor(
+    private readonly statement: D1PreparedStatement,
+    private readonly timing: Timing,
+  ) {
+    realStatements.set(this, statement)
   }
-  const unwrap = (statements: D1PreparedStatement[]) =>
-    statements.map((statement) => real.get(statement) ?? statement)
-  const session = (inner: D1DatabaseSession): D1DatabaseSession =>
-    ({
-      prepare: (sql: string) => wrap(inner.prepare(sql)),
+
+  bind(...values: unknown[]): D1PreparedStatement {
+    return counted(this.statement.bind(...values), this.timing)
+  }
+
+  first(...args: unknown[]) {
+    return this.#run('first', args)
+  }
+
+  run(...args: unknown[]) {
+    return this.#run('run', args)
+  }
+
+  all(...args: unknown[]) {
+    return this.#run('all', args)
+  }
+
+  raw(...args: unknown[]) {
+    return this.#run('raw', args)
+  }
+
+  #run(name: keyof Runner, args: unknown[]): Promise<unknown> {
+    const method = this.statement[name] as (...a: unknown[]) => Promise<unknown>
+    return this.timing.measure('d1', () => method.apply(this.statement, args))
+  }
+}
+
+function counted(statement: D1PreparedStatement, timing: Timing): D1PreparedStatement {
+  return new CountedStatement(statement, timing) as unknown as D1PreparedStatement
+}
+
+/** A D1 binding whose every query (statement, batch, session) is one counted round trip. */
+class CountedD1 {
+  constructor(
+    private readonly db: D1Database,
+    private readonly timing: Timing,
+  ) {}
+
+  prepare(sql: string): D1PreparedStatement {
+    return counted(this.db.prepare(sql), this.timing)
+  }
+
+  batch(statements: D1PreparedStatement[]) {
+    return this.timing.measure('d1', () => this.db.batch(unwrap(statements)))
+  }
+
+  exec(sql: string) {
+    return this.timing.measure('d1', () => this.db.exec(sql))
+  }
+
+  withSession(constraint?: string): D1DatabaseSession {
+    const inner = this.db.withSession(constraint)
+    const timing = this.timing
+    return {
+      prepare: (sql: string) => counted(inner.prepare(sql), timing),
       batch: (statements: D1PreparedStatement[]) =>
         timing.measure('d1', () => inner.batch(unwrap(statements))),
       getBookmark: () => inner.getBookmark(),
-    }) as unknown as D1DatabaseSession
-  return {
-    prepare: (sql: string) => wrap(db.prepare(sql)),
-    batch: (statements: D1PreparedStatement[]) =>
-      timing.measure('d1', () => db.batch(unwrap(statements))),
-    exec: (sql: string) => timing.measure('d1', () => db.exec(sql)),
-    withSession: (constraint?: string) => session(db.withSession(constraint)),
-    dump: () => db.dump(),
-  } as unknown as D1Database
+    } as unknown as D1DatabaseSession
+  }
+
+  dump() {
+    return (this.db as unknown as { dump: () => Promise<ArrayBuffer> }).dump()
+  }
+}
+
+/** A D1 binding whose every query (statement, batch, session) is one counted round trip. */
+export function countD1(db: D1Database, timing: Timing): D1Database {
+  return new CountedD1(db, timing) as unknown as D1Database
 }

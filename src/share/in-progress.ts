@@ -87,7 +87,8 @@ export class ShareUse {
     readonly ports: SharePorts,
     readonly request: ShareRequest,
     readonly share: ShareRecord,
-    readonly object: DurableObjectStub<ShareObject>,
+    /** The share's object: its stub is made on the first call. */
+    readonly object: () => DurableObjectStub<ShareObject>,
     readonly password: PasswordVerdict | undefined,
     gate: ShareGate,
     target: { path?: string | undefined; zip?: boolean },
@@ -330,7 +331,7 @@ export class ShareUse {
     const lease = { want: gate.want(share.id, attempt.now, seconds), seconds }
     // The uses this isolate queued go first, in the same call: the audit keeps their order.
     const batches = gate.ride(share.id)
-    const decision = await this.object.use({
+    const decision = await this.object().use({
       ...attempt,
       ...(counted && outcome === 'downloaded' && checkSeconds > 0 ? { lease } : {}),
       ...(giveBack.length > 0 ? { giveBack } : {}),
@@ -357,7 +358,7 @@ export class ShareUse {
       const now = Date.now()
       const giveBack = gate.ended(share.id, now)
       const batches = gate.ride(share.id)
-      const answer = await object.lend({
+      const answer = await object().lend({
         id: share.id,
         now,
         lease: { want: gate.want(share.id, now, seconds), seconds },

@@ -42,13 +42,13 @@ export function shareObject(namespace: DurableObjectNamespace<ShareObject>, id: 
 const facts = new TtlCache<string, ShareRecord>(10_000)
 
 async function shareFacts(
-  object: ReturnType<typeof shareObject>,
+  object: () => ReturnType<typeof shareObject>,
   id: string,
   nowMs: number,
 ): Promise<ShareRecord | undefined> {
   const known = facts.get(id, nowMs)
   if (known) return known
-  const share = (await object.read(id)) ?? undefined
+  const share = (await object().read(id)) ?? undefined
   if (share) facts.set(id, share, share.expiresAt)
   return share
 }
@@ -57,7 +57,12 @@ export async function useShare({ ports, request, ask }: ShareUseInput): Promise<
   const { id, now } = request
   // Malformed and unknown ids get the same answer: no hint which.
   if (!isShareId(id)) return { type: 'refused', code: 'not_found' }
-  const object = shareObject(ports.shares, id)
+  // The stub is made only when the object is called: a warm use decided here calls none.
+  let stub: ReturnType<typeof shareObject> | undefined
+  const object = () => {
+    stub ??= shareObject(ports.shares, id)
+    return stub
+  }
   const share = await shareFacts(object, id, now.getTime())
   if (!share) return { type: 'refused', code: 'not_found' }
   // A path names a file of a folder share; a one-object share has none.
