@@ -4,6 +4,7 @@
 // as a ratio, with p50/p99, the Worker runtime's CPU per request (from /proc, and over
 // /healthz's), and every failure split: 4xx/5xx answers, 503s (overload), socket errors and
 // timeouts. Targets are the benchmark's, never a test's.
+import { api, OBJECT, seed } from './fixtures.mjs'
 import { startSignet } from './serve.mjs'
 import { load } from './wrk.mjs'
 
@@ -13,17 +14,6 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const MIXED_SECONDS = Number(process.env.BENCH_MIXED_SECONDS ?? 20)
 /** Uses per route read one by one for their Server-Timing counts. */
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 1000)
-
-async function api(server, token, method, path, body) {
-  const response = await fetch(`${server.origin}${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  })
-  if (response.status >= 300)
-    throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`)
-  return response.json()
-}
 
 // The Worker alone: Miniflare's asset router (for /docs and /console files) would sit in front of
 // every request and cost CPU of its own here.
@@ -47,42 +37,13 @@ const server = await startSignet(
   { assets: false },
 )
 try {
-  const scope = { buckets: ['local', 'remote'], operations: ['get', 'head', 'put', 'share'] }
-  const { key } = await api(server, server.adminToken, 'POST', '/v1/keys', { name: 'bench', scope })
-  const put = await api(server, key, 'POST', '/v1/presign', {
-    bucket: 'local',
-    key: 'bench/object.bin',
-    method: 'PUT',
-  })
-  await fetch(put.url, { method: 'PUT', body: new Uint8Array(4096) })
-  const redirect = await api(server, key, 'POST', '/v1/shares', {
-    bucket: 'local',
-    key: 'bench/object.bin',
-  })
-  const counted = await api(server, key, 'POST', '/v1/shares', {
-    bucket: 'local',
-    key: 'bench/object.bin',
-    maxDownloads: 1_000_000,
-  })
-  const remote = await api(server, key, 'POST', '/v1/shares', {
-    bucket: 'remote',
-    key: 'bench/object.bin',
-    pin: false,
-  })
-  const proxied = await api(server, key, 'POST', '/v1/shares', {
-    bucket: 'local',
-    key: 'bench/object.bin',
-    mode: 'proxy',
-  })
+  const { key, auth, shared: redirect, counted, share } = await seed(server, ['local', 'remote'])
+  const remote = await share({ bucket: 'remote', pin: false })
+  const proxied = await share({ mode: 'proxy' })
   const folder = await api(server, key, 'POST', '/v1/shares', { bucket: 'local', prefix: 'bench/' })
-  const gatewayGet = await api(server, key, 'POST', '/v1/presign', {
-    bucket: 'local',
-    key: 'bench/object.bin',
-    expiresIn: 3600,
-  })
+  const gatewayGet = await api(server, key, 'POST', '/v1/presign', { ...OBJECT, expiresIn: 3600 })
   const gatewayPath = gatewayGet.url.slice(new URL(gatewayGet.url).origin.length)
-  const auth = { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' }
-  const presignBody = JSON.stringify({ bucket: 'local', key: 'bench/object.bin' })
+  const presignBody = JSON.stringify(OBJECT)
   const batchBody = JSON.stringify({
     items: Array.from({ length: 1000 }, (_, i) => ({
       bucket: 'local',

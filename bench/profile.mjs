@@ -5,6 +5,7 @@
 // a .cpuprofile (open it in Chrome DevTools' Performance panel).
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { OBJECT, seed } from './fixtures.mjs'
 import { startSignet } from './serve.mjs'
 import { load } from './wrk.mjs'
 
@@ -79,36 +80,9 @@ function summarise(profile) {
   return { samples, busy: samples - idle, self: top(self), total: top(total) }
 }
 
-async function api(server, token, method, path, body) {
-  const response = await fetch(`${server.origin}${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  })
-  if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status}`)
-  return response.json()
-}
-
 const server = await startSignet({}, { assets: false, inspectorPort: INSPECTOR_PORT })
 try {
-  const scope = { buckets: ['local'], operations: ['get', 'head', 'put', 'share'] }
-  const { key } = await api(server, server.adminToken, 'POST', '/v1/keys', { name: 'p', scope })
-  const put = await api(server, key, 'POST', '/v1/presign', {
-    bucket: 'local',
-    key: 'bench/object.bin',
-    method: 'PUT',
-  })
-  await fetch(put.url, { method: 'PUT', body: new Uint8Array(4096) })
-  const share = await api(server, key, 'POST', '/v1/shares', {
-    bucket: 'local',
-    key: 'bench/object.bin',
-  })
-  const counted = await api(server, key, 'POST', '/v1/shares', {
-    bucket: 'local',
-    key: 'bench/object.bin',
-    maxDownloads: 1_000_000,
-  })
-  const auth = { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' }
+  const { auth, shared: share, counted } = await seed(server)
   const routes = [
     { name: 'healthz', path: '/healthz' },
     {
@@ -116,7 +90,7 @@ try {
       method: 'POST',
       path: '/v1/presign',
       headers: auth,
-      body: JSON.stringify({ bucket: 'local', key: 'bench/object.bin' }),
+      body: JSON.stringify(OBJECT),
     },
     { name: 'share-use', path: `/s/${share.id}` },
     { name: 'counted-use', path: `/s/${counted.id}` },
