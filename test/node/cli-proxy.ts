@@ -66,6 +66,7 @@ export async function startProxy(target: string): Promise<ProxyControl> {
     const partNumber = Number(url.searchParams.get('partNumber'))
     const isPart = req.method === 'PUT' && partNumber > 0
     const isObjectGet = req.method === 'GET' && url.pathname.startsWith('/s3/')
+    let release = () => {}
     if (isPart) {
       control.partAttempts.set(partNumber, (control.partAttempts.get(partNumber) ?? 0) + 1)
       const failures = control.failParts.get(partNumber) ?? 0
@@ -81,7 +82,14 @@ export async function startProxy(target: string): Promise<ProxyControl> {
       }
       inFlight++
       control.maxPartsInFlight = Math.max(control.maxPartsInFlight, inFlight)
-      res.on('close', () => inFlight--)
+      // A part is done when its answer has come back from upstream (it is then on its way to the
+      // client, which may start the next part before this response's 'close' is seen here).
+      let held = true
+      release = () => {
+        if (held) inFlight--
+        held = false
+      }
+      res.on('close', release)
     }
     const out = forward(
       {
@@ -92,6 +100,7 @@ export async function startProxy(target: string): Promise<ProxyControl> {
         headers: req.headers,
       },
       (answer) => {
+        answer.on('end', () => release())
         seen.status = answer.statusCode
         res.writeHead(answer.statusCode ?? 502, answer.headers)
         const reset = isObjectGet ? control.resetDownloadsAfter.shift() : undefined
