@@ -118,7 +118,7 @@ export async function load({ origin, requests, connections, seconds }) {
   if (!line) throw new Error(`wrk printed no summary: ${out}`)
   const raw = JSON.parse(line.slice('WRKJSON '.length))
   const total = Math.max(1, raw.requests)
-  const statuses = Object.fromEntries(Object.entries(raw.statuses).map(([k, v]) => [k, v]))
+  const { statuses } = raw
   const bad = Object.entries(statuses)
     .filter(([status]) => Number(status) >= 400)
     .reduce((sum, [, count]) => sum + count, 0)

@@ -15,7 +15,7 @@ import { refusalOf } from './decide'
 import { MAX_LEASE_SECONDS, type ShareGate } from './gate'
 import type { ShareObject } from './object'
 import type { PasswordVerdict } from './password'
-import type { UseDecision, UseRequest } from './protocol'
+import type { Lease, ShareSnapshot, UseBatch, UseDecision, UseRequest } from './protocol'
 import {
   REFUSAL_OUTCOME,
   type ShareRecord,
@@ -322,26 +322,17 @@ export class ShareUse {
   }
 
   async #ask(attempt: Attempt): Promise<UseDecision> {
-    const { share, gate } = this
-    const { outcome } = attempt
-    const counted = share.maxDownloads !== null
-    const checkSeconds = this.config.shareCheckSeconds
-    const giveBack = counted ? gate.ended(share.id, attempt.now) : []
-    const seconds = Math.min(checkSeconds, MAX_LEASE_SECONDS)
-    const lease = { want: gate.want(share.id, attempt.now, seconds), seconds }
-    // The uses this isolate queued go first, in the same call: the audit keeps their order.
-    const batches = gate.ride(share.id)
+    const { outcome, now } = attempt
+    const counted = this.share.maxDownloads !== null
+    const { batches, lease, carried } = this.#outgoing(now)
     const decision = await this.object().use({
       ...attempt,
-      ...(counted && outcome === 'downloaded' && checkSeconds > 0 ? { lease } : {}),
-      ...(giveBack.length > 0 ? { giveBack } : {}),
-      ...(batches.length > 0 ? { batches } : {}),
+      ...(counted && outcome === 'downloaded' && this.config.shareCheckSeconds > 0
+        ? { lease }
+        : {}),
+      ...carried,
     })
-    gate.delivered(share.id, batches)
-    if (decision.snapshot) gate.learn(share.id, decision.snapshot, attempt.now, checkSeconds)
-    if (decision.ok && decision.lease) {
-      gate.hold(this.ports.shares, share.id, decision.lease, this.ports.waitUntil)
-    }
+    this.#incoming(batches, now, decision.snapshot, decision.ok ? decision.lease : undefined)
     return decision
   }
 
@@ -352,24 +343,46 @@ export class ShareUse {
    */
   #refill(): void {
     const { gate, share, object, ports } = this
-    const checkSeconds = this.config.shareCheckSeconds
-    const seconds = Math.min(checkSeconds, MAX_LEASE_SECONDS)
     const lend = async () => {
       const now = Date.now()
-      const giveBack = gate.ended(share.id, now)
-      const batches = gate.ride(share.id)
-      const answer = await object().lend({
-        id: share.id,
-        now,
-        lease: { want: gate.want(share.id, now, seconds), seconds },
-        ...(giveBack.length > 0 ? { giveBack } : {}),
-        ...(batches.length > 0 ? { batches } : {}),
-      })
-      gate.delivered(share.id, batches)
-      if (!answer) return
-      gate.learn(share.id, answer.snapshot, now, checkSeconds)
-      if (answer.lease) gate.hold(ports.shares, share.id, answer.lease, ports.waitUntil)
+      const { batches, lease, carried } = this.#outgoing(now)
+      const answer = await object().lend({ id: share.id, now, lease, ...carried })
+      if (answer) this.#incoming(batches, now, answer.snapshot, answer.lease)
+      else gate.delivered(share.id, batches)
     }
     ports.waitUntil(gate.oneAsks(share.id, lend).catch(() => undefined))
+  }
+
+  /**
+   * What goes with any call to the share's object: the leases that ended here (what they did not
+   * spend given back), the uses queued here (first, so the audit keeps their order; taken after
+   * the leases, whose closes they carry), and the lease to ask for.
+   */
+  #outgoing(now: number) {
+    const { share, gate } = this
+    const seconds = Math.min(this.config.shareCheckSeconds, MAX_LEASE_SECONDS)
+    const giveBack = share.maxDownloads !== null ? gate.ended(share.id, now) : []
+    const batches = gate.ride(share.id)
+    return {
+      batches,
+      lease: { want: gate.want(share.id, now, seconds), seconds },
+      carried: {
+        ...(giveBack.length > 0 ? { giveBack } : {}),
+        ...(batches.length > 0 ? { batches } : {}),
+      },
+    }
+  }
+
+  /** What the object answered: the batches it recorded, its snapshot, the lease it lent. */
+  #incoming(
+    batches: readonly UseBatch[],
+    now: number,
+    snapshot: ShareSnapshot | undefined,
+    lease: Lease | undefined,
+  ): void {
+    const { gate, share, ports } = this
+    gate.delivered(share.id, batches)
+    if (snapshot) gate.learn(share.id, snapshot, now, this.config.shareCheckSeconds)
+    if (lease) gate.hold(ports.shares, share.id, lease, ports.waitUntil)
   }
 }

@@ -87,14 +87,11 @@ export class ShareObject extends DurableObject<Env> {
   }
 
   async #decide(request: UseRequest): Promise<UseDecision> {
-    let share = await this.#load(request.id)
-    if (!share) return { ok: false, code: 'not_found' }
-    for (const batch of request.batches ?? []) share = this.#applyBatch(share, batch, request.now)
+    const loaded = await this.#load(request.id)
+    if (!loaded) return { ok: false, code: 'not_found' }
+    const share = this.#takeIn(loaded, request)
     const outcome = this.#sessionOutcome(request)
     const lockedFor = share.password === null ? 0 : this.#ledger.lockedFor(request.now)
-    for (const returned of request.giveBack ?? []) {
-      this.#ledger.giveBack(returned.lease, returned.uses)
-    }
     // Uses lent to isolates are spoken for: the cap holds across every isolate.
     const reserved = share.maxDownloads === null ? 0 : this.#ledger.reserved(request.now)
     let refusal: (NonNullable<ReturnType<typeof refusalOf>> & { busy?: boolean }) | null =
@@ -138,12 +135,9 @@ export class ShareObject extends DurableObject<Env> {
    * says which). null: no such share.
    */
   async lend(request: LendRequest): Promise<LendAnswer | null> {
-    let share = await this.#load(request.id)
-    if (!share) return null
-    for (const batch of request.batches ?? []) share = this.#applyBatch(share, batch, request.now)
-    for (const returned of request.giveBack ?? []) {
-      this.#ledger.giveBack(returned.lease, returned.uses)
-    }
+    const loaded = await this.#load(request.id)
+    if (!loaded) return null
+    const share = this.#takeIn(loaded, request)
     const open =
       share.maxDownloads !== null && share.revokedAt === null && share.expiresAt > request.now
     const lease = open ? this.#lend(share, request.now, request.lease) : undefined
@@ -167,6 +161,18 @@ export class ShareObject extends DurableObject<Env> {
     const recorded = this.#applyBatch(share, { id: batch, reports, closes }, now)
     await this.#scheduleFlush(now)
     return this.#snapshot(recorded, now)
+  }
+
+  /** What an isolate's call carries in: its queued batches (recorded first), its ended leases. */
+  #takeIn(share: ShareRecord, request: Pick<UseRequest, 'now' | 'batches' | 'giveBack'>) {
+    let recorded = share
+    for (const batch of request.batches ?? []) {
+      recorded = this.#applyBatch(recorded, batch, request.now)
+    }
+    for (const returned of request.giveBack ?? []) {
+      this.#ledger.giveBack(returned.lease, returned.uses)
+    }
+    return recorded
   }
 
   /** A batch's uses, once (a batch seen before changes nothing), and its ended leases. */
