@@ -175,30 +175,27 @@ export class ShareGate {
 
   /**
    * One call at a time per share asks its object for a lease: the others wait for its answer
-   * (at most `maxWaitMs`) and spend from it, rather than each asking (and each being lent a block).
+   * (at most `maxWaitMs`: `answered` says whether it came) and spend from it, rather than each
+   * asking (and each being lent a block).
    */
   async oneAsks<T>(
     id: string,
     ask: () => Promise<T>,
     maxWaitMs = Number.POSITIVE_INFINITY,
-  ): Promise<{ asked: T } | { waited: true }> {
+  ): Promise<{ asked: T } | { waited: true; answered: boolean }> {
     const asking = this.asking.get(id)
     if (asking) {
       let timer: ReturnType<typeof setTimeout> | undefined
-      const waited = asking.then(
-        () => undefined,
-        () => undefined,
+      const answered = asking.then(
+        () => true,
+        () => true,
       )
-      await (Number.isFinite(maxWaitMs)
-        ? Promise.race([
-            waited,
-            new Promise((resolve) => {
-              timer = setTimeout(resolve, Math.max(0, maxWaitMs))
-            }),
-          ])
-        : waited)
+      const late = new Promise<boolean>((resolve) => {
+        if (Number.isFinite(maxWaitMs)) timer = setTimeout(() => resolve(false), maxWaitMs)
+      })
+      const came = await Promise.race([answered, late])
       if (timer !== undefined) clearTimeout(timer)
-      return { waited: true }
+      return { waited: true, answered: came }
     }
     const call = ask()
     this.asking.set(id, call)

@@ -62,10 +62,14 @@ export type ShareRequest = {
 type Attempt = Omit<UseRequest, 'lease' | 'batches' | 'giveBack'>
 
 /**
- * How long a counted download waits for other calls' leases before it is answered 503 overloaded
- * (nothing recorded): a busy link answers at once rather than after a wait a client gives up on.
+ * How long a counted download waits for another call's answer about a lease before it is
+ * answered 503 overloaded (nothing recorded): an object too slow to answer is not waited on
+ * until the client gives up. An object that keeps answering is waited on for at most
+ * MAX_LEASE_ROUNDS answers (each one progress: a lease lent, or the link known used up), after
+ * which the download asks itself.
  */
 const LEASE_WAIT_MS = 1000
+const MAX_LEASE_ROUNDS = 100
 
 export class ShareUse {
   readonly config: Config
@@ -264,18 +268,14 @@ export class ShareUse {
     if (!spends || this.config.shareCheckSeconds === 0) return this.#ask(attempt)
     // A counted download without a lease: one call at a time per share asks for one; the uses
     // that arrive meanwhile wait for its answer and spend from it (or learn the link is used up).
-    const deadline = Date.now() + LEASE_WAIT_MS
-    while (Date.now() < deadline) {
-      const answer = await this.gate.oneAsks(
-        this.share.id,
-        () => this.#ask(attempt),
-        deadline - Date.now(),
-      )
+    for (let round = 0; round < MAX_LEASE_ROUNDS; round++) {
+      const answer = await this.gate.oneAsks(this.share.id, () => this.#ask(attempt), LEASE_WAIT_MS)
       if ('asked' in answer) return answer.asked
       const after = this.#decideHere(attempt)
       if (after) return after
+      if (!answer.answered) throw overloaded()
     }
-    throw overloaded()
+    return this.#ask(attempt)
   }
 
   #attempt(outcome: UseKind, minSecondsLeft: number): Attempt {

@@ -40,6 +40,8 @@ export function shareObject(namespace: DurableObjectNamespace<ShareObject>, id: 
  * warm use is one call to the share's object. Bounded; an entry lives until its share expires.
  */
 const facts = new TtlCache<string, ShareRecord>(10_000)
+/** Reads of a share's facts under way: a link many requests reach at once is read once. */
+const reading = new Map<string, Promise<ShareRecord | undefined>>()
 
 async function shareFacts(
   object: () => ReturnType<typeof shareObject>,
@@ -48,9 +50,19 @@ async function shareFacts(
 ): Promise<ShareRecord | undefined> {
   const known = facts.get(id, nowMs)
   if (known) return known
-  const share = (await object().read(id)) ?? undefined
-  if (share) facts.set(id, share, share.expiresAt)
-  return share
+  const under = reading.get(id)
+  if (under) return under
+  const read = (async () => {
+    try {
+      const share = (await object().read(id)) ?? undefined
+      if (share) facts.set(id, share, share.expiresAt)
+      return share
+    } finally {
+      reading.delete(id)
+    }
+  })()
+  reading.set(id, read)
+  return read
 }
 
 export async function useShare({ ports, request, ask }: ShareUseInput): Promise<ShareUseResult> {
