@@ -37,10 +37,12 @@ export type {
   RefusalSummary,
   Scope,
   Share,
+  ShareEdit,
   ShareRequest,
   ShareStats,
   ShareUse,
   UploadLink,
+  UploadLinkEdit,
   UploadLinkRequest,
 } from './schemas'
 export type { PolicyHints } from './stores/policy-hints'

@@ -22,10 +22,12 @@ import type {
   RefusalSummary,
   Scope,
   Share,
+  ShareEdit,
   ShareRequest,
   ShareStats,
   ShareUse,
   UploadLink,
+  UploadLinkEdit,
   UploadLinkRequest,
 } from './api'
 import { parseListPage } from './lib/list-xml'
@@ -192,6 +194,11 @@ export class SignetClient {
     return this.request('GET', `/v1/shares?${query}`)
   }
 
+  /** Changes a share's expiry, cap, password, allowed IPs or message (null removes one). */
+  editShare(id: string, edit: ShareEdit): Promise<Share> {
+    return this.request('PATCH', `/v1/shares/${encodeURIComponent(id)}`, edit)
+  }
+
   revokeShare(id: string): Promise<void> {
     return this.request('DELETE', `/v1/shares/${encodeURIComponent(id)}`)
   }
@@ -227,6 +234,9 @@ export class SignetClient {
       if (options.cursor !== undefined) query.set('cursor', options.cursor)
       return this.request('GET', `/v1/upload-links?${query}`)
     },
+    /** Changes a link's expiry, file cap, size per file or message (null removes one). */
+    edit: (id: string, edit: UploadLinkEdit): Promise<UploadLink> =>
+      this.request('PATCH', `/v1/upload-links/${encodeURIComponent(id)}`, edit),
     revoke: (id: string): Promise<void> =>
       this.request('DELETE', `/v1/upload-links/${encodeURIComponent(id)}`),
   }

@@ -8,11 +8,13 @@ import { PageQuerySchema } from '../lib/cursor'
 import {
   errorResponses,
   RefusalSummarySchema,
+  ShareEditSchema,
   ShareRequestSchema,
   ShareSchema,
   ShareStatsSchema,
   ShareUseSchema,
 } from '../schemas'
+import { editShare, mailReady, refuseNotify } from '../services/link-edits'
 import {
   createShare,
   listOwnShares,
@@ -55,7 +57,11 @@ export const shares = newApp()
         ...errorResponses(400, 401, 403, 429),
       },
     }),
-    async (c) => c.json(await createShare(shareContext(c), c.req.valid('json')), 201),
+    async (c) => {
+      const request = c.req.valid('json')
+      refuseNotify(mailReady(c.env), request.notify)
+      return c.json(await createShare(shareContext(c), request), 201)
+    },
   )
   .openapi(
     createRoute({
@@ -160,6 +166,32 @@ export const shares = newApp()
       },
     }),
     async (c) => c.json(await ownShareStats(shareContext(c), c.req.valid('param').id), 200),
+  )
+  .openapi(
+    createRoute({
+      method: 'patch',
+      path: '/{id}',
+      summary: 'Edit a share link',
+      description:
+        "Change a share link's expiry, cap, password, allowed IPs or message (a field left out stays as it is; null removes it). Within the caller's scope, as at creation; the cap never below the downloads counted. Every isolate follows within SIGNET_SHARE_CHECK_SECONDS; a page unlocked with an old password asks again at once. The audit records an `edited` entry naming the fields.",
+      security,
+      request: {
+        params: IdParam,
+        body: { required: true, content: { 'application/json': { schema: ShareEditSchema } } },
+      },
+      responses: {
+        200: {
+          description: 'The share link as it is now',
+          content: { 'application/json': { schema: ShareSchema } },
+        },
+        ...errorResponses(400, 401, 403, 404, 410),
+      },
+    }),
+    async (c) => {
+      const edit = c.req.valid('json')
+      refuseNotify(mailReady(c.env), edit.notify)
+      return c.json(await editShare(shareContext(c), c.req.valid('param').id, edit), 200)
+    },
   )
   .openapi(
     createRoute({

@@ -5,7 +5,13 @@ import type { Context } from 'hono'
 import type { AppEnv } from '../env'
 import { newApp } from '../http/openapi'
 import { PageQuerySchema } from '../lib/cursor'
-import { errorResponses, UploadLinkRequestSchema, UploadLinkSchema } from '../schemas'
+import {
+  errorResponses,
+  UploadLinkEditSchema,
+  UploadLinkRequestSchema,
+  UploadLinkSchema,
+} from '../schemas'
+import { editUploadLink, mailReady, refuseNotify } from '../services/link-edits'
 import {
   createUploadLink,
   listOwnUploadLinks,
@@ -51,7 +57,11 @@ export const uploadLinks = newApp()
         ...errorResponses(400, 401, 403, 429),
       },
     }),
-    async (c) => c.json(await createUploadLink(linkContext(c), c.req.valid('json')), 201),
+    async (c) => {
+      const request = c.req.valid('json')
+      refuseNotify(mailReady(c.env), request.notify)
+      return c.json(await createUploadLink(linkContext(c), request), 201)
+    },
   )
   .openapi(
     createRoute({
@@ -95,6 +105,32 @@ export const uploadLinks = newApp()
       },
     }),
     async (c) => c.json(await readOwnUploadLink(linkContext(c), c.req.valid('param').id), 200),
+  )
+  .openapi(
+    createRoute({
+      method: 'patch',
+      path: '/{id}',
+      summary: 'Edit an upload link',
+      description:
+        "Change an upload link's expiry, file cap, size per file or message (a field left out stays as it is; null removes it), within the caller's scope as at creation; the cap never below the files received and being sent.",
+      security,
+      request: {
+        params: IdParam,
+        body: { required: true, content: { 'application/json': { schema: UploadLinkEditSchema } } },
+      },
+      responses: {
+        200: {
+          description: 'The upload link as it is now',
+          content: { 'application/json': { schema: UploadLinkSchema } },
+        },
+        ...errorResponses(400, 401, 403, 404, 410),
+      },
+    }),
+    async (c) => {
+      const edit = c.req.valid('json')
+      refuseNotify(mailReady(c.env), edit.notify)
+      return c.json(await editUploadLink(linkContext(c), c.req.valid('param').id, edit), 200)
+    },
   )
   .openapi(
     createRoute({

@@ -195,3 +195,19 @@ export const ExpiryShape = {
 export const Sha256Schema = z
   .string()
   .regex(/^[A-Za-z0-9+/]{43}=$/, { message: 'must be the base64 of a SHA-256 digest' })
+
+/** A link's message, shown escaped on its page. */
+export const ShareMessageSchema = z
+  .string()
+  .max(1000)
+  .refine((text) => text.isWellFormed(), { message: 'must be valid Unicode' })
+  .openapi({ description: "Shown, escaped, on the link's page (at most 1,000 characters)." })
+
+/** Addresses mailed about a link's uses. */
+export const NotifySchema = z
+  .array(z.email({ message: 'must be an email address' }).max(254))
+  .max(5)
+  .openapi({
+    description:
+      "At most 5 email addresses told of the link's uses (needs SIGNET_EMAIL_FROM and the EMAIL binding).",
+  })

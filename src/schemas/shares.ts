@@ -2,7 +2,14 @@
 // audit, the refusal summaries and the stats.
 import { z } from '@hono/zod-openapi'
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../lib/limits'
-import { BucketNameSchema, CidrSchema, ExpiryShape, wellFormed } from './common'
+import {
+  BucketNameSchema,
+  CidrSchema,
+  ExpiryShape,
+  NotifySchema,
+  ShareMessageSchema,
+  wellFormed,
+} from './common'
 import { PolicyHintsSchema } from './presign'
 
 export const ShareRequestSchema = z
@@ -40,6 +47,8 @@ export const ShareRequestSchema = z
       description:
         'Every use of the link asks for it: browsers on a form, programs as `Authorization: Basic` with an empty user (`curl -u :password`). Kept only as a PBKDF2-SHA256 hash, never returned. 10 wrong passwords within 15 minutes lock the link for everyone (429 rate_limited with Retry-After).',
     }),
+    message: ShareMessageSchema.optional(),
+    notify: NotifySchema.optional(),
   })
   .refine((request) => (request.key === undefined) !== (request.prefix === undefined), {
     message: 'give exactly one of key (one object) and prefix (a folder)',
@@ -55,6 +64,30 @@ export const ShareRequestSchema = z
   })
   .openapi('ShareRequest')
 export type ShareRequest = z.infer<typeof ShareRequestSchema>
+
+export const ShareEditSchema = z
+  .strictObject({
+    ...ExpiryShape,
+    maxDownloads: z.number().int().min(1).max(1_000_000).nullable().optional().openapi({
+      description:
+        'The new cap (null: no cap). Never below the downloads already counted or lent to edge locations.',
+    }),
+    password: z
+      .string()
+      .min(MIN_PASSWORD_LENGTH)
+      .max(MAX_PASSWORD_LENGTH)
+      .nullable()
+      .optional()
+      .openapi({
+        description:
+          'A new password (null: none). Pages unlocked with the old one ask again at once.',
+      }),
+    allowIps: z.array(CidrSchema).min(1).max(100).nullable().optional(),
+    message: ShareMessageSchema.nullable().optional(),
+    notify: NotifySchema.optional(),
+  })
+  .openapi('ShareEdit')
+export type ShareEdit = z.infer<typeof ShareEditSchema>
 
 export const ShareSchema = z
   .object({
@@ -82,6 +115,7 @@ export const ShareSchema = z
     createdAt: z.string(),
     revokedAt: z.string().nullable(),
     lastUsedAt: z.string().nullable(),
+    message: z.string().nullable(),
     policyHints: PolicyHintsSchema.nullable(),
   })
   .openapi('Share')
@@ -115,6 +149,10 @@ export const ShareUseSchema = z.object({
     description: "A folder share's file, relative to its prefix (absent for one-object shares)",
   }),
   zip: z.boolean().optional().openapi({ description: "A folder share's zip of every file" }),
+  fields: z
+    .array(z.string())
+    .optional()
+    .openapi({ description: 'An `edited` entry: the fields the edit changed (never a value)' }),
 })
 export type ShareUse = z.infer<typeof ShareUseSchema>
 

@@ -7,7 +7,7 @@ import {
   MAX_UPLOAD_LINK_FILES,
   MIN_PASSWORD_LENGTH,
 } from '../lib/limits'
-import { BucketNameSchema, ExpiryShape, MEDIA_RANGE } from './common'
+import { BucketNameSchema, ExpiryShape, MEDIA_RANGE, NotifySchema } from './common'
 import { PartsSchema, UploadIdSchema } from './uploads'
 
 export const UploadLinkRequestSchema = z
@@ -40,9 +40,28 @@ export const UploadLinkRequestSchema = z
       .refine((text) => text.isWellFormed(), { message: 'must be valid Unicode' })
       .optional()
       .openapi({ description: "Shown on the link's page." }),
+    notify: NotifySchema.optional(),
   })
   .openapi('UploadLinkRequest')
 export type UploadLinkRequest = z.infer<typeof UploadLinkRequestSchema>
+
+export const UploadLinkEditSchema = z
+  .strictObject({
+    ...ExpiryShape,
+    maxFiles: z.number().int().min(1).max(MAX_UPLOAD_LINK_FILES).nullable().optional().openapi({
+      description: 'Never below the files received and being sent (null: no cap).',
+    }),
+    maxFileSize: z.number().int().min(1).max(MAX_OBJECT_SIZE).nullable().optional(),
+    message: z
+      .string()
+      .max(2000)
+      .refine((text) => text.isWellFormed(), { message: 'must be valid Unicode' })
+      .nullable()
+      .optional(),
+    notify: NotifySchema.optional(),
+  })
+  .openapi('UploadLinkEdit')
+export type UploadLinkEdit = z.infer<typeof UploadLinkEditSchema>
 
 export const UploadedFileSchema = z
   .object({

@@ -102,6 +102,8 @@ export async function createShare(ctx: ShareContext, request: ShareRequest) {
     expiresAt: nowMs + expiresIn * 1000,
     revokedAt: null,
     lastUsedAt: null,
+    message: request.message ?? null,
+    revision: 0,
   }
   // The index row first: a share whose object was not told loads itself from it on first use.
   await insertShare(db, share)

@@ -75,6 +75,11 @@ export class ShareGate {
     if (checkSeconds > 0) this.snapshots.set(id, snapshot, now + checkSeconds * 1000)
   }
 
+  /** A share edited from this isolate: its next use asks its object. */
+  forget(id: string): void {
+    this.snapshots.delete(id)
+  }
+
   /** A share revoked from this isolate: refused here at once, whatever was known. */
   revoked(id: string, now: number): void {
     const known = this.snapshots.get(id, now)
@@ -160,6 +165,14 @@ export class ShareGate {
     return over
       .filter((lease) => lease.left > 0)
       .map((lease) => ({ lease: lease.id, uses: lease.left }))
+  }
+
+  /**
+   * Ends every lease held here for the share now (their closes go with the next delivery): an
+   * edit's cap then counts only the uses spent.
+   */
+  surrender(id: string): void {
+    this.ended(id, Number.POSITIVE_INFINITY)
   }
 
   /** Holds a lease the share's object lent. */

@@ -85,6 +85,11 @@ export class ShareUse {
   readonly seconds: number
   /** Whole seconds the share has left. */
   readonly left: number
+  /**
+   * The password came as a page's ticket: such a use asks the share's object, so a ticket issued
+   * before a password change stops at once everywhere (a browser's download, rare enough).
+   */
+  readonly byTicket: boolean
   #store: Store | undefined
 
   constructor(
@@ -95,8 +100,9 @@ export class ShareUse {
     readonly object: () => DurableObjectStub<ShareObject>,
     readonly password: PasswordVerdict | undefined,
     gate: ShareGate,
-    target: { path?: string | undefined; zip?: boolean },
+    target: { path?: string | undefined; zip?: boolean; byTicket?: boolean },
   ) {
+    this.byTicket = target.byTicket ?? false
     this.config = ports.config()
     this.gate = gate
     this.key = target.path === undefined ? share.key : share.key + target.path
@@ -286,6 +292,7 @@ export class ShareUse {
       outcome,
       minSecondsLeft,
       password: this.password,
+      ...(this.share.password ? { passwordSalt: this.share.password.salt } : {}),
       country: this.request.country,
       ...(this.item ? { item: this.item } : {}),
     }
@@ -299,7 +306,7 @@ export class ShareUse {
     const view = gate.snapshot(share.id, attempt.now)
     const local =
       view !== undefined &&
-      (share.password === null || this.password === 'accepted') &&
+      (share.password === null || (this.password === 'accepted' && !this.byTicket)) &&
       !(counted && outcome === 'partial')
     if (!local) return undefined
     const lockedFor =

@@ -29,6 +29,7 @@ type Row = {
   expires_at: number
   revoked_at: string | null
   last_used_at: string | null
+  message: string | null
 }
 
 function fromRow(row: Row): ShareRecord {
@@ -52,6 +53,9 @@ function fromRow(row: Row): ShareRecord {
     expiresAt: row.expires_at,
     revokedAt: msOf(row.revoked_at),
     lastUsedAt: msOf(row.last_used_at),
+    message: row.message ?? null,
+    // The index keeps no revision: a share loaded from it was never edited in its object.
+    revision: 0,
   }
 }
 
@@ -59,8 +63,8 @@ export async function insertShare(db: D1Database, share: ShareRecord): Promise<v
   await db
     .prepare(
       `INSERT INTO shares (id, owner, bucket, object_key, mode, filename, disposition, allow_ips,
-        max_downloads, downloads, created_at, expires_at, page, etag, pin, password, folder)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10, ?11, ?12, ?13, ?14, ?15, ?16)`,
+        max_downloads, downloads, created_at, expires_at, page, etag, pin, password, folder, message)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)`,
     )
     .bind(
       share.id,
@@ -79,6 +83,25 @@ export async function insertShare(db: D1Database, share: ShareRecord): Promise<v
       share.pin ? 1 : 0,
       share.password === null ? null : JSON.stringify(share.password),
       share.folder ? 1 : 0,
+      share.message,
+    )
+    .run()
+}
+
+/** Writes what an edit may change (the object holds the truth; listings read this). */
+export async function updateShare(db: D1Database, share: ShareRecord): Promise<void> {
+  await db
+    .prepare(
+      `UPDATE shares SET expires_at = ?2, max_downloads = ?3, allow_ips = ?4, password = ?5,
+        message = ?6 WHERE id = ?1`,
+    )
+    .bind(
+      share.id,
+      share.expiresAt,
+      share.maxDownloads,
+      share.allowIps === null ? null : JSON.stringify(share.allowIps),
+      share.password === null ? null : JSON.stringify(share.password),
+      share.message,
     )
     .run()
 }

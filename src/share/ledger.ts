@@ -127,6 +127,11 @@ export class ShareLedger {
     )
   }
 
+  /** An edited share's record (its counter, revocation and last use stay in their columns). */
+  writeRecord(share: ShareRecord): void {
+    this.#sql.exec('UPDATE state SET record = ? WHERE id = ?', toStoredRecord(share), share.id)
+  }
+
   writeRevoked(id: string, at: number): void {
     this.#sql.exec('UPDATE state SET revoked_at = ? WHERE id = ?', isoOf(at), id)
   }

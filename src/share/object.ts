@@ -16,6 +16,7 @@ import { isoOf } from '../lib/duration'
 import { MAX_AUDIT_ROWS, SHARE_FLUSH_SECONDS } from '../lib/limits'
 import { emit, newEvent, type SignetEvent } from '../webhooks/events'
 import { leaseSize, refusalOf } from './decide'
+import { applyEdit, type EditResult, type ShareChanges } from './edit'
 import { getShare, legacyUses, recordUse } from './index-db'
 import { type Lease, ShareLedger } from './ledger'
 import { applyUse, newPending, type Pending } from './pending'
@@ -91,13 +92,18 @@ export class ShareObject extends DurableObject<Env> {
     if (!loaded) return { ok: false, code: 'not_found' }
     const share = this.#takeIn(loaded, request)
     const outcome = this.#sessionOutcome(request)
+    // A password accepted by an isolate that knew an older one is no password at all.
+    const stale =
+      share.password !== null &&
+      request.password === 'accepted' &&
+      request.passwordSalt !== share.password.salt
     const lockedFor = share.password === null ? 0 : this.#ledger.lockedFor(request.now)
     // Uses lent to isolates are spoken for: the cap holds across every isolate.
     const reserved = share.maxDownloads === null ? 0 : this.#ledger.reserved(request.now)
     let refusal: (NonNullable<ReturnType<typeof refusalOf>> & { busy?: boolean }) | null =
       refusalOf(
         { ...share, downloads: share.downloads + reserved },
-        { ...request, outcome },
+        { ...request, outcome, ...(stale ? { password: 'missing' as const } : {}) },
         lockedFor,
       )
     if (refusal?.code === 'share_exhausted' && share.downloads < (share.maxDownloads ?? 0)) {
@@ -229,6 +235,27 @@ export class ShareObject extends DurableObject<Env> {
   }
 
   /**
+   * Edits the owner's share (any share when `owner` is null: the admin), alone: no use decides
+   * on half an edit. The audit names the fields changed.
+   */
+  async edit(
+    id: string,
+    owner: string | null,
+    changes: ShareChanges,
+    now: number,
+  ): Promise<EditResult> {
+    const share = await this.#load(id)
+    if (!share || (owner !== null && share.owner !== owner)) return { ok: false, code: 'not_found' }
+    this.#ledger.dropLapsedLeases(now)
+    const edited = applyEdit(share, changes, this.#ledger.reserved(now))
+    if (!edited.ok) return edited
+    this.#ledger.writeRecord(edited.share)
+    this.#held = edited.share
+    this.#ledger.audit(isoOf(now), null, 'edited', `fields:${edited.fields.join(',')}`)
+    return edited
+  }
+
+  /**
    * The audit trail, oldest first, after `after`: the newest MAX_SERVED_AUDIT_ROWS uses that
    * served bytes and, apart from them, the newest MAX_AUDIT_ROWS other uses and refusals.
    */
@@ -311,6 +338,7 @@ export class ShareObject extends DurableObject<Env> {
       revokedAt: share.revokedAt,
       downloads: share.downloads,
       lockedUntil: lockedFor > 0 ? now + lockedFor * 1000 : null,
+      revision: share.revision,
     }
   }
 

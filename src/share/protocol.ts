@@ -24,6 +24,11 @@ export type UseRequest = {
    * ticket), none, or a wrong one. Ignored for a share without a password.
    */
   password?: PasswordVerdict | undefined
+  /**
+   * The salt of the password the isolate checked against: a password changed since is not the
+   * one accepted (the object then asks for the password again).
+   */
+  passwordSalt?: string | undefined
   /** The client's country where the edge says it (`request.cf.country`), for the stats. */
   country?: string | null | undefined
   /** A folder share's file or zip the use is for. */
@@ -64,6 +69,8 @@ export type ShareSnapshot = {
   downloads: number
   /** Until when a password link is locked after wrong passwords (null: it is not). */
   lockedUntil: number | null
+  /** The share's edits so far: an isolate holding an older revision reads the share again. */
+  revision: number
 }
 
 export type UseDecision =

@@ -38,6 +38,10 @@ export type ShareRecord = {
   expiresAt: number
   revokedAt: number | null
   lastUsedAt: number | null
+  /** Shown, escaped, on the share's page and its folder page. */
+  message: string | null
+  /** How many times the share was edited: isolates re-read it when its object says another. */
+  revision: number
 }
 
 /** What a use is refused with (`not_found`: no such share, which no audit row names). */
@@ -93,6 +97,8 @@ export const OUTCOMES = {
   precondition_failed: LET_IN,
   range_not_satisfiable: LET_IN,
   bad_request: LET_IN,
+  /** The owner edited the link (the audit row names the fields): not a use. */
+  edited: { use: 'none', served: false, refusal: null, stat: null },
   // The refusals, in the contract's order of checking.
   revoked: refused('share_revoked'),
   expired: refused('share_expired'),
@@ -132,18 +138,24 @@ export const SERVED_OUTCOMES: readonly UseOutcome[] = (
 
 /**
  * What of a folder share a use was for, as the audit keeps it: one file (`file:<path>`, its path
- * under the prefix) or the zip (`zip`). Absent for one-object shares and the folder's page.
+ * under the prefix) or the zip (`zip`); for an edit, the fields it changed (`fields:<a>,<b>`).
+ * Absent for one-object shares and the folder's page.
  */
-export type UseItem = `file:${string}` | 'zip'
+export type UseItem = `file:${string}` | 'zip' | `fields:${string}`
 
 export function fileItem(path: string): UseItem {
   return `file:${path}`
 }
 
 /** An item as the API shows it: the file's path, or `zip: true`. */
-export function itemFields(item: string | null | undefined): { path?: string; zip?: true } {
+export function itemFields(item: string | null | undefined): {
+  path?: string
+  zip?: true
+  fields?: string[]
+} {
   if (item === 'zip') return { zip: true }
   if (item?.startsWith('file:')) return { path: item.slice('file:'.length) }
+  if (item?.startsWith('fields:')) return { fields: item.slice('fields:'.length).split(',') }
   return {}
 }
 
@@ -155,6 +167,8 @@ export type AuditRow = {
   outcome: UseOutcome
   path?: string
   zip?: true
+  /** An `edited` row: the fields the edit changed (never a value). */
+  fields?: string[]
 }
 
 /** Refusals of one outcome from one address: how many, and when first and last. */
@@ -206,6 +220,7 @@ export function toApiShare(record: ShareRecord, origin: string, store: Store | u
     createdAt: isoOf(record.createdAt),
     revokedAt: isoOf(record.revokedAt),
     lastUsedAt: isoOf(record.lastUsedAt),
+    message: record.message,
     policyHints: record.allowIps
       ? policyHints({
           // The store's own name for the bucket, as its policy must say it.
@@ -221,8 +236,8 @@ export function toApiShare(record: ShareRecord, origin: string, store: Store | u
 /**
  * The record as the share's object keeps it (JSON; instants as ISO text, the format objects have
  * always held), and back. Records written before share pages, pinning, passwords or folders
- * existed have no `page`, `etag`, `pin`, `password` or `folder`: they answer as they always did
- * (no page, following their key, no password, one object).
+ * existed have no `page`, `etag`, `pin`, `password`, `folder`, `message` or `revision`: they
+ * answer as they always did (no page, following their key, no password, one object, never edited).
  */
 export function toStoredRecord(record: ShareRecord): string {
   return JSON.stringify({
@@ -236,7 +251,16 @@ export function toStoredRecord(record: ShareRecord): string {
 export function fromStoredRecord(json: string): ShareRecord {
   const stored = JSON.parse(json) as Omit<
     ShareRecord,
-    'createdAt' | 'revokedAt' | 'lastUsedAt' | 'page' | 'etag' | 'pin' | 'password' | 'folder'
+    | 'createdAt'
+    | 'revokedAt'
+    | 'lastUsedAt'
+    | 'page'
+    | 'etag'
+    | 'pin'
+    | 'password'
+    | 'folder'
+    | 'message'
+    | 'revision'
   > & {
     createdAt: string
     revokedAt: string | null
@@ -246,10 +270,14 @@ export function fromStoredRecord(json: string): ShareRecord {
     pin?: boolean
     password?: PasswordHash | null
     folder?: boolean
+    message?: string | null
+    revision?: number
   }
   return {
     ...stored,
     folder: stored.folder ?? false,
+    message: stored.message ?? null,
+    revision: stored.revision ?? 0,
     page: stored.page ?? false,
     etag: stored.etag ?? null,
     pin: stored.pin ?? false,

@@ -10,7 +10,7 @@
 import { TtlCache } from '../lib/ttl-cache'
 import type { ObjectRead } from '../stores/store'
 import { folderPage, planZip, zipName, zipStream } from './folder'
-import { shareGate } from './gate'
+import { type ShareGate, shareGate } from './gate'
 import { type SharePorts, type ShareRequest, ShareUse } from './in-progress'
 import { intentOf, type UseAsk } from './intent'
 import type { ShareObject } from './object'
@@ -43,13 +43,25 @@ const facts = new TtlCache<string, ShareRecord>(10_000)
 /** Reads of a share's facts under way: a link many requests reach at once is read once. */
 const reading = new Map<string, Promise<ShareRecord | undefined>>()
 
+/**
+ * The share as this isolate knows it; read again when its object said (within the last
+ * SIGNET_SHARE_CHECK_SECONDS) that it was edited since.
+ */
+/** An edit made here: this isolate reads the share again on its next use, and asks its object. */
+export function forgetShare(id: string, gate: ShareGate = shareGate): void {
+  facts.delete(id)
+  gate.forget(id)
+}
+
 async function shareFacts(
   object: () => ReturnType<typeof shareObject>,
   id: string,
   nowMs: number,
+  gate: ShareGate,
 ): Promise<ShareRecord | undefined> {
   const known = facts.get(id, nowMs)
-  if (known) return known
+  const revision = gate.snapshot(id, nowMs)?.revision
+  if (known && (revision === undefined || revision === known.revision)) return known
   const under = reading.get(id)
   if (under) return under
   const read = (async () => {
@@ -75,12 +87,12 @@ export async function useShare({ ports, request, ask }: ShareUseInput): Promise<
     stub ??= shareObject(ports.shares, id)
     return stub
   }
-  const share = await shareFacts(object, id, now.getTime())
+  const gate = ports.gate ?? shareGate
+  const share = await shareFacts(object, id, now.getTime(), gate)
   if (!share) return { type: 'refused', code: 'not_found' }
   // A path names a file of a folder share; a one-object share has none.
   if (ask.path !== undefined && !share.folder) return { type: 'refused', code: 'not_found' }
   const intent = intentOf(ask, share)
-  const gate = ports.gate ?? shareGate
   // A password link this isolate knows is locked: a guess costs no hash and no call.
   const lockedFor = share.password === null ? 0 : gate.lockedFor(id, now.getTime())
   if (lockedFor > 0) return { type: 'refused', code: 'rate_limited', retryAfter: lockedFor }
@@ -88,6 +100,7 @@ export async function useShare({ ports, request, ask }: ShareUseInput): Promise<
   const use = new ShareUse(ports, request, share, object, password, gate, {
     path: intent.kind === 'file' ? intent.path : undefined,
     zip: intent.kind === 'zip',
+    byTicket: password === 'accepted' && request.password === undefined,
   })
   // Without the password, nothing is asked of the store: the object refuses (or locks) at once.
   if (password === 'missing' || password === 'wrong') {

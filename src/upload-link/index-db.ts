@@ -55,3 +55,11 @@ export async function recordFileCount(db: D1Database, id: string, count: number)
     .bind(id, count)
     .run()
 }
+
+/** An edited link's record (its object holds the truth; listings read this). */
+export async function updateUploadLink(db: D1Database, link: UploadLinkRecord): Promise<void> {
+  await db
+    .prepare('UPDATE upload_links SET record = ?2 WHERE id = ?1')
+    .bind(link.id, toStoredRecord(link))
+    .run()
+}

@@ -31,6 +31,11 @@ export type LinkRefusal =
   | 'payload_too_large'
   | 'invalid_request'
 
+/** What an edit changes: absent is left as it is, null removes it. */
+export type UploadLinkChanges = Partial<
+  Pick<UploadLinkRecord, 'expiresAt' | 'maxFiles' | 'maxFileSize' | 'message'>
+>
+
 export type Refused = { ok: false; code: LinkRefusal; message?: string; retryAfter?: number }
 
 /** A sender at the link: when, and what the isolate found of the password. */
@@ -324,6 +329,33 @@ export class UploadLinkObject extends DurableObject<Env> {
   /** The file never came (the upload failed or was cancelled): its place is free again. */
   async release(id: string, slot: string): Promise<void> {
     if (this.#load(id)) this.#sql.exec('DELETE FROM slots WHERE id = ?', slot)
+  }
+
+  /**
+   * Edits the owner's link (any owner's when `owner` is null): never fewer files than it holds
+   * and is being sent; a revoked link stays as it is.
+   */
+  async edit(
+    id: string,
+    owner: string | null,
+    changes: UploadLinkChanges,
+  ): Promise<{ ok: true; record: UploadLinkRecord; count: number } | Refused> {
+    const record = this.#load(id)
+    if (!record || (owner !== null && record.owner !== owner))
+      return { ok: false, code: 'not_found' }
+    if (record.revokedAt !== null) return { ok: false, code: 'upload_link_revoked' }
+    const count = this.#count()
+    const floor = count + this.#placesTaken()
+    if (changes.maxFiles != null && changes.maxFiles < floor) {
+      return {
+        ok: false,
+        code: 'invalid_request',
+        message: `maxFiles cannot be below the ${floor} file${floor === 1 ? '' : 's'} received or being sent.`,
+      }
+    }
+    const edited: UploadLinkRecord = { ...record, ...changes }
+    this.#sql.exec('UPDATE link SET record = ? WHERE id = ?', toStoredRecord(edited), id)
+    return { ok: true, record: edited, count }
   }
 
   /** Revokes the owner's link (any owner's when `owner` is null); false when there is none. */

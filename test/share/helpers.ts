@@ -93,6 +93,8 @@ export async function insertLegacyShare(overrides: Partial<ShareRecord>): Promis
     createdAt: Date.now(),
     expiresAt: Date.now() + 3600_000,
     revokedAt: null,
+    message: null,
+    revision: 0,
     lastUsedAt: null,
     ...overrides,
   }
