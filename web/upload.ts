@@ -1,5 +1,6 @@
-// The upload-link page's script: files chosen or dropped are sent one after another, each with
-// its own progress bar. A file up to the page's single-PUT size goes in one PUT to the link; a
+// The upload-link page's script: files chosen or dropped wait in a list (each can be removed
+// before it goes) and are sent one after another, each with its own progress bar; the page counts
+// down the files the link still takes and says "All sent" when the list is done. A file up to the page's single-PUT size goes in one PUT to the link; a
 // larger one as a multipart upload whose parts go straight to the store (through the uploader's
 // part sender: parallel, retried), then completed through the link, or aborted when it fails.
 
@@ -25,13 +26,23 @@ const input = element<HTMLInputElement>('files')
 const drop = element<HTMLDivElement>('drop')
 const list = element<HTMLUListElement>('list')
 const alertBox = element<HTMLParagraphElement>('alert')
+const filesLeftText = element<HTMLElement>('files-left')
+const allSent = element<HTMLParagraphElement>('all-sent')
+let filesLeft = root.dataset.filesLeft ? Number(root.dataset.filesLeft) : undefined
 
-/** One file's line: its name, a progress bar and what happened. */
-function fileRow(file: File) {
+/** The files the link still takes, as the page says it. */
+function showFilesLeft(): void {
+  if (filesLeft === undefined) return
+  filesLeftText.textContent =
+    filesLeft > 0 ? `up to ${filesLeft} more` : 'no more: this link has all it takes'
+}
+
+/** One file's line: its name, a progress bar, what happened, and Remove while it waits. */
+function fileRow(file: File, onRemove: () => void) {
   const item = document.createElement('li')
   const name = document.createElement('span')
   name.className = 'name'
-  name.textContent = file.name
+  name.textContent = `${file.name} (${formatSize(file.size)})`
   const bar = document.createElement('progress')
   bar.max = Math.max(file.size, 1)
   bar.value = 0
@@ -39,10 +50,22 @@ function fileRow(file: File) {
   const status = document.createElement('span')
   status.className = 'status'
   status.textContent = 'Waiting…'
-  item.append(name, bar, status)
+  const remove = document.createElement('button')
+  remove.type = 'button'
+  remove.className = 'quiet'
+  remove.textContent = 'Remove'
+  remove.setAttribute('aria-label', `Remove ${file.name}`)
+  remove.addEventListener('click', () => {
+    item.remove()
+    onRemove()
+  })
+  item.append(name, bar, status, remove)
   list.append(item)
   let sent = 0
   return {
+    started() {
+      remove.remove()
+    },
     progress(delta: number) {
       sent += delta
       bar.value = sent
@@ -54,6 +77,7 @@ function fileRow(file: File) {
       item.dataset.state = 'sent'
     },
     failed(text: string) {
+      remove.remove()
       status.textContent = text
       item.dataset.state = 'failed'
     },
@@ -118,26 +142,59 @@ async function sendOne(file: File, row: ReturnType<typeof fileRow>, signal: Abor
   return answer
 }
 
-let queue: Promise<void> = Promise.resolve()
+type Waiting = { file: File; row: ReturnType<typeof fileRow> }
+/** Files chosen and not yet sent, in order: Remove takes one out before it goes. */
+const waiting: Waiting[] = []
+let sending = false
+/** What this page sent: how many files, how many bytes. */
+const total = { files: 0, bytes: 0 }
+
+/** Sends the waiting files one at a time; says "All sent" when none is left. */
+async function pump(): Promise<void> {
+  if (sending) return
+  sending = true
+  allSent.hidden = true
+  for (let next = waiting.shift(); next; next = waiting.shift()) {
+    const { file, row } = next
+    row.started()
+    try {
+      const sent = await sendOne(file, row, new AbortController().signal)
+      row.done(`Sent as ${shownKey(sent.key)} (${formatSize(sent.size)}).`)
+      total.files += 1
+      total.bytes += sent.size
+      if (filesLeft !== undefined) filesLeft = Math.max(0, filesLeft - 1)
+      showFilesLeft()
+    } catch (error) {
+      const cause = error instanceof StepError ? error.cause : error
+      row.failed(`Not sent: ${cause instanceof Error ? cause.message : String(cause)}`)
+    }
+  }
+  sending = false
+  if (total.files > 0) {
+    const files = total.files === 1 ? '1 file' : `${total.files} files`
+    allSent.textContent = `All sent: ${files}, ${formatSize(total.bytes)}.`
+    allSent.hidden = false
+  }
+}
 
 function send(files: readonly File[]): void {
   alertBox.textContent = ''
   for (const file of files) {
-    const row = fileRow(file)
+    const entry: Waiting = {
+      file,
+      row: fileRow(file, () => {
+        const at = waiting.indexOf(entry)
+        if (at !== -1) waiting.splice(at, 1)
+      }),
+    }
     if (maxSize !== undefined && file.size > maxSize) {
-      row.failed(`Not sent: larger than ${formatSize(maxSize)}.`)
+      entry.row.failed(`Not sent: larger than ${formatSize(maxSize)}.`)
       continue
     }
-    queue = queue.then(async () => {
-      try {
-        const sent = await sendOne(file, row, new AbortController().signal)
-        row.done(`Sent as ${shownKey(sent.key)} (${formatSize(sent.size)}).`)
-      } catch (error) {
-        const cause = error instanceof StepError ? error.cause : error
-        row.failed(`Not sent: ${cause instanceof Error ? cause.message : String(cause)}`)
-      }
-    })
+    waiting.push(entry)
   }
+  // The next turn: a file removed right after it was chosen never starts.
+  setTimeout(() => void pump(), 0)
 }
 
 input.addEventListener('change', () => {

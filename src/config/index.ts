@@ -23,11 +23,12 @@ import {
 import type { GatewayTarget } from '../stores/r2-binding'
 import type { RemoteTarget } from '../stores/s3-remote'
 import type { Credential, Store } from '../stores/store'
+import { type Brand, parseBrand } from './brand'
 import type { Target } from './buckets'
 import { describe, isLoopback, parseBuckets, readJson } from './buckets'
 
 export { credentialVariable } from './buckets'
-export type { Credential, GatewayTarget, RemoteTarget, Store, Target }
+export type { Brand, Credential, GatewayTarget, RemoteTarget, Store, Target }
 
 export type JwtConfig = {
   issuer: string
@@ -87,6 +88,8 @@ export type Config = {
    * webhooks point at loopback receivers (a receiver on the developer's own machine).
    */
   development: boolean
+  /** SIGNET_BRAND: the console's and the public pages' name, colour and logo (null: Signet's). */
+  brand: Brand | null
 }
 
 const jwtSchema = z.strictObject({
@@ -183,16 +186,21 @@ export function parseConfig(env: Record<string, unknown>): Config {
     bytes: wholeVar(env, 'SIGNET_ZIP_MAX_BYTES', ZIP_MAX_BYTES, [1, ZIP_MAX_BYTES], 'bytes'),
   }
 
+  const brand = parseBrand(env.SIGNET_BRAND)
   return {
     stores,
     buckets,
     credentials,
     broken,
-    problems: problems.map((problem) => ({
-      variable: problem.variable,
-      ...(problem.bucket === undefined ? {} : { bucket: problem.bucket }),
-      message: problem.reason,
-    })),
+    problems: [
+      ...problems.map((problem) => ({
+        variable: problem.variable,
+        ...(problem.bucket === undefined ? {} : { bucket: problem.bucket }),
+        message: problem.reason,
+      })),
+      ...(brand.problem ? [{ variable: 'SIGNET_BRAND', message: brand.problem }] : []),
+    ],
+    brand: brand.brand,
     adminToken,
     jwt,
     publicOrigin,

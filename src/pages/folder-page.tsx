@@ -3,13 +3,13 @@
 // grouped by folder), each a link of its own. It shows only the share's own facts: paths under
 // the prefix, never the bucket, the prefix above the folder, or the owner.
 
-import { formatInstant, formatSize } from '../lib/sizes'
+import { formatRelative, formatSize } from '../lib/sizes'
 import { encodeKeyPath } from '../s3/encoding'
 import type { FolderFile, ListingPage } from '../share/folder'
 import type { ShareRecord } from '../share/record'
 import { shownName } from '../share/use'
-import { Page } from './layout'
-import { ShareFacts } from './share-facts'
+import { Page, When } from './layout'
+import { ShareFacts, ShareMessage } from './share-facts'
 
 /** The files of a page by folder (the folder's own files first), each folder once. */
 function byFolder(files: readonly FolderFile[]): [string, FolderFile[]][] {
@@ -28,13 +28,13 @@ function FileRow(props: { share: ShareRecord; file: FolderFile }) {
   const { share, file } = props
   const name = file.name.slice(file.name.lastIndexOf('/') + 1)
   return (
-    <tr>
+    <tr data-name={file.name}>
       <td>
         <a href={`/s/${share.id}/${encodeKeyPath(file.name)}`}>{name}</a>
       </td>
       <td class="size">{formatSize(file.size)}</td>
       <td class="modified">
-        <time datetime={file.lastModified}>{formatInstant(Date.parse(file.lastModified))}</time>
+        <When at={Date.parse(file.lastModified)} />
       </td>
     </tr>
   )
@@ -43,14 +43,22 @@ function FileRow(props: { share: ShareRecord; file: FolderFile }) {
 export function FolderPage(props: { share: ShareRecord; listing: ListingPage; cursor?: string }) {
   const { share, listing } = props
   const name = shownName(share)
-  const expires = formatInstant(share.expiresAt)
   const count = listing.files.length
-  const shown =
-    listing.nextCursor || props.cursor ? `${count} files on this page` : `${count} files`
+  const total = listing.files.reduce((sum, file) => sum + file.size, 0)
+  const paged = listing.nextCursor !== null || props.cursor !== undefined
+  const files = count === 1 ? '1 file' : `${count} files`
+  const shown = `${files}${paged ? ' on this page' : ''}, ${formatSize(total)}`
   return (
-    <Page wide head={{ title: name, description: `A folder · ${shown} · expires ${expires}` }}>
+    <Page
+      wide
+      head={{
+        title: name,
+        description: `A folder · ${shown} · expires ${formatRelative(share.expiresAt, Date.now())}`,
+      }}
+    >
       <h1>{name}</h1>
-      <ShareFacts share={share} label="Files" value={count === 1 ? '1 file' : shown} />
+      <ShareMessage message={share.message} />
+      <ShareFacts share={share} label="Files" value={shown} />
       {share.maxDownloads !== null && (
         <p class="quiet">Each file and the zip count as one download.</p>
       )}
@@ -60,6 +68,12 @@ export function FolderPage(props: { share: ShareRecord; listing: ListingPage; cu
         </a>
       ) : (
         <p>This folder is empty.</p>
+      )}
+      {count > 1 && (
+        <p class="filter" data-needs-script hidden>
+          <label for="filter">Filter files</label>
+          <input id="filter" type="search" data-filter="table.folder tr[data-name]" />
+        </p>
       )}
       {count > 0 && (
         <table class="folder">

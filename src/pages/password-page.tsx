@@ -1,6 +1,7 @@
 // The page a browser gets for a password-protected link: what it opens (a file's name, or the
-// upload link's purpose) and a password form, nothing else. The form posts to the link, which
-// answers with a cookie for this link and sends the browser back to it.
+// upload link's purpose) and a password form, nothing else. Its title and link-preview tags say
+// only that a password is needed: a chat's preview of the link never shows the file's name. The
+// form posts to the link, which answers with a cookie for this link and sends the browser back.
 import { Page } from './layout'
 
 /** What the page names and where its form goes. */
@@ -9,7 +10,7 @@ export type PasswordFor = { name: string; note: string; action: string }
 export function PasswordPage(props: PasswordFor & { wrong: boolean }) {
   const { name, note, action, wrong } = props
   return (
-    <Page head={{ title: name }}>
+    <Page head={{ title: 'Password required', description: 'This link asks for a password.' }}>
       <h1>{name}</h1>
       <p class="quiet">{note}</p>
       <form method="post" action={action}>

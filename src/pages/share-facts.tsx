@@ -2,8 +2,8 @@
 // own first (the file's size, the folder's files), then when the link expires and how many
 // downloads it has left.
 
-import { formatInstant } from '../lib/sizes'
 import type { ShareRecord } from '../share/record'
+import { When } from './layout'
 
 export function ShareFacts(props: { share: ShareRecord; label: string; value: string }) {
   const { share } = props
@@ -16,12 +16,20 @@ export function ShareFacts(props: { share: ShareRecord; label: string; value: st
       <dd>{props.value}</dd>
       <dt>Expires</dt>
       <dd>
-        <time datetime={new Date(share.expiresAt).toISOString()}>
-          {formatInstant(share.expiresAt)}
-        </time>
+        <When at={share.expiresAt} />
       </dd>
       <dt>Downloads</dt>
       <dd>{downloads}</dd>
     </dl>
+  )
+}
+
+/** The sender's message, escaped (hono/jsx escapes every value), line breaks kept. */
+export function ShareMessage(props: { message: string | null }) {
+  if (props.message === null || props.message === '') return null
+  return (
+    <blockquote class="note" aria-label="Message from the sender">
+      {props.message}
+    </blockquote>
   )
 }

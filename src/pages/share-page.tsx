@@ -3,16 +3,21 @@
 // link-preview bots get it instead of the file, so opening or previewing a link uses nothing.
 // It shows only the share's own facts: the last segment of the key, never the bucket or owner.
 
-import { formatInstant, formatSize } from '../lib/sizes'
+import { formatRelative, formatSize } from '../lib/sizes'
 import { type SharePageFacts, shownName } from '../share/use'
-import { Page } from './layout'
-import { ShareFacts } from './share-facts'
+import { FileIcon, Page } from './layout'
+import { ShareFacts, ShareMessage } from './share-facts'
 
 /** The file shown inline (an uncounted share), or why a counted one shows none. */
 function Preview(props: { facts: SharePageFacts; name: string }) {
   const { share, preview } = props.facts
   if (share.maxDownloads !== null) {
-    return <p class="quiet">No preview: each view of the file counts as a download.</p>
+    return (
+      <p class="quiet">
+        No preview here: this link allows a set number of downloads, and showing the file would use
+        one.
+      </p>
+    )
   }
   if (!preview) return null
   const src = `/s/${share.id}?preview=1`
@@ -49,10 +54,16 @@ export function SharePage(props: { facts: SharePageFacts }) {
   const { share, size } = facts
   const name = shownName(share)
   const sizeText = size === null ? 'Unknown size' : formatSize(size)
-  const expires = formatInstant(share.expiresAt)
   return (
-    <Page head={{ title: name, description: `${sizeText} · expires ${expires}` }}>
+    <Page
+      head={{
+        title: name,
+        description: `${sizeText} · expires ${formatRelative(share.expiresAt, Date.now())}`,
+      }}
+    >
+      <FileIcon name={name} />
       <h1>{name}</h1>
+      <ShareMessage message={share.message} />
       <ShareFacts share={share} label="Size" value={sizeText} />
       <div class="preview">
         <Preview facts={facts} name={name} />

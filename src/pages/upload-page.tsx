@@ -3,8 +3,9 @@
 // progress. The script (web/upload.ts, served from Signet's origin) sends the files. It shows
 // only the link's own facts: never the bucket, the prefix or who made it.
 
-import { formatInstant, formatSize } from '../lib/sizes'
-import { Page } from './layout'
+import { formatSize } from '../lib/sizes'
+import { Page, When } from './layout'
+import { PAGE_SCRIPT_HASH } from './page-script'
 
 export type UploadPageFacts = {
   id: string
@@ -28,12 +29,13 @@ export function UploadPage(props: { facts: UploadPageFacts; nonce: string }) {
         data-link={facts.id}
         data-single-put={String(facts.singlePut)}
         data-max-size={facts.maxFileSize === null ? '' : String(facts.maxFileSize)}
+        data-files-left={facts.filesLeft === null ? '' : String(facts.filesLeft)}
       >
         <h1>Send files</h1>
         {facts.message !== null && <p class="message">{facts.message}</p>}
         <dl>
           <dt>Files</dt>
-          <dd>
+          <dd id="files-left" aria-live="polite">
             {facts.filesLeft === null ? 'as many as you like' : `up to ${facts.filesLeft} more`}
           </dd>
           <dt>Size</dt>
@@ -47,7 +49,9 @@ export function UploadPage(props: { facts: UploadPageFacts; nonce: string }) {
             </>
           )}
           <dt>Open until</dt>
-          <dd>{formatInstant(facts.expiresAt)}</dd>
+          <dd>
+            <When at={facts.expiresAt} />
+          </dd>
         </dl>
         <div id="drop" class="drop">
           <label for="files" class="button">
@@ -58,6 +62,7 @@ export function UploadPage(props: { facts: UploadPageFacts; nonce: string }) {
         </div>
         <p id="alert" class="error" role="alert" />
         <ul id="list" class="files" aria-label="Files sent" />
+        <p id="all-sent" class="done" role="status" hidden />
       </div>
       <script type="module" src="/upload/app.js" nonce={nonce} />
     </Page>
@@ -72,7 +77,7 @@ export function uploadCsp(nonce: string, storeOrigin: string | null): string {
   const connect = ["'self'", ...(storeOrigin ? [storeOrigin] : [])].join(' ')
   return [
     "default-src 'none'",
-    `script-src 'nonce-${nonce}'`,
+    `script-src 'nonce-${nonce}' ${PAGE_SCRIPT_HASH}`,
     "style-src 'unsafe-inline'",
     "img-src 'self'",
     `connect-src ${connect}`,

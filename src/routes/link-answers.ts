@@ -2,15 +2,25 @@
 // their HTML pages (no caching, no referrer, no indexing, their CSP), errors as a page for a
 // browser and as JSON for a program, the password challenge, and the password a page's form sent.
 import type { Context } from 'hono'
+import { type Brand, getConfig } from '../config'
 import type { AppEnv } from '../env'
 import { type ErrorCode, errorResponse } from '../errors'
 import { asksForHtml } from '../lib/link-preview'
 import { ErrorPage } from '../pages/error-page'
-import { html, pageCsp } from '../pages/layout'
+import { html, pageCsp, withLogo } from '../pages/layout'
 import { type PasswordFor, PasswordPage } from '../pages/password-page'
 
 /** The page's password form is small: anything larger is not it. */
 const MAX_FORM_BYTES = 4096
+
+/** The installation's brand (none where the configuration does not parse: the page still shows). */
+export function brandOf(c: Context<AppEnv>): Brand | null {
+  try {
+    return getConfig(c.env).brand
+  } catch {
+    return null
+  }
+}
 
 /** An HTML answer of the link pages: no caching, no referrer, no indexing, their CSP. */
 export async function pageResponse(
@@ -20,12 +30,14 @@ export async function pageResponse(
   csp: string,
   headers = new Headers(),
 ): Promise<Response> {
+  const brand = brandOf(c)
   headers.set('Content-Type', 'text/html; charset=utf-8')
   headers.set('Cache-Control', 'no-store')
-  headers.set('Content-Security-Policy', csp)
+  headers.set('Content-Security-Policy', withLogo(csp, brand))
   headers.set('Referrer-Policy', 'no-referrer')
   headers.set('X-Robots-Tag', 'noindex, nofollow')
-  return new Response(c.req.method === 'HEAD' ? null : await html(page), { status, headers })
+  const body = c.req.method === 'HEAD' ? null : await html(page, brand)
+  return new Response(body, { status, headers })
 }
 
 /** Whether the answer is for a person: a browser navigating, or a form it sent. */

@@ -96,6 +96,7 @@ export class ShareObject extends DurableObject<Env> {
     const stale =
       share.password !== null &&
       request.password === 'accepted' &&
+      request.passwordSalt !== undefined &&
       request.passwordSalt !== share.password.salt
     const lockedFor = share.password === null ? 0 : this.#ledger.lockedFor(request.now)
     // Uses lent to isolates are spoken for: the cap holds across every isolate.

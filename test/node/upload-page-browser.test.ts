@@ -67,9 +67,9 @@ describe.skipIf(!haveChromium('upload-page-browser'))("an upload link's page in 
       await page.goto(link.body.url, { waitUntil: 'load' })
       expect(await page.$eval('h1', (h) => h.textContent)).toBe('Send files')
       expect(await page.content()).toContain('Send the photos from Saturday here.')
-      expect(await seriousViolations(page)).toEqual([])
+      expect(JSON.stringify(await seriousViolations(page))).toBe('[]')
       await page.close()
-      expect(watch.errors).toEqual([])
+      expect(JSON.stringify(watch.errors)).toBe('[]')
       expect(watch.foreign).toEqual([])
     }
 
@@ -96,6 +96,15 @@ describe.skipIf(!haveChromium('upload-page-browser'))("an upload link's page in 
     expect(rows[0]?.text).toContain('Sent as notes.txt')
     expect(rows[1]?.text).toContain('Sent as video.mp4')
     expect(rows.every((row) => row.value === row.max)).toBe(true)
+    // The counter went down as the files went, and the page says it is done.
+    expect(await page.$eval('#files-left', (node) => node.textContent)).toBe('up to 3 more')
+    await page.waitForSelector('#all-sent:not([hidden])')
+    expect(await page.$eval('#all-sent', (node) => node.textContent)).toMatch(
+      /^All sent: 2 files, [\d.]+ MiB\.$/,
+    )
+    // The expiry reads as words, with the reader's local date and time beside it.
+    expect(await page.$eval('.when time', (node) => node.textContent)).toMatch(/^in \d+ days?$/)
+    expect(await page.$eval('.when .zoned', (node) => node.textContent)).not.toContain('UTC')
     expect(await seriousViolations(page)).toEqual([])
     await screenshot(page, 'upload-link-page')
     // The big file went as a multipart upload, its parts straight to the bucket's store.
