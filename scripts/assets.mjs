@@ -31,7 +31,7 @@ export async function buildAssets() {
   copyFileSync(scalar, join(PUBLIC_DIR, 'docs', 'scalar.js'))
   await build({
     entryPoints: {
-      'console/app': join(ROOT, 'web', 'console.ts'),
+      'console/app': join(ROOT, 'web', 'console', 'main.ts'),
       'upload/app': join(ROOT, 'web', 'upload.ts'),
       'docs/a11y': join(ROOT, 'web', 'docs-a11y.ts'),
     },

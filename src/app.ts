@@ -242,18 +242,15 @@ app.get('/favicon.ico', () => favicon())
 app.get('/console', async (c) => {
   // The page's uploads go to the stores' own origins (presigned URLs), Signet's API to this one.
   const origin = new URL(c.req.url).origin
-  const stores = [...getConfig(c.env).stores.values()].map((store) => store.objectOrigin(origin))
+  const config = getConfig(c.env)
+  const stores = [...config.stores.values()].map((store) => store.objectOrigin(origin))
   const nonce = base64url(randomBytes(16))
-  c.header(
-    'Content-Security-Policy',
-    consoleCsp(
-      nonce,
-      [...new Set(stores)].filter((o) => o !== origin),
-    ),
-  )
+  const { brand } = config
+  const storeOrigins = [...new Set(stores)].filter((o) => o !== origin)
+  c.header('Content-Security-Policy', consoleCsp(nonce, storeOrigins, brand))
   c.header('Cache-Control', 'no-store')
   c.header('X-Frame-Options', 'DENY')
-  return c.html(await html(ConsolePage({ nonce })))
+  return c.html(await html(ConsolePage({ nonce, brand })))
 })
 // Every method: the gateway answers the ones it does not serve in S3's XML (MethodNotAllowed).
 app.all('/s3/*', gateway)

@@ -5,8 +5,7 @@
 // PUT, or as the multipart upload's metadata). How bytes travel is the surface's: a Transport
 // (fetch streams from a file in Node, XMLHttpRequest with upload progress in a browser).
 import { type SignetClient, SignetError } from './client'
-import { MAX_PARTS, MIN_PART_SIZE } from './lib/limits'
-import { SHA256_METADATA } from './schemas'
+import { MAX_PARTS, MIN_PART_SIZE, SHA256_METADATA } from './lib/limits'
 
 export type Target = { bucket: string; key: string }
 

@@ -146,3 +146,6 @@ export const FOLDER_PAGE_SIZE = 1000
  */
 export const ZIP_MAX_FILES = 9_000
 export const ZIP_MAX_BYTES = 4 * 1024 ** 3
+
+/** The metadata name (x-amz-meta-sha256) under which a multipart upload keeps its SHA-256. */
+export const SHA256_METADATA = 'sha256'

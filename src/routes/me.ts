@@ -1,6 +1,5 @@
 // GET /v1/me: who the caller is and its scope, so a client (the console) offers what it may do.
 import { createRoute } from '@hono/zod-openapi'
-import { requireCaller } from '../auth/authenticate'
 import { newApp } from '../http/openapi'
 import { errorResponses, type Me, MeSchema } from '../schemas'
 
@@ -9,7 +8,8 @@ export const me = newApp().openapi(
     method: 'get',
     path: '/',
     summary: 'Who is calling',
-    description: 'The caller: its kind, name and scope (the admin token has none)',
+    description:
+      'The caller: its kind, name and scope (the admin: every configured bucket, and no operation of its own)',
     security: [{ bearer: [] }],
     responses: {
       200: { description: 'The caller', content: { 'application/json': { schema: MeSchema } } },
@@ -17,7 +17,11 @@ export const me = newApp().openapi(
     },
   }),
   (c) => {
-    const caller = requireCaller(c)
+    const caller = c.get('principal')
+    if (caller.kind === 'admin') {
+      const buckets = [...c.get('config').stores.keys()]
+      return c.json({ kind: 'admin', name: 'admin', scope: { buckets, operations: [] } } as Me, 200)
+    }
     const answer: Me = {
       kind: caller.kind,
       name: caller.kind === 'jwt' ? caller.subject : caller.name,

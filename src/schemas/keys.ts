@@ -35,11 +35,14 @@ export type CreateKeyAnswer = z.infer<typeof CreateKeyAnswerSchema>
 /** Who the caller is, and its scope: what a client (the console) may offer. */
 export const MeSchema = z
   .object({
-    kind: z.enum(['key', 'jwt', 'binding']),
+    kind: z.enum(['key', 'jwt', 'binding', 'admin']),
     name: z
       .string()
-      .openapi({ description: "The API key's name, the JWT subject or the binding." }),
-    scope: ScopeSchema,
+      .openapi({ description: "The API key's name, the JWT subject or the binding; 'admin'." }),
+    scope: ScopeSchema.openapi({
+      description:
+        "What the caller may do. The admin's names every configured bucket and no operation: it manages keys and links, and signs nothing.",
+    }),
   })
   .openapi('Me')
 export type Me = z.infer<typeof MeSchema>

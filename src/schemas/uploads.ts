@@ -18,8 +18,7 @@ export const UploadIdSchema = z
   .max(1024)
   .regex(/^[\x21-\x7e]+$/, { message: 'must be printable ASCII' })
 
-/** The metadata name (x-amz-meta-sha256) under which a multipart upload keeps its SHA-256. */
-export const SHA256_METADATA = 'sha256'
+export { SHA256_METADATA } from '../lib/limits'
 
 export const MultipartRequestSchema = z
   .strictObject({
