@@ -57,6 +57,7 @@ const END_TO_END = [
   'test/node/cli-transfer.test.ts',
   'test/node/cli.test.ts',
   'test/node/console-browser.test.ts',
+  'test/node/console-views-browser.test.ts',
   'test/node/deploy.test.ts',
   'test/node/doc-examples.test.ts',
   'test/node/folder-share.test.ts',

@@ -115,9 +115,11 @@ export function clearSend(): void {
   ui.list.replaceChildren()
 }
 
-// Dropping needs a pointer to drag with: a touch-only device is never told to drop.
-const canDrop = matchMedia('(any-hover: hover) and (any-pointer: fine)').matches
-for (const words of document.querySelectorAll<HTMLElement>('.drop-words')) words.hidden = !canDrop
+// Dropping needs a pointer to drag with: a touch-only device (a coarse pointer and no fine one)
+// is never told to drop.
+const touchOnly =
+  matchMedia('(any-pointer: coarse)').matches && !matchMedia('(any-pointer: fine)').matches
+for (const words of document.querySelectorAll<HTMLElement>('.drop-words')) words.hidden = touchOnly
 
 ui.linkForm.addEventListener('submit', (event) => {
   event.preventDefault()
