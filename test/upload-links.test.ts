@@ -186,6 +186,8 @@ describe('sending files through an upload link', () => {
         contentType: 'text/plain',
         uploadedAt: expect.stringMatching(/^\d{4}-/),
         clientIp: '203.0.113.7',
+        sender: null,
+        note: null,
       },
     ])
   })

@@ -28,6 +28,15 @@ const list = element<HTMLUListElement>('list')
 const alertBox = element<HTMLParagraphElement>('alert')
 const filesLeftText = element<HTMLElement>('files-left')
 const allSent = element<HTMLParagraphElement>('all-sent')
+const senderInput = element<HTMLInputElement>('sender')
+const noteInput = element<HTMLInputElement>('note')
+
+/** The sender's name and note, as typed (empty: not given). */
+function senderWords(): { sender?: string; note?: string } {
+  const sender = senderInput.value.trim()
+  const note = noteInput.value.trim()
+  return { ...(sender ? { sender } : {}), ...(note ? { note } : {}) }
+}
 let filesLeft = root.dataset.filesLeft ? Number(root.dataset.filesLeft) : undefined
 
 /** The files the link still takes, as the page says it. */
@@ -112,6 +121,7 @@ async function sendOne(file: File, row: ReturnType<typeof fileRow>, signal: Abor
           name: file.name,
           size: file.size,
           contentType,
+          ...senderWords(),
         })
         ;({ slot, uploadId } = started)
         return started
@@ -134,7 +144,15 @@ async function sendOne(file: File, row: ReturnType<typeof fileRow>, signal: Abor
   await putCounted(
     { transport, progress },
     `/u/${link}/${encodeURIComponent(file.name)}`,
-    { 'Content-Type': contentType },
+    {
+      'Content-Type': contentType,
+      ...Object.fromEntries(
+        Object.entries(senderWords()).map(([field, text]) => [
+          field === 'sender' ? 'Signet-Sender' : 'Signet-Note',
+          encodeURIComponent(text),
+        ]),
+      ),
+    },
     { start: 0, end: file.size },
     signal,
   )

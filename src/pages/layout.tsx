@@ -41,6 +41,7 @@ input:focus-visible { outline: 3px solid #f59e0b; outline-offset: 2px; }
 .drop:focus-within .button { outline: 3px solid #f59e0b; outline-offset: 2px; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; overflow: hidden; clip-path: inset(50%); border: 0; }
 .message { white-space: pre-wrap; text-align: left; }
+.sender { text-align: left; margin: 1rem 0; }
 .files { list-style: none; padding: 0; text-align: left; }
 .files li { padding: .5rem 0; border-bottom: 1px solid GrayText; }
 .files progress { display: block; width: 100%; }

@@ -53,6 +53,12 @@ export function UploadPage(props: { facts: UploadPageFacts; nonce: string }) {
             <When at={facts.expiresAt} />
           </dd>
         </dl>
+        <p class="sender">
+          <label for="sender">Your name (optional)</label>
+          <input id="sender" maxlength={100} autocomplete="name" />
+          <label for="note">A note (optional)</label>
+          <input id="note" maxlength={1000} />
+        </p>
         <div id="drop" class="drop">
           <label for="files" class="button">
             Choose files

@@ -15,16 +15,48 @@ import {
   LinkUploadCompleteSchema,
   LinkUploadStartSchema,
   MultipartAnswerSchema,
+  SenderNoteSchema,
+  SenderSchema,
   UploadedSchema,
 } from '../schemas'
 import {
   abortFileUpload,
   completeFileUpload,
   type SendContext,
+  type SenderWords,
   sendFile,
   startFileUpload,
 } from '../services/upload-link-sends'
 import { basicPassword, ticketOf } from '../share/password'
+
+/**
+ * The sender's name and note a PUT carries (`Signet-Sender`, `Signet-Note`: percent-encoded
+ * UTF-8, at most 100 and 1,000 characters), checked as the upload page's are.
+ */
+function senderWords(sender: string | undefined, note: string | undefined): SenderWords {
+  const words: SenderWords = {}
+  for (const [field, header, value, schema] of [
+    ['sender', 'Signet-Sender', sender, SenderSchema],
+    ['note', 'Signet-Note', note, SenderNoteSchema],
+  ] as const) {
+    if (value === undefined) continue
+    let text: string
+    try {
+      text = decodeURIComponent(value)
+    } catch {
+      text = '\uD800'
+    }
+    if (!schema.safeParse(text).success) {
+      throw new AppError(
+        'invalid_request',
+        `${header} must be percent-encoded UTF-8 of at most ${field === 'sender' ? 100 : 1000} characters.`,
+        { issues: [{ path: header, message: 'not valid' }] },
+      )
+    }
+    words[field] = text
+  }
+  return words
+}
 
 /** What the upload-link service needs of a request: the sender, its password, the clock. */
 export function sendContext(c: Context<AppEnv>, typed?: string): SendContext {
@@ -57,6 +89,14 @@ export const uploadLinkFiles = newApp()
         params: IdParam.extend({ filename: z.string().max(1024) }),
         headers: z.object({
           'content-length': z.string().optional().openapi({ description: 'Required' }),
+          'signet-sender': z.string().optional().openapi({
+            description:
+              "Optional: the sender's name (percent-encoded UTF-8, ≤ 100 characters), kept with the file and in object.created",
+          }),
+          'signet-note': z.string().optional().openapi({
+            description:
+              "Optional: a note for the link's owner (percent-encoded UTF-8, ≤ 1,000 characters)",
+          }),
         }),
       },
       responses: {
@@ -87,6 +127,7 @@ export const uploadLinkFiles = newApp()
         size,
         declaredType: c.req.header('Content-Type'),
         body: body ?? new Blob([]).stream(),
+        ...senderWords(c.req.header('Signet-Sender'), c.req.header('Signet-Note')),
       })
       c.header('ETag', sent.etag)
       return c.json(sent, 201)

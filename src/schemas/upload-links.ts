@@ -71,8 +71,20 @@ export const UploadedFileSchema = z
     contentType: z.string(),
     uploadedAt: z.string(),
     clientIp: z.string().nullable(),
+    sender: z.string().nullable().openapi({ description: "The sender's name, when given" }),
+    note: z.string().nullable().openapi({ description: "The sender's note, when given" }),
   })
   .openapi('UploadedFile')
+
+/** A sender's name and note: what the upload page asks (optional), kept with the file. */
+export const SenderSchema = z
+  .string()
+  .max(100)
+  .refine((text) => text.isWellFormed(), { message: 'must be valid Unicode' })
+export const SenderNoteSchema = z
+  .string()
+  .max(1000)
+  .refine((text) => text.isWellFormed(), { message: 'must be valid Unicode' })
 
 export const UploadLinkSchema = z
   .object({
@@ -110,6 +122,8 @@ export const LinkUploadStartSchema = z.strictObject({
   name: z.string().min(1).max(1024),
   size: z.number().int().min(0).max(MAX_OBJECT_SIZE),
   contentType: z.string().max(255).optional(),
+  sender: SenderSchema.optional(),
+  note: SenderNoteSchema.optional(),
 })
 export type LinkUploadStart = z.infer<typeof LinkUploadStartSchema>
 

@@ -113,6 +113,20 @@ export async function openForSender(ctx: SendContext, id: string, unlock: boolea
   return { record: opened.record, left: opened.left, ticket }
 }
 
+/** What a sender says of themselves and the file (the upload page asks; both optional). */
+export type SenderWords = { sender?: string | undefined; note?: string | undefined }
+
+/**
+ * The sender's words as the object's metadata (`sender`, `note`): percent-encoded UTF-8, the one
+ * spelling every store's metadata headers carry.
+ */
+function senderMetadata(words: { sender: string | null; note: string | null }) {
+  const metadata: Record<string, string> = {}
+  if (words.sender !== null) metadata.sender = encodeURIComponent(words.sender)
+  if (words.note !== null) metadata.note = encodeURIComponent(words.note)
+  return Object.keys(metadata).length > 0 ? { metadata } : {}
+}
+
 /** The most names tried for one file when objects from elsewhere hold the first ones. */
 const MAX_NAME_TRIES = 20
 
@@ -123,7 +137,7 @@ const MAX_NAME_TRIES = 20
 async function placeFile(
   ctx: SendContext,
   id: string,
-  sent: { name: string; size: number; declaredType: string | undefined },
+  sent: { name: string; size: number; declaredType: string | undefined } & SenderWords,
 ) {
   const file = { ...sent, contentType: uploadType(sent.name, sent.declaredType) }
   const { record } = await openUploadLink(ctx, id)
@@ -137,6 +151,8 @@ async function placeFile(
     size: file.size,
     contentType: file.contentType,
     password: await passwordVerdict(record.password, id, ctx.brought, nowMs),
+    sender: sent.sender ?? null,
+    note: sent.note ?? null,
   })
   if (!place.ok) throw refused(place)
   const store = storeOf(ctx, record)
@@ -147,7 +163,8 @@ async function placeFile(
       if (moved === null) throw new AppError('invalid_request', 'No free name for this file.')
       key = moved
     }
-    return { record, object, store, slot: place.slot, key, contentType: file.contentType }
+    const words = { sender: sent.sender ?? null, note: sent.note ?? null }
+    return { record, object, store, slot: place.slot, key, contentType: file.contentType, ...words }
   } catch (error) {
     await object.release(id, place.slot)
     throw error
@@ -157,21 +174,30 @@ async function placeFile(
 /** Records a file that arrived and announces it; the sender hears of it only after both. */
 async function received(
   ctx: SendContext,
-  placed: Pick<Awaited<ReturnType<typeof placeFile>>, 'record' | 'object' | 'slot'>,
-  file: Omit<UploadedFile, 'uploadedAt' | 'clientIp'>,
+  placed: Pick<
+    Awaited<ReturnType<typeof placeFile>>,
+    'record' | 'object' | 'slot' | 'sender' | 'note'
+  >,
+  file: Omit<UploadedFile, 'uploadedAt' | 'clientIp' | 'sender' | 'note'>,
 ): Promise<Sent> {
-  const { record, object, slot } = placed
+  const { record, object, slot, sender, note } = placed
   const done = await object.receive(record.id, slot, {
     ...file,
     uploadedAt: Date.now(),
     clientIp: ctx.clientIp,
+    sender,
+    note,
   })
   if (!done.ok) throw refused(done)
   const events = [
     objectCreated(
       { bucket: record.bucket, key: file.key, size: file.size, etag: file.etag },
       'upload_link',
-      { uploadLinkId: record.id },
+      {
+        uploadLinkId: record.id,
+        ...(sender !== null ? { sender } : {}),
+        ...(note !== null ? { note } : {}),
+      },
     ),
   ]
   if (done.exhausted) {
@@ -194,7 +220,12 @@ async function received(
 export async function sendFile(
   ctx: SendContext,
   id: string,
-  file: { name: string; size: number; declaredType: string | undefined; body: ReadableStream },
+  file: {
+    name: string
+    size: number
+    declaredType: string | undefined
+    body: ReadableStream
+  } & SenderWords,
 ): Promise<Sent> {
   const placed = await placeFile(ctx, id, file)
   let etag: string | null
@@ -203,6 +234,7 @@ export async function sendFile(
       size: file.size,
       contentType: placed.contentType,
       nowMs: wholeSecondMs(ctx.now),
+      ...senderMetadata(placed),
     })
   } catch (error) {
     await placed.object.release(id, placed.slot)
@@ -232,7 +264,7 @@ export async function startFileUpload(ctx: SendContext, id: string, start: LinkU
       key: placed.key,
       parts: Math.min(MAX_PARTS, Math.max(1, Math.ceil(start.size / UPLOAD_PAGE_PART_SIZE))),
       length: start.size,
-      start: { contentType: placed.contentType },
+      start: { contentType: placed.contentType, ...senderMetadata(placed) },
       expiresIn: UPLOAD_SLOT_SECONDS,
       nowMs: wholeSecondMs(ctx.now),
       origin: ctx.origin,

@@ -231,6 +231,7 @@ export class R2BindingStore implements store.Store {
   async putObject(key: string, body: ReadableStream, put: store.NewObject): Promise<string | null> {
     const stored = await this.binding.put(key, body.pipeThrough(new FixedLengthStream(put.size)), {
       httpMetadata: { contentType: put.contentType },
+      ...(put.metadata ? { customMetadata: put.metadata } : {}),
       ...(put.replace ? {} : { onlyIf: new Headers({ 'If-None-Match': '*' }) }),
     })
     return stored ? stored.httpEtag : null

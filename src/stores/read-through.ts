@@ -159,6 +159,8 @@ export abstract class EndpointStore {
   }
 
   abstract objectUrl(request: store.UrlRequest): Promise<string>
+  /** How the store names user metadata headers: `x-amz-meta-` or `x-goog-meta-`. */
+  abstract readonly metadataPrefix: string
 
   /** The signed header that makes a PUT create only: S3's If-None-Match: *. */
   protected readonly createOnly: Record<string, string> = { 'If-None-Match': '*' }
@@ -168,9 +170,13 @@ export abstract class EndpointStore {
    * signed; the store's 412 means an object is there. Its 5xx is store_unavailable.
    */
   async putObject(key: string, body: ReadableStream, put: store.NewObject): Promise<string | null> {
+    const metadata = Object.entries(put.metadata ?? {}).map(
+      ([name, value]) => [`${this.metadataPrefix}${name}`, value] as const,
+    )
     const headers = {
       'Content-Type': put.contentType,
       'Content-Length': String(put.size),
+      ...Object.fromEntries(metadata),
       ...(put.replace ? {} : this.createOnly),
     }
     const url = await this.objectUrl({

@@ -99,7 +99,14 @@ export type ObjectListPage = { objects: ListedObject[]; next: string | null }
  * A new object: its length (the body must be exactly that), media type, and signing time;
  * `replace` writes over an object already there (else nothing is replaced).
  */
-export type NewObject = { size: number; contentType: string; nowMs: number; replace?: boolean }
+export type NewObject = {
+  size: number
+  contentType: string
+  nowMs: number
+  replace?: boolean
+  /** User metadata (names without the store's prefix; values ASCII). */
+  metadata?: Record<string, string>
+}
 
 export interface Store {
   /** Signet's name for the bucket. */

@@ -59,6 +59,9 @@ export type PlaceRequest = {
   contentType: string
   /** What the isolate found of the password: ignored for a link without one. */
   password?: PasswordVerdict | undefined
+  /** The sender's name and note, when given: kept with the place, then with the file. */
+  sender?: string | null | undefined
+  note?: string | null | undefined
 }
 
 /** A place for one file: its id, and the key the file is to have. */
@@ -81,6 +84,8 @@ type FileRow = {
   content_type: string
   uploaded_at: number
   client_ip: string | null
+  sender: string | null
+  note: string | null
 }
 
 export class UploadLinkObject extends DurableObject<Env> {
@@ -100,6 +105,14 @@ export class UploadLinkObject extends DurableObject<Env> {
     // Keys found holding an object that did not come through the link: never handed out again.
     this.#sql.exec('CREATE TABLE IF NOT EXISTS taken (key TEXT PRIMARY KEY)')
     this.#sql.exec('CREATE TABLE IF NOT EXISTS password_failures (at INTEGER NOT NULL)')
+    // Links made before senders could give their name and a note hold neither.
+    for (const table of ['slots', 'files']) {
+      const columns = this.#sql.exec<{ name: string }>(`PRAGMA table_info(${table})`).toArray()
+      if (!columns.some((column) => column.name === 'sender')) {
+        this.#sql.exec(`ALTER TABLE ${table} ADD COLUMN sender TEXT`)
+        this.#sql.exec(`ALTER TABLE ${table} ADD COLUMN note TEXT`)
+      }
+    }
   }
 
   init(record: UploadLinkRecord): void {
@@ -133,7 +146,7 @@ export class UploadLinkObject extends DurableObject<Env> {
     if (!this.#load(id)) return null
     return this.#sql
       .exec<FileRow>(
-        'SELECT key, size, etag, content_type, uploaded_at, client_ip FROM files ORDER BY seq',
+        'SELECT key, size, etag, content_type, uploaded_at, client_ip, sender, note FROM files ORDER BY seq',
       )
       .toArray()
       .map(fromFileRow)
@@ -167,12 +180,14 @@ export class UploadLinkObject extends DurableObject<Env> {
     const slot = base64url(randomBytes(12))
     const key = this.#freeKey(record, request.name)
     this.#sql.exec(
-      'INSERT INTO slots (id, key, name, content_type, until) VALUES (?, ?, ?, ?, ?)',
+      'INSERT INTO slots (id, key, name, content_type, until, sender, note) VALUES (?, ?, ?, ?, ?, ?, ?)',
       slot,
       key,
       request.name,
       request.contentType,
       request.now + UPLOAD_SLOT_SECONDS * 1000,
+      request.sender ?? null,
+      request.note ?? null,
     )
     return { ok: true, slot, key }
   }
@@ -279,16 +294,23 @@ export class UploadLinkObject extends DurableObject<Env> {
     id: string,
     slot: string,
     now: number,
-  ): Promise<{ key: string; contentType: string } | null> {
+  ): Promise<{
+    key: string
+    contentType: string
+    sender: string | null
+    note: string | null
+  } | null> {
     if (!this.#load(id)) return null
     const row = this.#sql
-      .exec<{ key: string; content_type: string }>(
-        'SELECT key, content_type FROM slots WHERE id = ? AND until > ?',
+      .exec<{ key: string; content_type: string; sender: string | null; note: string | null }>(
+        'SELECT key, content_type, sender, note FROM slots WHERE id = ? AND until > ?',
         slot,
         now,
       )
       .toArray()[0]
-    return row ? { key: row.key, contentType: row.content_type } : null
+    return row
+      ? { key: row.key, contentType: row.content_type, sender: row.sender, note: row.note }
+      : null
   }
 
   /**
@@ -304,13 +326,15 @@ export class UploadLinkObject extends DurableObject<Env> {
     if (!record) return { ok: false, code: 'not_found' }
     this.#sql.exec('DELETE FROM slots WHERE id = ?', slot)
     this.#sql.exec(
-      'INSERT INTO files (key, size, etag, content_type, uploaded_at, client_ip) VALUES (?, ?, ?, ?, ?, ?)',
+      'INSERT INTO files (key, size, etag, content_type, uploaded_at, client_ip, sender, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       file.key,
       file.size,
       file.etag,
       file.contentType,
       file.uploadedAt,
       file.clientIp,
+      file.sender ?? null,
+      file.note ?? null,
     )
     const count = this.#count()
     this.ctx.waitUntil(
@@ -377,5 +401,7 @@ function fromFileRow(row: FileRow): UploadedFile {
     contentType: row.content_type,
     uploadedAt: row.uploaded_at,
     clientIp: row.client_ip,
+    sender: row.sender,
+    note: row.note,
   }
 }

@@ -33,6 +33,9 @@ export type UploadedFile = {
   contentType: string
   uploadedAt: number
   clientIp: string | null
+  /** What the sender said of themselves and the file, when they did (the upload page asks). */
+  sender?: string | null
+  note?: string | null
 }
 
 /** Upload link ids are share ids' kind: 128 random bits, base64url. */
@@ -47,6 +50,8 @@ export function toApiFile(file: UploadedFile) {
     contentType: file.contentType,
     uploadedAt: isoOf(file.uploadedAt),
     clientIp: file.clientIp,
+    sender: file.sender ?? null,
+    note: file.note ?? null,
   }
 }
 

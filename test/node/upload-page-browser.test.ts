@@ -76,6 +76,8 @@ describe.skipIf(!haveChromium('upload-page-browser'))("an upload link's page in 
     const { page, watch } = await watchedPage(browser, server.origin)
     await page.setViewport({ width: 1280, height: 800 })
     await page.goto(link.body.url, { waitUntil: 'load' })
+    await page.type('#sender', 'Zoë')
+    await page.type('#note', 'From the shoot')
     const input = await page.$('#files')
     await (input as NonNullable<typeof input>).uploadFile(small, big)
     await page.waitForFunction(
@@ -114,15 +116,12 @@ describe.skipIf(!haveChromium('upload-page-browser'))("an upload link's page in 
     expect(watch.foreign).toEqual([])
     await page.close()
 
-    const read = await callApi<{ files: { key: string; size: number }[] }>(
-      server,
-      key,
-      'GET',
-      `/v1/upload-links/${link.body.id}`,
-    )
-    expect(read.body.files.map((file) => [file.key, file.size])).toEqual([
-      ['inbox/chromium/notes.txt', 21],
-      ['inbox/chromium/video.mp4', BIG],
+    const read = await callApi<{
+      files: { key: string; size: number; sender: string | null; note: string | null }[]
+    }>(server, key, 'GET', `/v1/upload-links/${link.body.id}`)
+    expect(read.body.files.map((file) => [file.key, file.size, file.sender, file.note])).toEqual([
+      ['inbox/chromium/notes.txt', 21, 'Zoë', 'From the shoot'],
+      ['inbox/chromium/video.mp4', BIG, 'Zoë', 'From the shoot'],
     ])
     for (const [objectKey, path] of [
       ['inbox/chromium/notes.txt', small],

@@ -46,7 +46,7 @@ async function happenings(): Promise<Happening[]> {
       const name = file.key.slice(link.prefix.length)
       found.push({
         at: file.uploadedAt,
-        what: `Received ${name} (${formatSize(file.size)})`,
+        what: `Received ${name} (${formatSize(file.size)})${file.sender ? ` from ${file.sender}` : ''}`,
         link: link.url,
       })
     }

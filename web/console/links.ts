@@ -170,7 +170,7 @@ function uploadLinkRow(link: UploadLink): HTMLTableRowElement {
       const read = await client.uploadLinks.get(link.id)
       const items = (read.files ?? []).map(
         (file) =>
-          `${file.key.slice(link.prefix.length)} · ${formatSize(file.size)} · ${new Date(file.uploadedAt).toLocaleString()} · ${file.clientIp ?? 'unknown address'}`,
+          `${file.key.slice(link.prefix.length)} · ${formatSize(file.size)} · ${new Date(file.uploadedAt).toLocaleString()} · ${file.sender ? `from ${file.sender} · ` : ''}${file.clientIp ?? 'unknown address'}${file.note ? ` · “${file.note}”` : ''}`,
       )
       showPanel(actions, listPanel(`Files received in ${link.prefix}`, items, 'No files yet.'))
     }),
