@@ -76,6 +76,23 @@ describe('authentication', () => {
   })
 })
 
+describe('/v1/me', () => {
+  it('names a key and its scope; the admin as every configured bucket and no operation', async () => {
+    const { key } = await createKey(FULL_SCOPE, 'Robin')
+    const mine = await call('/v1/me', { token: key })
+    expect(await mine.json()).toMatchObject({ kind: 'key', name: 'Robin', scope: FULL_SCOPE })
+    const admin = await call('/v1/me', { token: ADMIN_TOKEN })
+    expect(admin.status).toBe(200)
+    const body = (await admin.json()) as {
+      kind: string
+      scope: { buckets: string[]; operations: string[] }
+    }
+    expect(body.kind).toBe('admin')
+    expect(body.scope.buckets).toContain('local')
+    expect(body.scope.operations).toEqual([])
+  })
+})
+
 describe('/v1/keys', () => {
   it('creates a key shown once and lists keys without keys or hashes', async () => {
     const created = await call('/v1/keys', {

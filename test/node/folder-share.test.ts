@@ -194,6 +194,21 @@ describe('folder shares over HTTP', () => {
           cells.map((cell) => cell.textContent),
         )
         expect(groups).toEqual(['ascii/'])
+        // The total size beside the count, and a filter box that narrows the list as one types.
+        expect(await page.$eval('dl', (dl) => dl.textContent)).toMatch(
+          /100 files, 989 B/,
+        )
+        await page.type('#filter', '0043')
+        const shown = await page.$$eval('table.folder tr[data-name]', (trs) =>
+          trs
+            .filter((tr) => !(tr as HTMLElement).hidden)
+            .map((tr) => (tr as HTMLElement).dataset.name),
+        )
+        expect(shown).toEqual(['ascii/photo 0043.txt'])
+        await page.$eval('#filter', (input) => {
+          ;(input as HTMLInputElement).value = ''
+          input.dispatchEvent(new Event('input'))
+        })
         expect(await seriousViolations(page)).toEqual([])
         await screenshot(page, `folder-page-${viewport.width}`)
         if (viewport.width === 1280) {
