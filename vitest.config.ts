@@ -67,6 +67,7 @@ const END_TO_END = [
   'test/node/package.test.ts',
   'test/node/rgw-shares.test.ts',
   'test/node/rpc-local.test.ts',
+  'test/node/screenshots.test.ts',
   'test/node/upgrade.test.ts',
   'test/node/webhooks.test.ts',
 ]
