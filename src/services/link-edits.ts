@@ -16,8 +16,8 @@ import { updateShare } from '../share/index-db'
 import { hashPassword } from '../share/password'
 import { isShareId, toApiShare } from '../share/record'
 import { forgetShare, shareObject } from '../share/use'
+import type { UploadLinkChanges } from '../upload-link/edit'
 import { updateUploadLink } from '../upload-link/index-db'
-import type { UploadLinkChanges } from '../upload-link/object'
 import { isUploadLinkId, toApiUploadLink, uploadLinkObject } from '../upload-link/record'
 import { type ExpiryLimits, resolveExpiresIn } from './expiry'
 
@@ -143,10 +143,9 @@ export async function editUploadLink(ctx: UploadLinkContext, id: string, edit: U
         'This upload link was revoked: it cannot be edited.',
       )
     }
-    if (result.code === 'invalid_request') {
-      const message = result.message ?? 'maxFiles is below the files received.'
-      throw new AppError('invalid_request', message, {
-        issues: [{ path: 'maxFiles', message }],
+    if ('message' in result) {
+      throw new AppError('invalid_request', result.message, {
+        issues: [{ path: 'maxFiles', message: result.message }],
       })
     }
     throw NO_SUCH_LINK()

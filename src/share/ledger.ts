@@ -12,6 +12,7 @@ import {
   PASSWORD_LOCK_FAILURES,
   PASSWORD_LOCK_SECONDS,
 } from '../lib/limits'
+import type { AuditEntry, Lease, StatSums } from './protocol'
 import {
   type AuditRow,
   fromStoredRecord,
@@ -35,26 +36,6 @@ type StateRow = {
   revoked_at: string | null
   last_used_at: string | null
   dirty: number
-}
-
-/** One day's and country's sums, as a call's uses add them up. */
-export type StatSums = {
-  day: string
-  country: string
-  views: number
-  previews: number
-  downloads: number
-}
-
-/** Uses of a counted share lent to an isolate, to spend without a call until `until`. */
-export type Lease = { id: string; uses: number; until: number }
-
-/** One row of the audit trail, as written. */
-export type AuditEntry = {
-  at: string
-  clientIp: string | null
-  outcome: UseOutcome
-  item?: UseItem | undefined
 }
 
 /** Durable Object SQL binds at most 100 parameters a statement: 25 audit rows of 4. */

@@ -18,9 +18,10 @@ import { emit, newEvent, type SignetEvent } from '../webhooks/events'
 import { leaseSize, refusalOf } from './decide'
 import { applyEdit, type EditResult, type ShareChanges } from './edit'
 import { getShare, legacyUses, recordUse } from './index-db'
-import { type Lease, ShareLedger } from './ledger'
+import { ShareLedger } from './ledger'
 import { applyUse, newPending, type Pending } from './pending'
 import type {
+  Lease,
   LendAnswer,
   LendRequest,
   ShareSnapshot,

@@ -3,7 +3,7 @@
 // leases spent from and the events to announce. Pure: nothing here touches storage.
 import { isoOf } from '../lib/duration'
 import { newEvent, type SignetEvent } from '../webhooks/events'
-import type { AuditEntry, StatSums } from './ledger'
+import type { AuditEntry, StatSums } from './protocol'
 import { eventSubject, OUTCOMES, type ShareRecord, type UseItem, type UseOutcome } from './record'
 
 /** What a call's uses change, written once at its end. */

@@ -1,9 +1,28 @@
 // What isolates and a share's Durable Object say to each other: a use to decide (with the batches
 // and leases it carries), the decision, a use an isolate decided itself, and the share's view and
 // stats. Types only.
-import type { Lease } from './ledger'
 import type { PasswordVerdict } from './password'
 import type { UseItem, UseKind, UseOutcome, UseRefusal } from './record'
+
+/** One day's and country's sums, as a call's uses add them up. */
+export type StatSums = {
+  day: string
+  country: string
+  views: number
+  previews: number
+  downloads: number
+}
+
+/** Uses of a counted share lent to an isolate, to spend without a call until `until`. */
+export type Lease = { id: string; uses: number; until: number }
+
+/** One row of the audit trail, as written. */
+export type AuditEntry = {
+  at: string
+  clientIp: string | null
+  outcome: UseOutcome
+  item?: UseItem | undefined
+}
 
 /** What a use reports: what the store answered it, and when, from where. */
 export type UseRequest = {
@@ -60,8 +79,6 @@ export type LendAnswer = { snapshot: ShareSnapshot; lease?: Lease }
 
 /** Uses an isolate decided, sent together under one id, and the leases it returns with them. */
 export type UseBatch = { id: string; reports: readonly UseReport[]; closes: readonly string[] }
-
-export type { Lease }
 
 /** A snapshot of a share's changing state, as the object last knew it: what an isolate decides uses with. */
 export type ShareSnapshot = {

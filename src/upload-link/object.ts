@@ -11,6 +11,7 @@ import { numberedName } from '../lib/file-name'
 import { PASSWORD_LOCK_FAILURES, PASSWORD_LOCK_SECONDS, UPLOAD_SLOT_SECONDS } from '../lib/limits'
 import { mediaTypeAllowed } from '../lib/media-type'
 import type { PasswordVerdict } from '../share/password'
+import { applyLinkEdit, type UploadLinkChanges } from './edit'
 import { recordFileCount } from './index-db'
 import {
   fromStoredRecord,
@@ -30,11 +31,6 @@ export type LinkRefusal =
   | 'upload_link_exhausted'
   | 'payload_too_large'
   | 'invalid_request'
-
-/** What an edit changes: absent is left as it is, null removes it. */
-export type UploadLinkChanges = Partial<
-  Pick<UploadLinkRecord, 'expiresAt' | 'maxFiles' | 'maxFileSize' | 'message'>
->
 
 export type Refused = { ok: false; code: LinkRefusal; message?: string; retryAfter?: number }
 
@@ -75,6 +71,8 @@ export type Received = {
   /** This file was the last the link takes. */
   exhausted: boolean
 }
+
+const NO_SUCH_LINK = { ok: false, code: 'not_found' } as const
 
 type LinkRow = { record: string; revoked_at: number | null }
 type FileRow = {
@@ -355,31 +353,15 @@ export class UploadLinkObject extends DurableObject<Env> {
     if (this.#load(id)) this.#sql.exec('DELETE FROM slots WHERE id = ?', slot)
   }
 
-  /**
-   * Edits the owner's link (any owner's when `owner` is null): never fewer files than it holds
-   * and is being sent; a revoked link stays as it is.
-   */
-  async edit(
-    id: string,
-    owner: string | null,
-    changes: UploadLinkChanges,
-  ): Promise<{ ok: true; record: UploadLinkRecord; count: number } | Refused> {
+  /** Edits the owner's link (any owner's when `owner` is null): see applyLinkEdit. */
+  async edit(id: string, owner: string | null, changes: UploadLinkChanges) {
     const record = this.#load(id)
-    if (!record || (owner !== null && record.owner !== owner))
-      return { ok: false, code: 'not_found' }
-    if (record.revokedAt !== null) return { ok: false, code: 'upload_link_revoked' }
+    if (!record || (owner !== null && record.owner !== owner)) return NO_SUCH_LINK
     const count = this.#count()
-    const floor = count + this.#placesTaken()
-    if (changes.maxFiles != null && changes.maxFiles < floor) {
-      return {
-        ok: false,
-        code: 'invalid_request',
-        message: `maxFiles cannot be below the ${floor} file${floor === 1 ? '' : 's'} received or being sent.`,
-      }
-    }
-    const edited: UploadLinkRecord = { ...record, ...changes }
-    this.#sql.exec('UPDATE link SET record = ? WHERE id = ?', toStoredRecord(edited), id)
-    return { ok: true, record: edited, count }
+    const edited = applyLinkEdit(record, changes, count + this.#placesTaken())
+    if (!edited.ok) return edited
+    this.#sql.exec('UPDATE link SET record = ? WHERE id = ?', toStoredRecord(edited.record), id)
+    return { ok: true as const, record: edited.record, count }
   }
 
   /** Revokes the owner's link (any owner's when `owner` is null); false when there is none. */
