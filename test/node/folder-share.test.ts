@@ -195,9 +195,7 @@ describe('folder shares over HTTP', () => {
         )
         expect(groups).toEqual(['ascii/'])
         // The total size beside the count, and a filter box that narrows the list as one types.
-        expect(await page.$eval('dl', (dl) => dl.textContent)).toMatch(
-          /100 files, 989 B/,
-        )
+        expect(await page.$eval('dl', (dl) => dl.textContent)).toMatch(/100 files, 989 B/)
         await page.type('#filter', '0043')
         const shown = await page.$$eval('table.folder tr[data-name]', (trs) =>
           trs
