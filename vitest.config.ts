@@ -149,6 +149,7 @@ export default defineConfig(async () => {
       audience: 'signet',
       jwksUrl: 'https://issuer.test/.well-known/jwks.json',
       jwksCooldownSeconds: 0,
+      cloudflareAccess: true,
       scope: {
         buckets: ['local'],
         prefixes: ['users/{sub}/'],

@@ -250,7 +250,9 @@ app.get('/console', async (c) => {
   c.header('Content-Security-Policy', consoleCsp(nonce, storeOrigins, brand))
   c.header('Cache-Control', 'no-store')
   c.header('X-Frame-Options', 'DENY')
-  return c.html(await html(ConsolePage({ nonce, brand })))
+  // Behind Cloudflare Access (its assertion here, and Signet set to take it) the page signs in.
+  const access = Boolean(config.jwt?.cloudflareAccess && c.req.header('Cf-Access-Jwt-Assertion'))
+  return c.html(await html(ConsolePage({ nonce, brand, access })))
 })
 // Every method: the gateway answers the ones it does not serve in S3's XML (MethodNotAllowed).
 app.all('/s3/*', gateway)

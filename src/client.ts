@@ -85,7 +85,7 @@ export async function signetAnswer<T>(response: Response): Promise<T> {
 export type SignetClientOptions = {
   /** Signet's origin, e.g. https://signet.example.com */
   url: string
-  /** An API key, a JWT, or (for `keys`) the admin token. */
+  /** An API key, a JWT, or (for `keys`) the admin token; '' behind Cloudflare Access. */
   token: string
   fetch?: typeof fetch
 }
@@ -107,7 +107,8 @@ export class SignetClient {
       response = await this.fetcher(`${this.origin}${path}`, {
         method,
         headers: {
-          Authorization: `Bearer ${this.token}`,
+          // No token: a page behind Cloudflare Access, which vouches for the person itself.
+          ...(this.token === '' ? {} : { Authorization: `Bearer ${this.token}` }),
           ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
         },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),

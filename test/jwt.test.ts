@@ -118,3 +118,46 @@ describe('JWT callers', () => {
     }
   })
 })
+
+describe('Cloudflare Access in front of Signet', () => {
+  const access = (assertion: string, init: RequestInit = {}) => {
+    const headers = new Headers(init.headers)
+    headers.set('Cf-Access-Jwt-Assertion', assertion)
+    return { ...init, headers }
+  }
+
+  it("signs a request in by Access's assertion, its email owning the links", async () => {
+    const assertion = await token({ sub: '7f3c9a', email: 'robin@example.com' })
+    const me = await call('/v1/me', access(assertion))
+    expect(me.status).toBe(200)
+    expect(await me.json()).toMatchObject({ kind: 'jwt', name: 'robin@example.com' })
+    const made = await call('/v1/shares', {
+      ...access(assertion),
+      json: { bucket: 'local', key: 'users/7f3c9a/a.txt', pin: false },
+    })
+    expect(made.status, await made.clone().text()).toBe(201)
+    expect(await made.json()).toMatchObject({ owner: 'jwt:robin@example.com' })
+  })
+
+  it('refuses an assertion made with another key, or without an email', async () => {
+    const forged = await token(
+      { sub: 'x', email: 'mallory@example.com' },
+      { kid: 'key-1', keyId: 'key-3' },
+    )
+    await expectError(await call('/v1/me', access(forged)), 401, 'unauthorized')
+    const noEmail = await token({ sub: 'x' })
+    await expectError(await call('/v1/me', access(noEmail)), 401, 'unauthorized')
+  })
+
+  it('leaves a request with Authorization to its bearer token', async () => {
+    const assertion = await token({ sub: 'a', email: 'a@example.com' })
+    const bearer = await token({ sub: 'bob' })
+    const me = await call('/v1/me', { ...access(assertion), token: bearer })
+    expect(await me.json()).toMatchObject({ name: 'bob' })
+    await expectError(
+      await call('/v1/me', { ...access(assertion), token: 'sgn_not-a-key' }),
+      401,
+      'unauthorized',
+    )
+  })
+})

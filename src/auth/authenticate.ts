@@ -11,15 +11,27 @@ import { API_KEY_PREFIX, presentedToken } from './tokens'
 
 const BEARER = /^Bearer +([\x21-\x7e]{1,4096})$/i
 
-export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
+/**
+ * The token a request brings: its bearer token, or (Cloudflare Access in front, no Authorization)
+ * the assertion Access adds, whose `email` owns the caller's links.
+ */
+function broughtToken(c: Context<AppEnv>): { token: string; access: boolean } {
   const header = c.req.header('Authorization')
+  const assertion = c.req.header('Cf-Access-Jwt-Assertion')
+  if (!header && assertion && c.get('config').jwt?.cloudflareAccess) {
+    return { token: assertion, access: true }
+  }
   if (!header) throw new AppError('unauthorized', 'Send Authorization: Bearer <token>.')
   const token = BEARER.exec(header)?.[1]
   if (!token) throw new AppError('unauthorized', 'Authorization must be "Bearer <token>".')
+  return { token, access: false }
+}
 
+export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const { token, access } = broughtToken(c)
   const config = c.get('config')
   const presented = await presentedToken(token, config.adminToken)
-  if (presented.admin) {
+  if (presented.admin && !access) {
     c.set('principal', { kind: 'admin' })
     return next()
   }
@@ -28,7 +40,7 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
     const record = await findApiKeyByHash(c.get('db'), presented.hash, config.keyCacheSeconds)
     if (record) caller = { kind: 'key', id: record.id, name: record.name, scope: record.scope }
   } else if (config.jwt && looksLikeJwt(token)) {
-    const verified = await verifyJwt(token, config.jwt, new Date())
+    const verified = await verifyJwt(token, config.jwt, new Date(), access ? 'email' : 'sub')
     if (verified.ok) {
       caller = { kind: 'jwt', subject: verified.subject, scope: verified.scope }
     } else {

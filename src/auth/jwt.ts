@@ -80,7 +80,16 @@ export function fillTemplate(template: unknown, claims: JWTPayload): unknown {
   return template
 }
 
-export async function verifyJwt(token: string, config: JwtConfig, now: Date): Promise<JwtResult> {
+/**
+ * Verifies a JWT against the configured issuer's keys and fills the scope. `subject` names the
+ * claim that owns the caller's links: `sub`, or `email` for a Cloudflare Access assertion.
+ */
+export async function verifyJwt(
+  token: string,
+  config: JwtConfig,
+  now: Date,
+  subject: 'sub' | 'email' = 'sub',
+): Promise<JwtResult> {
   let payload: JWTPayload
   try {
     // jose verifies the signature with a key from the JWKS before it reads any claim.
@@ -109,5 +118,9 @@ export async function verifyJwt(token: string, config: JwtConfig, now: Date): Pr
       detail: 'the claims do not fill the scope template',
     }
   }
-  return { ok: true, subject: payload.sub as string, scope: scope.data }
+  const owner = payload[subject]
+  if (typeof owner !== 'string' || owner === '') {
+    return { ok: false, reason: 'invalid_token', detail: `no ${subject} claim` }
+  }
+  return { ok: true, subject: owner, scope: scope.data }
 }

@@ -39,6 +39,11 @@ export type JwtConfig = {
   jwksCooldownSeconds: number
   /** A scope with `{claim}` placeholders, filled per token and validated then. */
   scope: Record<string, unknown>
+  /**
+   * Cloudflare Access in front of Signet: a request without Authorization is signed in by the
+   * `Cf-Access-Jwt-Assertion` header Access adds (verified as any JWT), its `email` the owner.
+   */
+  cloudflareAccess: boolean
 }
 
 export type Config = {
@@ -99,6 +104,7 @@ const jwtSchema = z.strictObject({
   clockToleranceSeconds: z.number().int().min(0).max(300).optional(),
   jwksCooldownSeconds: z.number().int().min(0).max(3600).optional(),
   scope: z.record(z.string(), z.unknown()),
+  cloudflareAccess: z.boolean().optional(),
 })
 
 /** A configuration problem /healthz reports: the variable, the bucket it disables, what (no value). */
@@ -132,6 +138,7 @@ export function parseConfig(env: Record<string, unknown>): Config {
       clockToleranceSeconds: jwtRaw.data.clockToleranceSeconds ?? 30,
       jwksCooldownSeconds: jwtRaw.data.jwksCooldownSeconds ?? 30,
       scope: jwtRaw.data.scope,
+      cloudflareAccess: jwtRaw.data.cloudflareAccess ?? false,
     }
   }
 

@@ -45,7 +45,7 @@ const VIEWS = [
   ['keys', 'Keys'],
 ] as const
 
-export function ConsolePage(props: { nonce: string; brand?: Brand | null }) {
+export function ConsolePage(props: { nonce: string; brand?: Brand | null; access?: boolean }) {
   const brand = props.brand ?? null
   const title = brand?.name ?? 'Signet'
   return (
@@ -55,6 +55,7 @@ export function ConsolePage(props: { nonce: string; brand?: Brand | null }) {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="robots" content="noindex, nofollow" />
         {brand?.color && <meta name="signet-accent" content={brand.color} />}
+        {props.access && <meta name="signet-access" content="cloudflare" />}
         <title>{title} console</title>
         <link rel="icon" href="/favicon.ico" type="image/svg+xml" />
         <link rel="stylesheet" href="/console/app.css" />

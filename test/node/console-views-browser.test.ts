@@ -6,8 +6,11 @@
 // use at once; Revoke asks (and a "no" revokes nothing); Edit saves through PATCH; the share page
 // carries the brand, the message, the expiry as words and binary units.
 import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { exportJWK, generateKeyPair, SignJWT } from 'jose'
 import type { Browser, Dialog, Page } from 'puppeteer-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launch, screenshot, seriousViolations, watchedPage } from './browser'
@@ -25,9 +28,30 @@ describe.skipIf(!haveChromium('console-views'))('the console for people, in Chro
   let browser: Browser
   let token = ''
   const dir = mkdtempSync(join(tmpdir(), 'signet-console-views-'))
+  // A team's Cloudflare Access keys, made here and served on loopback as its JWKS.
+  let jwks: Server
+  let accessKey: CryptoKey
 
   beforeAll(async () => {
-    server = await startSignet({ SIGNET_BRAND: JSON.stringify(BRAND) })
+    const pair = await generateKeyPair('ES256')
+    accessKey = pair.privateKey as CryptoKey
+    const publicJwk = { ...(await exportJWK(pair.publicKey)), kid: 'access-1', alg: 'ES256' }
+    jwks = createServer((_, response) => {
+      response.setHeader('Content-Type', 'application/json')
+      response.end(JSON.stringify({ keys: [publicJwk] }))
+    })
+    await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve))
+    const { port } = jwks.address() as AddressInfo
+    server = await startSignet({
+      SIGNET_BRAND: JSON.stringify(BRAND),
+      SIGNET_JWT: JSON.stringify({
+        issuer: 'https://team.cloudflareaccess.com',
+        audience: 'signet-access-aud',
+        jwksUrl: `http://127.0.0.1:${port}/certs`,
+        cloudflareAccess: true,
+        scope: { buckets: ['local'], prefixes: ['people/'], operations: ['get', 'put', 'share'] },
+      }),
+    })
     browser = await launch()
     token = await createApiKey(server, 'Robin', {
       buckets: ['local'],
@@ -39,6 +63,7 @@ describe.skipIf(!haveChromium('console-views'))('the console for people, in Chro
   afterAll(async () => {
     await browser?.close()
     await server?.stop()
+    jwks?.close()
     rmSync(dir, { recursive: true, force: true })
   })
 
@@ -165,6 +190,35 @@ describe.skipIf(!haveChromium('console-views'))('the console for people, in Chro
     expect(watch.errors).toEqual([])
     expect(watch.foreign).toEqual([])
     await page.close()
+  }, 60_000)
+
+  it('signs in by itself behind Cloudflare Access, as the person Access names', async () => {
+    const assertion = await new SignJWT({ email: 'robin@example.com' })
+      .setProtectedHeader({ alg: 'ES256', kid: 'access-1' })
+      .setSubject('0b6f3c1e-access-user')
+      .setIssuer('https://team.cloudflareaccess.com')
+      .setAudience('signet-access-aud')
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(accessKey)
+    const { page, watch } = await watchedPage(browser, server.origin)
+    await page.setViewport(DESKTOP)
+    // What Access adds to every request that passes it.
+    await page.setExtraHTTPHeaders({ 'Cf-Access-Jwt-Assertion': assertion })
+    await page.goto(`${server.origin}/console`, { waitUntil: 'networkidle0' })
+    await page.waitForSelector('#who:not([hidden])')
+    expect(await page.$eval('#who-name', (node) => node.textContent)).toBe('robin@example.com')
+    expect(await page.$eval('#sign-in', (node) => (node as HTMLElement).hidden)).toBe(true)
+    expect(await page.evaluate(() => sessionStorage.getItem('signet.apiKey'))).toBe('')
+    expect(watch.errors).toEqual([])
+    await page.close()
+    // Without Access's header, the page asks for a key as ever.
+    const { page: plain, watch: plainWatch } = await watchedPage(browser, server.origin)
+    await plain.goto(`${server.origin}/console`, { waitUntil: 'networkidle0' })
+    expect(await plain.$eval('#sign-in', (node) => (node as HTMLElement).hidden)).toBe(false)
+    expect(plainWatch.errors).toEqual([])
+    expect(plainWatch.requests.some((request) => request.includes('/v1/'))).toBe(false)
+    await plain.close()
   }, 60_000)
 
   it('fits every view in every state at 360 (touch) and 1280, with no sideways scroll', async () => {
