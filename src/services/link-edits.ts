@@ -125,6 +125,11 @@ export async function editUploadLink(ctx: UploadLinkContext, id: string, edit: U
   const owner = actingOwner(ctx.principal)
   const held = await object.read(id)
   if (!held || (owner !== null && held.record.owner !== owner)) throw NO_SUCH_LINK()
+  const scopeCap = ctx.principal.kind === 'admin' ? undefined : ctx.principal.scope.maxContentLength
+  if (edit.maxFileSize === null && scopeCap !== undefined) {
+    const message = `maxFileSize cannot be lifted: this caller's files are at most ${scopeCap} bytes.`
+    throw new AppError('invalid_request', message, { issues: [{ path: 'maxFileSize', message }] })
+  }
   if (ctx.principal.kind !== 'admin' && (expiresAt !== undefined || edit.maxFileSize != null)) {
     authorize(ctx.principal, {
       bucket: held.record.bucket,

@@ -274,6 +274,13 @@ describe('PATCH /v1/upload-links/:id', () => {
     await expectError(await editLink(token, link, { expiresIn: '2h' }), 400, 'invalid_request')
     await expectError(await editLink(token, link, { maxFileSize: 101 }), 403, 'forbidden')
     expect((await editLink(token, link, { maxFileSize: 50 })).status).toBe(200)
+    // A scope's size cap is the link's ceiling: it cannot be lifted.
+    const lifted = await expectError(
+      await editLink(token, link, { maxFileSize: null }),
+      400,
+      'invalid_request',
+    )
+    expect(lifted.message).toContain('100 bytes')
     await expectError(
       await editLink(token, link, { notify: ['x@example.com'] }),
       400,
