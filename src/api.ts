@@ -47,6 +47,19 @@ export type {
 } from './schemas'
 export type { PolicyHints } from './stores/policy-hints'
 
+/** One event of the activity feed (GET /v1/events): the webhooks' type and data. */
+export type ActivityEvent = {
+  id: string
+  type:
+    | 'object.created'
+    | 'share.downloaded'
+    | 'share.exhausted'
+    | 'share.revoked'
+    | 'upload_link.exhausted'
+  at: string
+  data: { bucket: string; key: string } & Record<string, unknown>
+}
+
 /** A POST policy: where the form goes, its fields (before the file), and until when. */
 export type PostPolicyAnswer = { url: string; fields: Record<string, string>; expiresAt: string }
 

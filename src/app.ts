@@ -19,6 +19,7 @@ import { ConsolePage, consoleCsp } from './pages/console-page'
 import { DocsPage, docsCsp } from './pages/docs-page'
 import { favicon } from './pages/favicon'
 import { html } from './pages/layout'
+import { events } from './routes/events'
 import { inspect } from './routes/inspect'
 import { keys } from './routes/keys'
 import { documentShareLinks } from './routes/link-docs'
@@ -225,6 +226,7 @@ app.route('/v1/inspect', inspect)
 app.route('/v1/me', me)
 app.route('/v1/shares', shares)
 app.route('/v1/webhooks', webhooks)
+app.route('/v1/events', events)
 app.route('/v1/upload-links', uploadLinks)
 app.route('/v1', uploads)
 app.on(['GET', 'HEAD', 'POST'], '/s/:id', useShareLink)

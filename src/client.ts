@@ -3,6 +3,7 @@
 // code, status and request id.
 import type {
   AbortRequest,
+  ActivityEvent,
   ApiKey,
   BatchResult,
   CompleteAnswer,
@@ -213,6 +214,19 @@ export class SignetClient {
     if (options.limit !== undefined) query.set('limit', String(options.limit))
     if (options.after !== undefined) query.set('after', String(options.after))
     return this.request('GET', `/v1/shares/${encodeURIComponent(id)}/uses?${query}`)
+  }
+
+  /**
+   * What happened to your links (the admin: to every link), newest last: the newest `limit`
+   * without `after`, else the ones after that cursor. Poll with the cursor it answers.
+   */
+  events(
+    options: { after?: string; limit?: number } = {},
+  ): Promise<{ events: ActivityEvent[]; cursor: string }> {
+    const query = new URLSearchParams()
+    if (options.after !== undefined) query.set('after', options.after)
+    if (options.limit !== undefined) query.set('limit', String(options.limit))
+    return this.request('GET', `/v1/events?${query}`)
   }
 
   /** A share's views, previews and downloads, per UTC day and per country. */

@@ -90,9 +90,13 @@ export function ConsolePage(props: { nonce: string; brand?: Brand | null; access
                   aria-selected="false"
                   data-view={id}
                   hidden={id === 'keys'}
+                  aria-describedby={id === 'activity' ? 'unread' : undefined}
                 >
                   {name}
-                  {id === 'activity' && <span id="unread" class="badge" hidden />}
+                  {/* Out of the tab's name ("Activity"), read as its description ("3 new"). */}
+                  {id === 'activity' && (
+                    <span id="unread" class="badge" aria-hidden="true" hidden />
+                  )}
                 </button>
               ))}
             </div>

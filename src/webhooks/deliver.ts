@@ -4,7 +4,9 @@
 // same `webhook-id` on every attempt), and is retried with backoff on anything but a 2xx (first
 // retry after SIGNET_WEBHOOK_RETRY_SECONDS, then doubling) until the queue's retries run out and
 // it lands in the dead-letter queue, recorded as dead. Every attempt is recorded.
+
 import { webhookHeaders } from '../lib/webhook-signature'
+import { recordActivity } from './activity'
 import { type EventMessage, objectCreated, type SignetEvent, sendAll } from './events'
 import { getWebhook, listWebhooks, recordDelivery, type WebhookRecord } from './registry'
 
@@ -98,6 +100,11 @@ export async function consumeEvents(
     return []
   })
   if (events.length > 0) {
+    // The activity feed first: a batch that fails here comes back whole, and is kept once.
+    await recordActivity(
+      deliveries.db,
+      events.map(({ event }) => event),
+    )
     const hooks = await listWebhooks(deliveries.db, null)
     const fanned = events.flatMap(({ event }) => {
       return hooks

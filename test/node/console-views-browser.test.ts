@@ -349,6 +349,47 @@ describe.skipIf(!haveChromium('console-views'))('the console for people, in Chro
     await page.close()
   }, 60_000)
 
+  it('shows a received file under Activity, and the unread count clears when it is opened', async () => {
+    const made = await callApi<{ url: string }>(server, token, 'POST', '/v1/upload-links', {
+      bucket: 'local',
+      prefix: 'people/activity/',
+    })
+    const sent = await fetch(`${made.body.url}/invoice.pdf`, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/pdf', 'Signet-Sender': 'Sam' },
+      body: new Uint8Array(2048),
+    })
+    expect(sent.status).toBe(201)
+    // The events queue carries it to the feed within seconds.
+    const deadline = Date.now() + 20_000
+    for (;;) {
+      const events = await callApi<{ events: { type: string; data: { key: string } }[] }>(
+        server,
+        token,
+        'GET',
+        '/v1/events',
+      )
+      if (events.body.events.some((event) => event.data.key === 'people/activity/invoice.pdf'))
+        break
+      if (Date.now() > deadline) throw new Error('the event never reached /v1/events')
+      await new Promise((resolve) => setTimeout(resolve, 250))
+    }
+    const { page } = await signedInPage(DESKTOP)
+    const badge = await page.$eval('#unread', (node) => ({
+      hidden: (node as HTMLElement).hidden,
+      count: Number(node.textContent),
+    }))
+    expect(badge.hidden).toBe(false)
+    expect(badge.count).toBeGreaterThanOrEqual(1)
+    await view(page, 'Activity')
+    expect(await page.$eval('#activity-list', (node) => node.textContent)).toContain(
+      'Received invoice.pdf (2.0 KiB) from Sam',
+    )
+    expect(await page.$eval('#unread', (node) => (node as HTMLElement).hidden)).toBe(true)
+    expect(await seriousViolations(page)).toEqual([])
+    await page.close()
+  }, 60_000)
+
   it('shows the share page with the brand, the message, the expiry in words and binary units', async () => {
     const bucket = await server.mf.getR2Bucket('BUCKET_LOCAL')
     await bucket.put('people/plan.pdf', new Uint8Array(3 * 1024 * 1024 + 512 * 1024), {

@@ -12,6 +12,9 @@ import { clearError, guarded, isAdmin, newClient, setSession, showError } from '
 import { showUploadTargets } from './upload'
 
 const KEY_STORAGE = 'signet.apiKey'
+/** How often the Activity tab's unread count is read again while the console is open. */
+const ACTIVITY_POLL_MS = 30_000
+let polling: ReturnType<typeof setInterval> | undefined
 const VIEW_STORAGE = 'signet.view'
 
 const ui = {
@@ -67,6 +70,11 @@ async function signIn(token: string): Promise<void> {
   const first = admin ? 'keys' : 'send'
   show(saved && tabs.some((tab) => tab.dataset.view === saved && !tab.hidden) ? saved : first)
   await Promise.all([reloadLinks(), loadActivity(false)])
+  clearInterval(polling)
+  polling = setInterval(() => {
+    const open = document.getElementById('view-activity')?.hidden === false
+    loadActivity(open).catch(() => undefined)
+  }, ACTIVITY_POLL_MS)
 }
 
 /** "Use this key here": the admin goes on as the key it just made. */
@@ -76,6 +84,7 @@ async function switchTo(key: string): Promise<void> {
 }
 
 function signOut(): void {
+  clearInterval(polling)
   sessionStorage.removeItem(KEY_STORAGE)
   sessionStorage.removeItem(VIEW_STORAGE)
   setSession(undefined)

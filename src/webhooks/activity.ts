@@ -1,0 +1,110 @@
+// The activity feed: every event the events queue carries is kept once (by its id, so a batch
+// delivered again adds nothing) in D1 with the owner of the link it is about, for
+// GET /v1/events; events older than ACTIVITY_DAYS go. Recorded before the batch is acknowledged:
+// a failed write brings the batch back, and webhooks never wait on it.
+import type { SignetEvent } from './events'
+
+/** How long the feed keeps an event (the contract: at least 30 days). */
+export const ACTIVITY_DAYS = 31
+/** D1 binds at most 100 parameters a statement: 16 events of 6. */
+const ROWS_PER_STATEMENT = 16
+
+/** The owners of the links the events are about, by link id (shares and upload links alike). */
+async function owners(
+  db: D1Database,
+  events: readonly SignetEvent[],
+): Promise<Map<string, string>> {
+  const ids = new Set<string>()
+  for (const event of events) {
+    for (const field of ['shareId', 'uploadLinkId'] as const) {
+      const id = event.data[field]
+      if (typeof id === 'string') ids.add(id)
+    }
+  }
+  const found = new Map<string, string>()
+  const all = [...ids]
+  for (let at = 0; at < all.length; at += 90) {
+    const chunk = all.slice(at, at + 90)
+    const marks = chunk.map(() => '?').join(', ')
+    const { results } = await db
+      .prepare(
+        `SELECT id, owner FROM shares WHERE id IN (${marks})
+         UNION ALL SELECT id, owner FROM upload_links WHERE id IN (${marks})`,
+      )
+      .bind(...chunk, ...chunk)
+      .all<{ id: string; owner: string }>()
+    for (const row of results) found.set(row.id, row.owner)
+  }
+  return found
+}
+
+/** Keeps the events for the feed, each once, and lets the oldest go. */
+export async function recordActivity(
+  db: D1Database,
+  events: readonly SignetEvent[],
+  now = Date.now(),
+): Promise<void> {
+  if (events.length === 0) return
+  const byLink = await owners(db, events)
+  const ownerOf = (event: SignetEvent) => {
+    const link = event.data.shareId ?? event.data.uploadLinkId
+    return typeof link === 'string' ? (byLink.get(link) ?? null) : null
+  }
+  const statements: D1PreparedStatement[] = []
+  for (let at = 0; at < events.length; at += ROWS_PER_STATEMENT) {
+    const chunk = events.slice(at, at + ROWS_PER_STATEMENT)
+    statements.push(
+      db
+        .prepare(
+          `INSERT OR IGNORE INTO events (id, owner, type, at, data) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
+        )
+        .bind(
+          ...chunk.flatMap((event) => [
+            event.id,
+            ownerOf(event),
+            event.type,
+            event.timestamp,
+            JSON.stringify(event.data),
+          ]),
+        ),
+    )
+  }
+  const oldest = new Date(now - ACTIVITY_DAYS * 86_400_000).toISOString()
+  statements.push(db.prepare('DELETE FROM events WHERE at < ?').bind(oldest))
+  await db.batch(statements)
+}
+
+export type ActivityEvent = { id: string; type: string; at: string; data: Record<string, unknown> }
+
+type Row = { seq: number; id: string; type: string; at: string; data: string }
+
+/**
+ * One owner's events (every owner's for null), newest last: after the cursor `after` (a seq), or
+ * without one the newest `limit`. The cursor is the last seq given (or `after` when none came).
+ */
+export async function readActivity(
+  db: D1Database,
+  owner: string | null,
+  page: { after?: number | undefined; limit: number },
+): Promise<{ events: ActivityEvent[]; cursor: string }> {
+  const mine = owner === null ? '' : 'owner = ?1 AND'
+  const query =
+    page.after === undefined
+      ? `SELECT * FROM (SELECT seq, id, type, at, data FROM events WHERE ${mine} seq > 0
+          ORDER BY seq DESC LIMIT ?3) ORDER BY seq`
+      : `SELECT seq, id, type, at, data FROM events WHERE ${mine} seq > ?2 ORDER BY seq LIMIT ?3`
+  const { results } = await db
+    .prepare(query)
+    .bind(owner ?? '', page.after ?? 0, page.limit)
+    .all<Row>()
+  const last = results.at(-1)?.seq ?? page.after ?? 0
+  return {
+    events: results.map((row) => ({
+      id: row.id,
+      type: row.type,
+      at: row.at,
+      data: JSON.parse(row.data) as Record<string, unknown>,
+    })),
+    cursor: String(last),
+  }
+}
