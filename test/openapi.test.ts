@@ -32,6 +32,7 @@ describe('/openapi.json and /docs', () => {
         'POST /v1/presign/list',
         'POST /v1/inspect',
         'GET /v1/me',
+        'GET /v1/events',
         'GET /s3/{bucket}/{key}',
         'HEAD /s3/{bucket}/{key}',
         'PUT /s3/{bucket}/{key}',
