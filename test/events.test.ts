@@ -113,4 +113,23 @@ describe('GET /v1/events', () => {
     await expectError(await call('/v1/events?limit=201', { token: dana }), 400, 'invalid_request')
     await expectError(await call('/v1/events'), 401, 'unauthorized')
   })
+
+  it("finds the owners of a batch's links however many it names (D1 binds 100 parameters)", async () => {
+    const erin = (await createKey(FULL_SCOPE, 'erin')).key
+    const ids: string[] = []
+    for (let n = 0; n < 120; n++) {
+      const made = await call('/v1/shares', {
+        token: erin,
+        json: { bucket: 'local', key: `events/many/${n}.txt`, pin: false },
+      })
+      ids.push(((await made.json()) as { id: string }).id)
+    }
+    await carry(
+      ids.map((shareId, n) =>
+        newEvent('share.revoked', { bucket: 'local', key: `events/many/${n}.txt`, shareId }),
+      ),
+    )
+    const mine = await feed(erin, '?limit=200')
+    expect(mine.events.map((event) => event.data.shareId)).toEqual(ids)
+  })
 })

@@ -6,8 +6,9 @@ import type { SignetEvent } from './events'
 
 /** How long the feed keeps an event (the contract: at least 30 days). */
 export const ACTIVITY_DAYS = 31
-/** D1 binds at most 100 parameters a statement: 16 events of 6. */
-const ROWS_PER_STATEMENT = 16
+/** D1 binds at most 100 parameters a statement: 20 events of 5, or 100 link ids. */
+const ROWS_PER_STATEMENT = 20
+const IDS_PER_STATEMENT = 100
 
 /** The owners of the links the events are about, by link id (shares and upload links alike). */
 async function owners(
@@ -23,15 +24,16 @@ async function owners(
   }
   const found = new Map<string, string>()
   const all = [...ids]
-  for (let at = 0; at < all.length; at += 90) {
-    const chunk = all.slice(at, at + 90)
-    const marks = chunk.map(() => '?').join(', ')
+  for (let at = 0; at < all.length; at += IDS_PER_STATEMENT) {
+    const chunk = all.slice(at, at + IDS_PER_STATEMENT)
+    // Numbered parameters, each bound once and named by both lookups.
+    const marks = chunk.map((_, index) => `?${index + 1}`).join(', ')
     const { results } = await db
       .prepare(
         `SELECT id, owner FROM shares WHERE id IN (${marks})
          UNION ALL SELECT id, owner FROM upload_links WHERE id IN (${marks})`,
       )
-      .bind(...chunk, ...chunk)
+      .bind(...chunk)
       .all<{ id: string; owner: string }>()
     for (const row of results) found.set(row.id, row.owner)
   }
