@@ -35,27 +35,31 @@ import { basicPassword, ticketOf } from '../share/password'
  */
 function senderWords(sender: string | undefined, note: string | undefined): SenderWords {
   const words: SenderWords = {}
-  for (const [field, header, value, schema] of [
-    ['sender', 'Signet-Sender', sender, SenderSchema],
-    ['note', 'Signet-Note', note, SenderNoteSchema],
+  for (const [field, header, value, schema, most] of [
+    ['sender', 'Signet-Sender', sender, SenderSchema, '100'],
+    ['note', 'Signet-Note', note, SenderNoteSchema, '1,000'],
   ] as const) {
     if (value === undefined) continue
-    let text: string
-    try {
-      text = decodeURIComponent(value)
-    } catch {
-      text = '\uD800'
-    }
-    if (!schema.safeParse(text).success) {
+    const text = decodedHeader(value)
+    if (text === undefined || !schema.safeParse(text).success) {
       throw new AppError(
         'invalid_request',
-        `${header} must be percent-encoded UTF-8 of at most ${field === 'sender' ? 100 : 1000} characters.`,
+        `${header} must be percent-encoded UTF-8 of at most ${most} characters.`,
         { issues: [{ path: header, message: 'not valid' }] },
       )
     }
     words[field] = text
   }
   return words
+}
+
+/** A percent-encoded header's text, or undefined when it is not percent-encoded UTF-8. */
+function decodedHeader(value: string): string | undefined {
+  try {
+    return decodeURIComponent(value)
+  } catch {
+    return undefined
+  }
 }
 
 /** What the upload-link service needs of a request: the sender, its password, the clock. */

@@ -2,7 +2,14 @@
 // maximum, refused with the limit in the message and never clamped.
 import { AppError } from '../errors'
 import { parseDuration, parseInstant } from '../lib/duration'
-import { DEFAULT_EXPIRES_IN, MAX_EXPIRES_IN } from '../lib/limits'
+import {
+  DEFAULT_EXPIRES_IN,
+  DEFAULT_SHARE_LIFETIME,
+  DEFAULT_UPLOAD_LINK_LIFETIME,
+  MAX_EXPIRES_IN,
+  MAX_SHARE_LIFETIME,
+  MAX_UPLOAD_LINK_LIFETIME,
+} from '../lib/limits'
 
 export type ExpiryLimits = { default: number; max: number; maxText: string }
 
@@ -11,6 +18,20 @@ export const URL_EXPIRY: ExpiryLimits = {
   default: DEFAULT_EXPIRES_IN,
   max: MAX_EXPIRES_IN,
   maxText: '7 days, the SigV4 limit',
+}
+
+/** Share links: default 7 days, at most 365 (made or edited). */
+export const SHARE_LIFETIME: ExpiryLimits = {
+  default: DEFAULT_SHARE_LIFETIME,
+  max: MAX_SHARE_LIFETIME,
+  maxText: '365 days',
+}
+
+/** Upload links: default 7 days, at most 90 (made or edited). */
+export const UPLOAD_LINK_LIFETIME: ExpiryLimits = {
+  default: DEFAULT_UPLOAD_LINK_LIFETIME,
+  max: MAX_UPLOAD_LINK_LIFETIME,
+  maxText: '90 days',
 }
 
 function invalid(message: string): AppError {

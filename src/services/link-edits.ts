@@ -8,7 +8,6 @@ import { actingOwner } from '../auth/caller'
 import type { Principal } from '../env'
 import { AppError } from '../errors'
 import { wholeSecondMs } from '../lib/duration'
-import { MAX_SHARE_LIFETIME, MAX_UPLOAD_LINK_LIFETIME } from '../lib/limits'
 import type { ShareEdit, UploadLinkEdit } from '../schemas'
 import type { ShareChanges } from '../share/edit'
 import { shareGate } from '../share/gate'
@@ -19,20 +18,15 @@ import { forgetShare, shareObject } from '../share/use'
 import type { UploadLinkChanges } from '../upload-link/edit'
 import { updateUploadLink } from '../upload-link/index-db'
 import { isUploadLinkId, toApiUploadLink, uploadLinkObject } from '../upload-link/record'
-import { type ExpiryLimits, resolveExpiresIn } from './expiry'
-
-const SHARE_LIFETIME = { default: MAX_SHARE_LIFETIME, max: MAX_SHARE_LIFETIME, maxText: '365 days' }
-const UPLOAD_LINK_LIFETIME = {
-  default: MAX_UPLOAD_LINK_LIFETIME,
-  max: MAX_UPLOAD_LINK_LIFETIME,
-  maxText: '90 days',
-}
-
+import { type ExpiryLimits, resolveExpiresIn, SHARE_LIFETIME, UPLOAD_LINK_LIFETIME } from './expiry'
 import type { ShareContext } from './shares'
 import { forgetOpened } from './upload-link-sends'
 import type { UploadLinkContext } from './upload-links'
 
-/** The expiry an edit asks for, within the caller's scope (the admin: the longest a link lives). */
+/**
+ * The expiry an edit asks for (none: undefined), within the link's longest life and the caller's
+ * scope, as at creation.
+ */
 export function editedExpiry(
   principal: Principal,
   edit: { expiresIn?: number | string | undefined; expiresAt?: number | string | undefined },

@@ -10,7 +10,6 @@ import type { Principal } from '../env'
 import { AppError } from '../errors'
 import { readCursor } from '../lib/cursor'
 import { wholeSecondMs } from '../lib/duration'
-import { DEFAULT_SHARE_LIFETIME, MAX_SHARE_LIFETIME } from '../lib/limits'
 import type { ShareRequest } from '../schemas'
 import { shareGate } from '../share/gate'
 import { insertShare, listShares, liveShareIds, revokeShares } from '../share/index-db'
@@ -18,7 +17,7 @@ import { hashPassword } from '../share/password'
 import { isShareId, newShareId, type ShareRecord, toApiShare } from '../share/record'
 import { shareObject } from '../share/use'
 import { StoreRefused } from '../stores/store'
-import { resolveExpiresIn } from './expiry'
+import { resolveExpiresIn, SHARE_LIFETIME } from './expiry'
 
 /** Who asks, with what configuration and database, and Signet's origin for the links. */
 export type ShareContext = {
@@ -40,11 +39,7 @@ export async function createShare(ctx: ShareContext, request: ShareRequest) {
   const caller = linkMaker(ctx.principal, 'share links')
   const now = new Date()
   const nowMs = wholeSecondMs(now)
-  const expiresIn = resolveExpiresIn(request, nowMs, caller.scope.maxExpiresIn, {
-    default: DEFAULT_SHARE_LIFETIME,
-    max: MAX_SHARE_LIFETIME,
-    maxText: '365 days',
-  })
+  const expiresIn = resolveExpiresIn(request, nowMs, caller.scope.maxExpiresIn, SHARE_LIFETIME)
   const folder = request.prefix !== undefined
   // One of the two, as the request schema checked.
   const key = request.prefix ?? request.key ?? ''

@@ -8,7 +8,6 @@ import type { Principal } from '../env'
 import { AppError } from '../errors'
 import { readCursor } from '../lib/cursor'
 import { wholeSecondMs } from '../lib/duration'
-import { DEFAULT_UPLOAD_LINK_LIFETIME, MAX_UPLOAD_LINK_LIFETIME } from '../lib/limits'
 import type { UploadLinkRequest } from '../schemas'
 import { hashPassword } from '../share/password'
 import {
@@ -24,7 +23,7 @@ import {
   type UploadLinkRecord,
   uploadLinkObject,
 } from '../upload-link/record'
-import { resolveExpiresIn } from './expiry'
+import { resolveExpiresIn, UPLOAD_LINK_LIFETIME } from './expiry'
 import { forgetOpened } from './upload-link-sends'
 
 type Links = Env['UPLOAD_LINKS']
@@ -47,11 +46,12 @@ export async function createUploadLink(ctx: UploadLinkContext, request: UploadLi
   const caller = linkMaker(ctx.principal, 'upload links')
   const now = new Date()
   const nowMs = wholeSecondMs(now)
-  const expiresIn = resolveExpiresIn(request, nowMs, caller.scope.maxExpiresIn, {
-    default: DEFAULT_UPLOAD_LINK_LIFETIME,
-    max: MAX_UPLOAD_LINK_LIFETIME,
-    maxText: '90 days',
-  })
+  const expiresIn = resolveExpiresIn(
+    request,
+    nowMs,
+    caller.scope.maxExpiresIn,
+    UPLOAD_LINK_LIFETIME,
+  )
   const maxFileSize = request.maxFileSize ?? caller.scope.maxContentLength ?? null
   const contentTypes = request.contentTypes ?? caller.scope.contentTypes ?? null
   const grant: ScopeRequest = {

@@ -36,23 +36,24 @@ export function shareObject(namespace: DurableObjectNamespace<ShareObject>, id: 
 }
 
 /**
- * What never changes about a share (object, mode, expiry, CIDRs, cap), kept in the isolate so a
- * warm use is one call to the share's object. Bounded; an entry lives until its share expires.
+ * A share's record (object, mode, expiry, CIDRs, cap, password), kept in the isolate so a warm
+ * use calls nothing: it changes only by an edit, whose revision the object's snapshot carries.
+ * Bounded; an entry lives until its share expires.
  */
 const facts = new TtlCache<string, ShareRecord>(10_000)
 /** Reads of a share's facts under way: a link many requests reach at once is read once. */
 const reading = new Map<string, Promise<ShareRecord | undefined>>()
 
-/**
- * The share as this isolate knows it; read again when its object said (within the last
- * SIGNET_SHARE_CHECK_SECONDS) that it was edited since.
- */
 /** An edit made here: this isolate reads the share again on its next use, and asks its object. */
 export function forgetShare(id: string, gate: ShareGate = shareGate): void {
   facts.delete(id)
   gate.forget(id)
 }
 
+/**
+ * The share as this isolate knows it; read again when its object said (within the last
+ * SIGNET_SHARE_CHECK_SECONDS) that it was edited since.
+ */
 async function shareFacts(
   object: () => ReturnType<typeof shareObject>,
   id: string,
