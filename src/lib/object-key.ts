@@ -92,3 +92,8 @@ export function checkKeyPrefix(prefix: string): KeyCheck {
 export function asFolder(key: string): string {
   return key === '' || key.endsWith('/') ? key : `${key}/`
 }
+
+/** A key's (or a prefix's) last segment: the name people know a file or folder by. */
+export function lastSegment(key: string): string {
+  return key.split('/').filter(Boolean).pop() ?? key
+}

@@ -7,6 +7,7 @@ import { overloaded } from '../errors'
 import { parseCidr } from '../lib/cidr'
 import { contentDisposition } from '../lib/content-disposition'
 import { wholeSecondMs } from '../lib/duration'
+import { lastSegment } from '../lib/object-key'
 import type { Timing } from '../lib/timing'
 import { meteredStore } from '../stores/metered'
 import { cachedRead, currentVersion } from '../stores/object-cache'
@@ -25,7 +26,7 @@ import {
   type UseOutcome,
   type UseRefusal,
 } from './record'
-import { lastSegment, type Refusal } from './results'
+import type { Refusal } from './results'
 
 /** What a use reaches beyond its request. */
 export type SharePorts = {

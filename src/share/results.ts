@@ -1,6 +1,7 @@
 // What a share use answers (the route turns it into HTTP), and how a store's refusal of a
 // proxied read is answered and audited.
 import { AppError, type ErrorCode } from '../errors'
+import { lastSegment } from '../lib/object-key'
 import type { ObjectRead } from '../stores/store'
 import type { ListingPage } from './folder'
 import type { PreviewKind } from './preview'
@@ -45,10 +46,6 @@ export type ShareUseResult =
 /** The name a share's page shows: its filename, or the last segment of its key (or prefix). */
 export function shownName(share: ShareRecord): string {
   return share.filename ?? lastSegment(share.key)
-}
-
-export function lastSegment(key: string): string {
-  return key.split('/').filter(Boolean).pop() ?? key
 }
 
 /** Every proxied read the store refuses is audited as what it was. */

@@ -2,6 +2,7 @@
 // downloads, files received (with the sender's name), links used up or revoked; an unread count
 // on the tab since Activity was last opened in this browser tab.
 import type { ActivityEvent } from '../../src/client'
+import { lastSegment } from '../../src/lib/object-key'
 import { formatSize } from '../../src/lib/sizes'
 import { element } from '../dom'
 import { signedIn, when } from './shared'
@@ -12,17 +13,12 @@ const SEEN_STORAGE = 'signet.activitySeen'
 const list = element<HTMLOListElement>('activity-list')
 const unread = element<HTMLSpanElement>('unread')
 
-/** The last segment of a key: the file's name. */
-function nameOf(key: string): string {
-  return key.split('/').filter(Boolean).pop() ?? key
-}
-
 /** What happened, in words, and the link it happened to. */
 function described(event: ActivityEvent): { what: string; link: string | null } {
   const { data } = event
   const share = typeof data.shareId === 'string' ? `/s/${data.shareId}` : null
   const upload = typeof data.uploadLinkId === 'string' ? `/u/${data.uploadLinkId}` : null
-  const file = typeof data.path === 'string' ? data.path : nameOf(data.key)
+  const file = typeof data.path === 'string' ? data.path : lastSegment(data.key)
   switch (event.type) {
     case 'share.downloaded':
       return { what: `Downloaded ${data.zip ? 'the zip' : file}`, link: share }
@@ -35,7 +31,7 @@ function described(event: ActivityEvent): { what: string; link: string | null } 
     default: {
       const size = typeof data.size === 'number' ? ` (${formatSize(data.size)})` : ''
       const from = typeof data.sender === 'string' ? ` from ${data.sender}` : ''
-      return { what: `Received ${nameOf(data.key)}${size}${from}`, link: upload }
+      return { what: `Received ${lastSegment(data.key)}${size}${from}`, link: upload }
     }
   }
 }
