@@ -28,9 +28,12 @@ export async function bundleWorker(outdir) {
 /**
  * Starts the bundled Worker on a free loopback port with its own state and secrets.
  * @param {Record<string, string>} [vars] more variables for the Worker (e.g. SIGNET_CORS_ORIGINS)
- * @param {{assets?: boolean, inspectorPort?: number}} [options] `assets: false` leaves out the
- *   static assets: Miniflare then runs no asset router in front of every request (the benchmarks
- *   measure the Worker); `inspectorPort` opens the runtime's inspector there (CPU profiles)
+ * @param {{assets?: boolean, inspectorPort?: number, log?: import('miniflare').Log, workers?: object[], worker?: (options: object) => object}} [options]
+ *   `assets: false` leaves out the static assets: Miniflare then runs no asset router in front of
+ *   every request (the benchmarks measure the Worker); `inspectorPort` opens the runtime's
+ *   inspector there (CPU profiles); `log` takes Miniflare's log (the simulated mail's file paths);
+ *   `workers` run beside Signet and `worker` changes Signet's worker options (a test's own
+ *   binding in place of one wrangler.toml declares)
  * @returns {Promise<{origin: string, adminToken: string, credential: {accessKeyId: string, secretAccessKey: string}, mf: Miniflare, stop: () => Promise<void>}>}
  */
 export async function startSignet(vars = {}, options = {}) {
@@ -53,9 +56,10 @@ export async function startSignet(vars = {}, options = {}) {
       port: 0,
       ...(options.inspectorPort ? { inspectorPort: options.inspectorPort } : {}),
       ...(quiet ? { log: new NoOpLog(), handleStructuredLogs: () => {} } : {}),
+      ...(options.log ? { log: options.log } : {}),
       resourcePersistencePath: join(dir, 'state'),
       workers: [
-        {
+        (options.worker ?? ((same) => same))({
           ...workerOptions,
           name: 'signet',
           rootPath: dirname(script),
@@ -66,7 +70,8 @@ export async function startSignet(vars = {}, options = {}) {
             SIGNET_CREDENTIALS: JSON.stringify({ local: credential }),
             ...vars,
           },
-        },
+        }),
+        ...(options.workers ?? []),
       ],
     }),
   )

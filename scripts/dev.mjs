@@ -96,12 +96,18 @@ ${companions.map((config, i) => `Your Worker (${config}) on http://${host}:${por
 
 // SIGNET_DEVELOPMENT: webhooks may point at a receiver on this machine (off in production).
 // SIGNET_PUBLIC_ORIGIN: Workers bound to Signet's RPC entrypoint get URLs that point here.
+// SIGNET_EMAIL_FROM (unless .dev.vars names one): links' `notify` works, each mail written to a
+// file by wrangler's simulated EMAIL binding, its path in the log.
+const mailFrom = /^SIGNET_EMAIL_FROM=/m.test(readFileSync(devVars, 'utf8'))
+  ? []
+  : ['--var', 'SIGNET_EMAIL_FROM:signet@example.com']
 const args = [
   'dev',
   '--var',
   'SIGNET_DEVELOPMENT:true',
   '--var',
   `SIGNET_PUBLIC_ORIGIN:${origin}`,
+  ...mailFrom,
   ...forSignet,
 ]
 const children = [

@@ -25,6 +25,7 @@ import { keys } from './routes/keys'
 import { documentShareLinks } from './routes/link-docs'
 import { useShareLink } from './routes/links'
 import { me } from './routes/me'
+import { notifyPages } from './routes/notify'
 import { presignRoutes } from './routes/presign'
 import { shares } from './routes/shares'
 import { uploadLinkFiles } from './routes/upload-files'
@@ -233,6 +234,7 @@ app.on(['GET', 'HEAD', 'POST'], '/s/:id', useShareLink)
 app.on(['GET', 'HEAD'], '/s/:id/*', useShareLink)
 app.route('/u', uploadLinkPages)
 app.route('/u', uploadLinkFiles)
+app.route('/n', notifyPages)
 documentShareLinks(app.openAPIRegistry)
 app.get('/docs', async (c) => {
   const nonce = base64url(randomBytes(16))

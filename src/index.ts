@@ -7,6 +7,7 @@ import { logFailure } from './errors'
 import { consumeDeadLetters, consumeEvents } from './webhooks/deliver'
 import type { EventMessage } from './webhooks/events'
 
+export { NotifyObject } from './notify/object'
 export { SignetRpc } from './rpc'
 export { ShareObject } from './share/object'
 export { UploadLinkObject } from './upload-link/object'
@@ -25,6 +26,7 @@ export default {
         queue: env.EVENTS,
         retrySeconds: config.webhookRetrySeconds,
         bucketFor,
+        notify: env.NOTIFY,
       })
     } catch (error) {
       // The batch comes back (every message not acknowledged yet is retried).

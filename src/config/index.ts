@@ -7,10 +7,12 @@ import { AppError, ConfigError } from '../errors'
 import {
   DEFAULT_KEY_CACHE_SECONDS,
   DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_NOTIFY_SECONDS,
   DEFAULT_OBJECT_CACHE_SECONDS,
   DEFAULT_REDIRECT_SECONDS,
   DEFAULT_SHARE_CHECK_SECONDS,
   DEFAULT_WEBHOOK_RETRY_SECONDS,
+  MAX_NOTIFY_SECONDS,
   MAX_OBJECT_CACHE_SECONDS,
   MAX_PUT_SIZE,
   MAX_REDIRECT_SECONDS,
@@ -95,6 +97,12 @@ export type Config = {
   development: boolean
   /** SIGNET_BRAND: the console's and the public pages' name, colour and logo (null: Signet's). */
   brand: Brand | null
+  /**
+   * Mail (`notify`): the sender (SIGNET_EMAIL_FROM) where the EMAIL binding is there too (null:
+   * no mail), and how long a link's later events gather into one mail (SIGNET_NOTIFY_SECONDS).
+   */
+  mail: { from: string } | null
+  notifySeconds: number
 }
 
 const jwtSchema = z.strictObject({
@@ -194,6 +202,8 @@ export function parseConfig(env: Record<string, unknown>): Config {
   }
 
   const brand = parseBrand(env.SIGNET_BRAND)
+  const from = env.SIGNET_EMAIL_FROM
+  const badFrom = typeof from === 'string' && from !== '' && !MAIL_ADDRESS.test(from)
   return {
     stores,
     buckets,
@@ -206,8 +216,17 @@ export function parseConfig(env: Record<string, unknown>): Config {
         message: problem.reason,
       })),
       ...(brand.problem ? [{ variable: 'SIGNET_BRAND', message: brand.problem }] : []),
+      ...(badFrom ? [{ variable: 'SIGNET_EMAIL_FROM', message: 'is not an email address' }] : []),
     ],
     brand: brand.brand,
+    mail:
+      typeof from === 'string' && from !== '' && !badFrom && env.EMAIL !== undefined
+        ? { from }
+        : null,
+    notifySeconds: wholeVar(env, 'SIGNET_NOTIFY_SECONDS', DEFAULT_NOTIFY_SECONDS, [
+      1,
+      MAX_NOTIFY_SECONDS,
+    ]),
     adminToken,
     jwt,
     publicOrigin,
@@ -228,6 +247,9 @@ export function parseConfig(env: Record<string, unknown>): Config {
     ),
   }
 }
+
+/** An address a mail can come from: one `@`, no spaces (the binding checks the rest). */
+const MAIL_ADDRESS = /^[^@\s<>"]+@[^@\s<>"]+\.[^@\s<>"]+$/
 
 /** A var that is "true" or "false" (unset or empty: false). */
 function flagVar(env: Record<string, unknown>, variable: string): boolean {

@@ -78,6 +78,9 @@ export const MAX_OBJECT_CACHE_SECONDS = 3600
 export const MAX_CACHED_OBJECT_BYTES = 512 * 1000 * 1000
 /** SIGNET_WEBHOOK_RETRY_SECONDS: the wait before a failed delivery's first retry (then doubling). */
 export const DEFAULT_WEBHOOK_RETRY_SECONDS = 30
+/** SIGNET_NOTIFY_SECONDS: a link's later events gather into one mail this long (at most a day). */
+export const DEFAULT_NOTIFY_SECONDS = 300
+export const MAX_NOTIFY_SECONDS = 86_400
 /** How long after a counted proxy download the same client may go on with ranges uncounted. */
 export const DOWNLOAD_SESSION_SECONDS = 600
 

@@ -14,7 +14,7 @@ import {
   ShareStatsSchema,
   ShareUseSchema,
 } from '../schemas'
-import { editShare, mailReady, refuseNotify } from '../services/link-edits'
+import { editShare, refuseNotify } from '../services/link-edits'
 import {
   createShare,
   listOwnShares,
@@ -59,7 +59,7 @@ export const shares = newApp()
     }),
     async (c) => {
       const request = c.req.valid('json')
-      refuseNotify(mailReady(c.env), request.notify)
+      refuseNotify(c.get('config').mail, request.notify)
       return c.json(await createShare(shareContext(c), request), 201)
     },
   )
@@ -189,7 +189,7 @@ export const shares = newApp()
     }),
     async (c) => {
       const edit = c.req.valid('json')
-      refuseNotify(mailReady(c.env), edit.notify)
+      refuseNotify(c.get('config').mail, edit.notify)
       return c.json(await editShare(shareContext(c), c.req.valid('param').id, edit), 200)
     },
   )

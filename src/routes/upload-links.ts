@@ -11,7 +11,7 @@ import {
   UploadLinkRequestSchema,
   UploadLinkSchema,
 } from '../schemas'
-import { editUploadLink, mailReady, refuseNotify } from '../services/link-edits'
+import { editUploadLink, refuseNotify } from '../services/link-edits'
 import {
   createUploadLink,
   listOwnUploadLinks,
@@ -59,7 +59,7 @@ export const uploadLinks = newApp()
     }),
     async (c) => {
       const request = c.req.valid('json')
-      refuseNotify(mailReady(c.env), request.notify)
+      refuseNotify(c.get('config').mail, request.notify)
       return c.json(await createUploadLink(linkContext(c), request), 201)
     },
   )
@@ -128,7 +128,7 @@ export const uploadLinks = newApp()
     }),
     async (c) => {
       const edit = c.req.valid('json')
-      refuseNotify(mailReady(c.env), edit.notify)
+      refuseNotify(c.get('config').mail, edit.notify)
       return c.json(await editUploadLink(linkContext(c), c.req.valid('param').id, edit), 200)
     },
   )

@@ -116,6 +116,7 @@ export const ShareSchema = z
     revokedAt: z.string().nullable(),
     lastUsedAt: z.string().nullable(),
     message: z.string().nullable(),
+    notify: z.array(z.string()).openapi({ description: 'Addresses mailed about its downloads' }),
     policyHints: PolicyHintsSchema.nullable(),
   })
   .openapi('Share')

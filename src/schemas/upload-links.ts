@@ -96,6 +96,9 @@ export const UploadLinkSchema = z
     bucket: z.string(),
     prefix: z.string(),
     message: z.string().nullable(),
+    notify: z
+      .array(z.string())
+      .openapi({ description: 'Addresses mailed about the files it receives' }),
     expiresAt: z.string(),
     maxFiles: z.number().int().nullable(),
     maxFileSize: z.number().int().nullable(),

@@ -5,9 +5,11 @@
 
 import { authorize } from '../auth/authorize'
 import { actingOwner } from '../auth/caller'
+import type { Config } from '../config'
 import type { Principal } from '../env'
 import { AppError } from '../errors'
 import { wholeSecondMs } from '../lib/duration'
+import { recipientsOf } from '../notify/recipients'
 import type { ShareEdit, UploadLinkEdit } from '../schemas'
 import type { ShareChanges } from '../share/edit'
 import { shareGate } from '../share/gate'
@@ -45,15 +47,9 @@ export function editedExpiry(
   return nowMs + seconds * 1000
 }
 
-/** Whether this installation can send mail: the EMAIL binding and SIGNET_EMAIL_FROM. */
-export function mailReady(env: object): boolean {
-  const mail = env as { EMAIL?: unknown; SIGNET_EMAIL_FROM?: unknown }
-  return mail.EMAIL !== undefined && typeof mail.SIGNET_EMAIL_FROM === 'string'
-}
-
-/** `notify` needs mail; refused (400, naming both) where it is not set up. */
-export function refuseNotify(ready: boolean, notify: unknown): void {
-  if (notify === undefined || ready) return
+/** `notify` needs mail; refused (400, naming both) where it is not set up (none asked: fine). */
+export function refuseNotify(mail: Config['mail'], notify: readonly string[] | undefined): void {
+  if (notify === undefined || notify.length === 0 || mail !== null) return
   throw new AppError(
     'invalid_request',
     'notify needs mail: set SIGNET_EMAIL_FROM and bind the EMAIL send_email binding (docs/CONFIGURATION.md).',
@@ -72,6 +68,7 @@ export async function editShare(ctx: ShareContext, id: string, edit: ShareEdit) 
     ...(edit.maxDownloads !== undefined ? { maxDownloads: edit.maxDownloads } : {}),
     ...(edit.allowIps !== undefined ? { allowIps: edit.allowIps } : {}),
     ...(edit.message !== undefined ? { message: edit.message } : {}),
+    ...(edit.notify !== undefined ? { notify: recipientsOf(edit.notify, ctx.origin) } : {}),
   }
   if (edit.password !== undefined) {
     changes.password = edit.password === null ? null : await hashPassword(edit.password)
@@ -113,6 +110,7 @@ export async function editUploadLink(ctx: UploadLinkContext, id: string, edit: U
     ...(edit.maxFiles !== undefined ? { maxFiles: edit.maxFiles } : {}),
     ...(edit.maxFileSize !== undefined ? { maxFileSize: edit.maxFileSize } : {}),
     ...(edit.message !== undefined ? { message: edit.message } : {}),
+    ...(edit.notify !== undefined ? { notify: recipientsOf(edit.notify, ctx.origin) } : {}),
   }
   if (!isUploadLinkId(id)) throw NO_SUCH_LINK()
   const object = uploadLinkObject(ctx.links, id)

@@ -10,6 +10,7 @@ import type { Principal } from '../env'
 import { AppError } from '../errors'
 import { readCursor } from '../lib/cursor'
 import { wholeSecondMs } from '../lib/duration'
+import { recipientsOf } from '../notify/recipients'
 import type { ShareRequest } from '../schemas'
 import { shareGate } from '../share/gate'
 import { insertShare, listShares, liveShareIds, revokeShares } from '../share/index-db'
@@ -98,6 +99,7 @@ export async function createShare(ctx: ShareContext, request: ShareRequest) {
     revokedAt: null,
     lastUsedAt: null,
     message: request.message ?? null,
+    notify: recipientsOf(request.notify ?? [], origin),
     revision: 0,
   }
   // The index row first: a share whose object was not told loads itself from it on first use.

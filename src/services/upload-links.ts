@@ -8,6 +8,7 @@ import type { Principal } from '../env'
 import { AppError } from '../errors'
 import { readCursor } from '../lib/cursor'
 import { wholeSecondMs } from '../lib/duration'
+import { recipientsOf } from '../notify/recipients'
 import type { UploadLinkRequest } from '../schemas'
 import { hashPassword } from '../share/password'
 import {
@@ -79,6 +80,7 @@ export async function createUploadLink(ctx: UploadLinkContext, request: UploadLi
     createdAt: now.getTime(),
     expiresAt: nowMs + expiresIn * 1000,
     revokedAt: null,
+    notify: recipientsOf(request.notify ?? [], ctx.origin),
   }
   // The index row first: a link is listed before it can take a file.
   await insertUploadLink(ctx.db, link)

@@ -1,7 +1,9 @@
-// Editing a share link: what an edit may change (expiry, cap, password, CIDRs, message), checked
+// Editing a share link: what an edit may change (expiry, cap, password, CIDRs, message, who is
+// mailed), checked
 // against what the share's object knows (a cap never below the downloads counted or lent out),
 // and the fields the audit names. Pure; the share's object applies it alone, so no use decides
 // on half an edit.
+import type { Recipients } from '../notify/recipients'
 import type { PasswordHash } from './password'
 import type { ShareRecord } from './record'
 
@@ -13,6 +15,7 @@ export type ShareChanges = {
   password?: PasswordHash | null
   allowIps?: string[] | null
   message?: string | null
+  notify?: Recipients | null
 }
 
 export type EditResult =
@@ -45,6 +48,7 @@ export function applyEdit(share: ShareRecord, changes: ShareChanges, reserved: n
       ...(changes.password !== undefined ? { password: changes.password } : {}),
       ...(changes.allowIps !== undefined ? { allowIps: changes.allowIps } : {}),
       ...(changes.message !== undefined ? { message: changes.message } : {}),
+      ...(changes.notify !== undefined ? { notify: changes.notify } : {}),
       revision: share.revision + 1,
     },
   }

@@ -4,6 +4,7 @@
 import type { Cursor } from '../lib/cursor'
 import { isoOf, msOf } from '../lib/duration'
 import { indexPage, liveIds, markRevoked } from '../lib/owner-index'
+import type { Recipients } from '../notify/recipients'
 import type { PasswordHash } from './password'
 import type { ShareMode, ShareRecord } from './record'
 
@@ -30,6 +31,8 @@ type Row = {
   revoked_at: string | null
   last_used_at: string | null
   message: string | null
+  /** Recipients as JSON, or null. */
+  notify: string | null
 }
 
 function fromRow(row: Row): ShareRecord {
@@ -54,6 +57,7 @@ function fromRow(row: Row): ShareRecord {
     revokedAt: msOf(row.revoked_at),
     lastUsedAt: msOf(row.last_used_at),
     message: row.message ?? null,
+    notify: row.notify ? (JSON.parse(row.notify) as Recipients) : null,
     // The index keeps no revision: a share loaded from it was never edited in its object.
     revision: 0,
   }
@@ -63,8 +67,9 @@ export async function insertShare(db: D1Database, share: ShareRecord): Promise<v
   await db
     .prepare(
       `INSERT INTO shares (id, owner, bucket, object_key, mode, filename, disposition, allow_ips,
-        max_downloads, downloads, created_at, expires_at, page, etag, pin, password, folder, message)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)`,
+        max_downloads, downloads, created_at, expires_at, page, etag, pin, password, folder, message,
+        notify)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)`,
     )
     .bind(
       share.id,
@@ -84,6 +89,7 @@ export async function insertShare(db: D1Database, share: ShareRecord): Promise<v
       share.password === null ? null : JSON.stringify(share.password),
       share.folder ? 1 : 0,
       share.message,
+      share.notify === null ? null : JSON.stringify(share.notify),
     )
     .run()
 }
@@ -93,7 +99,7 @@ export async function updateShare(db: D1Database, share: ShareRecord): Promise<v
   await db
     .prepare(
       `UPDATE shares SET expires_at = ?2, max_downloads = ?3, allow_ips = ?4, password = ?5,
-        message = ?6 WHERE id = ?1`,
+        message = ?6, notify = ?7 WHERE id = ?1`,
     )
     .bind(
       share.id,
@@ -102,6 +108,7 @@ export async function updateShare(db: D1Database, share: ShareRecord): Promise<v
       share.allowIps === null ? null : JSON.stringify(share.allowIps),
       share.password === null ? null : JSON.stringify(share.password),
       share.message,
+      share.notify === null ? null : JSON.stringify(share.notify),
     )
     .run()
 }

@@ -49,7 +49,13 @@ export function applyUse(
       pending.events.push(
         newEvent(
           'share.downloaded',
-          { ...about, downloads, maxDownloads: share.maxDownloads, clientIp: use.clientIp },
+          {
+            ...about,
+            downloads,
+            maxDownloads: share.maxDownloads,
+            clientIp: use.clientIp,
+            country: use.country ?? null,
+          },
           at,
         ),
       )

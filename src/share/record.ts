@@ -3,6 +3,8 @@
 // to what others see: the API's Share (ISO instants) and the JSON the share's object keeps.
 import { base64url, randomBytes } from '../lib/bytes'
 import { isoOf, isoSeconds, msOf } from '../lib/duration'
+import type { Recipients } from '../notify/recipients'
+import { notifyOf } from '../notify/recipients'
 import type { Share } from '../schemas'
 import { type HintMode, policyHints } from '../stores/policy-hints'
 import type { Store } from '../stores/store'
@@ -40,6 +42,8 @@ export type ShareRecord = {
   lastUsedAt: number | null
   /** Shown, escaped, on the share's page and its folder page. */
   message: string | null
+  /** Who is mailed about its downloads (null: nobody). */
+  notify: Recipients | null
   /** How many times the share was edited: isolates re-read it when its object says another. */
   revision: number
 }
@@ -221,6 +225,7 @@ export function toApiShare(record: ShareRecord, origin: string, store: Store | u
     revokedAt: isoOf(record.revokedAt),
     lastUsedAt: isoOf(record.lastUsedAt),
     message: record.message,
+    notify: notifyOf(record.notify),
     policyHints: record.allowIps
       ? policyHints({
           // The store's own name for the bucket, as its policy must say it.
@@ -260,6 +265,7 @@ export function fromStoredRecord(json: string): ShareRecord {
     | 'password'
     | 'folder'
     | 'message'
+    | 'notify'
     | 'revision'
   > & {
     createdAt: string
@@ -271,12 +277,14 @@ export function fromStoredRecord(json: string): ShareRecord {
     password?: PasswordHash | null
     folder?: boolean
     message?: string | null
+    notify?: Recipients | null
     revision?: number
   }
   return {
     ...stored,
     folder: stored.folder ?? false,
     message: stored.message ?? null,
+    notify: stored.notify ?? null,
     revision: stored.revision ?? 0,
     page: stored.page ?? false,
     etag: stored.etag ?? null,

@@ -5,7 +5,7 @@ import type { UploadLinkRecord } from './record'
 
 /** What an edit changes: absent is left as it is, null removes it. */
 export type UploadLinkChanges = Partial<
-  Pick<UploadLinkRecord, 'expiresAt' | 'maxFiles' | 'maxFileSize' | 'message'>
+  Pick<UploadLinkRecord, 'expiresAt' | 'maxFiles' | 'maxFileSize' | 'message' | 'notify'>
 >
 
 export type LinkEditResult =

@@ -2,6 +2,7 @@
 // milliseconds), the files it received, link ids, and the named conversions to what others see
 // (the API's UploadLink, ISO instants) and to the JSON the link's object keeps.
 import { isoOf, isoSeconds, msOf } from '../lib/duration'
+import { notifyOf, type Recipients } from '../notify/recipients'
 import type { PasswordHash } from '../share/password'
 import { isShareId, newShareId } from '../share/record'
 
@@ -23,6 +24,8 @@ export type UploadLinkRecord = {
   createdAt: number
   expiresAt: number
   revokedAt: number | null
+  /** Who is mailed about the files it receives (null or absent: nobody). */
+  notify?: Recipients | null
 }
 
 /** One file an upload link received: where it landed, what it was, when, from where. */
@@ -68,6 +71,7 @@ export function toApiUploadLink(
     bucket: record.bucket,
     prefix: record.prefix,
     message: record.message,
+    notify: notifyOf(record.notify),
     expiresAt: isoSeconds(record.expiresAt),
     maxFiles: record.maxFiles,
     maxFileSize: record.maxFileSize,

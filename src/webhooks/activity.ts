@@ -10,19 +10,36 @@ export const ACTIVITY_DAYS = 31
 const ROWS_PER_STATEMENT = 20
 const IDS_PER_STATEMENT = 100
 
-/** The owners of the links the events are about, by link id (shares and upload links alike). */
-async function owners(
+/** What the events' consumer knows of a link an event is about, from the D1 index. */
+export type LinkFacts = {
+  kind: 'share' | 'upload_link'
+  owner: string
+  /** The share's key or prefix, the upload link's prefix. */
+  path: string
+  message: string | null
+  /** Who is mailed about it, as JSON (null: nobody). */
+  notify: string | null
+}
+
+/** An event the feed keeps: Signet's own, or one of its mail's failures (not for webhooks). */
+export type FeedEvent = {
+  id: string
+  type: string
+  timestamp: string
+  data: Record<string, unknown>
+}
+
+/** The links the events are about, by link id (shares and upload links alike). */
+export async function linksOf(
   db: D1Database,
-  events: readonly SignetEvent[],
-): Promise<Map<string, string>> {
+  events: readonly FeedEvent[],
+): Promise<Map<string, LinkFacts>> {
   const ids = new Set<string>()
   for (const event of events) {
-    for (const field of ['shareId', 'uploadLinkId'] as const) {
-      const id = event.data[field]
-      if (typeof id === 'string') ids.add(id)
-    }
+    const id = linkIdOf(event)
+    if (id !== null) ids.add(id)
   }
-  const found = new Map<string, string>()
+  const found = new Map<string, LinkFacts>()
   const all = [...ids]
   for (let at = 0; at < all.length; at += IDS_PER_STATEMENT) {
     const chunk = all.slice(at, at + IDS_PER_STATEMENT)
@@ -30,27 +47,37 @@ async function owners(
     const marks = chunk.map((_, index) => `?${index + 1}`).join(', ')
     const { results } = await db
       .prepare(
-        `SELECT id, owner FROM shares WHERE id IN (${marks})
-         UNION ALL SELECT id, owner FROM upload_links WHERE id IN (${marks})`,
+        `SELECT 'share' AS kind, id, owner, object_key AS path, message, notify FROM shares
+           WHERE id IN (${marks})
+         UNION ALL SELECT 'upload_link', id, owner, json_extract(record, '$.prefix'),
+           json_extract(record, '$.message'), json_extract(record, '$.notify') FROM upload_links
+           WHERE id IN (${marks})`,
       )
       .bind(...chunk)
-      .all<{ id: string; owner: string }>()
-    for (const row of results) found.set(row.id, row.owner)
+      .all<LinkFacts & { id: string }>()
+    for (const { id, ...facts } of results) found.set(id, facts)
   }
   return found
+}
+
+/** The link an event is about (a share or an upload link), if any. */
+export function linkIdOf(event: Pick<FeedEvent, 'data'>): string | null {
+  const link = event.data.shareId ?? event.data.uploadLinkId
+  return typeof link === 'string' ? link : null
 }
 
 /** Keeps the events for the feed, each once, and lets the oldest go. */
 export async function recordActivity(
   db: D1Database,
-  events: readonly SignetEvent[],
+  events: readonly FeedEvent[],
+  links?: ReadonlyMap<string, Pick<LinkFacts, 'owner'>>,
   now = Date.now(),
 ): Promise<void> {
   if (events.length === 0) return
-  const byLink = await owners(db, events)
-  const ownerOf = (event: SignetEvent) => {
-    const link = event.data.shareId ?? event.data.uploadLinkId
-    return typeof link === 'string' ? (byLink.get(link) ?? null) : null
+  const byLink = links ?? (await linksOf(db, events))
+  const ownerOf = (event: FeedEvent) => {
+    const link = linkIdOf(event)
+    return link === null ? null : (byLink.get(link)?.owner ?? null)
   }
   const statements: D1PreparedStatement[] = []
   for (let at = 0; at < events.length; at += ROWS_PER_STATEMENT) {

@@ -6,7 +6,8 @@
 // it lands in the dead-letter queue, recorded as dead. Every attempt is recorded.
 
 import { webhookHeaders } from '../lib/webhook-signature'
-import { recordActivity } from './activity'
+import { handOver } from '../notify/hand-over'
+import { linksOf, recordActivity } from './activity'
 import { type EventMessage, objectCreated, type SignetEvent, sendAll } from './events'
 import { getWebhook, listWebhooks, recordDelivery, type WebhookRecord } from './registry'
 
@@ -31,6 +32,8 @@ export type Deliveries = {
   fetcher?: typeof fetch
   /** Signet's name for an R2 bucket (by the name R2 gives it), for R2's own notifications. */
   bucketFor?: (r2Bucket: string) => string | undefined
+  /** The links' mail (`notify`): each link's events go to its NotifyObject. */
+  notify?: Env['NOTIFY']
 }
 
 /** An R2 event notification, as R2 puts it on a queue routed to this one. */
@@ -100,11 +103,12 @@ export async function consumeEvents(
     return []
   })
   if (events.length > 0) {
-    // The activity feed first: a batch that fails here comes back whole, and is kept once.
-    await recordActivity(
-      deliveries.db,
-      events.map(({ event }) => event),
-    )
+    // The activity feed and the links' mail first: a batch that fails here comes back whole,
+    // and each keeps every event once.
+    const all = events.map(({ event }) => event)
+    const links = await linksOf(deliveries.db, all)
+    await recordActivity(deliveries.db, all, links)
+    if (deliveries.notify) await handOver(deliveries.notify, all, links)
     const hooks = await listWebhooks(deliveries.db, null)
     const fanned = events.flatMap(({ event }) => {
       return hooks

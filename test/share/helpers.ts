@@ -94,6 +94,7 @@ export async function insertLegacyShare(overrides: Partial<ShareRecord>): Promis
     expiresAt: Date.now() + 3600_000,
     revokedAt: null,
     message: null,
+    notify: null,
     revision: 0,
     lastUsedAt: null,
     ...overrides,

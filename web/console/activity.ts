@@ -28,6 +28,11 @@ function described(event: ActivityEvent): { what: string; link: string | null } 
       return { what: `Revoked: ${file}`, link: share }
     case 'upload_link.exhausted':
       return { what: `Upload link full: ${data.prefix ?? data.key}`, link: upload }
+    case 'notification.failed':
+      return {
+        what: `Mail to ${data.to} failed${data.retrying ? ' (trying again)' : ''}: ${data.error}`,
+        link: share ?? upload,
+      }
     default: {
       const size = typeof data.size === 'number' ? ` (${formatSize(data.size)})` : ''
       const from = typeof data.sender === 'string' ? ` from ${data.sender}` : ''
