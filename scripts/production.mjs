@@ -51,6 +51,7 @@ export const OWNED = [
   'migrations',
   'queues',
   'ratelimits',
+  'send_email',
 ]
 
 /** A small stable number from the Worker's name, so its rate-limit namespaces are its own. */
@@ -66,9 +67,20 @@ function nameNumber(name) {
  * own resources: its database, its buckets (those it had and those added), its queues and
  * rate-limit namespaces named after it (kept where they already exist).
  */
-export function nextProduction({ release, existing, name, databaseId, buckets, remotes }) {
+export function nextProduction({
+  release,
+  existing,
+  name,
+  databaseId,
+  buckets,
+  remotes,
+  mailFrom,
+}) {
   const before = existing ?? {}
   const vars = { ...(before.vars ?? {}) }
+  // Mail about links: the sender given (empty: none), else the one set up before.
+  if (mailFrom === '') delete vars.SIGNET_EMAIL_FROM
+  else if (mailFrom) vars.SIGNET_EMAIL_FROM = mailFrom
   const signetBuckets = {
     ...JSON.parse(vars.SIGNET_BUCKETS ?? '{}'),
     ...Object.fromEntries(buckets.map((bucket) => [bucket, { binding: bindingOf(bucket) }])),
@@ -123,6 +135,8 @@ export function nextProduction({ release, existing, name, databaseId, buckets, r
       ...limit,
       namespace_id: namespaces.get(limit.name) ?? String(first + index + 1),
     })),
+    // The EMAIL binding only with a sender: without one no mail is sent and none is bound.
+    ...(vars.SIGNET_EMAIL_FROM ? { send_email: release.send_email ?? [{ name: 'EMAIL' }] } : {}),
   }
   const mine = Object.fromEntries(Object.entries(before).filter(([key]) => !OWNED.includes(key)))
   return {

@@ -7,7 +7,8 @@
 // write-only at Cloudflare: setup never reads one back, and never replaces one it did not make
 // in this run. A bucket added later gets a secret of its own (SIGNET_CREDENTIAL_<NAME>), so the
 // others' credentials are never touched. `--rotate <bucket>` makes a new gateway key pair and
-// keeps the one in use as `previous`; `--rotate admin` a new admin token.
+// keeps the one in use as `previous`; `--rotate admin` a new admin token. `--mail-from` (or the
+// question) sets the sender of mail about links and binds EMAIL.
 // `--dry-run` prints every wrangler command and the whole configuration, and runs nothing.
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -44,6 +45,8 @@ const HELP = `usage: npm run setup -- [--name signet] [--bucket files]... [--rem
                      SIGNET_GATEWAY_<NAME>_ACCESS_KEY_ID and ..._SECRET_ACCESS_KEY) stays valid
                      as its previous pair until you remove it
   --rotate admin     a new admin token (the old one stops working at once)
+  --mail-from ADDR   the sender of mail about links (notify), on a domain of yours that
+                     Cloudflare Email Service sends for; binds EMAIL (empty: no mail)
   --dry-run          print every wrangler command and the configuration, and run nothing
   --yes              ask nothing: the defaults and the flags
   --config FILE      the release's wrangler.toml (default: this project's); the production
@@ -58,6 +61,7 @@ const { values } = parseArgs({
     gcs: { type: 'string', multiple: true },
     rotate: { type: 'string', multiple: true },
     region: { type: 'string' },
+    'mail-from': { type: 'string' },
     'dry-run': { type: 'boolean' },
     yes: { type: 'boolean' },
     help: { type: 'boolean' },
@@ -187,6 +191,16 @@ async function main() {
     }
   }
 
+  const hadFrom = existing?.vars?.SIGNET_EMAIL_FROM
+  const mailFrom =
+    values['mail-from'] ??
+    (hadFrom !== undefined
+      ? undefined
+      : await ask('Sender address for mail about links (empty: no mail)', ''))
+  if (mailFrom && !/^[^@\s<>"]+@[^@\s<>"]+\.[^@\s<>"]+$/.test(mailFrom)) {
+    throw new Error(`--mail-from: ${mailFrom} is not an email address`)
+  }
+
   wrangler(['whoami'])
 
   // D1: the database named after the Worker, created once.
@@ -210,7 +224,7 @@ async function main() {
     if (!existingR2.has(bucket)) wrangler(['r2', 'bucket', 'create', bucket])
   }
 
-  const next = nextProduction({ release, existing, name, databaseId, buckets, remotes })
+  const next = nextProduction({ release, existing, name, databaseId, buckets, remotes, mailFrom })
 
   // Queues: the events queue and its dead letters, named after the Worker, created once.
   const queues = wrangler(['queues', 'list'])
@@ -319,6 +333,12 @@ async function main() {
   for (const [bucket, pair] of dryRun ? [] : shown) {
     console.log(
       `Gateway key pair of ${bucket} (shown once; for S3 clients at ${url}/s3): ${pair.accessKeyId} ${pair.secretAccessKey}`,
+    )
+  }
+  const from = next.config.vars.SIGNET_EMAIL_FROM
+  if (from) {
+    console.log(
+      `Mail about links comes from ${from}: its domain must be on Cloudflare with Email Service on (docs/DEPLOYING.md).`,
     )
   }
   const first = asked[0] ?? remotes[0]?.name ?? Object.keys(had)[0] ?? 'files'

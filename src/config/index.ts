@@ -200,10 +200,8 @@ export function parseConfig(env: Record<string, unknown>): Config {
     files: wholeVar(env, 'SIGNET_ZIP_MAX_FILES', ZIP_MAX_FILES, [1, ZIP_MAX_FILES], 'files'),
     bytes: wholeVar(env, 'SIGNET_ZIP_MAX_BYTES', ZIP_MAX_BYTES, [1, ZIP_MAX_BYTES], 'bytes'),
   }
-
   const brand = parseBrand(env.SIGNET_BRAND)
-  const from = env.SIGNET_EMAIL_FROM
-  const badFrom = typeof from === 'string' && from !== '' && !MAIL_ADDRESS.test(from)
+  const mail = mailConfig(env)
   return {
     stores,
     buckets,
@@ -216,17 +214,10 @@ export function parseConfig(env: Record<string, unknown>): Config {
         message: problem.reason,
       })),
       ...(brand.problem ? [{ variable: 'SIGNET_BRAND', message: brand.problem }] : []),
-      ...(badFrom ? [{ variable: 'SIGNET_EMAIL_FROM', message: 'is not an email address' }] : []),
+      ...mail.problems,
     ],
     brand: brand.brand,
-    mail:
-      typeof from === 'string' && from !== '' && !badFrom && env.EMAIL !== undefined
-        ? { from }
-        : null,
-    notifySeconds: wholeVar(env, 'SIGNET_NOTIFY_SECONDS', DEFAULT_NOTIFY_SECONDS, [
-      1,
-      MAX_NOTIFY_SECONDS,
-    ]),
+    ...mail.fields,
     adminToken,
     jwt,
     publicOrigin,
@@ -245,6 +236,21 @@ export function parseConfig(env: Record<string, unknown>): Config {
       [MIN_PART_SIZE, MAX_PUT_SIZE],
       'bytes',
     ),
+  }
+}
+
+/** Mail about links: a sender and the EMAIL binding, or none (a bad sender is a problem). */
+function mailConfig(env: Record<string, unknown>) {
+  const from = env.SIGNET_EMAIL_FROM
+  const bad = typeof from === 'string' && from !== '' && !MAIL_ADDRESS.test(from)
+  const notifySeconds = wholeVar(env, 'SIGNET_NOTIFY_SECONDS', DEFAULT_NOTIFY_SECONDS, [
+    1,
+    MAX_NOTIFY_SECONDS,
+  ])
+  const ready = typeof from === 'string' && from !== '' && !bad && env.EMAIL !== undefined
+  return {
+    fields: { mail: ready ? { from } : null, notifySeconds },
+    problems: bad ? [{ variable: 'SIGNET_EMAIL_FROM', message: 'is not an email address' }] : [],
   }
 }
 

@@ -2,7 +2,9 @@
 // colour, every value escaped by hono/jsx. The same lines as the text part, nothing more.
 import type { Brand } from '../config/brand'
 import { formatInstant } from '../lib/sizes'
-import type { MailLine } from './mail'
+
+/** One line of a mail: what happened, and the words beside it. */
+export type MailLine = { what: string; detail: string; note: string | null; at: number }
 
 export function mailHtml(props: {
   name: string

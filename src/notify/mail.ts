@@ -5,7 +5,7 @@
 import type { Brand } from '../config/brand'
 import { lastSegment } from '../lib/object-key'
 import { formatInstant, formatSize } from '../lib/sizes'
-import { mailHtml } from './mail-html'
+import { type MailLine, mailHtml } from './mail-html'
 
 /** The link a mail is about, as the events' consumer found it. */
 export type MailLink = {
@@ -27,9 +27,6 @@ export type Mail = {
   html: string
   headers: Record<string, string>
 }
-
-/** One line of a mail: what happened, and the words beside it. */
-export type MailLine = { what: string; detail: string; note: string | null; at: number }
 
 const text = (value: unknown): string | null =>
   typeof value === 'string' && value !== '' ? value : null

@@ -61,6 +61,10 @@ export function SendView() {
           </p>
           <label for="share-message">Message</label>
           <textarea id="share-message" name="share-message" maxlength={1000} rows={2} />
+          <MailField
+            id="share-notify"
+            hint="Optional: up to 5 addresses, separated by commas, told of each download."
+          />
           <label for="allow-ips">Allowed IPs</label>
           <input
             id="allow-ips"
@@ -132,6 +136,10 @@ export function ReceiveView() {
         </p>
         <label for="request-message">Message for senders</label>
         <textarea id="request-message" name="request-message" maxlength={2000} rows={2} />
+        <MailField
+          id="request-notify"
+          hint="Optional: up to 5 addresses, separated by commas, told of each file received."
+        />
         <details>
           <summary>Link options</summary>
           <label for="request-prefix">Folder</label>
@@ -300,6 +308,10 @@ export function EditDialog() {
         </div>
         <label for="edit-message">Message</label>
         <textarea id="edit-message" rows={2} maxlength={2000} />
+        <MailField
+          id="edit-notify"
+          hint="Up to 5 addresses, separated by commas; empty: no mail."
+        />
         <p id="edit-alert" class="alert" role="alert" hidden />
         <div class="buttons">
           <button type="submit" id="edit-save" class="primary" value="save">
@@ -311,5 +323,25 @@ export function EditDialog() {
         </div>
       </form>
     </dialog>
+  )
+}
+
+/** Who is told by mail of a link's uses: shown only where this installation mails. */
+function MailField(props: { id: string; hint: string }) {
+  return (
+    <div data-mail hidden>
+      <label for={props.id}>Mail me at</label>
+      <input
+        id={props.id}
+        name={props.id}
+        inputmode="email"
+        autocomplete="email"
+        placeholder="you@example.com"
+        aria-describedby={`${props.id}-hint`}
+      />
+      <p id={`${props.id}-hint`} class="hint">
+        {props.hint}
+      </p>
+    </div>
   )
 }

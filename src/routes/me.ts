@@ -18,14 +18,17 @@ export const me = newApp().openapi(
   }),
   (c) => {
     const caller = c.get('principal')
+    const mail = c.get('config').mail !== null
     if (caller.kind === 'admin') {
       const buckets = [...c.get('config').stores.keys()]
-      return c.json({ kind: 'admin', name: 'admin', scope: { buckets, operations: [] } } as Me, 200)
+      const admin: Me = { kind: 'admin', name: 'admin', scope: { buckets, operations: [] }, mail }
+      return c.json(admin, 200)
     }
     const answer: Me = {
       kind: caller.kind,
       name: caller.kind === 'jwt' ? caller.subject : caller.name,
       scope: caller.scope,
+      mail,
     }
     return c.json(answer, 200)
   },

@@ -43,6 +43,9 @@ export const MeSchema = z
       description:
         "What the caller may do. The admin's names every configured bucket and no operation: it manages keys and links, and signs nothing.",
     }),
+    mail: z.boolean().openapi({
+      description: "Whether this installation mails (links' `notify`): SIGNET_EMAIL_FROM and EMAIL",
+    }),
   })
   .openapi('Me')
 export type Me = z.infer<typeof MeSchema>

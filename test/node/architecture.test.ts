@@ -21,6 +21,7 @@ const FLOORS: [RegExp, number][] = [
   [/^env\.ts$/, 5],
   [/^auth\//, 6],
   [/^webhooks\//, 6],
+  [/^notify\//, 6],
   [/^share\//, 7],
   [/^upload-link\//, 7],
   [/^services\//, 8],

@@ -44,6 +44,7 @@ describe.skipIf(!haveChromium('console-views'))('the console for people, in Chro
     const { port } = jwks.address() as AddressInfo
     server = await startSignet({
       SIGNET_BRAND: JSON.stringify(BRAND),
+      SIGNET_EMAIL_FROM: 'signet@example.com',
       SIGNET_JWT: JSON.stringify({
         issuer: 'https://team.cloudflareaccess.com',
         audience: 'signet-access-aud',
@@ -327,19 +328,25 @@ describe.skipIf(!haveChromium('console-views'))('the console for people, in Chro
     await cap?.click({ count: 3 })
     await page.keyboard.type('5')
     await page.type('#edit-message', 'Now five, with a note')
+    // Mail is set up here: the form offers it, by its name.
+    await page.type('#edit ::-p-aria([name="Mail me at"])', 'robin@example.com, sam@example.com')
     const patched = page.waitForResponse(
       (response) => response.request().method() === 'PATCH' && response.url().endsWith(id),
     )
     await page.click('#edit ::-p-aria([name="Save"])')
     expect((await patched).status()).toBe(200)
     await page.waitForSelector('#edit:not([open])')
-    const edited = await callApi<{ maxDownloads: number; message: string }>(
+    const edited = await callApi<{ maxDownloads: number; message: string; notify: string[] }>(
       server,
       token,
       'GET',
       `/v1/shares/${id}`,
     )
-    expect(edited.body).toMatchObject({ maxDownloads: 5, message: 'Now five, with a note' })
+    expect(edited.body).toMatchObject({
+      maxDownloads: 5,
+      message: 'Now five, with a note',
+      notify: ['robin@example.com', 'sam@example.com'],
+    })
     await page.waitForFunction(
       (selector) => document.querySelector(`${selector} td:nth-child(3)`)?.textContent === '0 of 5',
       {},

@@ -20,6 +20,7 @@ const PAGES = [
   'docs/CLI.md',
   'docs/DEPLOYING.md',
   'docs/GATEWAY.md',
+  'docs/NOTIFICATIONS.md',
 ]
 
 type Check = { id: number; command: string; pattern: string }
@@ -149,7 +150,7 @@ describe('the shell examples of the README and docs', () => {
 })
 
 describe('the shell examples of the README and docs, run against npm start', () => {
-  let server: Server & { stop: () => Promise<void> }
+  let server: Server & { stop: () => Promise<void>; output: () => string }
   let work: string
 
   beforeAll(async () => {
@@ -181,6 +182,24 @@ describe('the shell examples of the README and docs, run against npm start', () 
     () => runPages(server, work, ['docs/CLI.md'], 15),
     150_000,
   )
+
+  it('docs/NOTIFICATIONS.md: a link that mails, whose mail npm start writes to a file', async () => {
+    runPages(server, work, ['docs/NOTIFICATIONS.md'], 2)
+    // The simulated binding logs the mail and the file holding its text.
+    const until = Date.now() + 30_000
+    let text: string | undefined
+    while (text === undefined && Date.now() < until) {
+      const logged = server.output().replace(/\x1b\[[0-9;]*m/g, '')
+      const mail = logged.split('send_email binding called').find((part) => {
+        return part.includes('Subject: Signet: New file: scan.pdf')
+      })
+      const path = mail ? /Text: (\S+)/.exec(mail)?.[1] : undefined
+      if (path) text = readFileSync(path, 'utf8')
+      else await new Promise((resolve) => setTimeout(resolve, 500))
+    }
+    expect(text).toContain('Received scan.pdf: 8 B')
+    expect(text).toContain("The link's message: Scans for the audit")
+  }, 90_000)
 
   it(
     'docs/DEPLOYING.md: the setup dry run, from the clone',

@@ -242,6 +242,25 @@ describe('npm run setup', () => {
     })
   })
 
+  it('sets the sender of mail about links and binds EMAIL, keeps it on the next run, and takes it away', () => {
+    expect(written().send_email).toBeUndefined()
+    const bad = setup(['--yes', '--mail-from', 'not-an-address'])
+    expect(bad.status).toBe(1)
+    expect(bad.err).toContain('not-an-address is not an email address')
+    expect(bad.commands).toEqual([])
+    const mail = setup(['--yes', '--mail-from', 'files@acme.example'])
+    expect(mail.status, mail.err).toBe(0)
+    expect(mail.out).toContain('Mail about links comes from files@acme.example')
+    expect(written().vars.SIGNET_EMAIL_FROM).toBe('files@acme.example')
+    expect(written().send_email).toEqual([{ name: 'EMAIL' }])
+    expect(setup(['--yes']).status).toBe(0)
+    expect(written().send_email).toEqual([{ name: 'EMAIL' }])
+    const none = setup(['--yes', '--mail-from', ''])
+    expect(none.status, none.err).toBe(0)
+    expect(written().vars.SIGNET_EMAIL_FROM).toBeUndefined()
+    expect(written().send_email).toBeUndefined()
+  })
+
   it("adds a bucket with a secret of its own, leaving the others' credentials alone", () => {
     const before = account().secrets
     const added = setup(['--yes', '--bucket', 'acme-photos'])

@@ -1,6 +1,6 @@
 // Edit: a link's current values in a form over the page; Save sends only what changed (PATCH),
-// Cancel changes nothing. Shares: expiry, Max downloads, password, allowed IPs, message; upload
-// links: expiry, files, size per file, message.
+// Cancel changes nothing. Shares: expiry, Max downloads, password, allowed IPs, message, who is
+// mailed; upload links: expiry, files, size per file, message, who is mailed.
 import type { Share, ShareEdit, UploadLink, UploadLinkEdit } from '../../src/client'
 import { element } from '../dom'
 import { clearError, listOf, MiB, optional, signedIn } from './shared'
@@ -18,6 +18,7 @@ const allowIps = element<HTMLInputElement>('edit-allow-ips')
 const maxFiles = element<HTMLInputElement>('edit-max-files')
 const maxSize = element<HTMLInputElement>('edit-max-size')
 const message = element<HTMLTextAreaElement>('edit-message')
+const notify = element<HTMLInputElement>('edit-notify')
 const alertBox = element<HTMLParagraphElement>('edit-alert')
 
 let editing: { target: Editable; saved: () => Promise<void> } | undefined
@@ -43,12 +44,14 @@ export async function editLink(target: Editable, saved: () => Promise<void>): Pr
     noPassword.checked = !share.passwordProtected
     allowIps.value = (share.allowIps ?? []).join(', ')
     message.value = share.message ?? ''
+    notify.value = share.notify.join(', ')
   } else {
     const { link } = target
     what.textContent = `${link.bucket}/${link.prefix}: open until ${new Date(link.expiresAt).toLocaleString()}`
     maxFiles.value = link.maxFiles === null ? '' : String(link.maxFiles)
     maxSize.value = link.maxFileSize === null ? '' : String(+(link.maxFileSize / MiB).toFixed(3))
     message.value = link.message ?? ''
+    notify.value = link.notify.join(', ')
   }
   dialog.showModal()
 }
@@ -73,6 +76,8 @@ function shareChanges(share: Share): ShareEdit {
   }
   const text = message.value.trim()
   if (text !== (share.message ?? '')) changes.message = text === '' ? null : text
+  const addresses = listOf(notify.value)
+  if (addresses.join(',') !== share.notify.join(',')) changes.notify = addresses
   return changes
 }
 
@@ -86,6 +91,8 @@ function uploadLinkChanges(link: UploadLink): UploadLinkEdit {
   if (size !== link.maxFileSize) changes.maxFileSize = size
   const text = message.value.trim()
   if (text !== (link.message ?? '')) changes.message = text === '' ? null : text
+  const addresses = listOf(notify.value)
+  if (addresses.join(',') !== link.notify.join(',')) changes.notify = addresses
   return changes
 }
 

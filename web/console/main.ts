@@ -63,6 +63,8 @@ async function signIn(token: string): Promise<void> {
     const part = document.getElementById(id)
     if (part) part.hidden = admin
   }
+  // Mail fields only where this installation mails.
+  for (const part of document.querySelectorAll<HTMLElement>('[data-mail]')) part.hidden = !me.mail
   showUploadTargets()
   showReceive()
   if (admin) showKeys(async (key) => switchTo(key))

@@ -3,7 +3,7 @@
 import { asFolder } from '../../src/lib/object-key'
 import { element } from '../dom'
 import { reloadLinks } from './links'
-import { guarded, MiB, optional, signedIn } from './shared'
+import { guarded, listOf, MiB, optional, signedIn } from './shared'
 
 const ui = {
   form: element<HTMLFormElement>('request-form'),
@@ -12,6 +12,7 @@ const ui = {
   maxSize: element<HTMLInputElement>('request-max-size'),
   expires: element<HTMLInputElement>('request-expires'),
   message: element<HTMLTextAreaElement>('request-message'),
+  notify: element<HTMLInputElement>('request-notify'),
   newRequest: element<HTMLParagraphElement>('new-request'),
   url: element<HTMLAnchorElement>('request-url'),
   bucket: element<HTMLSelectElement>('bucket'),
@@ -22,7 +23,9 @@ async function createRequest(): Promise<void> {
   const maxFiles = ui.maxFiles.value.trim()
   const maxSize = ui.maxSize.value.trim()
   const message = optional(ui.message.value)
+  const notify = listOf(ui.notify.value)
   const link = await client.uploadLinks.create({
+    ...(notify.length > 0 ? { notify } : {}),
     bucket: ui.bucket.value || me.scope.buckets[0] || '',
     prefix: asFolder(ui.prefix.value.trim()),
     expiresIn: optional(ui.expires.value) ?? '7d',

@@ -20,6 +20,7 @@ const ui = {
   password: element<HTMLInputElement>('share-password'),
   message: element<HTMLTextAreaElement>('share-message'),
   allowIps: element<HTMLInputElement>('allow-ips'),
+  notify: element<HTMLInputElement>('share-notify'),
   bucket: element<HTMLSelectElement>('bucket'),
   newLink: element<HTMLDivElement>('new-link'),
   linkUrl: element<HTMLAnchorElement>('link-url'),
@@ -32,8 +33,10 @@ function options(): Omit<ShareRequest, 'bucket' | 'key' | 'prefix'> {
   const maxDownloads = ui.maxDownloads.value.trim()
   const allowIps = listOf(ui.allowIps.value)
   const message = optional(ui.message.value)
+  const notify = listOf(ui.notify.value)
   return {
     expiresIn: optional(ui.expires.value) ?? '7d',
+    ...(notify.length > 0 ? { notify } : {}),
     ...(maxDownloads === '' ? {} : { maxDownloads: Number(maxDownloads) }),
     ...(allowIps.length > 0 ? { allowIps } : {}),
     ...(ui.password.value === '' ? {} : { password: ui.password.value }),
