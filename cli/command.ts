@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util'
 import { SignetClient } from '../src/client'
 import { StepError, type Target } from '../src/uploader'
-import { readProfile } from './profiles'
+import { profilePath, readProfile } from './profiles'
 
 export const EXIT = {
   ok: 0,
@@ -76,6 +76,8 @@ export type Command<O extends OptionSpecs = OptionSpecs> = {
   name: string
   /** What follows the name: `<file|-> s3://bucket/key`. */
   usage: string[]
+  /** How many words it takes besides options, at least and at most: one more is a usage error. */
+  arity: readonly [number, number]
   summary: string
   options: O
   run(input: { positionals: string[]; options: Values<O>; io: Io }): Promise<void>
@@ -107,14 +109,7 @@ export function parse<O extends OptionSpecs>(
   try {
     parsed = parseArgs({ args, options, allowPositionals: true, strict: true })
   } catch (error) {
-    const unknown = /Unknown option '(--?[^']+)'/.exec(error instanceof Error ? error.message : '')
-    const guess = unknown?.[1]?.startsWith('--')
-      ? closest(unknown[1].slice(2), Object.keys(options))
-      : undefined
-    if (unknown && guess) {
-      throw new Error(`Unknown option '${unknown[1]}': did you mean --${guess}?`)
-    }
-    throw error
+    throw new UsageError(optionProblem(error instanceof Error ? error.message : '', options))
   }
   const values: Record<string, unknown> = { ...parsed.values }
   for (const [name, spec] of Object.entries(specs)) {
@@ -124,6 +119,22 @@ export function parse<O extends OptionSpecs>(
     }
   }
   return { positionals: parsed.positionals, options: values as Values<O> }
+}
+
+/** parseArgs' complaint in one clean line: the option, and what was probably meant. */
+function optionProblem(message: string, options: Record<string, { type: string }>): string {
+  const unknown = /Unknown option '(--?[^']+)'/.exec(message)?.[1]
+  if (unknown) {
+    const guess = unknown.startsWith('--')
+      ? closest(unknown.slice(2).split('=')[0] ?? '', Object.keys(options))
+      : undefined
+    return `unknown option ${unknown}${guess ? ` (did you mean --${guess}?)` : ''}`
+  }
+  const needs = /Option '(?:-\w, )?(--[\w-]+) <value>' argument missing/.exec(message)?.[1]
+  if (needs) return `${needs} needs a value`
+  const flag = /Option '(--[\w-]+)' does not take an argument/.exec(message)?.[1]
+  if (flag) return `${flag} takes no value`
+  return message.split('\n')[0] ?? message
 }
 
 /** Edit distance (insertions, deletions, substitutions, swaps of two neighbours). */
@@ -187,7 +198,13 @@ export function clientFrom(options: {
   token?: string
   profile?: string
 }): SignetClient {
-  const profile = readProfile(options.profile)
+  const named = options.profile ?? process.env.SIGNET_PROFILE
+  const profile = readProfile(named)
+  if (named !== undefined && named !== '' && !profile) {
+    throw new UsageError(
+      `no profile "${named}" in ${profilePath()}: signet login --profile ${named} saves one`,
+    )
+  }
   const url = options.url ?? process.env.SIGNET_URL ?? profile?.url
   const token = options.token ?? process.env.SIGNET_TOKEN ?? profile?.token
   if (!url) {
@@ -229,25 +246,89 @@ export async function step<T>(name: string, work: Promise<T>): Promise<T> {
   }
 }
 
+/** s3://bucket/key with a key (not a folder's). */
+export function objectUrl(text: string | undefined): Target {
+  const target = parseS3Url(text)
+  if (target.key === '') throw new UsageError(`expected s3://bucket/key, not "${text}"`)
+  return target
+}
+
 /** s3://bucket/key → {bucket, key}; the key is taken as written (no decoding). */
 export function parseS3Url(text: string | undefined): Target {
-  const match = /^s3:\/\/([^/]+)\/(.*)$/.exec(text ?? '')
-  if (!match) throw new UsageError('expected s3://bucket/key')
-  return { bucket: match[1] as string, key: match[2] as string }
+  const match = /^s3:\/\/([^/]+)(?:\/(.*))?$/.exec(text ?? '')
+  if (!match) {
+    throw new UsageError(`expected s3://bucket/key${text ? `, not "${text}"` : ''}`)
+  }
+  return { bucket: match[1] as string, key: match[2] ?? '' }
 }
 
 export function wholeNumber(text: string | undefined, name: string): number | undefined {
   if (text === undefined) return undefined
-  if (!/^\d+$/.test(text)) throw new UsageError(`--${name} must be a whole number`)
+  if (!/^\d+$/.test(text)) throw new UsageError(`--${name} must be a whole number, not "${text}"`)
   return Number(text)
 }
 
-/** "300", "90s", "15m", "2h", "7d" pass through as Signet reads them; numbers as numbers. */
-export function duration(text: string | undefined, name: string): number | string | undefined {
+const SECONDS_PER: Record<string, number> = {
+  s: 1,
+  sec: 1,
+  second: 1,
+  seconds: 1,
+  m: 60,
+  min: 60,
+  minute: 60,
+  minutes: 60,
+  h: 3600,
+  hour: 3600,
+  hours: 3600,
+  d: 86_400,
+  day: 86_400,
+  days: 86_400,
+  w: 604_800,
+  week: 604_800,
+  weeks: 604_800,
+}
+
+/** Seconds as the largest whole unit: 31536000 → "365 days". */
+export function spokenDuration(seconds: number): string {
+  for (const [unit, size] of [
+    ['day', 86_400],
+    ['hour', 3600],
+    ['minute', 60],
+  ] as const) {
+    if (seconds % size === 0 && seconds >= size) {
+      const count = seconds / size
+      return `${count} ${unit}${count === 1 ? '' : 's'}`
+    }
+  }
+  return `${seconds} seconds`
+}
+
+/**
+ * "300", "90s", "15m", "2h", "7d", "3 days", "1 week" → seconds; at least 1 and at most `max`
+ * seconds (the longest the server allows, where it is known), else a usage error naming both.
+ */
+export function duration(text: string | undefined, name: string, max?: number): number | undefined {
   if (text === undefined) return undefined
-  if (/^\d+$/.test(text)) return Number(text)
-  if (/^\d+[smhd]$/.test(text)) return text
-  throw new UsageError(`--${name} must be seconds or a duration like 90s, 15m, 2h, 7d`)
+  const match = /^\s*(\d+)\s*([a-z]*)\s*$/i.exec(text)
+  const per = SECONDS_PER[(match?.[2] ?? '').toLowerCase() || 's']
+  if (!match || per === undefined) {
+    throw new UsageError(
+      `--${name} must be seconds or a duration like 90s, 15m, 2h, 7d or "3 days", not "${text}"`,
+    )
+  }
+  const seconds = Number(match[1]) * per
+  if (seconds < 1) throw new UsageError(`--${name} must be at least 1 second`)
+  if (max !== undefined && seconds > max) {
+    throw new UsageError(`--${name} must be at most ${spokenDuration(max)}, not "${text}"`)
+  }
+  return seconds
+}
+
+/** A whole number of at least `min` (a cap of 0 would be used up before its first use). */
+export function count(text: string | undefined, name: string, min = 1): number | undefined {
+  const value = wholeNumber(text, name)
+  if (value !== undefined && value < min) throw new UsageError(`--${name} must be at least ${min}`)
+  return value
 }
 
 const SIZE_UNITS: Record<string, number> = {
@@ -291,4 +372,26 @@ export function interruptible(): { signal: AbortSignal; done: () => void } {
       process.off('SIGTERM', onSignal)
     },
   }
+}
+
+/** `--notify EMAIL`, repeatable: who is mailed about the link's uses. */
+export const NOTIFY_OPTION = {
+  notify: {
+    type: 'string',
+    multiple: true,
+    value: 'EMAIL',
+    help: "mail this address about the link's uses (at most 5)",
+  },
+} as const
+
+/** The addresses `--notify` named (repeated or comma-separated), checked before anything moves. */
+export function notifyList(values: readonly string[] | undefined): string[] {
+  const addresses = list(values).map((address) => address.trim())
+  for (const address of addresses) {
+    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(address)) {
+      throw new UsageError(`--notify: "${address}" is not an email address`)
+    }
+  }
+  if (addresses.length > 5) throw new UsageError('--notify takes at most 5 addresses')
+  return addresses
 }

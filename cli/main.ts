@@ -5,15 +5,19 @@
 // This module only dispatches: each command is a module of cli/commands/ with its own options and
 // help. Exit codes: 0 ok, 1 other error, 2 usage, 3 unauthorized/forbidden, 4 not found/gone,
 // 5 Signet unreachable, 130 interrupted (Ctrl-C).
+
+import { VERSION } from '../src/app-version'
 import { SignetError } from '../src/client'
 import { ObjectExists, StepError } from '../src/uploader'
 import {
+  COMMON_OPTIONS,
   type Command,
   closest,
   EXIT,
   helpOf,
   Interrupted,
   type Io,
+  type OptionSpecs,
   parse,
   processIo,
   UsageError,
@@ -63,6 +67,47 @@ export function usage(): string {
   ].join('\n')
 }
 
+/** A command's usage lines, and where its options are told. */
+function usageOf(cmd: Command): string {
+  const lines = cmd.usage.map((usage, index) =>
+    `${index === 0 ? 'usage:' : '      '} signet ${cmd.name} ${usage}`.trimEnd(),
+  )
+  return `${lines.join('\n')}\n(signet ${cmd.name} --help for its options)`
+}
+
+/** Where the word after a command's last argument stands in `args`, and what it follows. */
+function extraWord(cmd: Command, args: string[]): string {
+  const specs: OptionSpecs = { ...cmd.options, ...COMMON_OPTIONS }
+  const takesValue = (token: string) => {
+    if (token.includes('=')) return false
+    const name = token.replace(/^--?/, '')
+    const spec =
+      specs[name] ??
+      Object.values(specs).find((candidate) => candidate.short === name) ??
+      Object.values(specs).find((candidate) => candidate.aliases?.includes(name))
+    return spec?.type === 'string'
+  }
+  let seen = 0
+  for (let i = 0; i < args.length; i++) {
+    const token = args[i] as string
+    if (token === '--') break
+    if (token.startsWith('-') && token !== '-') {
+      if (takesValue(token)) i++
+      continue
+    }
+    seen++
+    if (seen <= cmd.arity[1]) continue
+    const option = args[i - 2]
+    const value = args[i - 1]
+    const hint =
+      option?.startsWith('-') && value !== undefined && takesValue(option)
+        ? ` (did you mean ${option} '${value} ${token}'?)`
+        : ''
+    return `unexpected argument "${token}"${hint}`
+  }
+  return 'too many arguments'
+}
+
 /** The exit code for a failure, from the API's status where there is one. */
 function exitCodeOf(error: unknown): number {
   const cause = error instanceof StepError ? error.cause : error
@@ -92,6 +137,10 @@ function describe(error: unknown): string {
 
 /** Runs `signet <argv>`; answers the exit code. */
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  if (argv[0] === '--version' || argv[0] === '-V' || argv[0] === 'version') {
+    io.out(`signet ${VERSION}\n`)
+    return EXIT.ok
+  }
   // The command is the first word that names one; options may come before it.
   const names = new Set(COMMANDS.map((cmd) => cmd.name))
   const at = argv.findIndex((arg) => names.has(arg))
@@ -113,14 +162,20 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   try {
     parsed = parse(cmd, args)
   } catch (error) {
-    io.err(
-      `signet ${name}: ${error instanceof Error ? error.message : String(error)}\n${helpOf(cmd)}\n`,
-    )
+    io.err(`signet ${name}: ${error instanceof Error ? error.message : String(error)}\n`)
+    io.err(`${usageOf(cmd)}\n`)
     return EXIT.usage
   }
   if (parsed.options.help) {
     io.out(`${helpOf(cmd)}\n`)
     return EXIT.ok
+  }
+  const [least, most] = cmd.arity
+  if (parsed.positionals.length > most || parsed.positionals.length < least) {
+    const problem =
+      parsed.positionals.length > most ? extraWord(cmd, args) : `missing ${cmd.usage[0]}`
+    io.err(`signet ${name}: ${problem}\n${usageOf(cmd)}\n`)
+    return EXIT.usage
   }
   try {
     await cmd.run({ ...parsed, io })

@@ -2,7 +2,7 @@
 // the objects under a prefix listed, paired by their relative path, copied a few files at a
 // time with one progress display for the whole tree. `sync` copies only the files whose size
 // differs, or whose bytes do not match the object's ETag (an MD5, or a multipart MD5 of MD5s).
-import { mkdir, readdir, stat } from 'node:fs/promises'
+import { mkdir, readdir, rm, stat } from 'node:fs/promises'
 import { dirname, join, relative, sep } from 'node:path'
 import type { ListedObject, SignetClient } from '../src/client'
 import { asFolder } from '../src/lib/object-key'
@@ -17,6 +17,27 @@ import { checkFile, expectedOf } from './verify'
 const FILES_AT_ONCE = 4
 
 export type TreeOptions = { retries?: string; overwrite?: boolean } & Record<string, unknown>
+
+/** What a sync may do besides copying: leave paths out, delete what is gone, only say. */
+export type SyncPlan = { exclude: readonly string[]; delete: boolean; dryrun: boolean }
+
+export const COPY_ALL: SyncPlan = { exclude: [], delete: false, dryrun: false }
+
+/** A glob as `aws s3 sync --exclude` reads it: `*` anything (slashes too), `?` one character. */
+export function globRegex(glob: string): RegExp {
+  const body = glob
+    .split('')
+    .map((char) =>
+      char === '*' ? '.*' : char === '?' ? '.' : char.replace(/[.+^${}()|[\]\\]/g, '\\$&'),
+    )
+    .join('')
+  return new RegExp(`^${body}$`)
+}
+
+function excluded(plan: SyncPlan): (rel: string) => boolean {
+  const patterns = plan.exclude.map(globRegex)
+  return (rel) => patterns.some((pattern) => pattern.test(rel))
+}
 
 type Local = { path: string; rel: string; size: number }
 
@@ -91,18 +112,35 @@ export async function uploadTree(input: {
   mode: Output
   io: Io
   onlyChanged: boolean
-}): Promise<{ files: number; bytes: number; progress: Progress }> {
+  plan?: SyncPlan
+}): Promise<{ files: number; bytes: number; deleted: number; progress: Progress }> {
   const { client, options, dir, target, mode, io, onlyChanged } = input
+  const plan = input.plan ?? COPY_ALL
+  const skip = excluded(plan)
   const folder = asFolder(target.key)
-  let files = await localFiles(dir)
-  if (onlyChanged) {
-    const remote = new Map((await remoteObjects(client, target)).map((o) => [o.rel, o]))
-    const changed: Local[] = []
-    for (const file of files) {
-      const object = remote.get(file.rel)
-      if (!object || !(await same(file.path, file.size, object))) changed.push(file)
+  let files = (await localFiles(dir)).filter((file) => !skip(file.rel))
+  let gone: string[] = []
+  if (onlyChanged || plan.delete) {
+    const objects = (await remoteObjects(client, target)).filter((o) => !skip(o.rel))
+    const remote = new Map(objects.map((o) => [o.rel, o]))
+    const here = new Set(files.map((file) => file.rel))
+    gone = objects.filter((o) => !here.has(o.rel)).map((o) => o.key)
+    if (onlyChanged) {
+      const changed: Local[] = []
+      for (const file of files) {
+        const object = remote.get(file.rel)
+        if (!object || !(await same(file.path, file.size, object))) changed.push(file)
+      }
+      files = changed
     }
-    files = changed
+  }
+  if (!plan.delete) gone = []
+  if (plan.dryrun) {
+    for (const file of files) {
+      io.out(`(dryrun) upload: ${file.path} to s3://${target.bucket}/${folder}${file.rel}\n`)
+    }
+    for (const key of gone) io.out(`(dryrun) delete: s3://${target.bucket}/${key}\n`)
+    return { files: 0, bytes: 0, deleted: 0, progress: new Progress('quiet', '', 0) }
   }
   const bytes = files.reduce((sum, file) => sum + file.size, 0)
   const progress = new Progress(mode, `${files.length} files`, bytes)
@@ -119,7 +157,8 @@ export async function uploadTree(input: {
       progress,
     )
   })
-  return { files: files.length, bytes, progress }
+  await deleteAll(client, target.bucket, gone, () => {})
+  return { files: files.length, bytes, deleted: gone.length, progress }
 }
 
 /** Downloads everything under a prefix into a folder; with `onlyChanged`, only what differs. */
@@ -131,17 +170,38 @@ export async function downloadTree(input: {
   mode: Output
   io: Io
   onlyChanged: boolean
-}): Promise<{ files: number; bytes: number; progress: Progress }> {
+  plan?: SyncPlan
+}): Promise<{ files: number; bytes: number; deleted: number; progress: Progress }> {
   const { client, options, target, dir, mode, io, onlyChanged } = input
-  let objects = await remoteObjects(client, target)
-  if (onlyChanged) {
-    const wanted: typeof objects = []
+  const plan = input.plan ?? COPY_ALL
+  const skip = excluded(plan)
+  const all = (await remoteObjects(client, target)).filter((o) => !skip(o.rel))
+  let objects = all
+  const wanted: typeof objects = []
+  for (const object of objects) {
+    const path = join(dir, ...object.rel.split('/'))
+    const size = (await stat(path).catch(() => undefined))?.size
+    if (size === undefined) wanted.push(object)
+    else if (onlyChanged) {
+      if (!(await same(path, size, object))) wanted.push(object)
+    } else if (options.overwrite === true) wanted.push(object)
+    else throw new Error(`${path} exists: give --overwrite to replace it`)
+  }
+  objects = wanted
+  let gone: string[] = []
+  if (plan.delete) {
+    const there = new Set(all.map((object) => object.rel))
+    const info = await stat(dir).catch(() => undefined)
+    const locals = info?.isDirectory() ? await localFiles(dir) : []
+    gone = locals.filter((file) => !skip(file.rel) && !there.has(file.rel)).map((f) => f.path)
+  }
+  if (plan.dryrun) {
     for (const object of objects) {
-      const path = join(dir, ...object.rel.split('/'))
-      const size = (await stat(path).catch(() => undefined))?.size
-      if (size === undefined || !(await same(path, size, object))) wanted.push(object)
+      const dest = join(dir, ...object.rel.split('/'))
+      io.out(`(dryrun) download: s3://${target.bucket}/${object.key} to ${dest}\n`)
     }
-    objects = wanted
+    for (const path of gone) io.out(`(dryrun) delete: ${path}\n`)
+    return { files: 0, bytes: 0, deleted: 0, progress: new Progress('quiet', '', 0) }
   }
   const bytes = objects.reduce((sum, object) => sum + object.size, 0)
   const progress = new Progress(mode, `${objects.length} files`, bytes)
@@ -163,5 +223,29 @@ export async function downloadTree(input: {
   } finally {
     done()
   }
-  return { files: objects.length, bytes, progress }
+  for (const path of gone) await rm(path, { force: true })
+  return { files: objects.length, bytes, deleted: gone.length, progress }
+}
+
+/** Deletes keys, `parallel` at a time, each through a presigned DELETE. */
+export async function deleteAll(
+  client: SignetClient,
+  bucket: string,
+  keys: readonly string[],
+  deleted: (key: string) => void,
+): Promise<void> {
+  let next = 0
+  const worker = async () => {
+    while (next < keys.length) {
+      const key = keys[next++] as string
+      const { url } = await client.presign({ bucket, key, method: 'DELETE' })
+      const answer = await fetch(url, { method: 'DELETE' })
+      await answer.body?.cancel()
+      if (!answer.ok && answer.status !== 404) {
+        throw new Error(`the store refused to delete s3://${bucket}/${key} (${answer.status})`)
+      }
+      deleted(key)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(8, keys.length) }, worker))
 }

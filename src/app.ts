@@ -19,6 +19,7 @@ import { ConsolePage, consoleCsp } from './pages/console-page'
 import { DocsPage, docsCsp } from './pages/docs-page'
 import { favicon } from './pages/favicon'
 import { html } from './pages/layout'
+import { VERSION } from './app-version'
 import { events } from './routes/events'
 import { inspect } from './routes/inspect'
 import { keys } from './routes/keys'
@@ -35,7 +36,7 @@ import { uploads } from './routes/uploads'
 import { webhooks } from './routes/webhooks'
 
 /** The release, as package.json and CHANGELOG.md name it (a test holds the three together). */
-export const VERSION = '4.0.0'
+export { VERSION }
 
 const requestContext: MiddlewareHandler<AppEnv> = async (c, next) => {
   // A fresh id per request: an incoming X-Request-Id is not trusted into logs.

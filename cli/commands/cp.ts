@@ -10,6 +10,7 @@ import { copyTree } from './sync'
 
 export const cp = command({
   name: 'cp',
+  arity: [2, 2],
   usage: [
     '<file|-> s3://bucket/key',
     's3://bucket/key <file|dir/|->',
@@ -51,6 +52,10 @@ export const cp = command({
       const intoDirectory =
         to.endsWith('/') || (to !== '-' && (await stat(to).catch(() => undefined))?.isDirectory())
       const dest = to === '-' ? '-' : intoDirectory ? join(to, basename(source.key)) : to
+      // A file already there is kept unless asked, as an object is on the way up.
+      if (dest !== '-' && !options.overwrite && (await stat(dest).catch(() => undefined))) {
+        throw new Error(`${dest} exists: give --overwrite to replace it`)
+      }
       // Writing the bytes to stdout leaves no room for a bar, a line or JSON there.
       const downloadMode = dest === '-' ? 'quiet' : mode
       const { signal, done } = interruptible()

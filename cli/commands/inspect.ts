@@ -3,6 +3,7 @@ import { clientFrom, command, print, step, UsageError } from '../command'
 
 export const inspect = command({
   name: 'inspect',
+  arity: [1, 1],
   usage: ['<url>'],
   summary: 'Explain a presigned URL: what it grants, until when, and what would make it fail.',
   options: {

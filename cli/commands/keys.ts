@@ -3,6 +3,7 @@ import { clientFrom, command, list, print, step, UsageError, wholeNumber } from 
 
 export const keys = command({
   name: 'keys',
+  arity: [1, 2],
   usage: [
     'create --name NAME --bucket BUCKET [--prefix PREFIX] [--op get,put,...]',
     'list',

@@ -5,6 +5,7 @@ import { clientFrom, command, print, step, UsageError } from '../command'
 
 export const revoke = command({
   name: 'revoke',
+  arity: [1, 1],
   usage: ['<share id or link>'],
   summary: 'Revoke a share link: its next use answers 410.',
   options: {},
@@ -21,6 +22,7 @@ export const revoke = command({
 
 export const shares = command({
   name: 'shares',
+  arity: [0, 0],
   usage: [''],
   summary: 'List your share links: id, state, views, downloads/max, expiry, object.',
   options: {},

@@ -6,6 +6,7 @@ import { saveProfile } from '../profiles'
 
 export const login = command({
   name: 'login',
+  arity: [0, 0],
   usage: ['--url URL --token TOKEN [--profile NAME]', '--url URL --token-stdin'],
   summary:
     'Save a Signet (--url, or SIGNET_URL) and a token as a profile (file mode 0600); the token is checked first.',

@@ -4,7 +4,9 @@
 import type { ListedObject, SignetClient } from '../../src/client'
 import { formatInstant, formatSize } from '../../src/lib/sizes'
 import type { Target } from '../../src/uploader'
+import { StepError } from '../../src/uploader'
 import { clientFrom, command, parseS3Url, print, step, UsageError } from '../command'
+import { deleteAll } from '../tree'
 
 const RECURSIVE = {
   recursive: { type: 'boolean', short: 'r', help: 'everything under the prefix' },
@@ -32,12 +34,20 @@ async function listAll(
 
 export const ls = command({
   name: 'ls',
-  usage: ['[-r] s3://bucket/prefix'],
-  summary: 'List the objects and folders under a prefix (everything under it with -r).',
+  arity: [0, 1],
+  usage: ['[-r] s3://bucket[/prefix]', ''],
+  summary:
+    'List the objects and folders under a prefix (everything under it with -r); without one, the buckets you may use.',
   options: RECURSIVE,
   async run({ positionals, options, io }) {
-    const target = parseS3Url(positionals[0])
     const client = clientFrom(options)
+    if (positionals[0] === undefined) {
+      const me = await step('read your scope', client.me())
+      const buckets = me.scope.buckets.map((bucket) => `s3://${bucket}/`)
+      print(io, options, { buckets: me.scope.buckets }, buckets.join('\n') || '(no bucket)')
+      return
+    }
+    const target = parseS3Url(positionals[0])
     const recursive = options.recursive === true
     const { objects, prefixes } = await step('list', listAll(client, target, recursive))
     // A folder level is shown relative to its folder, as `aws s3 ls` does; -r shows whole keys.
@@ -54,34 +64,25 @@ export const ls = command({
   },
 })
 
-/** Deletes keys, `parallel` at a time, each through a presigned DELETE. */
-async function deleteAll(
-  client: SignetClient,
-  bucket: string,
-  keys: readonly string[],
-  deleted: (key: string) => void,
-): Promise<void> {
-  let next = 0
-  const worker = async () => {
-    while (next < keys.length) {
-      const key = keys[next++] as string
-      const { url } = await client.presign({ bucket, key, method: 'DELETE' })
-      const answer = await fetch(url, { method: 'DELETE' })
-      await answer.body?.cancel()
-      if (!answer.ok && answer.status !== 404) {
-        throw new Error(`the store refused to delete s3://${bucket}/${key} (${answer.status})`)
-      }
-      deleted(key)
-    }
+/** Throws "no such object" when the store holds nothing at the key. */
+async function exists(client: SignetClient, target: Target): Promise<void> {
+  const { url } = await client.presign({ ...target, method: 'HEAD' })
+  const answer = await fetch(url, { method: 'HEAD' })
+  if (answer.status === 404) {
+    throw new StepError(`look up s3://${target.bucket}/${target.key}`, 'no such object')
   }
-  await Promise.all(Array.from({ length: Math.min(8, keys.length) }, worker))
 }
 
 export const rm = command({
   name: 'rm',
-  usage: ['s3://bucket/key', '-r s3://bucket/prefix/'],
-  summary: 'Delete an object, or with -r every object under a prefix.',
-  options: RECURSIVE,
+  arity: [1, 1],
+  usage: ['s3://bucket/key', '-r [--dryrun] s3://bucket/prefix/'],
+  summary:
+    'Delete an object (a missing one is exit 4), or with -r every object under a prefix; --dryrun says what it would delete.',
+  options: {
+    ...RECURSIVE,
+    dryrun: { type: 'boolean', help: 'print what would be deleted, delete nothing' },
+  },
   async run({ positionals, options, io }) {
     const target = parseS3Url(positionals[0])
     const client = clientFrom(options)
@@ -90,6 +91,13 @@ export const rm = command({
       keys = (await step('list', listAll(client, target, true))).objects.map((o) => o.key)
     } else if (target.key === '' || target.key.endsWith('/')) {
       throw new UsageError('rm deletes one object; give -r to delete everything under a prefix')
+    } else {
+      // Deleting nothing is not a success: a missing object is said (exit 4), as docs/CLI.md has it.
+      await step('look up the object', exists(client, target))
+    }
+    if (options.dryrun) {
+      for (const key of keys) io.out(`(dryrun) delete: s3://${target.bucket}/${key}\n`)
+      return
     }
     const done: string[] = []
     await step(

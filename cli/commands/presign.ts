@@ -1,9 +1,10 @@
 // signet presign: one presigned URL; the headers it needs are said on stderr.
+import { MAX_EXPIRES_IN } from '../../src/lib/limits'
 import {
   clientFrom,
   command,
   duration,
-  parseS3Url,
+  objectUrl,
   print,
   step,
   UsageError,
@@ -12,6 +13,7 @@ import {
 
 export const presign = command({
   name: 'presign',
+  arity: [1, 1],
   usage: ['s3://bucket/key'],
   summary: 'Print a presigned URL for the object. Headers the request must send go to stderr.',
   options: {
@@ -22,13 +24,13 @@ export const presign = command({
     filename: { type: 'string', value: 'NAME', help: 'a GET: the name it is saved as' },
   },
   async run({ positionals, options, io }) {
-    const target = parseS3Url(positionals[0])
+    const target = objectUrl(positionals[0])
     const client = clientFrom(options)
     const method = (options.method ?? 'get').toUpperCase()
     if (!['GET', 'HEAD', 'PUT', 'DELETE'].includes(method)) {
       throw new UsageError('--method must be get, head, put or delete')
     }
-    const expiresIn = duration(options['expires-in'], 'expires-in')
+    const expiresIn = duration(options['expires-in'], 'expires-in', MAX_EXPIRES_IN)
     const contentLength = wholeNumber(options['content-length'], 'content-length')
     const answer = await step(
       'presign',

@@ -3,19 +3,22 @@
 import { basename } from 'node:path'
 import { renderUnicodeCompact } from 'uqr'
 import type { Share, ShareRequest, SignetClient } from '../../src/client'
+import { MAX_SHARE_LIFETIME } from '../../src/lib/limits'
 import type { Target } from '../../src/uploader'
 import {
   clientFrom,
   command,
+  count,
   duration,
   type Io,
   list,
+  NOTIFY_OPTION,
+  notifyList,
   parseS3Url,
   print,
   step,
   UsageError,
   type Values,
-  wholeNumber,
 } from '../command'
 import { outputMode } from '../progress'
 import { freeTarget, TRANSFER_OPTIONS, uploadFile } from '../upload-file'
@@ -43,6 +46,8 @@ const OPTIONS = {
     help: 'ask for a password, read from stdin (8-256 characters; never an argument)',
   },
   qr: { type: 'boolean', help: 'also print a QR code of the link' },
+  message: { type: 'string', value: 'TEXT', help: "shown on the link's page (at most 1,000)" },
+  ...NOTIFY_OPTION,
   ...TRANSFER_OPTIONS,
 } as const
 
@@ -78,8 +83,31 @@ export async function passwordFromStdin(): Promise<string> {
   return password
 }
 
+/** What the options ask of the link, checked before any byte moves. */
+function linkSettings(options: Options): Omit<ShareRequest, 'bucket' | 'key' | 'prefix'> {
+  const settings: Omit<ShareRequest, 'bucket' | 'key' | 'prefix'> = {
+    mode: options.proxy ? 'proxy' : 'redirect',
+  }
+  const expire = duration(options['expires-in'], 'expires-in', MAX_SHARE_LIFETIME)
+  if (expire !== undefined) settings.expiresIn = expire
+  const maxDownloads = count(options['max-downloads'], 'max-downloads')
+  if (maxDownloads !== undefined) settings.maxDownloads = maxDownloads
+  const allowIps = list(options['allow-ip'])
+  if (allowIps.length > 0) settings.allowIps = allowIps
+  if (options.filename !== undefined) settings.filename = options.filename
+  if (options.page) settings.page = true
+  if (options['no-page']) settings.page = false
+  if (options.message !== undefined) {
+    if (options.message.length > 1000) throw new UsageError('--message: at most 1,000 characters')
+    settings.message = options.message
+  }
+  const notify = notifyList(options.notify)
+  if (notify.length > 0) settings.notify = notify
+  return settings
+}
+
 function shareRequest(
-  options: Options,
+  settings: Omit<ShareRequest, 'bucket' | 'key' | 'prefix'>,
   target: Target,
   password: string | undefined,
   filename?: string,
@@ -88,18 +116,9 @@ function shareRequest(
   const where = target.key.endsWith('/')
     ? { bucket: target.bucket, prefix: target.key }
     : { bucket: target.bucket, key: target.key }
-  const request: ShareRequest = { ...where, mode: options.proxy ? 'proxy' : 'redirect' }
+  const request: ShareRequest = { ...where, ...settings }
   if (password !== undefined) request.password = password
-  const expire = duration(options['expires-in'], 'expires-in')
-  if (expire !== undefined) request.expiresIn = expire
-  const maxDownloads = wholeNumber(options['max-downloads'], 'max-downloads')
-  if (maxDownloads !== undefined) request.maxDownloads = maxDownloads
-  const allowIps = list(options['allow-ip'])
-  if (allowIps.length > 0) request.allowIps = allowIps
-  const name = options.filename ?? filename
-  if (name !== undefined) request.filename = name
-  if (options.page) request.page = true
-  if (options['no-page']) request.page = false
+  if (request.filename === undefined && filename !== undefined) request.filename = filename
   return request
 }
 
@@ -112,6 +131,7 @@ function printShare(io: Io, options: Options, share: Share): void {
 
 export const share = command({
   name: 'share',
+  arity: [1, 1],
   usage: ['<file>', 's3://bucket/key', 's3://bucket/prefix/'],
   summary:
     'Print a share link: to an object already in a bucket, to a folder (every object under a prefix ending in /, listed and zipped by the link), or to a local file, uploaded first.',
@@ -119,12 +139,14 @@ export const share = command({
   async run({ positionals, options, io }) {
     const what = positionals[0]
     if (!what) throw new UsageError('share needs a file, s3://bucket/key or s3://bucket/prefix/')
+    // Every option is checked before a byte moves: a bad one uploads nothing.
+    const settings = linkSettings(options)
     const client = clientFrom(options)
     const password = options['password-stdin'] ? await passwordFromStdin() : undefined
     if (what.startsWith('s3://')) {
       const made = await step(
         'create the share link',
-        client.createShare(shareRequest(options, parseS3Url(what), password)),
+        client.createShare(shareRequest(settings, parseS3Url(what), password)),
       )
       printShare(io, options, made)
       return
@@ -145,7 +167,7 @@ export const share = command({
     done.progress.stop()
     const made = await step(
       'create the share link',
-      client.createShare(shareRequest(options, target, password, basename(what))),
+      client.createShare(shareRequest(settings, target, password, basename(what))),
     )
     printShare(io, options, made)
   },

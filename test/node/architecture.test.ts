@@ -13,6 +13,7 @@ const SRC = join(import.meta.dirname, '..', '..', 'src')
 const FLOORS: [RegExp, number][] = [
   [/^lib\//, 0],
   [/^errors\.ts$/, 0],
+  [/^app-version\.ts$/, 0],
   [/^s3\//, 1],
   [/^schemas\//, 2],
   [/^stores\//, 3],

@@ -24,7 +24,7 @@ describe('a release', () => {
       version: string
     }
     expect(version).toMatch(/^\d+\.\d+\.\d+$/)
-    const app = readFileSync(join(ROOT, 'src', 'app.ts'), 'utf8')
+    const app = readFileSync(join(ROOT, 'src', 'app-version.ts'), 'utf8')
     expect(/export const VERSION = '([^']+)'/.exec(app)?.[1]).toBe(version)
     const changelog = readFileSync(join(ROOT, 'CHANGELOG.md'), 'utf8')
     const newest = /^## \[(\d+\.\d+\.\d+)\] - \d{4}-\d{2}-\d{2}$/m.exec(changelog)?.[1]
