@@ -22,16 +22,20 @@ import {
   processIo,
   UsageError,
 } from './command'
+import { activity } from './commands/activity'
 import { cp } from './commands/cp'
+import { edit } from './commands/edit'
 import { inspect } from './commands/inspect'
 import { keys } from './commands/keys'
-import { revoke, shares } from './commands/links'
+import { revoke, shares, stats, uses } from './commands/links'
 import { login } from './commands/login'
 import { ls, rm } from './commands/objects'
 import { presign } from './commands/presign'
 import { request } from './commands/request'
+import { requests } from './commands/requests'
 import { share } from './commands/share'
 import { sync } from './commands/sync'
+import { webhooks } from './commands/webhooks'
 
 export const COMMANDS = [
   login,
@@ -44,6 +48,12 @@ export const COMMANDS = [
   presign,
   revoke,
   shares,
+  requests,
+  edit,
+  stats,
+  uses,
+  activity,
+  webhooks,
   inspect,
   keys,
 ] as Command[]
@@ -55,7 +65,7 @@ export function usage(): string {
     '',
     ...COMMANDS.flatMap((cmd) =>
       cmd.usage.map((line, index) =>
-        `  ${(index === 0 ? cmd.name : '').padEnd(8)}${line}`.trimEnd(),
+        `  ${(index === 0 ? cmd.name : '').padEnd(10)}${line}`.trimEnd(),
       ),
     ),
     '',

@@ -24,6 +24,8 @@ export type {
   CompleteRequest,
   CorsCheck,
   CorsHints,
+  CreatedWebhook,
+  Delivery,
   InspectAnswer,
   InspectAnswer as Inspection,
   InspectRequest,
@@ -44,6 +46,8 @@ export type {
   UploadLink,
   UploadLinkEdit,
   UploadLinkRequest,
+  Webhook,
+  WebhookRequest,
 } from './schemas'
 export type { PolicyHints } from './stores/policy-hints'
 

@@ -8,6 +8,8 @@ import type {
   BatchResult,
   CompleteAnswer,
   CompleteRequest,
+  CreatedWebhook,
+  Delivery,
   ErrorCode,
   Inspection,
   Issue,
@@ -30,6 +32,8 @@ import type {
   UploadLink,
   UploadLinkEdit,
   UploadLinkRequest,
+  Webhook,
+  WebhookRequest,
 } from './api'
 import { parseListPage } from './lib/list-xml'
 
@@ -276,9 +280,25 @@ export class SignetClient {
     return this.request('POST', '/v1/inspect', { url, ...options })
   }
 
+  /** Webhooks: signed deliveries of your links' events to a receiver of yours. */
+  readonly webhooks = {
+    create: (request: WebhookRequest): Promise<CreatedWebhook> =>
+      this.request('POST', '/v1/webhooks', request),
+    list: (): Promise<{ webhooks: Webhook[] }> => this.request('GET', '/v1/webhooks'),
+    delete: (id: string): Promise<void> =>
+      this.request('DELETE', `/v1/webhooks/${encodeURIComponent(id)}`),
+    deliveries: (id: string): Promise<{ deliveries: Delivery[] }> =>
+      this.request('GET', `/v1/webhooks/${encodeURIComponent(id)}/deliveries`),
+  }
+
   readonly keys = {
-    create: (name: string, scope: Scope): Promise<ApiKey & { key: string }> =>
-      this.request('POST', '/v1/keys', { name, scope }),
+    /** A key for `scope`; with `expiresIn` (or `expiresAt`) it stops working then. */
+    create: (
+      name: string,
+      scope: Scope,
+      expiry: { expiresIn?: number | string; expiresAt?: string } = {},
+    ): Promise<ApiKey & { key: string }> =>
+      this.request('POST', '/v1/keys', { name, scope, ...expiry }),
     list: (
       options: { limit?: number; cursor?: string } = {},
     ): Promise<{ keys: ApiKey[]; cursor: string | null }> => {

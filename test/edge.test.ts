@@ -85,6 +85,7 @@ describe('the API-key cache', () => {
       name: id,
       scope: { buckets: ['local'], operations: ['get' as const] },
       createdAt: '',
+      expiresAt: null,
       revokedAt: null,
     })
     cache.set('h1', record('k1'), 30)

@@ -13,6 +13,7 @@ type Row = {
   scope: string
   created_at: string
   revoked_at: string | null
+  expires_at: string | null
 }
 
 function toRecord(row: Row): ApiKeyRecord {
@@ -22,6 +23,7 @@ function toRecord(row: Row): ApiKeyRecord {
     // Scopes were validated on the way in; parsing again guards against hand-edited rows.
     scope: ScopeSchema.parse(JSON.parse(row.scope)),
     createdAt: row.created_at,
+    expiresAt: row.expires_at ?? null,
     revokedAt: row.revoked_at,
   }
 }
@@ -31,17 +33,24 @@ export async function createApiKey(
   name: string,
   scope: Scope,
   now: Date,
+  expiresAt: string | null = null,
 ): Promise<ApiKeyRecord & { key: string }> {
   const key = newApiKey()
   const id = newId('key_')
   const createdAt = now.toISOString()
   await db
     .prepare(
-      'INSERT INTO api_keys (id, name, key_hash, scope, created_at) VALUES (?1, ?2, ?3, ?4, ?5)',
+      `INSERT INTO api_keys (id, name, key_hash, scope, created_at, expires_at)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6)`,
     )
-    .bind(id, name, await hashToken(key), JSON.stringify(scope), createdAt)
+    .bind(id, name, await hashToken(key), JSON.stringify(scope), createdAt, expiresAt)
     .run()
-  return { id, key, name, scope, createdAt, revokedAt: null }
+  return { id, key, name, scope, createdAt, expiresAt, revokedAt: null }
+}
+
+/** Whether a key has passed its expiry (a key without one never does). */
+export function expired(record: ApiKeyRecord, nowMs = Date.now()): boolean {
+  return record.expiresAt !== null && Date.parse(record.expiresAt) <= nowMs
 }
 
 /**
@@ -79,7 +88,7 @@ export const keyCache = new KeyCache()
 /**
  * Finds the live key for a presented token: from the isolate's cache while it is fresh, else
  * from D1 through a session (served by the nearest read replica when replication is on).
- * Revoked keys are never returned.
+ * Revoked and expired keys are never returned (a cached key is checked against its expiry too).
  */
 export async function findApiKey(
   db: D1Database,
@@ -98,7 +107,7 @@ export async function findApiKeyByHash(
   cache: KeyCache = keyCache,
 ): Promise<ApiKeyRecord | undefined> {
   const cached = cache.get(hash)
-  if (cached) return cached
+  if (cached) return expired(cached) ? undefined : cached
   const row = await db
     .withSession('first-unconstrained')
     .prepare('SELECT * FROM api_keys WHERE key_hash = ?1 AND revoked_at IS NULL')
@@ -107,6 +116,7 @@ export async function findApiKeyByHash(
   // The lookup is by the hash of a 256-bit secret; compare again in constant time regardless.
   if (!row || !(await secretsEqual(row.key_hash, hash))) return undefined
   const record = toRecord(row)
+  if (expired(record)) return undefined
   cache.set(hash, record, ttlSeconds)
   return record
 }

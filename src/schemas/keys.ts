@@ -1,6 +1,6 @@
 // API keys, and who the caller is (GET /v1/me).
 import { z } from '@hono/zod-openapi'
-import { ScopeSchema } from './common'
+import { ExpiryShape, ScopeSchema } from './common'
 
 export const ApiKeySchema = z
   .object({
@@ -8,6 +8,10 @@ export const ApiKeySchema = z
     name: z.string(),
     scope: ScopeSchema,
     createdAt: z.string(),
+    expiresAt: z
+      .string()
+      .nullable()
+      .openapi({ description: 'When the key stops working (null: when revoked)' }),
     revokedAt: z.string().nullable(),
   })
   .openapi('ApiKey')
@@ -17,6 +21,12 @@ export const CreateKeyRequestSchema = z
   .strictObject({
     name: z.string().trim().min(1).max(100),
     scope: ScopeSchema,
+    expiresIn: ExpiryShape.expiresIn.openapi({
+      description:
+        'Seconds, or "90s", "15m", "2h", "7d": the key stops working then (at most ten years). Default: it lives until revoked.',
+      example: '90d',
+    }),
+    expiresAt: ExpiryShape.expiresAt,
   })
   .openapi('CreateApiKey')
 export type CreateKeyRequest = z.infer<typeof CreateKeyRequestSchema>
@@ -28,6 +38,7 @@ export const CreateKeyAnswerSchema = z
     name: z.string(),
     scope: ScopeSchema,
     createdAt: z.string(),
+    expiresAt: z.string().nullable(),
   })
   .openapi('CreatedApiKey')
 export type CreateKeyAnswer = z.infer<typeof CreateKeyAnswerSchema>

@@ -41,6 +41,8 @@ export const CreatedWebhookSchema = WebhookSchema.extend({
       'whsec_…: verify deliveries with it (Standard Webhooks). Shown only in this answer.',
   }),
 }).openapi('CreatedWebhook')
+export type Webhook = z.infer<typeof WebhookSchema>
+export type CreatedWebhook = z.infer<typeof CreatedWebhookSchema>
 
 export const DeliverySchema = z.object({
   eventId: z.string(),
@@ -54,6 +56,7 @@ export const DeliverySchema = z.object({
   outcome: z.enum(['delivered', 'failed', 'dead']),
   at: z.string(),
 })
+export type Delivery = z.infer<typeof DeliverySchema>
 
 export const ConfirmRequestSchema = z
   .strictObject({ bucket: BucketNameSchema, key: wellFormed(1024) })

@@ -27,6 +27,13 @@ export const SHARE_LIFETIME: ExpiryLimits = {
   maxText: '365 days',
 }
 
+/** API keys made to expire: at most ten years (without an expiry, a key lives until revoked). */
+export const KEY_LIFETIME: ExpiryLimits = {
+  default: 10 * 365 * 86_400,
+  max: 10 * 365 * 86_400,
+  maxText: 'ten years',
+}
+
 /** Upload links: default 7 days, at most 90 (made or edited). */
 export const UPLOAD_LINK_LIFETIME: ExpiryLimits = {
   default: DEFAULT_UPLOAD_LINK_LIFETIME,

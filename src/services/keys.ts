@@ -4,7 +4,9 @@ import { createApiKey, listApiKeys, revokeApiKey } from '../auth/api-keys'
 import { type Config, isConfigured } from '../config'
 import { AppError } from '../errors'
 import { nextCursor, readCursor } from '../lib/cursor'
+import { isoSeconds, wholeSecondMs } from '../lib/duration'
 import type { CreateKeyAnswer, CreateKeyRequest } from '../schemas'
+import { KEY_LIFETIME, resolveExpiresIn } from './expiry'
 import { revokeSharesOf } from './shares'
 import { revokeUploadLinksOf } from './upload-links'
 
@@ -24,13 +26,20 @@ export async function createKey(
       issues: unknown,
     })
   }
-  const created = await createApiKey(db, request.name, request.scope, now)
+  const nowMs = wholeSecondMs(now)
+  const lives =
+    request.expiresIn === undefined && request.expiresAt === undefined
+      ? null
+      : resolveExpiresIn(request, nowMs, undefined, KEY_LIFETIME)
+  const expiresAt = lives === null ? null : isoSeconds(nowMs + lives * 1000)
+  const created = await createApiKey(db, request.name, request.scope, now, expiresAt)
   return {
     id: created.id,
     key: created.key,
     name: created.name,
     scope: created.scope,
     createdAt: created.createdAt,
+    expiresAt: created.expiresAt,
   }
 }
 
@@ -40,11 +49,12 @@ export async function listKeys(
 ) {
   const records = await listApiKeys(db, page.limit, readCursor(page.cursor))
   return {
-    keys: records.map(({ id, name, scope, createdAt, revokedAt }) => ({
+    keys: records.map(({ id, name, scope, createdAt, expiresAt, revokedAt }) => ({
       id,
       name,
       scope,
       createdAt,
+      expiresAt,
       revokedAt,
     })),
     cursor: nextCursor(records, page.limit),
