@@ -103,7 +103,14 @@ describe('/v1/keys', () => {
     const body = (await created.json()) as Record<string, unknown>
     expect(body.key).toMatch(/^sgn_[A-Za-z0-9_-]{43}$/)
     expect(body.id).toMatch(/^key_[0-9a-f]{24}$/)
-    expect(Object.keys(body).sort()).toEqual(['createdAt', 'expiresAt', 'id', 'key', 'name', 'scope'])
+    expect(Object.keys(body).sort()).toEqual([
+      'createdAt',
+      'expiresAt',
+      'id',
+      'key',
+      'name',
+      'scope',
+    ])
 
     const list = await call('/v1/keys?limit=1000', { token: ADMIN_TOKEN })
     expect(list.status).toBe(200)

@@ -1,9 +1,12 @@
 // signet share: a share link to an object already there, to a whole folder (a prefix ending in
 // /), or to a local file uploaded first.
+
+import { stat } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { renderUnicodeCompact } from 'uqr'
-import type { Share, ShareRequest, SignetClient } from '../../src/client'
+import type { Scope, Share, ShareRequest } from '../../src/client'
 import { MAX_SHARE_LIFETIME } from '../../src/lib/limits'
+import { formatSize } from '../../src/lib/sizes'
 import type { Target } from '../../src/uploader'
 import {
   clientFrom,
@@ -16,6 +19,7 @@ import {
   notifyList,
   parseS3Url,
   print,
+  spokenDuration,
   step,
   UsageError,
   type Values,
@@ -54,20 +58,35 @@ const OPTIONS = {
 type Options = Values<typeof OPTIONS>
 
 /** Where `share ./file` puts the file: --to, or the scope's first bucket and prefix. */
-async function defaultTarget(
-  client: SignetClient,
-  options: Options,
-  file: string,
-): Promise<Target> {
+function defaultTarget(scope: Scope, options: Options, file: string): Target {
   if (options.to) {
     const target = parseS3Url(options.to)
     return target.key === '' || target.key.endsWith('/')
       ? { ...target, key: `${target.key}${basename(file)}` }
       : target
   }
-  const me = await step('read your scope', client.me())
-  const bucket = me.scope.buckets[0] as string
-  return { bucket, key: `${me.scope.prefixes?.[0] ?? ''}${basename(file)}` }
+  const bucket = scope.buckets[0] as string
+  return { bucket, key: `${scope.prefixes?.[0] ?? ''}${basename(file)}` }
+}
+
+/** The caller's own limits, checked before the upload: a link it may not make uploads nothing. */
+async function withinScope(scope: Scope, settings: LinkSettings, file: string): Promise<void> {
+  const lives = settings.expiresIn
+  if (typeof lives === 'number' && scope.maxExpiresIn !== undefined && lives > scope.maxExpiresIn) {
+    throw new UsageError(
+      `--expires-in must be at most ${spokenDuration(scope.maxExpiresIn)} for this key`,
+    )
+  }
+  const bytes = (await stat(file).catch(() => undefined))?.size
+  if (
+    bytes !== undefined &&
+    scope.maxContentLength !== undefined &&
+    bytes > scope.maxContentLength
+  ) {
+    throw new UsageError(
+      `${file} is ${formatSize(bytes)}: this key uploads at most ${formatSize(scope.maxContentLength)}`,
+    )
+  }
 }
 
 /** The password piped in (`--password-stdin`), without its line ending. */
@@ -83,9 +102,11 @@ export async function passwordFromStdin(): Promise<string> {
   return password
 }
 
+type LinkSettings = Omit<ShareRequest, 'bucket' | 'key' | 'prefix'>
+
 /** What the options ask of the link, checked before any byte moves. */
-function linkSettings(options: Options): Omit<ShareRequest, 'bucket' | 'key' | 'prefix'> {
-  const settings: Omit<ShareRequest, 'bucket' | 'key' | 'prefix'> = {
+function linkSettings(options: Options): LinkSettings {
+  const settings: LinkSettings = {
     mode: options.proxy ? 'proxy' : 'redirect',
   }
   const expire = duration(options['expires-in'], 'expires-in', MAX_SHARE_LIFETIME)
@@ -107,7 +128,7 @@ function linkSettings(options: Options): Omit<ShareRequest, 'bucket' | 'key' | '
 }
 
 function shareRequest(
-  settings: Omit<ShareRequest, 'bucket' | 'key' | 'prefix'>,
+  settings: LinkSettings,
   target: Target,
   password: string | undefined,
   filename?: string,
@@ -151,7 +172,9 @@ export const share = command({
       printShare(io, options, made)
       return
     }
-    const wanted = await defaultTarget(client, options, what)
+    const { scope } = await step('read your scope', client.me())
+    await withinScope(scope, settings, what)
+    const wanted = defaultTarget(scope, options, what)
     // A file someone may hold a link to is never replaced: another name, said on stderr.
     const target = options.overwrite
       ? wanted

@@ -53,7 +53,8 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
       }
     }
   }
-  if (!caller) throw new AppError('unauthorized', 'The token is not valid, has expired, or has been revoked.')
+  if (!caller)
+    throw new AppError('unauthorized', 'The token is not valid, has expired, or has been revoked.')
   c.set('principal', caller)
   if (!callerIpAllowed(caller.scope, c.req.header('CF-Connecting-IP'))) {
     throw new AppError('ip_not_allowed', 'This caller may not call from this address.')

@@ -64,6 +64,10 @@ export class GcsStore extends EndpointStore implements store.Store {
     unsupported('Multipart upload')
   }
 
+  uploadPart(): Promise<string> {
+    unsupported('Multipart upload')
+  }
+
   postPolicy(): Promise<store.SignedPostPolicy> {
     unsupported('A POST policy')
   }

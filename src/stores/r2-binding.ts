@@ -285,6 +285,23 @@ export class R2BindingStore implements store.Store {
     }
   }
 
+  async uploadPart(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    bytes: Uint8Array,
+  ): Promise<string> {
+    const upload = this.binding.resumeMultipartUpload(
+      key,
+      (await this.openUploadId(key, uploadId)).id,
+    )
+    try {
+      return (await upload.uploadPart(partNumber, bytes)).etag
+    } catch (error) {
+      multipartFailure(error)
+    }
+  }
+
   async abortMultipartUpload(key: string, uploadId: string): Promise<void> {
     const upload = this.binding.resumeMultipartUpload(
       key,

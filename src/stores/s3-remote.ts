@@ -68,8 +68,8 @@ export class S3RemoteStore extends EndpointStore implements store.Store {
    */
   #client: AwsClient | undefined
 
-  private async send(url: string, init: RequestInit): Promise<string> {
-    this.#client ??= new AwsClient({
+  private newClient(): AwsClient {
+    return new AwsClient({
       accessKeyId: this.credential.accessKeyId,
       secretAccessKey: this.credential.secretAccessKey,
       ...(this.credential.sessionToken ? { sessionToken: this.credential.sessionToken } : {}),
@@ -77,6 +77,10 @@ export class S3RemoteStore extends EndpointStore implements store.Store {
       region: this.target.region,
       retries: 0,
     })
+  }
+
+  private async send(url: string, init: RequestInit): Promise<string> {
+    this.#client ??= this.newClient()
     const response = await this.#client.fetch(url, init).catch(() => {
       throw storeUnavailable(undefined)
     })
@@ -138,6 +142,27 @@ export class S3RemoteStore extends EndpointStore implements store.Store {
       { method: 'POST', headers: { 'Content-Type': 'application/xml' }, body },
     )
     return xmlValue(text, 'ETag') ?? null
+  }
+
+  async uploadPart(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    bytes: Uint8Array,
+  ): Promise<string> {
+    const url = `${this.plainUrl(key)}?partNumber=${partNumber}&uploadId=${encodeURIComponent(uploadId)}`
+    this.#client ??= this.newClient()
+    const response = await this.#client.fetch(url, { method: 'PUT', body: bytes }).catch(() => {
+      throw storeUnavailable(undefined)
+    })
+    const text = await response.text()
+    const etag = response.headers.get('ETag')
+    if (response.ok && etag) return etag
+    if (response.status >= 500) throw storeUnavailable(response.status)
+    if (xmlValue(text, 'Code') === 'NoSuchUpload') {
+      throw new AppError('not_found', 'No such multipart upload for this bucket and key.')
+    }
+    throw new store.StoreRefused(response.status, xmlValue(text, 'Code') ?? 'UnknownError')
   }
 
   async abortMultipartUpload(key: string, uploadId: string): Promise<void> {

@@ -170,6 +170,11 @@ export interface Store {
   ): Promise<string | null>
   abortMultipartUpload(key: string, uploadId: string): Promise<void>
   /**
+   * Stores one part of a multipart upload from Signet itself (tus uploads: the bytes pass through
+   * the Worker); answers its ETag. AppError unsupported_by_target where the store has no parts.
+   */
+  uploadPart(key: string, uploadId: string, partNumber: number, bytes: Uint8Array): Promise<string>
+  /**
    * A signed browser form upload into this bucket. AppError unsupported_by_target where the store
    * takes no POST, or cannot hold a `type/*` Content-Type condition (a prefix) to one media type.
    */

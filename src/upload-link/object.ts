@@ -5,7 +5,8 @@
 // UPLOAD_SLOT_SECONDS (a sender who went away) is free again. Wrong passwords are counted here and
 // lock the link for everyone after too many, as a share's do. D1's index learns the file count.
 import { DurableObject } from 'cloudflare:workers'
-import { logFailure } from '../errors'
+import { getConfig, storeFor } from '../config'
+import { AppError, logFailure } from '../errors'
 import { base64url, randomBytes } from '../lib/bytes'
 import { numberedName } from '../lib/file-name'
 import { PASSWORD_LOCK_FAILURES, PASSWORD_LOCK_SECONDS, UPLOAD_SLOT_SECONDS } from '../lib/limits'
@@ -14,84 +15,44 @@ import type { PasswordVerdict } from '../share/password'
 import { applyLinkEdit, type UploadLinkChanges } from './edit'
 import { recordFileCount } from './index-db'
 import {
+  type FileRow,
+  fromFileRow,
+  type Opened,
+  type OpenRequest,
+  type Place,
+  type PlaceRequest,
+  type Received,
+  type Refused,
+} from './protocol'
+import {
   fromStoredRecord,
   toStoredRecord,
   type UploadedFile,
   type UploadLinkRecord,
 } from './record'
+import { TusLedger, type TusPart, type TusUpload } from './tus-ledger'
 
-/** Why an upload link takes no file now, in the contract's codes. */
-export type LinkRefusal =
-  | 'not_found'
-  | 'upload_link_revoked'
-  | 'upload_link_expired'
-  | 'rate_limited'
-  | 'share_password_required'
-  | 'share_password_invalid'
-  | 'upload_link_exhausted'
-  | 'payload_too_large'
-  | 'invalid_request'
-
-export type Refused = { ok: false; code: LinkRefusal; message?: string; retryAfter?: number }
-
-/** A sender at the link: when, and what the isolate found of the password. */
-export type OpenRequest = {
-  id: string
-  now: number
-  /** Ignored for a link without a password. */
-  password?: PasswordVerdict | undefined
-}
-
-export type Opened = { ok: true; record: UploadLinkRecord; count: number; left: number | null }
-
-/** What a sender asks a place for: the file's name (made safe), size and type, and its password. */
-export type PlaceRequest = {
-  id: string
-  now: number
-  clientIp: string | null
-  name: string
-  /** Bytes, when known before the bytes come (Content-Length, or a browser's File). */
-  size: number
-  contentType: string
-  /** What the isolate found of the password: ignored for a link without one. */
-  password?: PasswordVerdict | undefined
-  /** The sender's name and note, when given: kept with the place, then with the file. */
-  sender?: string | null | undefined
-  note?: string | null | undefined
-}
-
-/** A place for one file: its id, and the key the file is to have. */
-export type Place = { ok: true; slot: string; key: string }
-
-export type Received = {
-  ok: true
-  file: UploadedFile
-  /** Files the link holds now, this one included. */
-  count: number
-  /** This file was the last the link takes. */
-  exhausted: boolean
-}
+export type {
+  LinkRefusal,
+  Opened,
+  OpenRequest,
+  Place,
+  PlaceRequest,
+  Received,
+  Refused,
+} from './protocol'
 
 const NO_SUCH_LINK = { ok: false, code: 'not_found' } as const
 
 type LinkRow = { record: string; revoked_at: number | null }
-type FileRow = {
-  key: string
-  size: number
-  etag: string
-  content_type: string
-  uploaded_at: number
-  client_ip: string | null
-  sender: string | null
-  note: string | null
-}
-
 export class UploadLinkObject extends DurableObject<Env> {
   readonly #sql: SqlStorage
+  readonly #tus: TusLedger
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
     this.#sql = ctx.storage.sql
+    this.#tus = new TusLedger(this.#sql)
     this.#sql.exec(`CREATE TABLE IF NOT EXISTS link (
       id TEXT PRIMARY KEY, record TEXT NOT NULL, revoked_at INTEGER)`)
     this.#sql.exec(`CREATE TABLE IF NOT EXISTS slots (
@@ -183,7 +144,7 @@ export class UploadLinkObject extends DurableObject<Env> {
       key,
       request.name,
       request.contentType,
-      request.now + UPLOAD_SLOT_SECONDS * 1000,
+      request.now + (request.holdSeconds ?? UPLOAD_SLOT_SECONDS) * 1000,
       request.sender ?? null,
       request.note ?? null,
     )
@@ -323,6 +284,7 @@ export class UploadLinkObject extends DurableObject<Env> {
     const record = this.#load(id)
     if (!record) return { ok: false, code: 'not_found' }
     this.#sql.exec('DELETE FROM slots WHERE id = ?', slot)
+    this.#tus.drop(slot)
     this.#sql.exec(
       'INSERT INTO files (key, size, etag, content_type, uploaded_at, client_ip, sender, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       file.key,
@@ -353,6 +315,58 @@ export class UploadLinkObject extends DurableObject<Env> {
     if (this.#load(id)) this.#sql.exec('DELETE FROM slots WHERE id = ?', slot)
   }
 
+  /** tus: an upload at a place taken for it; aborted by the alarm if not completed by `expires`. */
+  async tusStart(id: string, upload: Omit<TusUpload, 'parts' | 'tailSize'>): Promise<boolean> {
+    if (!this.#load(id)) return false
+    this.#tus.start(upload)
+    const alarm = await this.ctx.storage.getAlarm()
+    if (alarm === null || alarm > upload.expires) await this.ctx.storage.setAlarm(upload.expires)
+    return true
+  }
+
+  async tusState(id: string, slot: string, now: number) {
+    return this.#load(id) ? this.#tus.state(slot, now) : null
+  }
+
+  async tusBegin(id: string, slot: string, offset: number, now: number) {
+    return this.#load(id) ? this.#tus.begin(slot, offset, now) : NO_SUCH_LINK
+  }
+
+  async tusPart(id: string, slot: string, lease: string, part: TusPart, now: number) {
+    return this.#load(id) !== undefined && this.#tus.part(slot, lease, part, now)
+  }
+
+  async tusTail(id: string, slot: string, lease: string, bytes: Uint8Array) {
+    return this.#load(id) !== undefined && this.#tus.tail(slot, lease, bytes)
+  }
+
+  /** Terminated: the upload and its place go; what the store must abort. */
+  async tusDrop(id: string, slot: string) {
+    if (!this.#load(id)) return null
+    this.#sql.exec('DELETE FROM slots WHERE id = ?', slot)
+    return this.#tus.drop(slot)
+  }
+
+  /** tus uploads past their expiry: their multipart uploads aborted, their places freed. */
+  override async alarm(): Promise<void> {
+    const record = this.#sql.exec<LinkRow>('SELECT record, revoked_at FROM link').toArray()[0]
+    const now = Date.now()
+    if (record) {
+      const store = storeFor(getConfig(this.env), fromStoredRecord(record.record).bucket)
+      // Each is forgotten only once its store let it go (a failure: the alarm runs again).
+      for (const gone of this.#tus.expired(now)) {
+        await store.abortMultipartUpload(gone.key, gone.uploadId).catch((error: unknown) => {
+          // Already gone (completed or aborted elsewhere) is as good as aborted.
+          if (!(error instanceof AppError && error.code === 'not_found')) throw error
+        })
+        this.#tus.drop(gone.slot)
+        this.#sql.exec('DELETE FROM slots WHERE id = ?', gone.slot)
+      }
+    }
+    const next = this.#tus.nextExpiry()
+    if (next !== null) await this.ctx.storage.setAlarm(Math.max(next, now + 1000))
+  }
+
   /** Edits the owner's link (any owner's when `owner` is null): see applyLinkEdit. */
   async edit(id: string, owner: string | null, changes: UploadLinkChanges) {
     const record = this.#load(id)
@@ -372,18 +386,5 @@ export class UploadLinkObject extends DurableObject<Env> {
       this.#sql.exec('UPDATE link SET revoked_at = ? WHERE id = ?', now, id)
     }
     return true
-  }
-}
-
-function fromFileRow(row: FileRow): UploadedFile {
-  return {
-    key: row.key,
-    size: row.size,
-    etag: row.etag,
-    contentType: row.content_type,
-    uploadedAt: row.uploaded_at,
-    clientIp: row.client_ip,
-    sender: row.sender,
-    note: row.note,
   }
 }

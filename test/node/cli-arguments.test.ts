@@ -99,7 +99,7 @@ describe('the CLI reads its arguments one way only', () => {
     expect(lives).toBeLessThanOrEqual(3 * 86_400)
   })
 
-  it('checks every option before a byte moves: a bad one leaves the bucket unchanged', () => {
+  it('checks every option before a byte moves: a bad one leaves the bucket unchanged', async () => {
     const before = keysUnder('bad/')
     for (const bad of [
       ['--expires-in', '3x'],
@@ -117,6 +117,30 @@ describe('the CLI reads its arguments one way only', () => {
     expect(before).toEqual([])
     const long = signet(['share', './f.txt', '--to', 's3://local/bad/', '--expires-in', '400d'])
     expect(long.stderr).toContain('at most 365 days')
+    // The key's own limits, read from /v1/me before the upload.
+    const made = await fetch(`${server.origin}/v1/keys`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${server.adminToken}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        name: 'short',
+        scope: {
+          buckets: ['local'],
+          operations: ['get', 'head', 'put', 'list', 'share'],
+          maxExpiresIn: 3600,
+          maxContentLength: 4,
+        },
+      }),
+    })
+    const short = ((await made.json()) as { key: string }).key
+    const lives = signet(['share', './f.txt', '--to', 's3://local/bad/', '--expires-in', '2h'], {
+      SIGNET_TOKEN: short,
+    })
+    expect(lives.status).toBe(2)
+    expect(lives.stderr).toContain('--expires-in must be at most 1 hour for this key')
+    const big = signet(['share', './f.txt', '--to', 's3://local/bad/'], { SIGNET_TOKEN: short })
+    expect(big.status).toBe(2)
+    expect(big.stderr).toContain('this key uploads at most 4 B')
+    expect(keysUnder('bad/')).toEqual([])
   })
 
   it('says an unknown option in one line with a suggestion, then the usage, not the whole help', () => {

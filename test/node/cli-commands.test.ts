@@ -44,7 +44,7 @@ describe('the signet command line, in process', () => {
     expect(unknown.err).toMatch(/^signet: unknown command "frobnicate"/)
     const early = await run(['--url', 'http://127.0.0.1:9', '--token', 'sgn_x', 'revoke'])
     expect(early.status).toBe(2)
-    expect(early.err.split('\n')[0]).toBe('signet revoke: missing <share id or link>')
+    expect(early.err.split('\n')[0]).toBe('signet revoke: missing <link or id>')
   })
 
   it('suggests the option or command a typo meant', async () => {
