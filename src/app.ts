@@ -29,6 +29,7 @@ import { me } from './routes/me'
 import { notifyPages } from './routes/notify'
 import { presignRoutes } from './routes/presign'
 import { shares } from './routes/shares'
+import { documentTus, tusRoutes } from './routes/tus'
 import { uploadLinkFiles } from './routes/upload-files'
 import { uploadLinks } from './routes/upload-links'
 import { uploadLinkPages } from './routes/upload-page'
@@ -233,10 +234,12 @@ app.route('/v1/upload-links', uploadLinks)
 app.route('/v1', uploads)
 app.on(['GET', 'HEAD', 'POST'], '/s/:id', useShareLink)
 app.on(['GET', 'HEAD'], '/s/:id/*', useShareLink)
+app.route('/u', tusRoutes)
 app.route('/u', uploadLinkPages)
 app.route('/u', uploadLinkFiles)
 app.route('/n', notifyPages)
 documentShareLinks(app.openAPIRegistry)
+documentTus(app.openAPIRegistry)
 app.get('/docs', async (c) => {
   const nonce = base64url(randomBytes(16))
   c.header('Content-Security-Policy', docsCsp(nonce))

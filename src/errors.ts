@@ -17,6 +17,7 @@ export const ERROR_STATUS = {
   upload_link_expired: 410,
   upload_link_revoked: 410,
   upload_link_exhausted: 410,
+  upload_conflict: 409,
   payload_too_large: 413,
   unsupported_by_target: 422,
   rate_limited: 429,

@@ -139,12 +139,15 @@ export const ErrorSchema = z
   .openapi('Error')
 
 /** The error responses a route can give, for its OpenAPI entry. */
-export function errorResponses(...statuses: (400 | 401 | 403 | 404 | 410 | 413 | 422 | 429)[]) {
+export function errorResponses(
+  ...statuses: (400 | 401 | 403 | 404 | 409 | 410 | 413 | 422 | 429)[]
+) {
   const described: Record<number, string> = {
     400: 'invalid_request',
     401: 'unauthorized (a share link: share_password_required or share_password_invalid)',
     403: 'forbidden or ip_not_allowed',
     404: 'not_found',
+    409: 'upload_conflict',
     410: 'share_expired, share_revoked, share_exhausted or share_changed (an upload link: upload_link_expired, upload_link_revoked or upload_link_exhausted)',
     413: 'payload_too_large',
     422: 'unsupported_by_target',

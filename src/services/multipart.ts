@@ -1,5 +1,5 @@
 // The one server multipart envelope, whoever starts and finishes the upload (the API's multipart
-// routes, an upload link's page, and any protocol after them): the upload made at the store with
+// routes, an upload link's page, tus): the upload made at the store with
 // one presigned PUT per part (each signed with its exact length when the total is known), and its
 // completion (parts in order, then what the store holds). Part sizes are equal, at least 5 MiB,
 // the last one smaller: the rule R2 and S3 hold multipart uploads to.
@@ -39,6 +39,11 @@ export type SignedPart = {
   headers: Record<string, string>
 }
 
+/** Starts a multipart upload at `key` (its parts signed for clients, or sent by Signet: tus). */
+export function startMultipart(store: Store, key: string, start: MultipartStart): Promise<string> {
+  return store.createMultipartUpload(key, start)
+}
+
 /**
  * Starts a multipart upload at `key` and signs a PUT for each part. With `length`, the parts are
  * `partSizes(length, parts)` and each URL signs its Content-Length (completing with fewer is
@@ -58,7 +63,7 @@ export async function signParts(
 ): Promise<{ uploadId: string; expiresAt: string; parts: SignedPart[] }> {
   const { key, parts, length, expiresIn, nowMs } = upload
   const sizes = length === undefined ? undefined : partSizes(length, parts)
-  const uploadId = await store.createMultipartUpload(key, {
+  const uploadId = await startMultipart(store, key, {
     ...upload.start,
     declared: length === undefined ? undefined : { parts, length },
   })

@@ -120,7 +120,7 @@ export type SenderWords = { sender?: string | undefined; note?: string | undefin
  * The sender's words as the object's metadata (`sender`, `note`): percent-encoded UTF-8, the one
  * spelling every store's metadata headers carry.
  */
-function senderMetadata(words: { sender: string | null; note: string | null }) {
+export function senderMetadata(words: { sender: string | null; note: string | null }) {
   const metadata: Record<string, string> = {}
   if (words.sender !== null) metadata.sender = encodeURIComponent(words.sender)
   if (words.note !== null) metadata.note = encodeURIComponent(words.note)
@@ -134,10 +134,11 @@ const MAX_NAME_TRIES = 20
  * Takes a place for a file in the link's object and finds its key a name no object holds: a key
  * an object from elsewhere holds is never handed out again, and the file gets the next name.
  */
-async function placeFile(
+export async function placeFile(
   ctx: SendContext,
   id: string,
   sent: { name: string; size: number; declaredType: string | undefined } & SenderWords,
+  holdSeconds?: number,
 ) {
   const file = { ...sent, contentType: uploadType(sent.name, sent.declaredType) }
   const { record } = await openUploadLink(ctx, id)
@@ -153,6 +154,7 @@ async function placeFile(
     password: await passwordVerdict(record.password, id, ctx.brought, nowMs),
     sender: sent.sender ?? null,
     note: sent.note ?? null,
+    holdSeconds,
   })
   if (!place.ok) throw refused(place)
   const store = storeOf(ctx, record)
@@ -172,7 +174,7 @@ async function placeFile(
 }
 
 /** Records a file that arrived and announces it; the sender hears of it only after both. */
-async function received(
+export async function received(
   ctx: SendContext,
   placed: Pick<
     Awaited<ReturnType<typeof placeFile>>,
@@ -277,7 +279,7 @@ export async function startFileUpload(ctx: SendContext, id: string, start: LinkU
 }
 
 /** The place a page's multipart upload holds, with the link's record and store. */
-async function heldPlace(ctx: SendContext, id: string, slot: string) {
+export async function heldPlace(ctx: SendContext, id: string, slot: string) {
   const { record } = await openUploadLink(ctx, id)
   const object = uploadLinkObject(ctx.links, id)
   const place = await object.placed(id, slot, ctx.now.getTime())

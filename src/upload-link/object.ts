@@ -328,8 +328,11 @@ export class UploadLinkObject extends DurableObject<Env> {
     return this.#load(id) ? this.#tus.state(slot, now) : null
   }
 
+  /** A PATCH takes the upload; none while the link is revoked or expired. */
   async tusBegin(id: string, slot: string, offset: number, now: number) {
-    return this.#load(id) ? this.#tus.begin(slot, offset, now) : NO_SUCH_LINK
+    const record = this.#load(id)
+    if (!record || record.revokedAt !== null || now >= record.expiresAt) return NO_SUCH_LINK
+    return this.#tus.begin(slot, offset, now)
   }
 
   async tusPart(id: string, slot: string, lease: string, part: TusPart, now: number) {
