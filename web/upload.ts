@@ -1,20 +1,12 @@
 // The upload-link page's script: files chosen or dropped wait in a list (each can be removed
 // before it goes) and are sent one after another, each with its own progress bar; the page counts
-// down the files the link still takes and says "All sent" when the list is done. A file up to the page's single-PUT size goes in one PUT to the link; a
-// larger one as a multipart upload whose parts go straight to the store (through the uploader's
-// part sender: parallel, retried), then completed through the link, or aborted when it fails.
-
-import { signetAnswer } from '../src/client'
+// down the files the link still takes and says "All sent" when the list is done. A file up to the
+// page's single-PUT size goes in one PUT to the link; a larger one with tus (tus-js-client) in
+// chunks under Cloudflare's 100 MB body limit, its upload URL remembered in localStorage: chosen
+// again after a reload or a lost connection, it goes on from what the server holds.
+import * as tus from 'tus-js-client'
 import { formatSize } from '../src/lib/sizes'
-import {
-  DEFAULT_PARALLEL_PARTS,
-  DEFAULT_RETRY,
-  type MultipartSession,
-  type PartUrl,
-  putCounted,
-  StepError,
-  sendMultipart,
-} from '../src/uploader'
+import { putCounted, StepError } from '../src/uploader'
 import { element } from './dom'
 import { xhrTransport } from './xhr-transport'
 
@@ -80,6 +72,12 @@ function fileRow(file: File, onRemove: () => void) {
       bar.value = sent
       status.textContent = `${formatSize(sent)} of ${formatSize(file.size)}`
     },
+    /** Where a resumed upload goes on from: what the server holds. */
+    resuming(offset: number) {
+      sent = offset
+      bar.value = offset
+      status.textContent = `Resuming at ${Math.floor((offset / Math.max(file.size, 1)) * 100)} %`
+    },
     done(text: string) {
       bar.value = bar.max
       status.textContent = text
@@ -93,15 +91,6 @@ function fileRow(file: File, onRemove: () => void) {
   }
 }
 
-function post<T>(path: string, body: unknown): Promise<T> {
-  return fetch(`/u/${link}${path}`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify(body),
-  }).then((response) => signetAnswer<T>(response))
-}
-
-type Started = { slot: string; key: string; uploadId: string; parts: PartUrl[] }
 type Sent = { key: string; size: number; etag: string }
 
 /** The name a file got in the bucket: the last segment of its key. */
@@ -109,34 +98,53 @@ function shownKey(key: string): string {
   return key.split('/').pop() ?? key
 }
 
+/** Each tus PATCH at most this big: under the 100 MB a request body may be on Free and Pro. */
+const TUS_CHUNK = 50 * 1024 * 1024
+
+/** What the server holds of an upload this browser began before (null: nothing any more). */
+async function heldOffset(url: string): Promise<number | null> {
+  const head = await fetch(url, { method: 'HEAD', headers: { 'Tus-Resumable': '1.0.0' } })
+  return head.ok ? Number(head.headers.get('Upload-Offset')) : null
+}
+
+/** A big file with tus, going on from an upload of the same file this browser began before. */
+function sendTus(file: File, row: ReturnType<typeof fileRow>, contentType: string): Promise<Sent> {
+  return new Promise((resolve, reject) => {
+    let shown = 0
+    const upload = new tus.Upload(file, {
+      endpoint: `/u/${link}/tus/`,
+      chunkSize: TUS_CHUNK,
+      retryDelays: [0, 1000, 3000, 5000, 10000],
+      metadata: { filename: file.name, filetype: contentType, ...senderWords() },
+      removeFingerprintOnSuccess: true,
+      onProgress(sent) {
+        row.progress(sent - shown)
+        shown = sent
+      },
+      onSuccess({ lastResponse }) {
+        const key = decodeURIComponent(lastResponse.getHeader('Signet-Key') ?? file.name)
+        resolve({ key, size: file.size, etag: '' })
+      },
+      onError: reject,
+    })
+    void (async () => {
+      for (const previous of await upload.findPreviousUploads()) {
+        const offset = previous.uploadUrl ? await heldOffset(previous.uploadUrl) : null
+        if (offset === null) continue
+        upload.resumeFromPreviousUpload(previous)
+        shown = offset
+        row.resuming(offset)
+        break
+      }
+      upload.start()
+    })().catch(reject)
+  })
+}
+
 async function sendOne(file: File, row: ReturnType<typeof fileRow>, signal: AbortSignal) {
   const contentType = file.type || 'application/octet-stream'
   const progress = (delta: number) => row.progress(delta)
-  if (file.size > singlePut) {
-    let slot = ''
-    let uploadId = ''
-    const session: MultipartSession<Sent> = {
-      async start() {
-        const started = await post<Started>('/uploads', {
-          name: file.name,
-          size: file.size,
-          contentType,
-          ...senderWords(),
-        })
-        ;({ slot, uploadId } = started)
-        return started
-      },
-      complete: (parts) => post<Sent>('/uploads/complete', { slot, uploadId, parts }),
-      abort: () => post('/uploads/abort', { slot, uploadId }),
-    }
-    return sendMultipart(session, {
-      transport: xhrTransport(file),
-      parallel: DEFAULT_PARALLEL_PARTS,
-      retry: DEFAULT_RETRY,
-      signal,
-      progress,
-    })
-  }
+  if (file.size > singlePut) return sendTus(file, row, contentType)
   let answer: Sent | undefined
   const transport = xhrTransport(file, (body) => {
     answer = JSON.parse(body) as Sent

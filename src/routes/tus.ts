@@ -38,6 +38,7 @@ const EXPOSE_HEADERS = [
   'Tus-Resumable',
   'Tus-Max-Size',
   'Tus-Extension',
+  'Signet-Key',
   'X-Request-Id',
 ].join(', ')
 
@@ -152,13 +153,13 @@ async function patch(c: Context<AppEnv>): Promise<Response> {
       ...(length !== undefined && /^\d+$/.test(length) ? { contentLength: Number(length) } : {}),
     },
   )
-  return new Response(null, {
-    status: 204,
-    headers: {
-      'Upload-Offset': String(patched.offset),
-      'Upload-Expires': httpDate(patched.expires),
-    },
+  const headers = new Headers({
+    'Upload-Offset': String(patched.offset),
+    'Upload-Expires': httpDate(patched.expires),
   })
+  // The whole file arrived: where it landed (its name may have been made free: "name (2).ext").
+  if (patched.sent) headers.set('Signet-Key', encodeURIComponent(patched.sent.key))
+  return new Response(null, { status: 204, headers })
 }
 
 async function terminate(c: Context<AppEnv>): Promise<Response> {

@@ -1,8 +1,9 @@
 // An upload link's page in real Chromium under wrangler dev: a person without a key chooses two
-// files, a small one (one PUT to the link) and one over the page's single-PUT size (multipart,
-// parts straight to the bucket's store), and sees each one's progress end in "Sent"; the link
-// then lists both, byte-exact. axe-core finds nothing serious at 360 px and on a desktop, before
-// and after, and the page asks nothing of any other origin.
+// files, a small one (one PUT to the link) and one over the page's single-PUT size (tus, through
+// the link), and sees each one's progress end in "Sent"; the link then lists both, byte-exact.
+// axe-core finds nothing serious at 360 px and on a desktop, before and after, and the page asks
+// nothing of any other origin. A big file cut off by a reload and chosen again goes on from what
+// the server holds ("Resuming at N %"), sending only the rest.
 import { createHash } from 'node:crypto'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -109,9 +110,9 @@ describe.skipIf(!haveChromium('upload-page-browser'))("an upload link's page in 
     expect(await page.$eval('.when .zoned', (node) => node.textContent)).not.toContain('UTC')
     expect(await seriousViolations(page)).toEqual([])
     await screenshot(page, 'upload-link-page')
-    // The big file went as a multipart upload, its parts straight to the bucket's store.
-    expect(watch.requests.some((request) => /^POST .*\/uploads$/.test(request))).toBe(true)
-    expect(watch.requests.filter((request) => /^PUT .*partNumber=/.test(request)).length).toBe(3)
+    // The big file went with tus: one creation, then PATCHes under the 100 MB body limit.
+    expect(watch.requests.some((request) => /^POST .*\/tus\/$/.test(request))).toBe(true)
+    expect(watch.requests.filter((request) => /^PATCH .*\/tus\//.test(request)).length).toBe(1)
     expect(watch.errors).toEqual([])
     expect(watch.foreign).toEqual([])
     await page.close()
@@ -136,4 +137,104 @@ describe.skipIf(!haveChromium('upload-page-browser'))("an upload link's page in 
       expect(sha(bytes), objectKey).toBe(sha(await readFile(path)))
     }
   }, 180_000)
+
+  it('resumes a big file chosen again after a reload, sending only what the server lacks', async () => {
+    const link = await callApi<{ id: string; url: string }>(
+      server,
+      key,
+      'POST',
+      '/v1/upload-links',
+      { bucket: 'local', prefix: 'inbox/resume/' },
+    )
+    const size = 32 * 1024 * 1024
+    const path = join(scratch, 'footage.bin')
+    const bytes = Buffer.alloc(size)
+    for (let i = 0; i < size; i += 4096) bytes.writeUInt32BE(i ^ 0x5a5a, i)
+    await writeFile(path, bytes)
+
+    const { page } = await watchedPage(browser, server.origin)
+    await page.setViewport({ width: 1280, height: 800 })
+    const cdp = await page.createCDPSession()
+    await cdp.send('Network.enable')
+    // Slow enough to cut it off halfway: 4 MiB/s up.
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: 4 * 1024 * 1024,
+    })
+    await page.goto(link.body.url, { waitUntil: 'load' })
+    await (await page.$('#files'))?.uploadFile(path)
+    await page.waitForFunction(
+      (half) =>
+        ((document.querySelector('#list progress') as HTMLProgressElement)?.value ?? 0) > half,
+      { timeout: 60_000 },
+      size / 2,
+    )
+    const uploadUrl = await page.evaluate(() => {
+      for (let i = 0; i < localStorage.length; i++) {
+        const name = localStorage.key(i) ?? ''
+        if (name.startsWith('tus::')) {
+          return (JSON.parse(localStorage.getItem(name) ?? '{}') as { uploadUrl?: string })
+            .uploadUrl
+        }
+      }
+      return undefined
+    })
+    expect(uploadUrl).toMatch(/\/u\/[\w-]+\/tus\/[\w-]+$/)
+    await page.goto('about:blank')
+    // What the server holds once the cut-off request has ended.
+    let held = -1
+    for (let last = -2, tries = 0; held !== last && tries < 40; tries++) {
+      last = held
+      await new Promise((resolve) => setTimeout(resolve, 500))
+      const head = await fetch(uploadUrl as string, {
+        method: 'HEAD',
+        headers: { 'Tus-Resumable': '1.0.0' },
+      })
+      held = Number(head.headers.get('Upload-Offset'))
+    }
+    expect(held).toBeGreaterThan(0)
+    expect(held).toBeLessThan(size)
+
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: -1,
+    })
+    const offsets: string[] = []
+    page.on('request', (request) => {
+      if (request.method() === 'PATCH') offsets.push(request.headers()['upload-offset'] ?? '')
+    })
+    await page.goto(link.body.url, { waitUntil: 'load' })
+    // Every status line the row shows, as it shows it.
+    await page.evaluate(() => {
+      const seen: string[] = []
+      Object.assign(window, { seen })
+      new MutationObserver(() => {
+        const text = document.querySelector('#list .status')?.textContent
+        if (text && seen.at(-1) !== text) seen.push(text)
+      }).observe(document.body, { subtree: true, childList: true, characterData: true })
+    })
+    await (await page.$('#files'))?.uploadFile(path)
+    const percent = Math.floor((held / size) * 100)
+    await page.waitForSelector('#list li[data-state="sent"]', { timeout: 90_000 })
+    const seen = await page.evaluate(() => (window as unknown as { seen: string[] }).seen)
+    expect(seen).toContain(`Resuming at ${percent} %`)
+    // The server was sent only what it lacked: the first PATCH began where it had stopped.
+    expect(offsets[0]).toBe(String(held))
+    expect(size - held).toBeLessThan(size)
+    expect(await page.$eval('#list li', (item) => item.textContent)).toContain(
+      'Sent as footage.bin',
+    )
+    await page.close()
+    const get = await callApi<{ url: string }>(server, key, 'POST', '/v1/presign', {
+      bucket: 'local',
+      key: 'inbox/resume/footage.bin',
+    })
+    const stored = Buffer.from(await (await fetch(get.body.url)).arrayBuffer())
+    const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex')
+    expect(sha(stored)).toBe(sha(bytes))
+  }, 240_000)
 })
