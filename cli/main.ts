@@ -33,6 +33,7 @@ import { ls, rm } from './commands/objects'
 import { presign } from './commands/presign'
 import { request } from './commands/request'
 import { requests } from './commands/requests'
+import { SendFailed, send, sendExitCode } from './commands/send'
 import { share } from './commands/share'
 import { sync } from './commands/sync'
 import { webhooks } from './commands/webhooks'
@@ -45,6 +46,7 @@ export const COMMANDS = [
   rm,
   share,
   request,
+  send,
   presign,
   revoke,
   shares,
@@ -120,6 +122,7 @@ function extraWord(cmd: Command, args: string[]): string {
 
 /** The exit code for a failure, from the API's status where there is one. */
 function exitCodeOf(error: unknown): number {
+  if (error instanceof SendFailed) return sendExitCode(error)
   const cause = error instanceof StepError ? error.cause : error
   if (cause instanceof SignetError) {
     if (cause.code === 'network_error') return EXIT.unreachable

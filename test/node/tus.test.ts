@@ -3,12 +3,17 @@
 // the server stored, byte-identical and invisible until complete; chunks of 5 and 7 MiB (not
 // multiples of the part size); Upload-Length over the cap → 413; maxFiles held exactly under 20
 // parallel creations, a termination freeing its place; one object.created per file.
+import { spawn, spawnSync } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import * as tus from 'tus-js-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type SignetServer, startSignet } from './miniflare-server'
 
 const MiB = 1024 * 1024
+const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli.js')
 
 describe('tus on upload links', () => {
   let server: SignetServer
@@ -215,4 +220,63 @@ describe('tus on upload links', () => {
     await new Promise((r) => setTimeout(r, 1500))
     expect(created).toHaveLength(1)
   }, 60_000)
+
+  it('signet send: a file to an upload link with tus, cut off with Ctrl-C and resumed by running it again', async () => {
+    const link = await uploadLink({ prefix: 'tus/cli/' })
+    const work = mkdtempSync(join(tmpdir(), 'signet-send-'))
+    const env = {
+      ...process.env,
+      XDG_CONFIG_HOME: join(work, 'config'),
+      SIGNET_URL: '',
+      SIGNET_TOKEN: '',
+    }
+    try {
+      const bytes = randomBytes(24 * MiB)
+      const path = join(work, 'big.bin')
+      writeFileSync(path, bytes)
+      const args = [CLI, 'send', link.url, path, '--chunk-size', '1MiB', '--sender', 'Robin']
+      const first = spawn(process.execPath, args, { env })
+      const exited = new Promise<number | null>((resolve) => first.on('exit', resolve))
+      // Stop it once the link holds some of it (the upload's URL is kept on disk).
+      const storage = join(work, 'config', 'signet', 'tus-uploads.json')
+      let offset = 0
+      for (let tries = 0; tries < 200 && offset < 6 * MiB; tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 100))
+        if (!existsSync(storage)) continue
+        const kept = Object.values(
+          JSON.parse(readFileSync(storage, 'utf8')) as Record<string, { uploadUrl?: string }>,
+        )
+        const url = kept[0]?.uploadUrl
+        if (!url) continue
+        const head = await fetch(url, { method: 'HEAD', headers: { 'Tus-Resumable': '1.0.0' } })
+        offset = Number(head.headers.get('Upload-Offset'))
+      }
+      first.kill('SIGINT')
+      expect(await exited).toBe(130)
+      expect(offset).toBeGreaterThan(0)
+      expect(await stored('tus/cli/big.bin')).toBeNull()
+      const second = spawnSync(process.execPath, args, { env, encoding: 'utf8' })
+      expect(second.status, second.stderr).toBe(0)
+      expect(second.stderr).toMatch(/resumed at [\d.]+ MiB/)
+      expect(second.stdout).toMatch(/^sent .*big\.bin to .* as tus\/cli\/big\.bin \(24\.0 MiB in /)
+      const object = await stored('tus/cli/big.bin')
+      expect(sha(object as Uint8Array)).toBe(sha(bytes))
+      // The link is the permission: a revoked one refuses, as a missing thing (exit 4).
+      await fetch(`${server.origin}/v1/upload-links/${link.id}`, {
+        method: 'DELETE',
+        headers: { Authorization: `Bearer ${key}` },
+      })
+      const refused = spawnSync(process.execPath, [CLI, 'send', link.url, path], {
+        env,
+        encoding: 'utf8',
+      })
+      expect(refused.status).toBe(4)
+      expect(refused.stderr).toContain('revoked')
+      expect(
+        spawnSync(process.execPath, [CLI, 'send', 'https://example.com/x', path], { env }).status,
+      ).toBe(2)
+    } finally {
+      rmSync(work, { recursive: true, force: true })
+    }
+  }, 120_000)
 })
