@@ -61,3 +61,43 @@ describe('an expired tus upload', () => {
     expect((await create()).status).toBe(201)
   })
 })
+
+describe('tus creation keeps the link’s rules', () => {
+  it('asks for the password and holds the media types, as other uploads do', async () => {
+    const { key } = await createKey(FULL_SCOPE, 'tus-rules')
+    const made = await call('/v1/upload-links', {
+      token: key,
+      json: {
+        bucket: 'local',
+        prefix: 'tus-rules/',
+        password: 'correct horse battery',
+        contentTypes: ['image/*'],
+      },
+    })
+    const link = (await made.json()) as { id: string }
+    const create = (name: string, password?: string) =>
+      call(`/u/${link.id}/tus/`, {
+        method: 'POST',
+        headers: {
+          'Tus-Resumable': '1.0.0',
+          'Upload-Length': '4',
+          'Upload-Metadata': `filename ${btoa(name)}`,
+          ...(password ? { Authorization: `Basic ${btoa(`:${password}`)}` } : {}),
+        },
+      })
+    expect((await create('a.png')).status).toBe(401)
+    expect((await create('a.png', 'wrong one!')).status).toBe(401)
+    expect((await create('a.pdf', 'correct horse battery')).status).toBe(400)
+    const ok = await create('a.png', 'correct horse battery')
+    expect(ok.status).toBe(201)
+    expect(ok.headers.get('Tus-Resumable')).toBe('1.0.0')
+    expect(ok.headers.get('Access-Control-Allow-Origin')).toBe('*')
+    // Another version of the protocol is refused as tus says.
+    const old = await call(`/u/${link.id}/tus/`, {
+      method: 'POST',
+      headers: { 'Tus-Resumable': '0.2.2', 'Upload-Length': '4' },
+    })
+    expect(old.status).toBe(412)
+    expect(old.headers.get('Tus-Version')).toBe('1.0.0')
+  })
+})
