@@ -3,6 +3,7 @@
 import { stat } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { clientFrom, command, interruptible, parseS3Url, UsageError } from '../command'
+import { downloadEncrypted, encryptedLink } from '../encrypted'
 import { outputMode, Progress } from '../progress'
 import { download } from '../transfer'
 import { retryOf, TRANSFER_OPTIONS, uploadFile } from '../upload-file'
@@ -16,6 +17,7 @@ export const cp = command({
     's3://bucket/key <file|dir/|->',
     '-r <dir> s3://bucket/prefix/',
     '-r s3://bucket/prefix/ <dir>',
+    "'<encrypted link>#<key>' <file|dir/>",
   ],
   summary:
     'Upload (one PUT, or multipart with parallel parts) or download (resumed with Range, verified against the object before it is kept). A key ending in / takes the file name. With -r, a folder and everything in it, either way, one progress display.',
@@ -44,6 +46,18 @@ export const cp = command({
         ...target,
         etag: done.etag,
       })
+      return
+    }
+    const sealed = encryptedLink(from)
+    if (sealed && !to.startsWith('s3://')) {
+      if (to === '-') throw new UsageError('an encrypted link is decrypted into a file, not stdout')
+      const intoFolder =
+        to.endsWith('/') || (await stat(to).catch(() => undefined))?.isDirectory() === true
+      if (!intoFolder && !options.overwrite && (await stat(to).catch(() => undefined))) {
+        throw new Error(`${to} exists: give --overwrite to replace it`)
+      }
+      const path = await downloadEncrypted(sealed, to, intoFolder)
+      if (!options.quiet) io.out(`downloaded and decrypted ${sealed.url} to ${path}\n`)
       return
     }
     if (from.startsWith('s3://') && !to.startsWith('s3://')) {

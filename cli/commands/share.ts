@@ -1,6 +1,7 @@
 // signet share: a share link to an object already there, to a whole folder (a prefix ending in
 // /), or to a local file uploaded first.
 
+import { randomUUID } from 'node:crypto'
 import { stat } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { renderUnicodeCompact } from 'uqr'
@@ -24,6 +25,7 @@ import {
   UsageError,
   type Values,
 } from '../command'
+import { encryptFile } from '../encrypted'
 import { outputMode } from '../progress'
 import { freeTarget, TRANSFER_OPTIONS, uploadFile } from '../upload-file'
 
@@ -50,6 +52,10 @@ const OPTIONS = {
     help: 'ask for a password, read from stdin (8-256 characters; never an argument)',
   },
   qr: { type: 'boolean', help: 'also print a QR code of the link' },
+  encrypt: {
+    type: 'boolean',
+    help: 'end to end: encrypt here first; the link carries the key after #, Signet never does',
+  },
   message: { type: 'string', value: 'TEXT', help: "shown on the link's page (at most 1,000)" },
   ...NOTIFY_OPTION,
   ...TRANSFER_OPTIONS,
@@ -143,10 +149,58 @@ function shareRequest(
   return request
 }
 
-function printShare(io: Io, options: Options, share: Share): void {
-  print(io, options, share, share.url)
+function printShare(io: Io, options: Options, share: Share, key?: string): void {
+  const link = key ? `${share.url}#${key}` : share.url
+  print(io, options, key ? { ...share, link } : share, link)
   if (options.qr && !options.json && !options.quiet) {
-    io.out(`${renderUnicodeCompact(share.url, { border: 2 })}\n`)
+    io.out(`${renderUnicodeCompact(link, { border: 2 })}\n`)
+  }
+}
+
+/**
+ * `share --encrypt ./file`: encrypted here, uploaded under a name that says nothing (the folder
+ * --to names, or the scope's, then a random one), shared as encrypted with its encrypted facts.
+ */
+async function shareEncrypted(
+  client: ReturnType<typeof clientFrom>,
+  options: Options,
+  settings: LinkSettings,
+  file: string,
+  password: string | undefined,
+  io: Io,
+): Promise<void> {
+  const { scope } = await step('read your scope', client.me())
+  await withinScope(scope, settings, file)
+  const folder = options.to ? parseS3Url(options.to) : defaultTarget(scope, {}, '')
+  if (folder.key !== '' && !folder.key.endsWith('/')) {
+    throw new UsageError(
+      '--encrypt with --to takes a folder (s3://bucket/prefix/): the name is made here',
+    )
+  }
+  const sealed = await encryptFile(file)
+  try {
+    const target = { bucket: folder.bucket, key: `${folder.key}${randomUUID()}.ece` }
+    const mode = outputMode(options) === 'tty' ? 'tty' : 'quiet'
+    const done = await uploadFile(
+      client,
+      { ...options, 'content-type': 'application/octet-stream' },
+      sealed.path,
+      target,
+      mode,
+      io,
+    )
+    done.progress.stop()
+    const made = await step(
+      'create the share link',
+      client.createShare({
+        ...shareRequest(settings, target, password),
+        encrypted: true,
+        encryptedMeta: sealed.encryptedMeta,
+      }),
+    )
+    printShare(io, options, made, sealed.secret)
+  } finally {
+    await sealed.done()
   }
 }
 
@@ -164,6 +218,14 @@ export const share = command({
     const settings = linkSettings(options)
     const client = clientFrom(options)
     const password = options['password-stdin'] ? await passwordFromStdin() : undefined
+    if (options.encrypt) {
+      if (what.startsWith('s3://')) {
+        throw new UsageError('--encrypt shares a local file: it is encrypted here, before upload')
+      }
+      if (options.filename) throw new UsageError('--encrypt names nothing: no --filename')
+      await shareEncrypted(client, options, settings, what, password, io)
+      return
+    }
     if (what.startsWith('s3://')) {
       const made = await step(
         'create the share link',

@@ -49,8 +49,31 @@ function Preview(props: { facts: SharePageFacts; name: string }) {
   }
 }
 
+/**
+ * An end-to-end encrypted share's page: it names nothing (neither the file nor its size: Signet
+ * cannot read them) and says how to open it with its key.
+ */
+function EncryptedSharePage(props: { facts: SharePageFacts }) {
+  const { share } = props.facts
+  return (
+    <Page head={{ title: 'An encrypted file', description: 'An end-to-end encrypted file.' }}>
+      <h1 id="encrypted" data-meta={share.encryptedMeta ?? ''}>
+        An encrypted file
+      </h1>
+      <ShareMessage message={share.message} />
+      <ShareFacts share={share} label="Encryption" value="End to end (aes128gcm)" />
+      <p>
+        Only the link's key, after its <code>#</code>, opens it: this server never had it. Open it
+        with the Signet CLI, giving the whole link in quotes:
+      </p>
+      <pre class="message">signet cp '{`<this link with its #key>`}' ./file</pre>
+    </Page>
+  )
+}
+
 export function SharePage(props: { facts: SharePageFacts }) {
   const { facts } = props
+  if (facts.share.encrypted) return <EncryptedSharePage facts={facts} />
   const { share, size } = facts
   const name = shownName(share)
   const sizeText = size === null ? 'Unknown size' : formatSize(size)

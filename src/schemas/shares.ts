@@ -12,6 +12,23 @@ import {
 } from './common'
 import { PolicyHintsSchema } from './presign'
 
+/** Whether base64url text holds an aes128gcm body: its header, and at least one sealed record. */
+function isAes128gcm(text: string): boolean {
+  let bytes: Uint8Array
+  try {
+    const padded = text.replaceAll('-', '+').replaceAll('_', '/')
+    bytes = Uint8Array.from(atob(padded + '='.repeat((4 - (padded.length % 4)) % 4)), (c) =>
+      c.charCodeAt(0),
+    )
+  } catch {
+    return false
+  }
+  if (bytes.byteLength < 21) return false
+  const rs = new DataView(bytes.buffer).getUint32(16)
+  const idlen = bytes[20] as number
+  return rs >= 18 && bytes.byteLength >= 21 + idlen + 17
+}
+
 export const ShareRequestSchema = z
   .strictObject({
     bucket: BucketNameSchema,
@@ -49,6 +66,32 @@ export const ShareRequestSchema = z
     }),
     message: ShareMessageSchema.optional(),
     notify: NotifySchema.optional(),
+    encrypted: z.boolean().optional().openapi({
+      description:
+        "End to end: the object is an RFC 8188 aes128gcm body whose key travels only in the link's fragment (`<url>#<key>`), never to Signet; its name, type and size only in encryptedMeta.",
+    }),
+    encryptedMeta: z
+      .string()
+      .max(8192)
+      .regex(/^[A-Za-z0-9_-]+$/, { message: 'must be base64url' })
+      .refine(isAes128gcm, { message: 'must be an aes128gcm body (RFC 8188)' })
+      .optional()
+      .openapi({
+        description:
+          'base64url of an aes128gcm body of the JSON {name, type, size} under the same key (encrypted shares only)',
+      }),
+  })
+  .refine((request) => request.encryptedMeta === undefined || request.encrypted === true, {
+    message: 'encryptedMeta belongs to an encrypted share (encrypted: true)',
+    path: ['encryptedMeta'],
+  })
+  .refine((request) => request.encrypted !== true || request.prefix === undefined, {
+    message: 'a folder cannot be shared encrypted: share each file',
+    path: ['encrypted'],
+  })
+  .refine((request) => request.encrypted !== true || request.filename === undefined, {
+    message: 'an encrypted share names nothing: its name is in encryptedMeta',
+    path: ['filename'],
   })
   .refine((request) => (request.key === undefined) !== (request.prefix === undefined), {
     message: 'give exactly one of key (one object) and prefix (a folder)',
@@ -116,6 +159,8 @@ export const ShareSchema = z
     revokedAt: z.string().nullable(),
     lastUsedAt: z.string().nullable(),
     message: z.string().nullable(),
+    encrypted: z.boolean().openapi({ description: 'End to end: Signet never held its key' }),
+    encryptedMeta: z.string().nullable(),
     notify: z.array(z.string()).openapi({ description: 'Addresses mailed about its downloads' }),
     policyHints: PolicyHintsSchema.nullable(),
   })

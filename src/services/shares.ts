@@ -84,8 +84,9 @@ export async function createShare(ctx: ShareContext, request: ShareRequest) {
     key,
     folder,
     mode: request.mode ?? 'redirect',
-    // A counted link opens on a page by default, so a chat's link preview cannot use it up.
-    page: request.page ?? request.maxDownloads !== undefined,
+    // A counted link opens on a page by default, so a chat's link preview cannot use it up; an
+    // encrypted one always does (a browser must be given the page that holds its encrypted name).
+    page: request.encrypted === true || (request.page ?? request.maxDownloads !== undefined),
     filename: request.filename ?? null,
     disposition: request.disposition ?? (request.filename ? 'attachment' : null),
     allowIps: request.allowIps ?? null,
@@ -100,6 +101,7 @@ export async function createShare(ctx: ShareContext, request: ShareRequest) {
     lastUsedAt: null,
     message: request.message ?? null,
     notify: recipientsOf(request.notify ?? [], origin),
+    ...(request.encrypted ? { encrypted: true, encryptedMeta: request.encryptedMeta ?? null } : {}),
     revision: 0,
   }
   // The index row first: a share whose object was not told loads itself from it on first use.

@@ -33,6 +33,8 @@ type Row = {
   message: string | null
   /** Recipients as JSON, or null. */
   notify: string | null
+  encrypted: number | null
+  encrypted_meta: string | null
 }
 
 function fromRow(row: Row): ShareRecord {
@@ -58,6 +60,8 @@ function fromRow(row: Row): ShareRecord {
     lastUsedAt: msOf(row.last_used_at),
     message: row.message ?? null,
     notify: row.notify ? (JSON.parse(row.notify) as Recipients) : null,
+    encrypted: row.encrypted === 1,
+    encryptedMeta: row.encrypted_meta ?? null,
     // The index keeps no revision: a share loaded from it was never edited in its object.
     revision: 0,
   }
@@ -68,8 +72,9 @@ export async function insertShare(db: D1Database, share: ShareRecord): Promise<v
     .prepare(
       `INSERT INTO shares (id, owner, bucket, object_key, mode, filename, disposition, allow_ips,
         max_downloads, downloads, created_at, expires_at, page, etag, pin, password, folder, message,
-        notify)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)`,
+        notify, encrypted, encrypted_meta)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+        ?19, ?20)`,
     )
     .bind(
       share.id,
@@ -90,6 +95,8 @@ export async function insertShare(db: D1Database, share: ShareRecord): Promise<v
       share.folder ? 1 : 0,
       share.message,
       share.notify === null ? null : JSON.stringify(share.notify),
+      share.encrypted ? 1 : 0,
+      share.encryptedMeta ?? null,
     )
     .run()
 }

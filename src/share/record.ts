@@ -44,6 +44,9 @@ export type ShareRecord = {
   message: string | null
   /** Who is mailed about its downloads (null: nobody). */
   notify: Recipients | null
+  /** End to end: an aes128gcm body whose key Signet never held; its name etc. in encryptedMeta. */
+  encrypted?: boolean
+  encryptedMeta?: string | null
   /** How many times the share was edited: isolates re-read it when its object says another. */
   revision: number
 }
@@ -225,6 +228,8 @@ export function toApiShare(record: ShareRecord, origin: string, store: Store | u
     revokedAt: isoOf(record.revokedAt),
     lastUsedAt: isoOf(record.lastUsedAt),
     message: record.message,
+    encrypted: record.encrypted === true,
+    encryptedMeta: record.encryptedMeta ?? null,
     notify: notifyOf(record.notify),
     policyHints: record.allowIps
       ? policyHints({
