@@ -13,6 +13,8 @@ export const DEFAULT_RECORD_SIZE = 65_536
 const TAG = 16
 const HEADER = 21
 
+import { concatBytes } from './concat'
+
 const utf8 = new TextEncoder()
 
 export class DecryptError extends Error {}
@@ -166,13 +168,7 @@ export function decryptStream(secret: Uint8Array): TransformStream<Uint8Array, U
 async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
   const chunks: Uint8Array[] = []
   for await (const chunk of stream) chunks.push(chunk)
-  const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0))
-  let at = 0
-  for (const chunk of chunks) {
-    out.set(chunk, at)
-    at += chunk.byteLength
-  }
-  return out
+  return concatBytes(chunks)
 }
 
 /** A whole small body (encryptedMeta), encoded. */

@@ -5,6 +5,7 @@
 // HEAD reports is exactly what is kept: the parts plus the tail. One PATCH at a time holds a
 // lease; another meanwhile is refused (locked), one at another offset too (conflict).
 import { base64url, randomBytes } from '../lib/bytes'
+import { concatBytes } from '../lib/concat'
 
 /** Every part but the last has this size: R2's rule (equal parts, at least 5 MiB). */
 export const TUS_PART_SIZE = 5 * 1024 * 1024
@@ -124,17 +125,15 @@ export class TusLedger {
   }
 
   #tail(slot: string): Uint8Array {
-    const chunks = this.#sql
-      .exec<{ bytes: ArrayBuffer }>('SELECT bytes FROM tus_tail WHERE slot = ? ORDER BY seq', slot)
-      .toArray()
-      .map((row) => new Uint8Array(row.bytes))
-    const tail = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0))
-    let at = 0
-    for (const chunk of chunks) {
-      tail.set(chunk, at)
-      at += chunk.byteLength
-    }
-    return tail
+    return concatBytes(
+      this.#sql
+        .exec<{ bytes: ArrayBuffer }>(
+          'SELECT bytes FROM tus_tail WHERE slot = ? ORDER BY seq',
+          slot,
+        )
+        .toArray()
+        .map((row) => new Uint8Array(row.bytes)),
+    )
   }
 
   #holds(slot: string, lease: string): Row | undefined {
