@@ -38,7 +38,13 @@ export async function resolveLink(client: SignetClient, ref: LinkRef): Promise<L
   if (ref.kind !== 'either') return ref
   return onLink<LinkRef>(
     ref,
-    async (id) => (await client.getShare(id), { kind: 'share', id }),
-    async (id) => (await client.uploadLinks.get(id), { kind: 'upload-link', id }),
+    async (id) => {
+      await client.getShare(id)
+      return { kind: 'share', id }
+    },
+    async (id) => {
+      await client.uploadLinks.get(id)
+      return { kind: 'upload-link', id }
+    },
   )
 }

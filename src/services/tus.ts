@@ -6,6 +6,7 @@
 // upload's tail, so the offset is always what is stored; the last PATCH stores the last part,
 // completes the upload (the object appears then, never before) and records and announces the file
 // once, as any upload through the link.
+import { storeFor } from '../config'
 import { AppError } from '../errors'
 import { wholeSecondMs } from '../lib/duration'
 import { uploadLinkObject } from '../upload-link/record'
@@ -13,6 +14,7 @@ import { offsetOf, TUS_PART_SIZE, type TusPart } from '../upload-link/tus-ledger
 import { finishMultipart, startMultipart } from './multipart'
 import {
   heldPlace,
+  openUploadLink,
   placeFile,
   received,
   type SendContext,
@@ -151,7 +153,11 @@ export async function patchTusUpload(
   slot: string,
   patch: { offset: number; body: ReadableStream<Uint8Array> | null; contentLength?: number },
 ): Promise<{ offset: number; expires: number; sent?: Sent }> {
-  const object = uploadLinkObject(ctx.links, id)
+  // The place first: a lapsed one takes no lease that nothing would give back.
+  const placed = await heldPlace(ctx, id, slot).catch((error: unknown) => {
+    throw error instanceof AppError && error.code === 'not_found' ? GONE() : error
+  })
+  const object = placed.object
   const begun = await object.tusBegin(id, slot, patch.offset, ctx.now.getTime())
   if (!begun.ok) {
     if (begun.code === 'not_found') throw GONE()
@@ -167,7 +173,6 @@ export async function patchTusUpload(
     await object.tusTail(id, slot, lease, begun.tail)
     throw new AppError('invalid_request', `This upload is ${upload.length} bytes long.`)
   }
-  const placed = await heldPlace(ctx, id, slot)
   const parts: TusPart[] = [...upload.parts]
   const gathered = new Gathered()
   gathered.push(begun.tail)
@@ -226,12 +231,13 @@ export async function patchTusUpload(
 
 /** DELETE: the upload aborted in the store and its place in the link freed. */
 export async function terminateTusUpload(ctx: SendContext, id: string, slot: string) {
-  const placed = await heldPlace(ctx, id, slot).catch(() => undefined)
+  // The link's store, not the place's: a place that lapsed still has an upload to abort.
+  const { record } = await openUploadLink(ctx, id)
   const gone = await uploadLinkObject(ctx.links, id).tusDrop(id, slot)
   if (!gone) throw GONE()
-  if (placed) {
-    await placed.store.abortMultipartUpload(gone.key, gone.uploadId).catch((error: unknown) => {
+  await storeFor(ctx.config, record.bucket)
+    .abortMultipartUpload(gone.key, gone.uploadId)
+    .catch((error: unknown) => {
       if (!(error instanceof AppError && error.code === 'not_found')) throw error
     })
-  }
 }

@@ -291,10 +291,7 @@ export class R2BindingStore implements store.Store {
     partNumber: number,
     bytes: Uint8Array,
   ): Promise<string> {
-    const upload = this.binding.resumeMultipartUpload(
-      key,
-      (await this.openUploadId(key, uploadId)).id,
-    )
+    const upload = await this.#resumed(key, uploadId)
     try {
       return (await upload.uploadPart(partNumber, bytes)).etag
     } catch (error) {
@@ -302,11 +299,13 @@ export class R2BindingStore implements store.Store {
     }
   }
 
+  /** R2's multipart upload behind an upload id the gateway gave out for this key. */
+  async #resumed(key: string, uploadId: string): Promise<R2MultipartUpload> {
+    return this.binding.resumeMultipartUpload(key, (await this.openUploadId(key, uploadId)).id)
+  }
+
   async abortMultipartUpload(key: string, uploadId: string): Promise<void> {
-    const upload = this.binding.resumeMultipartUpload(
-      key,
-      (await this.openUploadId(key, uploadId)).id,
-    )
+    const upload = await this.#resumed(key, uploadId)
     try {
       await upload.abort()
     } catch (error) {

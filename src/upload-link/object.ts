@@ -11,7 +11,6 @@ import { base64url, randomBytes } from '../lib/bytes'
 import { numberedName } from '../lib/file-name'
 import { PASSWORD_LOCK_FAILURES, PASSWORD_LOCK_SECONDS, UPLOAD_SLOT_SECONDS } from '../lib/limits'
 import { mediaTypeAllowed } from '../lib/media-type'
-import type { PasswordVerdict } from '../share/password'
 import { applyLinkEdit, type UploadLinkChanges } from './edit'
 import { recordFileCount } from './index-db'
 import {

@@ -2,8 +2,6 @@
 // delivered again adds nothing) in D1 with the owner of the link it is about, for
 // GET /v1/events; events older than ACTIVITY_DAYS go. Recorded before the batch is acknowledged:
 // a failed write brings the batch back, and webhooks never wait on it.
-import type { SignetEvent } from './events'
-
 /** How long the feed keeps an event (the contract: at least 30 days). */
 export const ACTIVITY_DAYS = 31
 /** D1 binds at most 100 parameters a statement: 20 events of 5, or 100 link ids. */
