@@ -34,10 +34,24 @@ export async function buildAssets() {
       'console/app': join(ROOT, 'web', 'console', 'main.ts'),
       'upload/app': join(ROOT, 'web', 'upload.ts'),
       'docs/a11y': join(ROOT, 'web', 'docs-a11y.ts'),
+      'share/app': join(ROOT, 'web', 'share.ts'),
     },
     outdir: PUBLIC_DIR,
     bundle: true,
     format: 'esm',
+    target: 'es2022',
+    platform: 'browser',
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+  })
+  // The decrypting service worker, a classic script (every browser runs those) at /s/, the
+  // scope it controls: share links only.
+  await build({
+    entryPoints: { 's/decrypt': join(ROOT, 'web', 'sw', 'decrypt.ts') },
+    outdir: PUBLIC_DIR,
+    bundle: true,
+    format: 'iife',
     target: 'es2022',
     platform: 'browser',
     minify: true,

@@ -19,11 +19,14 @@ const utf8 = new TextEncoder()
 
 export class DecryptError extends Error {}
 
+/** Bytes as Web Crypto's and Blob's stricter typings want them (never a SharedArrayBuffer here). */
+const own = (bytes: Uint8Array) => bytes as Uint8Array<ArrayBuffer>
+
 async function derive(secret: Uint8Array, salt: Uint8Array) {
-  const ikm = await crypto.subtle.importKey('raw', secret, 'HKDF', false, ['deriveBits'])
+  const ikm = await crypto.subtle.importKey('raw', own(secret), 'HKDF', false, ['deriveBits'])
   const bits = (info: string, length: number) =>
     crypto.subtle.deriveBits(
-      { name: 'HKDF', hash: 'SHA-256', salt, info: utf8.encode(info) },
+      { name: 'HKDF', hash: 'SHA-256', salt: own(salt), info: utf8.encode(info) },
       ikm,
       length,
     )
@@ -57,6 +60,26 @@ export function newSecret(): Uint8Array {
   return crypto.getRandomValues(new Uint8Array(16))
 }
 
+type Keys = Awaited<ReturnType<typeof derive>>
+
+/** Record `seq` sealed: the plaintext, its delimiter (2 for the last record, else 1), the tag. */
+async function sealRecord(keys: Keys, seq: number, plain: Uint8Array, last: boolean) {
+  const record = new Uint8Array(plain.byteLength + 1)
+  record.set(plain)
+  record[plain.byteLength] = last ? 2 : 1
+  const iv = nonceOf(keys.nonce, seq)
+  return new Uint8Array(
+    await crypto.subtle.encrypt({ name: 'AES-GCM', iv: own(iv) }, keys.key, record),
+  )
+}
+
+function headerOf(salt: Uint8Array, rs: number): Uint8Array {
+  const header = new Uint8Array(HEADER)
+  header.set(salt)
+  new DataView(header.buffer).setUint32(16, rs)
+  return header
+}
+
 /** Encodes a stream of plaintext; the output's length is encodedLength(input length). */
 export function encryptStream(
   secret: Uint8Array,
@@ -64,32 +87,19 @@ export function encryptStream(
   salt: Uint8Array = crypto.getRandomValues(new Uint8Array(16)),
 ): TransformStream<Uint8Array, Uint8Array> {
   const chunk = rs - 17
-  let keys: Awaited<ReturnType<typeof derive>> | undefined
+  let keys: Keys | undefined
   let pending = new Uint8Array(0)
   let seq = 0
   const seal = async (plain: Uint8Array, last: boolean) => {
     keys ??= await derive(secret, salt)
-    const record = new Uint8Array(plain.byteLength + 1)
-    record.set(plain)
-    record[plain.byteLength] = last ? 2 : 1
-    const sealed = await crypto.subtle.encrypt(
-      { name: 'AES-GCM', iv: nonceOf(keys.nonce, seq++) },
-      keys.key,
-      record,
-    )
-    return new Uint8Array(sealed)
+    return sealRecord(keys, seq++, plain, last)
   }
   return new TransformStream({
     start(controller) {
-      const header = new Uint8Array(HEADER)
-      header.set(salt)
-      new DataView(header.buffer).setUint32(16, rs)
-      controller.enqueue(header)
+      controller.enqueue(headerOf(salt, rs))
     },
     async transform(input, controller) {
-      const joined = new Uint8Array(pending.byteLength + input.byteLength)
-      joined.set(pending)
-      joined.set(input, pending.byteLength)
+      const joined = concatBytes([pending, input])
       let at = 0
       // A full chunk is sealed as a middle record only once more bytes follow it.
       while (joined.byteLength - at > chunk) {
@@ -108,11 +118,55 @@ export function encryptStream(
   })
 }
 
+/**
+ * The encoding of a plaintext of `size` bytes read at will (`read(start, end)`), as slices of
+ * any range: the records a slice touches are read and sealed on demand, so a browser encrypts a
+ * file part by part, in parallel and again on a retry, never holding it whole. With the same
+ * secret and salt every slice equals the same range of encryptStream's output.
+ */
+export function encryptedSlices(
+  secret: Uint8Array,
+  size: number,
+  read: (start: number, end: number) => Promise<Uint8Array>,
+  options: { rs?: number; salt?: Uint8Array } = {},
+) {
+  const rs = options.rs ?? DEFAULT_RECORD_SIZE
+  const salt = options.salt ?? crypto.getRandomValues(new Uint8Array(16))
+  const chunk = rs - 17
+  const records = Math.floor(size / chunk) + 1
+  const header = headerOf(salt, rs)
+  const keys = derive(secret, salt)
+  const record = async (seq: number) =>
+    sealRecord(
+      await keys,
+      seq,
+      await read(seq * chunk, Math.min((seq + 1) * chunk, size)),
+      seq === records - 1,
+    )
+  return {
+    length: encodedLength(size, rs),
+    async slice(start: number, end: number): Promise<Uint8Array> {
+      const out = new Uint8Array(Math.max(0, end - start))
+      if (start < HEADER) out.set(header.subarray(start, Math.min(end, HEADER)))
+      const first = Math.max(0, Math.floor((start - HEADER) / rs))
+      const last = Math.min(records - 1, Math.floor((end - 1 - HEADER) / rs))
+      for (let seq = first; seq <= last; seq++) {
+        const at = HEADER + seq * rs
+        const sealed = await record(seq)
+        const from = Math.max(start, at)
+        const to = Math.min(end, at + sealed.byteLength)
+        out.set(sealed.subarray(from - at, to - at), from - start)
+      }
+      return out
+    },
+  }
+}
+
 /** Decodes a stream; errors (DecryptError) on anything but a whole, untouched body. */
 export function decryptStream(secret: Uint8Array): TransformStream<Uint8Array, Uint8Array> {
-  let buffer = new Uint8Array(0)
+  let buffer: Uint8Array = new Uint8Array(0)
   let rs = 0
-  let keys: Awaited<ReturnType<typeof derive>> | undefined
+  let keys: Keys | undefined
   let seq = 0
   const open = async (record: Uint8Array, last: boolean): Promise<Uint8Array> => {
     if (!keys) throw new DecryptError('no header')
@@ -120,9 +174,9 @@ export function decryptStream(secret: Uint8Array): TransformStream<Uint8Array, U
     try {
       plain = new Uint8Array(
         await crypto.subtle.decrypt(
-          { name: 'AES-GCM', iv: nonceOf(keys.nonce, seq++) },
+          { name: 'AES-GCM', iv: own(nonceOf(keys.nonce, seq++)) },
           keys.key,
-          record,
+          own(record),
         ),
       )
     } catch {
@@ -138,10 +192,7 @@ export function decryptStream(secret: Uint8Array): TransformStream<Uint8Array, U
   }
   return new TransformStream({
     async transform(input, controller) {
-      const joined = new Uint8Array(buffer.byteLength + input.byteLength)
-      joined.set(buffer)
-      joined.set(input, buffer.byteLength)
-      buffer = joined
+      buffer = concatBytes([buffer, input])
       if (!keys) {
         if (buffer.byteLength < HEADER) return
         rs = new DataView(buffer.buffer, buffer.byteOffset).getUint32(16)
@@ -152,10 +203,12 @@ export function decryptStream(secret: Uint8Array): TransformStream<Uint8Array, U
         buffer = buffer.slice(HEADER + idlen)
       }
       // A full record is a middle one only once more bytes follow it.
-      while (buffer.byteLength > rs) {
-        controller.enqueue(await open(buffer.subarray(0, rs), false))
-        buffer = buffer.slice(rs)
+      let at = 0
+      while (buffer.byteLength - at > rs) {
+        controller.enqueue(await open(buffer.subarray(at, at + rs), false))
+        at += rs
       }
+      buffer = buffer.slice(at)
     },
     async flush(controller) {
       if (!keys) throw new DecryptError('the body ends inside its header')
@@ -167,16 +220,18 @@ export function decryptStream(secret: Uint8Array): TransformStream<Uint8Array, U
 
 async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
   const chunks: Uint8Array[] = []
-  for await (const chunk of stream) chunks.push(chunk)
+  const reader = stream.getReader()
+  for (let read = await reader.read(); !read.done; read = await reader.read())
+    chunks.push(read.value)
   return concatBytes(chunks)
 }
 
 /** A whole small body (encryptedMeta), encoded. */
 export function encrypt(secret: Uint8Array, plain: Uint8Array, rs = DEFAULT_RECORD_SIZE) {
-  return collect(new Blob([plain]).stream().pipeThrough(encryptStream(secret, rs)))
+  return collect(new Blob([own(plain)]).stream().pipeThrough(encryptStream(secret, rs)))
 }
 
 /** A whole small body, decoded (DecryptError when it is not whole and untouched). */
 export function decrypt(secret: Uint8Array, body: Uint8Array) {
-  return collect(new Blob([body]).stream().pipeThrough(decryptStream(secret)))
+  return collect(new Blob([own(body)]).stream().pipeThrough(decryptStream(secret)))
 }

@@ -1,6 +1,7 @@
 // The one script of Signet's small pages, inline and allowed by its hash (no nonce to make, no
 // file to fetch): times in the reader's own zone and words ("in 3 days (8 Dec 2026, 10:06)"),
-// and a folder page's filter box. Without it the pages still read: times in UTC, every file.
+// a folder page's filter box, and a password form that keeps the link's fragment (an encrypted
+// share's key) for the page it leads back to. Without it the pages still read: times in UTC, every file.
 // test/pages.test.ts checks the hash against the text.
 
 export const PAGE_SCRIPT = `(() => {
@@ -18,6 +19,7 @@ export const PAGE_SCRIPT = `(() => {
     zoned.textContent = '(' + abs.format(at) + ')'
   }
   for (const hidden of document.querySelectorAll('[data-needs-script]')) hidden.hidden = false
+  if (location.hash) for (const form of document.querySelectorAll('form[data-keep-fragment]')) form.action = form.action.split('#')[0] + location.hash
   for (const box of document.querySelectorAll('input[data-filter]')) {
     const rows = [...document.querySelectorAll(box.dataset.filter)]
     box.addEventListener('input', () => {
@@ -28,4 +30,4 @@ export const PAGE_SCRIPT = `(() => {
 })()`
 
 /** `'sha256-…'` of PAGE_SCRIPT, for the pages' CSP. */
-export const PAGE_SCRIPT_HASH = "'sha256-7XievFK/44DSf7JY47emttZd39MWYKjJXjoVliFJDTk='"
+export const PAGE_SCRIPT_HASH = "'sha256-AG1IdfCohq6gwwOq9rMdd9yG0rYPngZ/D0wqtO+S3Oo='"

@@ -13,7 +13,7 @@ export function PasswordPage(props: PasswordFor & { wrong: boolean }) {
     <Page head={{ title: 'Password required', description: 'This link asks for a password.' }}>
       <h1>{name}</h1>
       <p class="quiet">{note}</p>
-      <form method="post" action={action}>
+      <form method="post" action={action} data-keep-fragment>
         <label for="password">Password</label>
         {wrong && (
           <p id="password-error" class="error" role="alert">

@@ -5,7 +5,13 @@
 import type { ShareRecord } from '../share/record'
 import { When } from './layout'
 
-export function ShareFacts(props: { share: ShareRecord; label: string; value: string }) {
+export function ShareFacts(props: {
+  share: ShareRecord
+  label: string
+  value: string
+  /** An id for the value, for a page's script to fill in. */
+  valueId?: string
+}) {
   const { share } = props
   const left = share.maxDownloads === null ? null : share.maxDownloads - share.downloads
   const downloads =
@@ -13,7 +19,7 @@ export function ShareFacts(props: { share: ShareRecord; label: string; value: st
   return (
     <dl>
       <dt>{props.label}</dt>
-      <dd>{props.value}</dd>
+      <dd id={props.valueId}>{props.value}</dd>
       <dt>Expires</dt>
       <dd>
         <When at={share.expiresAt} />

@@ -6,6 +6,7 @@
 import { formatRelative, formatSize } from '../lib/sizes'
 import { type SharePageFacts, shownName } from '../share/use'
 import { FileIcon, Page } from './layout'
+import { PAGE_SCRIPT_HASH } from './page-script'
 import { ShareFacts, ShareMessage } from './share-facts'
 
 /** The file shown inline (an uncounted share), or why a counted one shows none. */
@@ -50,30 +51,65 @@ function Preview(props: { facts: SharePageFacts; name: string }) {
 }
 
 /**
- * An end-to-end encrypted share's page: it names nothing (neither the file nor its size: Signet
- * cannot read them) and says how to open it with its key.
+ * An end-to-end encrypted share's page: as served it names nothing (neither the file nor its size:
+ * Signet cannot read them). Its script (web/share.ts) takes the key from the link's fragment,
+ * shows the decrypted name, type and size, and decrypts the download as it streams; without the
+ * script, or the key, the page says how to open the link with the Signet CLI.
  */
-function EncryptedSharePage(props: { facts: SharePageFacts }) {
+function EncryptedSharePage(props: { facts: SharePageFacts; nonce: string }) {
   const { share } = props.facts
   return (
     <Page head={{ title: 'An encrypted file', description: 'An end-to-end encrypted file.' }}>
-      <h1 id="encrypted" data-meta={share.encryptedMeta ?? ''}>
-        An encrypted file
-      </h1>
-      <ShareMessage message={share.message} />
-      <ShareFacts share={share} label="Encryption" value="End to end (aes128gcm)" />
-      <p>
-        Only the link's key, after its <code>#</code>, opens it: this server never had it. Open it
-        with the Signet CLI, giving the whole link in quotes:
-      </p>
-      <pre class="message">signet cp '{`<this link with its #key>`}' ./file</pre>
+      <div id="encrypted" data-link={share.id} data-meta={share.encryptedMeta ?? ''}>
+        <h1 id="file-name">An encrypted file</h1>
+        <ShareMessage message={share.message} />
+        <ShareFacts share={share} label="Size" value="Known to the key only" valueId="plain-size" />
+        <p class="quiet">
+          Type <span id="plain-type">unknown</span> · encrypted end to end: only the link's key,
+          after its <code>#</code>, opens it, and this server never had it.
+        </p>
+        <p id="decrypt-alert" class="error" role="alert" />
+        <p id="decrypt-status" role="status" />
+        <progress id="decrypt-progress" aria-label="Decrypting" hidden />
+        <div id="preview" class="preview" />
+        <p>
+          <button id="download" type="button" hidden>
+            Download
+          </button>{' '}
+          <button id="preview-button" type="button" hidden>
+            Show it here
+          </button>
+        </p>
+        <details class="sender">
+          <summary>Open it with the Signet CLI</summary>
+          <p>Give the whole link, with its key, in quotes:</p>
+          <pre class="message">signet cp '{`<this link with its #key>`}' ./file</pre>
+        </details>
+      </div>
+      <script type="module" src="/share/app.js" nonce={props.nonce} />
     </Page>
   )
 }
 
-export function SharePage(props: { facts: SharePageFacts }) {
+/** The policy of an encrypted share's page: its script, its decrypting worker, its previews. */
+export function encryptedPageCsp(nonce: string): string {
+  return [
+    "default-src 'none'",
+    `script-src 'nonce-${nonce}' ${PAGE_SCRIPT_HASH}`,
+    "worker-src 'self'",
+    "connect-src 'self'",
+    "style-src 'unsafe-inline'",
+    "img-src 'self' blob:",
+    'frame-src blob:',
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ')
+}
+
+export function SharePage(props: { facts: SharePageFacts; nonce?: string }) {
   const { facts } = props
-  if (facts.share.encrypted) return <EncryptedSharePage facts={facts} />
+  if (facts.share.encrypted) return <EncryptedSharePage facts={facts} nonce={props.nonce ?? ''} />
   const { share, size } = facts
   const name = shownName(share)
   const sizeText = size === null ? 'Unknown size' : formatSize(size)

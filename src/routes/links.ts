@@ -10,12 +10,13 @@ import type { Context } from 'hono'
 import { getConfig } from '../config'
 import type { AppEnv } from '../env'
 import type { ErrorCode } from '../errors'
+import { base64url, randomBytes } from '../lib/bytes'
 import { contentDisposition } from '../lib/content-disposition'
 import { asksForHtml, wantsSharePage } from '../lib/link-preview'
 import { OBJECT_SAFETY_HEADERS } from '../lib/serving'
 import { FolderPage } from '../pages/folder-page'
 import { pageCsp } from '../pages/layout'
-import { SharePage } from '../pages/share-page'
+import { encryptedPageCsp, SharePage } from '../pages/share-page'
 import { encodeKeyPath } from '../s3/encoding'
 import { folderPath, type ListingPage } from '../share/folder'
 import { basicPassword, ticketCookie, ticketOf } from '../share/password'
@@ -64,6 +65,10 @@ async function passwordAnswer(
 }
 
 function sharePage(c: Context<AppEnv>, facts: SharePageFacts): Promise<Response> {
+  if (facts.share.encrypted) {
+    const nonce = base64url(randomBytes(16))
+    return pageResponse(c, 200, SharePage({ facts, nonce }), encryptedPageCsp(nonce))
+  }
   // The form posts here; a redirect share's answer then goes on to the store's origin.
   const origin = new URL(c.req.url).origin
   const formAction = ["'self'"]
