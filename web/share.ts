@@ -7,6 +7,7 @@
 // counts as any), and Download then saves what the page holds.
 import { DecryptError, decrypt, decryptStream } from '../src/lib/ece'
 import { formatSize } from '../src/lib/sizes'
+import { fromBase64url } from './base64url'
 import { element } from './dom'
 import {
   DECRYPT_PATH,
@@ -33,16 +34,6 @@ const ui = {
   preview: element<HTMLDivElement>('preview'),
 }
 
-/** Bytes of base64url text (src/lib/bytes.ts is typed for workerd, not the DOM). */
-function fromBase64(text: string): Uint8Array | undefined {
-  try {
-    const binary = atob(text.replaceAll('-', '+').replaceAll('_', '/'))
-    return Uint8Array.from(binary, (ch) => ch.charCodeAt(0))
-  } catch {
-    return undefined
-  }
-}
-
 type Facts = { name: string; type: string; size: number | null }
 
 /** The key from the fragment (16 bytes of base64url), which then leaves the URL and the history. */
@@ -50,14 +41,14 @@ function takeKey(): Uint8Array | 'missing' | 'bad' {
   const fragment = location.hash.slice(1)
   if (fragment === '') return 'missing'
   history.replaceState(history.state, '', location.pathname + location.search)
-  const secret = /^[A-Za-z0-9_-]{22}$/.test(fragment) ? fromBase64(fragment) : undefined
+  const secret = /^[A-Za-z0-9_-]{22}$/.test(fragment) ? fromBase64url(fragment) : undefined
   return secret?.byteLength === 16 ? secret : 'bad'
 }
 
 async function factsOf(secret: Uint8Array): Promise<Facts> {
   const meta = ui.root.dataset.meta ?? ''
   if (meta === '') return { name: 'file', type: 'application/octet-stream', size: null }
-  const bytes = fromBase64(meta) ?? new Uint8Array(0)
+  const bytes = fromBase64url(meta) ?? new Uint8Array(0)
   const facts = JSON.parse(new TextDecoder().decode(await decrypt(secret, bytes))) as {
     name?: unknown
     type?: unknown

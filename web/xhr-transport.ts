@@ -12,11 +12,17 @@ function signetMessage(text: string): string | undefined {
   }
 }
 
+/** What an upload sends: a File, or bytes made on demand (a file encrypted part by part). */
+export type UploadBody = {
+  readonly size: number
+  slice(start: number, end: number): Blob | Promise<Blob>
+}
+
 /**
  * The uploader's transport in a browser: XMLHttpRequest, for its upload progress events.
  * `answered` gets the body of each successful PUT (an upload link answers where the file went).
  */
-export function xhrTransport(file: File, answered?: (body: string) => void): Transport {
+export function xhrTransport(file: UploadBody, answered?: (body: string) => void): Transport {
   return {
     async exists(url, signal) {
       const response = await fetch(url, { method: 'HEAD', signal })
@@ -29,8 +35,8 @@ export function xhrTransport(file: File, answered?: (body: string) => void): Tra
       }
       return true
     },
-    put(url, headers, { start, end }, sent, signal) {
-      const body = file.slice(start, end)
+    async put(url, headers, { start, end }, sent, signal) {
+      const body = await file.slice(start, end)
       return new Promise((resolve, reject) => {
         const xhr = new XMLHttpRequest()
         const abort = () => xhr.abort()

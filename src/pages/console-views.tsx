@@ -25,6 +25,13 @@ function View(props: { id: string; title: string; children: unknown }) {
 export function SendView() {
   return (
     <View id="send" title="Send files">
+      <label class="check">
+        <input id="encrypt" type="checkbox" aria-describedby="encrypt-hint" /> Encrypt end to end
+      </label>
+      <p id="encrypt-hint" class="hint">
+        Files are encrypted in this browser before they leave it; the link carries the key after its
+        #, which Signet never sees. Whoever has the whole link can open the file.
+      </p>
       <div id="quick-drop" class="drop">
         <label for="quick-files" class="button primary">
           Choose files to share

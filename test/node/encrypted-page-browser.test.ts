@@ -8,7 +8,7 @@
 // saved without a second download. axe-core finds nothing serious at 360 px and on a desktop.
 import { createHash, randomBytes } from 'node:crypto'
 import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -151,7 +151,11 @@ describe.skipIf(!haveChromium('encrypted-page-browser'))(
         },
         body: JSON.stringify({
           name: 'sealed',
-          scope: { buckets: ['local'], operations: ['get', 'head', 'put', 'share'] },
+          scope: {
+            buckets: ['local'],
+            prefixes: ['sealed/'],
+            operations: ['get', 'head', 'put', 'share', 'multipart', 'list'],
+          },
         }),
       })
       token = ((await made.json()) as { key: string }).key
@@ -413,5 +417,69 @@ describe.skipIf(!haveChromium('encrypted-page-browser'))(
       expect(watch.errors).toEqual([])
       await page.close()
     }, 120_000)
+
+    it('encrypts in the console: the bucket holds only ciphertext, which http_ece opens', async () => {
+      // Over the console's single-PUT size: a multipart upload of equal parts.
+      const plain = randomBytes(20 * MiB + 12_345)
+      const scratch = await mkdtemp(join(tmpdir(), 'signet-console-file-'))
+      const file = join(scratch, 'Board minutes.pdf')
+      await writeFile(file, plain)
+      const bucket = await server.mf.getR2Bucket('BUCKET_LOCAL')
+      const before = new Set((await bucket.list({ prefix: 'sealed/' })).objects.map((o) => o.key))
+      const { page, watch } = await openPage(PHONE)
+      await page.goto(`${server.origin}/console`, { waitUntil: 'networkidle0' })
+      await page.type('#api-key', token)
+      await page.click('::-p-aria([name="Sign in"][role="button"])')
+      await page.waitForSelector('#who:not([hidden])')
+      await page.click('::-p-aria([name="Send"][role="tab"])')
+      await page.click('::-p-aria([name="Encrypt end to end"][role="checkbox"])')
+      const input = await page.waitForSelector('#quick-files')
+      await (input as unknown as { uploadFile(path: string): Promise<void> }).uploadFile(file)
+      const anchor = await page.waitForSelector('#quick-list a', { timeout: 60_000 })
+      const link = (await anchor?.evaluate((node) => (node as HTMLAnchorElement).href)) as string
+      const [url, fragment] = link.split('#') as [string, string]
+      expect(fragment).toMatch(/^[A-Za-z0-9_-]{22}$/)
+      expect(await seriousViolations(page)).toEqual([])
+      await noOverflow(page)
+      // The share names nothing; the object's name is random; the bucket got nothing else.
+      const id = url.split('/').pop() as string
+      const share = await api<Record<string, unknown>>('GET', `/v1/shares/${id}`)
+      expect(share.body).toMatchObject({ encrypted: true, filename: null })
+      expect(JSON.stringify(share.body)).not.toContain('Board')
+      const key = String(share.body.key)
+      // Under the key's first prefix, as every file Send puts.
+      expect(key).toMatch(/^sealed\/[0-9a-f-]{36}\.ece$/)
+      const after = (await bucket.list({ prefix: 'sealed/' })).objects.map((o) => o.key)
+      expect(after.filter((name) => !before.has(name))).toEqual([key])
+      // Sent in parts of one size (the last shorter), never the plaintext.
+      const parts = watch.requests.filter((sent) => /^PUT .*partNumber=/.test(sent))
+      expect(parts.length).toBeGreaterThanOrEqual(3)
+      const object = await bucket.get(key)
+      if (!object) throw new Error(`${key} is not in the bucket`)
+      const stored = Buffer.from(await object.arrayBuffer())
+      expect(stored.byteLength).toBe(encodedLength(plain.byteLength))
+      for (const at of [0, 10 * MiB, plain.byteLength - 64]) {
+        expect(stored.includes(plain.subarray(at, at + 64))).toBe(false)
+      }
+      const opened = ece.decrypt(stored, { version: 'aes128gcm', key: fragment })
+      expect(opened.equals(plain)).toBe(true)
+      // A multipart upload looks for the name first (a presigned HEAD: 404 for a new one).
+      expect(watch.errors).toEqual([
+        'Failed to load resource: the server responded with a status of 404 (Not Found)',
+      ])
+      await page.close()
+
+      // And the link opens in a browser as any encrypted link.
+      const reader = await openPage(DESKTOP)
+      await reader.page.goto(link)
+      await reader.page.waitForFunction(
+        () => document.querySelector('h1')?.textContent === 'Board minutes.pdf',
+      )
+      await (await reader.page.waitForSelector('::-p-aria(Download[role="button"])'))?.click()
+      expect((await downloadEnded(60_000)).state).toBe('completed')
+      expect(await sha256File(join(downloads, 'Board minutes.pdf'))).toBe(sha256(plain))
+      await reader.page.close()
+      await rm(scratch, { recursive: true, force: true })
+    }, 180_000)
   },
 )

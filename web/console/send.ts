@@ -3,11 +3,12 @@
 // link to an object or a folder with the same options.
 import { renderSVG } from 'uqr'
 import type { ShareRequest } from '../../src/client'
+import { encodedLength } from '../../src/lib/ece'
 import { formatSize } from '../../src/lib/sizes'
 import { element } from '../dom'
 import { reloadLinks } from './links'
 import { button, guarded, listOf, optional, signedIn, when } from './shared'
-import { sendUnderFreeName } from './upload'
+import { sendEncrypted, sendUnderFreeName } from './upload'
 
 const ui = {
   drop: element<HTMLDivElement>('quick-drop'),
@@ -26,6 +27,7 @@ const ui = {
   linkUrl: element<HTMLAnchorElement>('link-url'),
   copy: element<HTMLButtonElement>('copy'),
   qr: element<HTMLDivElement>('qr'),
+  encrypt: element<HTMLInputElement>('encrypt'),
 }
 
 /** The link options as the person set them. */
@@ -74,26 +76,43 @@ async function shareOne(file: File, row: HTMLLIElement): Promise<void> {
   const status = document.createElement('span')
   row.append(bar, status)
   let sent = 0
-  const stored = await sendUnderFreeName(file, (delta) => {
+  const progress = (delta: number) => {
     sent += delta
     bar.value = sent
-    status.textContent = `${formatSize(sent)} of ${formatSize(file.size)}`
-  })
-  const share = await client.createShare({ ...stored, filename: file.name, ...options() })
+    status.textContent = `${formatSize(sent)} of ${formatSize(bar.max)}`
+  }
+  let share: Awaited<ReturnType<typeof client.createShare>>
+  let url: string
+  let stored: { bucket: string; key: string }
+  if (ui.encrypt.checked) {
+    // The ciphertext is a little longer than the file: the bar counts what is sent.
+    bar.max = encodedLength(file.size)
+    const sealed = await sendEncrypted(file, progress)
+    stored = sealed
+    share = await client.createShare({
+      bucket: sealed.bucket,
+      key: sealed.key,
+      encrypted: true,
+      encryptedMeta: sealed.encryptedMeta,
+      ...options(),
+    })
+    url = `${share.url}#${sealed.secret}`
+  } else {
+    stored = await sendUnderFreeName(file, progress)
+    share = await client.createShare({ ...stored, filename: file.name, ...options() })
+    url = share.url
+  }
   bar.remove()
-  const link = Object.assign(document.createElement('a'), {
-    href: share.url,
-    textContent: share.url,
-  })
+  const link = Object.assign(document.createElement('a'), { href: url, textContent: url })
   const copy = button('Copy link', `Copy link to ${file.name}`, async () => {
-    await navigator.clipboard.writeText(share.url)
+    await navigator.clipboard.writeText(url)
     copy.textContent = 'Copied'
   })
   status.replaceChildren(` ${formatSize(file.size)}, expires `, when(share.expiresAt), ' ')
   row.append(link, status, copy)
   row.dataset.state = 'shared'
   ui.object.value = stored.key
-  showNewLink(share.url)
+  showNewLink(url)
 }
 
 /** Shares each file in turn, each with its own row in the list. */

@@ -14,7 +14,8 @@ import {
   upload as uploadWith,
 } from '../../src/uploader'
 import { element } from '../dom'
-import { xhrTransport } from '../xhr-transport'
+import { type UploadBody, xhrTransport } from '../xhr-transport'
+import { encryptedFile } from './encrypt'
 import { guarded, MiB, signedIn } from './shared'
 
 /** Target part size for multipart uploads. */
@@ -38,11 +39,12 @@ const ui = {
  * Crypto has no incremental digest, hence @noble/hashes). Kept with the object at upload, so any
  * later download can check its bytes.
  */
-export async function fileSha256(file: File, cancelled: () => boolean): Promise<string> {
+export async function fileSha256(file: UploadBody, cancelled: () => boolean): Promise<string> {
   const hash = sha256.create()
   for (let at = 0; at < file.size; at += PART_SIZE) {
     if (cancelled()) throw new DOMException('Cancelled', 'AbortError')
-    hash.update(new Uint8Array(await file.slice(at, at + PART_SIZE).arrayBuffer()))
+    const slice = await file.slice(at, Math.min(at + PART_SIZE, file.size))
+    hash.update(new Uint8Array(await slice.arrayBuffer()))
   }
   let text = ''
   for (const byte of hash.digest()) text += String.fromCharCode(byte)
@@ -52,7 +54,7 @@ export async function fileSha256(file: File, cancelled: () => boolean): Promise<
 /** One upload of `file` to `key`, never replacing an object unless `overwrite`. */
 export function sendFile(
   client: SignetClient,
-  file: File,
+  file: UploadBody & { readonly type: string },
   target: { bucket: string; key: string },
   options: {
     checksumSha256: string
@@ -103,6 +105,30 @@ export async function sendUnderFreeName(
     }
   }
   throw new Error(`${file.name}: no free name for it.`)
+}
+
+/**
+ * Puts a file encrypted end to end under the scope's first prefix, named by a random UUID (the
+ * name says nothing of the file); its SHA-256 is the ciphertext's, so downloads check the
+ * stored bytes. The link to it carries `key` in its fragment.
+ */
+export async function sendEncrypted(
+  file: File,
+  progress: (delta: number) => void,
+): Promise<{ bucket: string; key: string; encryptedMeta: string; secret: string }> {
+  const { client, me } = signedIn()
+  const bucket = ui.bucket.value || me.scope.buckets[0] || ''
+  const key = `${me.scope.prefixes?.[0] ?? ''}${crypto.randomUUID()}.ece`
+  const sealed = await encryptedFile(file)
+  const checksumSha256 = await fileSha256(sealed.body, () => false)
+  const signal = new AbortController().signal
+  await sendFile(
+    client,
+    sealed.body,
+    { bucket, key },
+    { checksumSha256, overwrite: false, signal, progress },
+  )
+  return { bucket, key, encryptedMeta: sealed.encryptedMeta, secret: sealed.key }
 }
 
 function keyFor(file: File | undefined): string {
