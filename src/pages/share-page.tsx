@@ -91,13 +91,16 @@ function EncryptedSharePage(props: { facts: SharePageFacts; nonce: string }) {
   )
 }
 
-/** The policy of an encrypted share's page: its script, its decrypting worker, its previews. */
-export function encryptedPageCsp(nonce: string): string {
+/**
+ * The policy of an encrypted share's page: its script, its decrypting worker, its previews, and
+ * reading the bytes from where the link sends them (Signet, or a redirect share's store).
+ */
+export function encryptedPageCsp(nonce: string, downloadOrigin: string): string {
   return [
     "default-src 'none'",
     `script-src 'nonce-${nonce}' ${PAGE_SCRIPT_HASH}`,
     "worker-src 'self'",
-    "connect-src 'self'",
+    `connect-src 'self'${downloadOrigin ? ` ${downloadOrigin}` : ''}`,
     "style-src 'unsafe-inline'",
     "img-src 'self' blob:",
     'frame-src blob:',

@@ -40,9 +40,15 @@ export async function pageResponse(
   return new Response(body, { status, headers })
 }
 
-/** Whether the answer is for a person: a browser navigating, or a form it sent. */
+/**
+ * Whether the answer is for a person: a browser navigating, or a form it sent (a POST that asks
+ * for no type of its own; an encrypted share's page fetches its download asking for bytes, and
+ * reads a refusal as JSON).
+ */
 export function forBrowser(c: Context<AppEnv>): boolean {
-  return asksForHtml(c.req.header('Accept')) || c.req.method === 'POST'
+  const accept = c.req.header('Accept')
+  if (asksForHtml(accept)) return true
+  return c.req.method === 'POST' && !/^application\/octet-stream\b/i.test(accept ?? '')
 }
 
 /** A refusal: the error page for a browser, the JSON error for a program. */

@@ -65,12 +65,13 @@ async function passwordAnswer(
 }
 
 function sharePage(c: Context<AppEnv>, facts: SharePageFacts): Promise<Response> {
+  const origin = new URL(c.req.url).origin
   if (facts.share.encrypted) {
     const nonce = base64url(randomBytes(16))
-    return pageResponse(c, 200, SharePage({ facts, nonce }), encryptedPageCsp(nonce))
+    const csp = encryptedPageCsp(nonce, facts.downloadOrigin === origin ? '' : facts.downloadOrigin)
+    return pageResponse(c, 200, SharePage({ facts, nonce }), csp)
   }
   // The form posts here; a redirect share's answer then goes on to the store's origin.
-  const origin = new URL(c.req.url).origin
   const formAction = ["'self'"]
   if (facts.downloadOrigin !== origin) formAction.push(facts.downloadOrigin)
   const csp = pageCsp(formAction, previewCspSources(facts.preview?.kind ?? null))

@@ -83,7 +83,9 @@ export async function createShare(ctx: ShareContext, request: ShareRequest) {
     bucket: request.bucket,
     key,
     folder,
-    mode: request.mode ?? 'redirect',
+    // An encrypted share's page reads its bytes with a script, which a browser lets read another
+    // origin's answer only under a CORS rule on the bucket: through Signet it needs none.
+    mode: request.mode ?? (request.encrypted === true ? 'proxy' : 'redirect'),
     // A counted link opens on a page by default, so a chat's link preview cannot use it up; an
     // encrypted one always does (a browser must be given the page that holds its encrypted name).
     page: request.encrypted === true || (request.page ?? request.maxDownloads !== undefined),

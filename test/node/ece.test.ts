@@ -90,7 +90,9 @@ describe('aes128gcm against http_ece', () => {
         )
         expect(slices.length, `${rs}/${size}`).toBe(streamed.byteLength)
         // Equal parts (the last shorter), as a multipart upload sends them, in any order.
-        for (const part of [7, 64, rs, 5 * rs + 3, slices.length]) {
+        // At most 64 parts each way (each part seals every record it touches afresh).
+        const partSizes = [7, 64, rs, 5 * rs + 3, slices.length]
+        for (const part of partSizes.filter((each) => slices.length / each <= 64)) {
           const starts = Array.from({ length: Math.ceil(slices.length / part) }, (_, i) => i * part)
           const pieces = await Promise.all(
             starts

@@ -366,7 +366,7 @@ describe.skipIf(!haveChromium('encrypted-page-browser'))(
       ).toBe(0)
     }, 120_000)
 
-    it('asks a password first and keeps the key through it', async () => {
+    it('asks a password first and keeps the key through it (a redirect share)', async () => {
       const secret = new Uint8Array(randomBytes(16))
       const plain = randomBytes(300 * 1024)
       const share = await encryptedLink(
@@ -374,7 +374,7 @@ describe.skipIf(!haveChromium('encrypted-page-browser'))(
         new Uint8Array(ece.encrypt(plain, { version: 'aes128gcm', key: b64url(secret) })),
         secret,
         { name: 'locked.txt', type: 'text/plain', size: plain.byteLength },
-        { password: 'open sesame 42' },
+        { password: 'open sesame 42', mode: 'redirect' },
       )
       const { page } = await openPage(PHONE)
       await page.goto(share.link)
