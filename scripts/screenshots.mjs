@@ -2,8 +2,10 @@
 // Chromium (Debian's) at 360 px (a touch phone) and 1280 px, against the bundled Worker under
 // Miniflare with a few links made through the API. Run it after changing a page; a test runs it
 // into a scratch folder, so it cannot rot. `node scripts/screenshots.mjs [folder]`.
+import { randomBytes } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
+import ece from 'http_ece'
 import puppeteer from 'puppeteer-core'
 import { startSignet } from '../bench/serve.mjs'
 
@@ -25,6 +27,7 @@ export const PICTURES = [
   'share-page-360.png',
   'share-page-1280.png',
   'upload-page-360.png',
+  'encrypted-page-360.png',
 ]
 
 async function api(server, token, method, path, body) {
@@ -91,7 +94,25 @@ async function seed(server) {
     headers: { 'Content-Type': 'application/pdf', 'Signet-Sender': 'Sam' },
     body: new Uint8Array(180_000),
   })
-  return { key, report, inbox }
+  // An end-to-end encrypted link, made as the CLI makes one (http_ece here: the same format).
+  const secret = randomBytes(16).toString('base64url')
+  const plans = Buffer.alloc(4_718_592)
+  await bucket.put(
+    'robin/7d1c2a4e-5b0f-4c3e-9a61-2f8e0d9b7c11.ece',
+    ece.encrypt(plans, { version: 'aes128gcm', key: secret }),
+  )
+  const facts = { name: 'Floor plans (level 3).pdf', type: 'application/pdf', size: plans.length }
+  const sealed = await api(server, key, 'POST', '/v1/shares', {
+    bucket: 'local',
+    key: 'robin/7d1c2a4e-5b0f-4c3e-9a61-2f8e0d9b7c11.ece',
+    encrypted: true,
+    encryptedMeta: ece
+      .encrypt(Buffer.from(JSON.stringify(facts)), { version: 'aes128gcm', key: secret })
+      .toString('base64url'),
+    maxDownloads: 3,
+    message: 'The plans, as promised. Only this link opens them.',
+  })
+  return { key, report, inbox, encrypted: `${sealed.url}#${secret}` }
 }
 
 async function signedIn(browser, server, viewport, token) {
@@ -118,7 +139,7 @@ export async function makeScreenshots(folder = join(ROOT, 'docs', 'images')) {
   const shot = (page, name, fullPage = false) =>
     page.screenshot({ path: join(folder, name), fullPage })
   try {
-    const { key, report, inbox } = await seed(server)
+    const { key, report, inbox, encrypted } = await seed(server)
     for (const [viewport, width] of [
       [PHONE, 360],
       [DESKTOP, 1280],
@@ -143,6 +164,11 @@ export async function makeScreenshots(folder = join(ROOT, 'docs', 'images')) {
       if (width === 360) {
         await visitor.goto(inbox.url, { waitUntil: 'networkidle0' })
         await shot(visitor, 'upload-page-360.png', true)
+        await visitor.goto(encrypted, { waitUntil: 'networkidle0' })
+        await visitor.waitForFunction(
+          () => document.querySelector('h1')?.textContent !== 'An encrypted file',
+        )
+        await shot(visitor, 'encrypted-page-360.png', true)
       }
       await visitor.close()
     }

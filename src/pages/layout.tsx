@@ -23,6 +23,7 @@ dd { margin: 0; text-align: left; }
 button { font: inherit; font-weight: 600; padding: .75rem 2rem; border-radius: .5rem; border: 0; background: var(--accent); color: #fff; cursor: pointer; min-height: 44px; }
 button:focus-visible { outline: 3px solid #f59e0b; outline-offset: 2px; }
 .quiet { opacity: .8; }
+.actions { display: flex; flex-wrap: wrap; gap: .5rem; justify-content: center; margin: 1rem 0; }
 label { display: block; font-weight: 600; margin: 1rem 0 .25rem; }
 input { font: inherit; padding: .6rem .75rem; border-radius: .5rem; border: 1px solid GrayText; width: 100%; box-sizing: border-box; margin-bottom: 1rem; background: Field; color: FieldText; }
 input:focus-visible { outline: 3px solid #f59e0b; outline-offset: 2px; }

@@ -72,14 +72,14 @@ function EncryptedSharePage(props: { facts: SharePageFacts; nonce: string }) {
         <p id="decrypt-status" role="status" />
         <progress id="decrypt-progress" aria-label="Decrypting" hidden />
         <div id="preview" class="preview" />
-        <p>
+        <div class="actions">
           <button id="download" type="button" hidden>
             Download
-          </button>{' '}
+          </button>
           <button id="preview-button" type="button" hidden>
             Show it here
           </button>
-        </p>
+        </div>
         <details class="sender">
           <summary>Open it with the Signet CLI</summary>
           <p>Give the whole link, with its key, in quotes:</p>
