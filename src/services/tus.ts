@@ -9,6 +9,7 @@
 import { storeFor } from '../config'
 import { AppError } from '../errors'
 import { wholeSecondMs } from '../lib/duration'
+import { abortLeftover } from '../stores/store'
 import { uploadLinkObject } from '../upload-link/record'
 import { offsetOf, TUS_PART_SIZE, type TusPart } from '../upload-link/tus-ledger'
 import { finishMultipart, startMultipart } from './multipart'
@@ -235,9 +236,5 @@ export async function terminateTusUpload(ctx: SendContext, id: string, slot: str
   const { record } = await openUploadLink(ctx, id)
   const gone = await uploadLinkObject(ctx.links, id).tusDrop(id, slot)
   if (!gone) throw GONE()
-  await storeFor(ctx.config, record.bucket)
-    .abortMultipartUpload(gone.key, gone.uploadId)
-    .catch((error: unknown) => {
-      if (!(error instanceof AppError && error.code === 'not_found')) throw error
-    })
+  await abortLeftover(storeFor(ctx.config, record.bucket), gone.key, gone.uploadId)
 }

@@ -3,6 +3,7 @@
 // bucket, once; features call it and never ask which kind it is. A new kind of store is one new
 // module implementing this interface and one case in config.
 
+import { AppError } from '../errors'
 import type { CorsFormat } from '../lib/cors'
 import type { ListedObject } from '../lib/list-xml'
 import type { ServiceAccount } from '../s3/goog4'
@@ -195,4 +196,14 @@ export class StoreRefused extends Error {
     super(`store answered ${status}${code ? ` ${code}` : ''}`)
     this.name = 'StoreRefused'
   }
+}
+
+/**
+ * Aborts a multipart upload left behind (an expired or terminated tus upload): one the store no
+ * longer knows (completed or aborted elsewhere) is as good as aborted; any other failure throws.
+ */
+export async function abortLeftover(store: Store, key: string, uploadId: string): Promise<void> {
+  await store.abortMultipartUpload(key, uploadId).catch((error: unknown) => {
+    if (!(error instanceof AppError && error.code === 'not_found')) throw error
+  })
 }

@@ -6,11 +6,12 @@
 // lock the link for everyone after too many, as a share's do. D1's index learns the file count.
 import { DurableObject } from 'cloudflare:workers'
 import { getConfig, storeFor } from '../config'
-import { AppError, logFailure } from '../errors'
+import { logFailure } from '../errors'
 import { base64url, randomBytes } from '../lib/bytes'
 import { numberedName } from '../lib/file-name'
 import { PASSWORD_LOCK_FAILURES, PASSWORD_LOCK_SECONDS, UPLOAD_SLOT_SECONDS } from '../lib/limits'
 import { mediaTypeAllowed } from '../lib/media-type'
+import { abortLeftover } from '../stores/store'
 import { applyLinkEdit, type UploadLinkChanges } from './edit'
 import { recordFileCount } from './index-db'
 import {
@@ -357,10 +358,7 @@ export class UploadLinkObject extends DurableObject<Env> {
       const store = storeFor(getConfig(this.env), fromStoredRecord(record.record).bucket)
       // Each is forgotten only once its store let it go (a failure: the alarm runs again).
       for (const gone of this.#tus.expired(now)) {
-        await store.abortMultipartUpload(gone.key, gone.uploadId).catch((error: unknown) => {
-          // Already gone (completed or aborted elsewhere) is as good as aborted.
-          if (!(error instanceof AppError && error.code === 'not_found')) throw error
-        })
+        await abortLeftover(store, gone.key, gone.uploadId)
         this.#tus.drop(gone.slot)
         this.#sql.exec('DELETE FROM slots WHERE id = ?', gone.slot)
       }

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type SignetServer, startSignet } from './miniflare-server'
+import { createApiKey } from './worker-server'
 
 const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli.js')
 
@@ -45,18 +46,10 @@ describe('the CLI reads its arguments one way only', () => {
   beforeAll(async () => {
     server = await startSignet()
     work = mkdtempSync(join(tmpdir(), 'signet-cli-args-'))
-    const made = await fetch(`${server.origin}/v1/keys`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${server.adminToken}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({
-        name: 'cli-args',
-        scope: {
-          buckets: ['local'],
-          operations: ['get', 'head', 'put', 'delete', 'list', 'share', 'multipart'],
-        },
-      }),
+    key = await createApiKey(server, 'cli-args', {
+      buckets: ['local'],
+      operations: ['get', 'head', 'put', 'delete', 'list', 'share', 'multipart'],
     })
-    key = ((await made.json()) as { key: string }).key
     writeFileSync(join(work, 'f.txt'), 'the file')
   }, 120_000)
   afterAll(async () => {
@@ -118,20 +111,12 @@ describe('the CLI reads its arguments one way only', () => {
     const long = signet(['share', './f.txt', '--to', 's3://local/bad/', '--expires-in', '400d'])
     expect(long.stderr).toContain('at most 365 days')
     // The key's own limits, read from /v1/me before the upload.
-    const made = await fetch(`${server.origin}/v1/keys`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${server.adminToken}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({
-        name: 'short',
-        scope: {
-          buckets: ['local'],
-          operations: ['get', 'head', 'put', 'list', 'share'],
-          maxExpiresIn: 3600,
-          maxContentLength: 4,
-        },
-      }),
+    const short = await createApiKey(server, 'short', {
+      buckets: ['local'],
+      operations: ['get', 'head', 'put', 'list', 'share'],
+      maxExpiresIn: 3600,
+      maxContentLength: 4,
     })
-    const short = ((await made.json()) as { key: string }).key
     const lives = signet(['share', './f.txt', '--to', 's3://local/bad/', '--expires-in', '2h'], {
       SIGNET_TOKEN: short,
     })

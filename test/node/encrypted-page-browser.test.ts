@@ -20,6 +20,7 @@ import { encodedLength, encryptStream } from '../../src/lib/ece'
 import { launch, screenshot, seriousViolations, watchedPage } from './browser'
 import { haveChromium } from './chromium'
 import { type SignetServer, startSignet } from './miniflare-server'
+import { createApiKey } from './worker-server'
 
 const MiB = 1024 * 1024
 const PHONE = { width: 360, height: 780, hasTouch: true, isMobile: true, deviceScaleFactor: 1 }
@@ -143,22 +144,11 @@ describe.skipIf(!haveChromium('encrypted-page-browser'))(
 
     beforeAll(async () => {
       server = await startSignet()
-      const made = await fetch(`${server.origin}/v1/keys`, {
-        method: 'POST',
-        headers: {
-          Authorization: `Bearer ${server.adminToken}`,
-          'Content-Type': 'application/json',
-        },
-        body: JSON.stringify({
-          name: 'sealed',
-          scope: {
-            buckets: ['local'],
-            prefixes: ['sealed/'],
-            operations: ['get', 'head', 'put', 'share', 'multipart', 'list'],
-          },
-        }),
+      token = await createApiKey(server, 'sealed', {
+        buckets: ['local'],
+        prefixes: ['sealed/'],
+        operations: ['get', 'head', 'put', 'share', 'multipart', 'list'],
       })
-      token = ((await made.json()) as { key: string }).key
       browser = await launch()
       downloads = await mkdtemp(join(tmpdir(), 'signet-decrypted-'))
       browserSession = await browser.target().createCDPSession()

@@ -19,6 +19,7 @@ import { join } from 'node:path'
 import ece from 'http_ece'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type SignetServer, startSignet } from './miniflare-server'
+import { createApiKey } from './worker-server'
 
 const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli.js')
 
@@ -55,18 +56,10 @@ describe('end-to-end encrypted shares', () => {
   beforeAll(async () => {
     server = await startSignet()
     work = mkdtempSync(join(tmpdir(), 'signet-e2e-share-'))
-    const made = await fetch(`${server.origin}/v1/keys`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${server.adminToken}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({
-        name: 'e2e',
-        scope: {
-          buckets: ['local'],
-          operations: ['get', 'head', 'put', 'list', 'share', 'multipart'],
-        },
-      }),
+    key = await createApiKey(server, 'e2e', {
+      buckets: ['local'],
+      operations: ['get', 'head', 'put', 'list', 'share', 'multipart'],
     })
-    key = ((await made.json()) as { key: string }).key
   }, 120_000)
   afterAll(async () => {
     await server?.stop()

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs'
 import { Log, LogLevel } from 'miniflare'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type SignetServer, startSignet } from './miniflare-server'
+import { createApiKey } from './worker-server'
 
 /** Miniflare's log, kept: the simulated binding says where each mail went. */
 class MailLog extends Log {
@@ -66,13 +67,11 @@ async function api(server: SignetServer, token: string, path: string, body?: unk
   })
 }
 
-async function keyFor(server: SignetServer, name: string): Promise<string> {
-  const made = await api(server, server.adminToken, '/v1/keys', {
-    name,
-    scope: { buckets: ['local'], operations: ['get', 'head', 'put', 'share'] },
+function keyFor(server: SignetServer, name: string): Promise<string> {
+  return createApiKey(server, name, {
+    buckets: ['local'],
+    operations: ['get', 'head', 'put', 'share'],
   })
-  expect(made.status, await made.clone().text()).toBe(201)
-  return ((await made.json()) as { key: string }).key
 }
 
 async function uploadLink(server: SignetServer, token: string, body: Record<string, unknown>) {

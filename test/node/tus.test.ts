@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import * as tus from 'tus-js-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type SignetServer, startSignet } from './miniflare-server'
+import { createApiKey } from './worker-server'
 
 const MiB = 1024 * 1024
 const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli.js')
@@ -21,15 +22,10 @@ describe('tus on upload links', () => {
 
   beforeAll(async () => {
     server = await startSignet()
-    const made = await fetch(`${server.origin}/v1/keys`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${server.adminToken}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({
-        name: 'tus',
-        scope: { buckets: ['local'], operations: ['get', 'head', 'put', 'list', 'share'] },
-      }),
+    key = await createApiKey(server, 'tus', {
+      buckets: ['local'],
+      operations: ['get', 'head', 'put', 'list', 'share'],
     })
-    key = ((await made.json()) as { key: string }).key
   }, 120_000)
   afterAll(async () => {
     await server?.stop()
