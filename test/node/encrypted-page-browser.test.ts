@@ -453,6 +453,12 @@ describe.skipIf(!haveChromium('encrypted-page-browser'))(
       }
       const opened = ece.decrypt(stored, { version: 'aes128gcm', key: fragment })
       expect(opened.equals(plain)).toBe(true)
+      // Links lists it as encrypted, with nothing to copy: its key is only in the link as made.
+      await page.click('::-p-aria([name="Links"][role="tab"])')
+      const row = await page.waitForSelector(`tr[data-share="${id}"]`)
+      expect(await row?.evaluate((node) => node.textContent)).toContain('encrypted end to end')
+      expect(await row?.$(`::-p-aria(Copy the link to ${key})`)).toBeNull()
+      expect(await row?.$(`::-p-aria(Stats of ${key})`)).not.toBeNull()
       // A multipart upload looks for the name first (a presigned HEAD: 404 for a new one).
       expect(watch.errors).toEqual([
         'Failed to load resource: the server responded with a status of 404 (Not Found)',

@@ -97,11 +97,17 @@ function shareRow(share: Share): HTMLTableRowElement {
   const actions = cell('Actions')
   actions.className = 'actions'
   const { client } = signedIn()
+  // An encrypted share's key was only in the link shown when it was made: without it the link
+  // opens nothing, so there is none to copy here.
+  if (!share.encrypted) {
+    actions.append(
+      copyButton(share.url, name),
+      button('QR', `QR code of the link to ${name}`, async () =>
+        showPanel(actions, qrPanel(share.url, name)),
+      ),
+    )
+  }
   actions.append(
-    copyButton(share.url, name),
-    button('QR', `QR code of the link to ${name}`, async () =>
-      showPanel(actions, qrPanel(share.url, name)),
-    ),
     button('Stats', `Stats of ${name}`, async () => {
       const stats = await client.shareStats(share.id)
       const totals = `${plural(stats.views, 'view')} · ${plural(stats.previews, 'preview')} · ${plural(stats.downloads, 'download')}`
@@ -138,6 +144,7 @@ function shareRow(share: Share): HTMLTableRowElement {
   }
   const note = [
     share.prefix ? 'Folder' : 'File',
+    share.encrypted ? 'encrypted end to end (its key is only in the link as made)' : '',
     share.passwordProtected ? 'password' : '',
     share.message ? 'message' : '',
   ]
