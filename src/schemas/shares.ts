@@ -50,7 +50,7 @@ export const ShareRequestSchema = z
     disposition: z.enum(['attachment', 'inline']).optional(),
     mode: z.enum(['redirect', 'proxy']).optional().openapi({
       description:
-        'redirect (default): a 302 to a presigned GET living at most SIGNET_REDIRECT_SECONDS (default 60), bound to the client address where the store enforces it; proxy: Signet streams the bytes.',
+        'redirect (default): a 302 to a presigned GET living at most SIGNET_REDIRECT_SECONDS (default 60), bound to the client address where the store enforces it; proxy: Signet streams the bytes (the default of an encrypted share, whose page reads them with a script).',
     }),
     page: z.boolean().optional().openapi({
       description:
