@@ -144,7 +144,7 @@ async function download(id: string, secret: Uint8Array, facts: Facts): Promise<v
   try {
     const worker = await decryptingWorker()
     const token = crypto.randomUUID()
-    await giveJob(worker, { token, id, secret, name: facts.name }, (news) =>
+    await giveJob(worker, { token, id, secret, name: facts.name, size: facts.size }, (news) =>
       showNews(facts, news, ended),
     )
     keepAwake = setInterval(() => worker.postMessage('ping'), 10_000)

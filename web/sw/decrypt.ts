@@ -28,7 +28,8 @@ function isJob(data: unknown): data is DecryptJob {
     /^[A-Za-z0-9_-]+$/.test(job.id) &&
     job.secret instanceof Uint8Array &&
     job.secret.byteLength === 16 &&
-    typeof job.name === 'string'
+    typeof job.name === 'string' &&
+    (job.size === null || (Number.isSafeInteger(job.size) && (job.size as number) >= 0))
   )
 }
 
@@ -92,13 +93,14 @@ async function download(job: Job): Promise<Response> {
       return plain.cancel(reason)
     },
   })
-  return new Response(body, {
-    headers: {
-      'Content-Type': 'application/octet-stream',
-      'Content-Disposition': contentDisposition('attachment', job.name),
-      'Cache-Control': 'no-store',
-    },
+  const headers = new Headers({
+    'Content-Type': 'application/octet-stream',
+    'Content-Disposition': contentDisposition('attachment', job.name),
+    'Cache-Control': 'no-store',
   })
+  // The browser shows the download's progress, and fails one that ends short of it.
+  if (job.size !== null) headers.set('Content-Length', String(job.size))
+  return new Response(body, { headers })
 }
 
 self.addEventListener('install', () => {

@@ -10,7 +10,14 @@ export const DECRYPT_PATH = '/s/_decrypt/'
 export const WORKER_URL = '/s/decrypt.js'
 export const WORKER_SCOPE = '/s/'
 
-export type DecryptJob = { token: string; id: string; secret: Uint8Array; name: string }
+export type DecryptJob = {
+  token: string
+  id: string
+  secret: Uint8Array
+  name: string
+  /** The plaintext's size as its encrypted facts say (null: unknown): the download's length. */
+  size: number | null
+}
 
 export type DecryptNews =
   | { type: 'ready' }
