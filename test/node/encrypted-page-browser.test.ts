@@ -203,6 +203,13 @@ describe.skipIf(!haveChromium('encrypted-page-browser'))(
       await screenshot(page, 'encrypted-share-phone')
 
       const download = await page.waitForSelector('::-p-aria(Download[role="button"])')
+      // On a phone the whole page, Download included, fits the first screen.
+      const fold = await download?.evaluate((node) => ({
+        bottom: node.getBoundingClientRect().bottom,
+        height: document.documentElement.scrollHeight,
+      }))
+      expect(fold?.bottom).toBeLessThanOrEqual(PHONE.height)
+      expect(fold?.height).toBeLessThanOrEqual(PHONE.height)
       await download?.click()
       const ended = await downloadEnded(60_000)
       expect(ended.state).toBe('completed')
