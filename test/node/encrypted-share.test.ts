@@ -53,6 +53,13 @@ describe('end-to-end encrypted shares', () => {
     })
   }
 
+  /** An object the test put there: it must be there. */
+  async function objectAt(key: string) {
+    const object = await (await server.mf.getR2Bucket('BUCKET_LOCAL')).get(key)
+    if (!object) throw new Error(`${key} is not in the bucket`)
+    return object
+  }
+
   beforeAll(async () => {
     server = await startSignet()
     work = mkdtempSync(join(tmpdir(), 'signet-e2e-share-'))
@@ -88,8 +95,7 @@ describe('end-to-end encrypted shares', () => {
     expect(String(share.key)).toMatch(/^sealed\/[0-9a-f-]{36}\.ece$/)
     expect(JSON.stringify(share)).not.toContain('Quarterly')
     // What the bucket holds is ciphertext, which an independent implementation decrypts.
-    const bucket = await server.mf.getR2Bucket('BUCKET_LOCAL')
-    const stored = Buffer.from(await (await bucket.get(String(share.key)))!.arrayBuffer())
+    const stored = Buffer.from(await (await objectAt(String(share.key))).arrayBuffer())
     expect(stored.includes(plain.subarray(0, 64))).toBe(false)
     expect(ece.decrypt(stored, { version: 'aes128gcm', key: fragment }).equals(plain)).toBe(true)
     // Its page names neither the file nor its size.
@@ -127,7 +133,7 @@ describe('end-to-end encrypted shares', () => {
       encryptedMeta: string
     }
     const bucket = await server.mf.getR2Bucket('BUCKET_LOCAL')
-    const body = new Uint8Array(await (await bucket.get(share.key))!.arrayBuffer())
+    const body = new Uint8Array(await (await objectAt(share.key)).arrayBuffer())
     body[100_000] = (body[100_000] as number) ^ 1
     await bucket.put(share.key, body)
     // The link pinned the object it was made for: a changed one is refused before any byte.
