@@ -179,7 +179,7 @@ describe('the shell examples of the README and docs, run against npm start', () 
 
   it(
     'docs/CLI.md: a session with the CLI',
-    () => runPages(server, work, ['docs/CLI.md'], 28),
+    () => runPages(server, work, ['docs/CLI.md'], 29),
     150_000,
   )
 
