@@ -13,6 +13,8 @@ import {
   DECRYPT_PATH,
   type DecryptJob,
   type DecryptNews,
+  fetchCiphertext,
+  refusalMessage,
   WORKER_SCOPE,
   WORKER_URL,
 } from './sw/protocol'
@@ -175,14 +177,8 @@ async function preview(id: string, secret: Uint8Array, facts: Facts): Promise<vo
   ui.previewButton.disabled = true
   ui.status.textContent = 'Decrypting the preview…'
   try {
-    const answer = await fetch(`/s/${id}`, {
-      method: 'POST',
-      headers: { Accept: 'application/octet-stream' },
-    })
-    if (!answer.ok || !answer.body) {
-      const body = (await answer.json().catch(() => ({}))) as { error?: { message?: string } }
-      throw new Error(body.error?.message ?? `the link answered ${answer.status}`)
-    }
+    const answer = await fetchCiphertext(id)
+    if (!answer.ok || !answer.body) throw new Error(await refusalMessage(answer))
     const plain = await new Response(answer.body.pipeThrough(decryptStream(secret))).blob()
     const url = URL.createObjectURL(new Blob([plain], { type: facts.type }))
     held = url

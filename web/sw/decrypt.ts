@@ -8,7 +8,13 @@
 // postMessage, and it is forgotten when the job ends.
 import { contentDisposition } from '../../src/lib/content-disposition'
 import { DecryptError, decryptStream } from '../../src/lib/ece'
-import { DECRYPT_PATH, type DecryptJob, type DecryptNews } from './protocol'
+import {
+  DECRYPT_PATH,
+  type DecryptJob,
+  type DecryptNews,
+  fetchCiphertext,
+  refusalMessage,
+} from './protocol'
 
 declare const self: ServiceWorkerGlobalScope
 
@@ -33,26 +39,13 @@ function isJob(data: unknown): data is DecryptJob {
   )
 }
 
-/** Signet's message in a refusal's JSON answer, or a general one. */
-async function refusalMessage(answer: Response): Promise<string> {
-  try {
-    const body = (await answer.json()) as { error?: { message?: unknown } }
-    if (typeof body.error?.message === 'string') return body.error.message
-  } catch {}
-  return `The link answered ${answer.status}.`
-}
-
 /** The plaintext of the job's link as a download; 204 (no navigation) when there is none. */
 async function download(job: Job): Promise<Response> {
   const tell = (news: DecryptNews) => job.port.postMessage(news)
   const nothing = () => new Response(null, { status: 204 })
   let answer: Response
   try {
-    answer = await fetch(`/s/${job.id}`, {
-      method: 'POST',
-      headers: { Accept: 'application/octet-stream' },
-      credentials: 'same-origin',
-    })
+    answer = await fetchCiphertext(job.id)
   } catch {
     tell({ type: 'failed', message: 'The download could not start: the connection broke.' })
     return nothing()
